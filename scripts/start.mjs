@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// `pnpm start`: build what is needed, then run the local demo.
+import { spawnSync } from 'node:child_process';
+
+const run = (cmd, args) => {
+  process.stdout.write(`==> ${cmd} ${args.join(' ')}\n`);
+  const r = spawnSync(cmd, args, {
+    stdio: 'inherit',
+    env: { TURBO_TELEMETRY_DISABLED: '1', ...process.env },
+  });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+
+run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']);
+run('node', ['packages/inference-api/dist/main.js']);
