@@ -1,0 +1,86 @@
+/**
+ * The contract between the model half (inference/, model/, adapters/, masks/,
+ * images/) and the serving half (app.ts, routes/, plugins/) of inference-api.
+ * JSON shapes follow DESIGN.md "POST /predict JSON answer" exactly.
+ */
+
+export const ModelAdapter = { TF_OD_API: 'tf-od-api', MATTERPORT: 'matterport' } as const;
+export type ModelAdapter = (typeof ModelAdapter)[keyof typeof ModelAdapter];
+
+export const ModelFormat = { GRAPH_MODEL: 'tfjs-graph-model', SAVED_MODEL: 'saved-model' } as const;
+export type ModelFormat = (typeof ModelFormat)[keyof typeof ModelFormat];
+
+export const Backend = { TENSORFLOW: 'tensorflow', WASM: 'wasm', CPU: 'cpu' } as const;
+export type Backend = (typeof Backend)[keyof typeof Backend];
+
+/** COCO compressed RLE, pycocotools-compatible (column-major, rleToString). */
+export interface RleMask {
+  size: [height: number, width: number];
+  counts: string;
+}
+
+export interface Instance {
+  classId: number;
+  label: string;
+  score: number;
+  /** [x, y, width, height] in pixels of the original (EXIF-rotated) image. */
+  bbox: [number, number, number, number];
+  mask: RleMask;
+}
+
+export interface StageTimings {
+  decodeMs: number;
+  preprocessMs: number;
+  inferMs: number;
+  postprocessMs: number;
+}
+
+export interface ModelInfo {
+  name: string;
+  adapter: ModelAdapter;
+  format: ModelFormat;
+  backend: Backend;
+  classCount: number;
+  /** Index = classId; index 0 is background. */
+  labels: readonly string[];
+  /** True for the generated demo "shapes" model. */
+  demo: boolean;
+}
+
+export interface PredictOptions {
+  /** Instances scoring below this are dropped. 0..1 */
+  minScore: number;
+  /** Also return the image with masks, boxes and labels drawn, as PNG bytes. */
+  overlay?: boolean;
+}
+
+export interface Prediction {
+  image: { width: number; height: number };
+  instances: Instance[];
+  timings: StageTimings;
+  /** PNG bytes, present when PredictOptions.overlay was set. */
+  overlayPng?: Uint8Array;
+}
+
+/** What the header of an upload says, read without decoding pixels. */
+export interface ImageProbe {
+  /** sharp's format name: jpeg, png, tiff, webp */
+  format: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * A loaded, warmed model running off the event loop (worker thread). One
+ * predict() at a time is executed by the engine; callers queue in front of it.
+ */
+export interface InferenceEngine {
+  readonly info: ModelInfo;
+  /** Time spent loading and warming, for /metrics. */
+  readonly loadMs: number;
+  readonly warmupMs: number;
+  predict(image: Uint8Array, options: PredictOptions): Promise<Prediction>;
+  /** Number of live tf tensors in the worker (tests check it returns to its start value). */
+  numTensors(): Promise<number>;
+  close(): Promise<void>;
+}
