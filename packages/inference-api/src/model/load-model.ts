@@ -1,0 +1,186 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Logger } from '@maskops/shared';
+import { describeError } from '@maskops/shared';
+import { detectAdapter, requireTensors } from '../adapters/adapter';
+import { ErrorCode, InferenceApiError } from '../errors';
+import type { Backend, ModelInfo } from '../inference/types';
+import { ModelAdapter, ModelFormat } from '../inference/types';
+import { artifactsHandler, readGraphModelArtifacts } from './graph-model-files';
+import { readManifest, resolveLabels } from './labels';
+import type { StorageLike } from './model-source';
+import { fetchGcsModel, parseModelPath } from './model-source';
+import type { RunnableModel, TensorSpec } from './runnable-model';
+import { normalizeTensorName, wrapGraphModel, wrapSavedModel } from './runnable-model';
+import { tryLoadTfjsNode } from './tfjs-node';
+
+export interface LoadModelOptions {
+  /** MODEL_PATH: a directory, a model.json (or saved_model.pb) path, or gs://bucket/prefix. */
+  modelPath: string;
+  /** MODEL_ADAPTER; detected from tensor names when unset. */
+  adapter?: ModelAdapter;
+  /** MODEL_LABELS; overrides maskops.json and the built-in COCO labels. */
+  labelsPath?: string;
+  /** Where gs:// models are cached (MODEL_CACHE_DIR). */
+  cacheDir?: string;
+  /** The backend already selected (selectBackend). */
+  backend: Backend;
+  logger?: Logger;
+  /** Cloud Storage client override (tests). */
+  storage?: StorageLike;
+}
+
+export interface LoadedModel {
+  model: RunnableModel;
+  info: ModelInfo;
+  /** Local directory the model was read from. */
+  dir: string;
+  /** Parsed matterport-config.json beside the model, if any. */
+  matterportConfig?: Record<string, unknown>;
+}
+
+export async function loadModel(options: LoadModelOptions): Promise<LoadedModel> {
+  const location = parseModelPath(options.modelPath);
+  const localPath =
+    location.kind === 'gcs'
+      ? await fetchGcsModel(location, {
+          cacheRoot: options.cacheDir,
+          storage: options.storage,
+          logger: options.logger,
+        })
+      : location.path;
+  const { dir, file, format } = await locateModelFile(localPath, options.modelPath);
+
+  const model =
+    format === ModelFormat.GRAPH_MODEL ? await loadGraph(file) : await loadSaved(dir, file);
+  try {
+    const adapter = options.adapter ?? detectAdapter(model);
+    requireTensors(model, adapter);
+    const manifest = await readManifest(dir);
+    const labels = await resolveLabels({ adapter, manifest, labelsPath: options.labelsPath });
+    const matterportConfig =
+      adapter === ModelAdapter.MATTERPORT ? await readMatterportConfig(dir) : undefined;
+    const info: ModelInfo = {
+      name: manifest?.name ?? basename(dir),
+      adapter,
+      format,
+      backend: options.backend,
+      classCount: labels.classCount,
+      labels: labels.labels,
+      demo: manifest?.demo ?? false,
+    };
+    options.logger?.info('model loaded', {
+      model: info.name,
+      adapter,
+      format,
+      labels: labels.source,
+      classCount: labels.classCount,
+      dir,
+    });
+    return { model, info, dir, ...(matterportConfig ? { matterportConfig } : {}) };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
+
+async function locateModelFile(
+  localPath: string,
+  given: string,
+): Promise<{ dir: string; file: string; format: ModelFormat }> {
+  const kind = await pathKind(localPath);
+  if (kind === 'missing') {
+    throw new InferenceApiError(ErrorCode.MODEL_NOT_FOUND, `MODEL_PATH ${given} does not exist`);
+  }
+  if (kind === 'file') {
+    const format = basename(localPath).endsWith('.pb')
+      ? ModelFormat.SAVED_MODEL
+      : ModelFormat.GRAPH_MODEL;
+    return { dir: dirname(localPath), file: localPath, format };
+  }
+  for (const [name, format] of [
+    ['model.json', ModelFormat.GRAPH_MODEL],
+    ['saved_model.pb', ModelFormat.SAVED_MODEL],
+  ] as const) {
+    const file = join(localPath, name);
+    if ((await pathKind(file)) === 'file') return { dir: localPath, file, format };
+  }
+  throw new InferenceApiError(
+    ErrorCode.MODEL_NOT_FOUND,
+    `MODEL_PATH ${given} contains neither model.json (TF.js graph model) nor saved_model.pb (TF SavedModel)`,
+  );
+}
+
+async function pathKind(path: string): Promise<'file' | 'dir' | 'missing'> {
+  try {
+    return (await stat(path)).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+async function loadGraph(modelJsonPath: string): Promise<RunnableModel> {
+  const artifacts = await readGraphModelArtifacts(modelJsonPath);
+  try {
+    return wrapGraphModel(await tf.loadGraphModel(artifactsHandler(artifacts)));
+  } catch (err) {
+    throw new InferenceApiError(
+      ErrorCode.MODEL_INVALID,
+      `${modelJsonPath} is not a loadable TF.js graph model: ${describeError(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+async function loadSaved(dir: string, file: string): Promise<RunnableModel> {
+  const tfn = tryLoadTfjsNode();
+  if (!tfn || !tf.findBackendFactory('tensorflow')) {
+    throw new InferenceApiError(
+      ErrorCode.MODEL_INVALID,
+      `${file} is a TF SavedModel, which needs @tensorflow/tfjs-node (not installed here); ` +
+        `convert it with tensorflowjs_converter to a TF.js graph model to run it on wasm or cpu`,
+    );
+  }
+  try {
+    const metaGraphs = await tfn.node.getMetaGraphsFromSavedModel(dir);
+    const serve = metaGraphs.find((m) => m.tags.includes('serve'));
+    const signature = serve?.signatureDefs['serving_default'];
+    if (!signature) throw new Error('no serve/serving_default signature');
+    const specs = (entries: Record<string, { dtype?: string; shape?: number[] }>): TensorSpec[] =>
+      Object.entries(entries).map(([key, info]) => ({
+        name: normalizeTensorName(key),
+        dtype: info.dtype,
+        shape: info.shape,
+      }));
+    const model = await tfn.node.loadSavedModel(dir, ['serve'], 'serving_default');
+    return wrapSavedModel(model, specs(signature.inputs), specs(signature.outputs));
+  } catch (err) {
+    throw new InferenceApiError(
+      ErrorCode.MODEL_INVALID,
+      `${dir} is not a loadable SavedModel: ${describeError(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+async function readMatterportConfig(dir: string): Promise<Record<string, unknown> | undefined> {
+  const path = join(dir, 'matterport-config.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new Error('not a JSON object');
+    }
+    return value as Record<string, unknown>;
+  } catch (err) {
+    throw new InferenceApiError(ErrorCode.MODEL_INVALID, `${path} is not a JSON object`, {
+      cause: err,
+    });
+  }
+}

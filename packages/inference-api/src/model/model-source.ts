@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix, relative, resolve, sep } from 'node:path';
+import type { Logger } from '@maskops/shared';
+import { ErrorCode, InferenceApiError } from '../errors';
+
+/** Where MODEL_PATH points: a local directory/file, or a Cloud Storage prefix. */
+export type ModelLocation =
+  | { kind: 'local'; path: string }
+  | {
+      kind: 'gcs';
+      url: string;
+      bucket: string;
+      /** Object prefix of the model directory: '' or ending in '/'. */
+      prefix: string;
+      /** Set when the URL names a file (…/model.json) rather than a directory. */
+      file?: string;
+    };
+
+export function parseModelPath(modelPath: string): ModelLocation {
+  if (!modelPath.startsWith('gs://')) return { kind: 'local', path: resolve(modelPath) };
+  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(modelPath);
+  if (!match) {
+    throw new InferenceApiError(
+      ErrorCode.MODEL_INVALID,
+      `MODEL_PATH ${modelPath} is not a valid gs://bucket/prefix URL`,
+    );
+  }
+  const bucket = match[1]!;
+  let path = (match[2] ?? '').replace(/\/+$/, '');
+  let file: string | undefined;
+  if (/\.(json|pb)$/.test(path)) {
+    file = posix.basename(path);
+    path = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+  }
+  return {
+    kind: 'gcs',
+    url: modelPath,
+    bucket,
+    prefix: path === '' ? '' : path + '/',
+    ...(file ? { file } : {}),
+  };
+}
+
+export function defaultCacheRoot(): string {
+  return join(tmpdir(), 'maskops-models');
+}
+
+/** One cache directory per URL (directory form), so two models never mix files. */
+export function gcsCacheDir(
+  location: Extract<ModelLocation, { kind: 'gcs' }>,
+  root: string,
+): string {
+  const key = `gs://${location.bucket}/${location.prefix}`;
+  return join(root, createHash('sha256').update(key).digest('hex').slice(0, 16));
+}
+
+/** The parts of @google-cloud/storage used here (a structural type, so tests can pass a stand-in). */
+export interface StorageLike {
+  bucket(name: string): {
+    getFiles(query: {
+      prefix: string;
+    }): Promise<
+      [Array<{ name: string; download(options: { destination: string }): Promise<unknown> }>]
+    >;
+  };
+}
+
+const COMPLETE_MARKER = '.maskops-complete.json';
+
+/**
+ * Downloads every object under the prefix into the cache directory once. A
+ * download goes to a temporary sibling and is renamed into place with a marker
+ * file, so a crash mid-download never leaves a directory that looks complete.
+ * Returns the local path that replaces MODEL_PATH (the directory, or the named file in it).
+ */
+export async function fetchGcsModel(
+  location: Extract<ModelLocation, { kind: 'gcs' }>,
+  options: { cacheRoot?: string; storage?: StorageLike; logger?: Logger } = {},
+): Promise<string> {
+  const dir = gcsCacheDir(location, options.cacheRoot ?? defaultCacheRoot());
+  const target = location.file ? join(dir, location.file) : dir;
+  if (await isComplete(dir)) {
+    options.logger?.info('model found in cache', { modelPath: location.url, cacheDir: dir });
+    return target;
+  }
+  const started = Date.now();
+  const storage = options.storage ?? (await defaultStorage());
+  const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
+  try {
+    const [files] = await storage.bucket(location.bucket).getFiles({ prefix: location.prefix });
+    const objects = files.filter((f) => !f.name.endsWith('/'));
+    if (objects.length === 0) {
+      throw new InferenceApiError(
+        ErrorCode.MODEL_NOT_FOUND,
+        `MODEL_PATH ${location.url}: no objects under gs://${location.bucket}/${location.prefix}`,
+      );
+    }
+    for (const object of objects) {
+      const rel = object.name.slice(location.prefix.length);
+      const destination = join(partial, ...rel.split('/'));
+      // Object names are remote input: never let one escape the cache directory.
+      if (relative(partial, destination).split(sep).includes('..')) continue;
+      await mkdir(dirname(destination), { recursive: true });
+      await object.download({ destination });
+    }
+    await writeFile(
+      join(partial, COMPLETE_MARKER),
+      JSON.stringify({ url: location.url, files: objects.map((o) => o.name) }),
+    );
+    await mkdir(dirname(dir), { recursive: true });
+    await rm(dir, { recursive: true, force: true });
+    await rename(partial, dir);
+  } catch (err) {
+    await rm(partial, { recursive: true, force: true });
+    if (err instanceof InferenceApiError) throw err;
+    throw new InferenceApiError(
+      ErrorCode.MODEL_NOT_FOUND,
+      `MODEL_PATH ${location.url} could not be downloaded`,
+      { cause: err },
+    );
+  }
+  options.logger?.info('model downloaded', {
+    modelPath: location.url,
+    cacheDir: dir,
+    downloadMs: Date.now() - started,
+  });
+  return target;
+}
+
+async function isComplete(dir: string): Promise<boolean> {
+  try {
+    await readFile(join(dir, COMPLETE_MARKER));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function defaultStorage(): Promise<StorageLike> {
+  // Loaded lazily: most deployments read the model from the image, not from GCS.
+  const { Storage } = await import('@google-cloud/storage');
+  return new Storage() as unknown as StorageLike;
+}
