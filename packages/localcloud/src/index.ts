@@ -1,1 +1,30 @@
 export { VERSION } from './version';
+export type { Fault, RecordedRequest } from './faults';
+export { startMetadataServer, fakeIdentityToken } from './metadata-server';
+export type { MetadataServer, MetadataServerOptions } from './metadata-server';
+export { startContainerApi, googleError } from './container-api';
+export type { ClusterDefinition, ContainerApiOptions, ContainerApiServer } from './container-api';
+export { startKubeApi } from './kube-api/server';
+export type { KubeApiOptions, KubeApiServer } from './kube-api/server';
+export { ROLLOUT_MODE } from './kube-api/rollout-controller';
+export type { RolloutMode } from './kube-api/rollout-controller';
+export { deploymentFixture } from './kube-api/deployment-object';
+export { kubeStatus } from './kube-api/status';
+export type { KubeStatus } from './kube-api/status';
+export { PATCH_TYPE } from './kube-api/deployment-routes';
+export { applyStrategicMergePatch } from './kube-api/strategic-merge';
+export { applyMergePatch } from './kube-api/merge-patch';
+export { applyJsonPatch } from './kube-api/json-patch';
+export { kubeconfigYaml } from './kube-api/kubeconfig';
+export { startLocalCloud } from './local-cloud';
+export type { LocalCloud, LocalCloudOptions } from './local-cloud';
+export {
+  cloudEventBinary,
+  cloudEventStructured,
+  MESSAGE_PUBLISHED,
+  pubsubMessage,
+  pubsubPushBody,
+} from './pubsub';
+export type { PubsubMessage, PushOptions, PushRequest } from './pubsub';
+export { defaultServerTls, generateCertificateAuthority, issueServerCertificate } from './tls';
+export type { CertificateAuthority, ServerTls } from './tls';

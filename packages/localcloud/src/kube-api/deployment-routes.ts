@@ -1,0 +1,149 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { applyJsonPatch } from './json-patch';
+import { isObject } from './json-value';
+import { applyMergePatch } from './merge-patch';
+import { compileSelectors } from './selectors';
+import { KubeApiError, kubeStatus } from './status';
+import type { DeploymentStore, WriteOptions } from './store';
+import { applyStrategicMergePatch } from './strategic-merge';
+import { serveWatch } from './watch';
+
+export const PATCH_TYPE = {
+  strategic: 'application/strategic-merge-patch+json',
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+} as const;
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  query: URLSearchParams;
+  body: unknown;
+  store: DeploymentStore;
+  /** Keeps the closer of every open watch so `close()` can end them. */
+  watches: Set<() => void>;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+const PATH =
+  /^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments(?:\/([^/]+))?(?:\/(status))?$/;
+
+export function matchDeploymentPath(
+  path: string,
+): { namespace?: string; name?: string; status: boolean } | undefined {
+  const m = PATH.exec(path);
+  if (!m) return undefined;
+  const route: { namespace?: string; name?: string; status: boolean } = {
+    status: m[3] !== undefined,
+  };
+  if (m[1] !== undefined) route.namespace = decodeURIComponent(m[1]);
+  if (m[2] !== undefined) route.name = decodeURIComponent(m[2]);
+  if (route.name !== undefined && route.namespace === undefined) return undefined;
+  return route;
+}
+
+function writeOptions(query: URLSearchParams): WriteOptions {
+  const dryRun = query.getAll('dryRun');
+  if (dryRun.some((v) => v !== 'All')) {
+    throw new KubeApiError(400, `dryRun must be "All", got ${JSON.stringify(dryRun)}`);
+  }
+  return { dryRun: dryRun.length > 0 };
+}
+
+/** List items carry no kind/apiVersion on the wire; the list does. */
+function listItem(d: Record<string, unknown>): Record<string, unknown> {
+  const { kind: _kind, apiVersion: _apiVersion, ...rest } = d;
+  return rest;
+}
+
+function patch(ctx: RouteContext, namespace: string, name: string): Reply {
+  const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const current = ctx.store.require(namespace, name);
+  let patched: unknown;
+  if (type === PATCH_TYPE.strategic) patched = applyStrategicMergePatch(current, ctx.body);
+  else if (type === PATCH_TYPE.merge) patched = applyMergePatch(current, ctx.body);
+  else if (type === PATCH_TYPE.json) patched = applyJsonPatch(current, ctx.body);
+  else {
+    const message = `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPE).join(', ')}`;
+    throw new KubeApiError(415, message);
+  }
+  // A resourceVersion carried by the patch is a precondition, as in the API server.
+  const rv =
+    isObject(patched) && isObject(patched.metadata) ? patched.metadata.resourceVersion : undefined;
+  if (rv !== undefined && rv !== null && rv !== '' && rv !== current.metadata.resourceVersion) {
+    const message = `Operation cannot be fulfilled on deployments.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`;
+    throw new KubeApiError(409, message, 'Conflict', name);
+  }
+  return { status: 200, body: ctx.store.update(patched, namespace, name, writeOptions(ctx.query)) };
+}
+
+/** Deployments: list, watch, get, create, replace, patch, delete. Undefined: not handled. */
+export function handleDeployments(ctx: RouteContext, path: string): Reply | undefined {
+  const route = matchDeploymentPath(path);
+  if (!route) return undefined;
+  const { namespace, name } = route;
+  const { method, query, store } = ctx;
+  if (name === undefined) {
+    if (method === 'GET') {
+      const selector = compileSelectors(
+        query.get('fieldSelector') ?? undefined,
+        query.get('labelSelector') ?? undefined,
+      );
+      const watch = query.get('watch');
+      if (watch === 'true' || watch === '1') {
+        const timeout = query.get('timeoutSeconds');
+        const params: Parameters<typeof serveWatch>[3] = { selector };
+        if (namespace !== undefined) params.namespace = namespace;
+        if (query.has('resourceVersion'))
+          params.resourceVersion = query.get('resourceVersion') ?? '';
+        if (timeout !== null) params.timeoutSeconds = Number(timeout);
+        if (query.get('sendInitialEvents') === 'true') params.sendInitialEvents = true;
+        const finish = serveWatch(ctx.req, ctx.res, store, params);
+        ctx.watches.add(finish);
+        ctx.res.on('close', () => ctx.watches.delete(finish));
+        return { status: 200, body: undefined };
+      }
+      const items = store.list(namespace).filter(selector).map(listItem);
+      const metadata = { resourceVersion: String(store.resourceVersion) };
+      return {
+        status: 200,
+        body: { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata, items },
+      };
+    }
+    if (method === 'POST' && namespace !== undefined) {
+      return { status: 201, body: store.create(ctx.body, namespace, writeOptions(query)) };
+    }
+    throw new KubeApiError(405, `${method} is not supported on ${path}`);
+  }
+  const ns = namespace as string;
+  if (route.status) {
+    if (method === 'GET') return { status: 200, body: store.require(ns, name) };
+    throw new KubeApiError(405, `${method} on deployments/status is not supported by localcloud`);
+  }
+  switch (method) {
+    case 'GET':
+      return { status: 200, body: store.require(ns, name) };
+    case 'PUT':
+      return { status: 200, body: store.update(ctx.body, ns, name, writeOptions(query)) };
+    case 'PATCH':
+      return patch(ctx, ns, name);
+    case 'DELETE': {
+      const deleted = store.delete(ns, name, writeOptions(query));
+      const body = kubeStatus(200, '', { name });
+      body.details = {
+        name,
+        group: 'apps',
+        kind: 'deployments',
+        uid: String(deleted.metadata.uid),
+      };
+      return { status: 200, body };
+    }
+    default:
+      throw new KubeApiError(405, `${method} is not supported on ${path}`);
+  }
+}

@@ -1,0 +1,90 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import forge from 'node-forge';
+
+export interface CertificateAuthority {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface ServerTls {
+  /** PEM of the CA that signed `certPem`; what clients must trust. */
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+// RSA key generation in node-forge's pure JS takes seconds; Node's native one is milliseconds.
+function nativeRsaKeyPair(): { privatePem: string; publicPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { privatePem: privateKey, publicPem: publicKey };
+}
+
+function serialNumber(): string {
+  // Positive (leading bit clear) random serial, as RFC 5280 asks.
+  const bytes = randomBytes(16);
+  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  return bytes.toString('hex');
+}
+
+function validity(cert: forge.pki.Certificate): void {
+  const now = Date.now();
+  cert.validity.notBefore = new Date(now - 60 * 60 * 1000);
+  cert.validity.notAfter = new Date(now + 365 * 24 * 60 * 60 * 1000);
+}
+
+/** A fresh self-signed CA. Use it for "wrong CA" tests or to share a CA between servers. */
+export function generateCertificateAuthority(commonName = 'localcloud CA'): CertificateAuthority {
+  const keys = nativeRsaKeyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicPem);
+  cert.serialNumber = serialNumber();
+  validity(cert);
+  const subject = [{ name: 'commonName', value: commonName }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(keys.privatePem), forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
+}
+
+/** A server certificate for 127.0.0.1 / localhost signed by `ca`. */
+export function issueServerCertificate(ca: CertificateAuthority): ServerTls {
+  const keys = nativeRsaKeyPair();
+  const caCert = forge.pki.certificateFromPem(ca.certPem);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicPem);
+  cert.serialNumber = serialNumber();
+  validity(cert);
+  cert.setSubject([{ name: 'commonName', value: 'localhost' }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 7, ip: '127.0.0.1' },
+        { type: 2, value: 'localhost' },
+      ],
+    },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
+  return { caPem: ca.certPem, certPem: forge.pki.certificateToPem(cert), keyPem: keys.privatePem };
+}
+
+let cached: ServerTls | undefined;
+
+/** CA + server certificate, generated once per process so every test does not pay for it. */
+export function defaultServerTls(): ServerTls {
+  cached ??= issueServerCertificate(generateCertificateAuthority());
+  return cached;
+}
