@@ -20,6 +20,8 @@ const esmOnly = [
   'p-limit',
   'yocto-queue',
   'playwright-core',
+  // CommonJS, but its lazy `import('node-fetch')` needs a VM flag jest does not set.
+  'gaxios',
 ];
 
 const swc = {
