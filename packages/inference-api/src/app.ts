@@ -1,0 +1,115 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { ServingConfig } from './config';
+import type { InferenceEngine } from './inference/types';
+import { registerErrorHandler } from './plugins/error-handler';
+import { registerImageBody } from './plugins/image-body';
+import { InferenceQueue } from './plugins/inference-queue';
+import { Lifecycle, Phase } from './plugins/lifecycle';
+import { createMetrics, recordEngine, registerRequestMetrics } from './plugins/metrics';
+import {
+  genReqId,
+  loggerOptions,
+  registerRequestLogging,
+  type LogDestination,
+} from './plugins/request-logging';
+import { registerSwagger } from './plugins/swagger';
+import { docsRoutes } from './routes/docs/docs-route';
+import { healthRoutes } from './routes/health/health-routes';
+import { infoRoute } from './routes/info/info-route';
+import { metricsRoute } from './routes/metrics/metrics-route';
+import { predictRoutes } from './routes/predict/predict-route';
+import { errorSchema } from './routes/schemas';
+import { uiRoutes } from './routes/ui/ui-route';
+import type { ServingContext } from './serving-context';
+import { sendError } from './plugins/error-handler';
+import { ErrorCode } from './errors';
+
+export interface BuildAppOptions {
+  config: ServingConfig;
+  /** A loaded engine, or the promise of one: the app answers /healthz while it loads. */
+  engine: InferenceEngine | Promise<InferenceEngine>;
+  /** Where log lines go (default stdout), or false for none. */
+  logger?: LogDestination | false;
+  /** Node's process metrics in /metrics (default true). */
+  defaultMetrics?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    serving: ServingContext;
+  }
+}
+
+/** Builds the whole HTTP app without listening. main.ts listens and owns signals. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(config.logLevel, options.logger),
+    // One line per request, written by registerRequestLogging, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId,
+    // Fastify's own 503-on-close body is not our error shape; the hook below answers instead.
+    return503OnClosing: false,
+    // Slow-loris guard: the whole request must arrive within this time.
+    requestTimeout: config.requestTimeoutMs,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: true, allErrors: false } },
+  });
+
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
+  const lifecycle = new Lifecycle(options.engine);
+  const queue = new InferenceQueue({
+    maxQueue: config.maxQueue,
+    timeoutMs: config.requestTimeoutMs,
+    onChange: (waiting, running) => {
+      metrics.queueDepth.set(waiting);
+      metrics.inFlight.set(running);
+    },
+  });
+  void lifecycle.settled.then(() => {
+    const engine = lifecycle.engineIfLoaded;
+    if (engine) recordEngine(metrics, engine);
+    else app.log.error({ err: lifecycle.loadError }, 'the model failed to load');
+  });
+  const ctx: ServingContext = { config, lifecycle, queue, metrics };
+  app.decorate('serving', ctx);
+
+  app.addSchema(errorSchema);
+  registerErrorHandler(app, {
+    maxImageBytes: config.maxImageBytes,
+    onError: (request, c) => {
+      if (request.routeOptions.url !== '/predict') return;
+      metrics.rejected.inc({ reason: c.reason });
+      if (request.predictStats) request.predictStats.errorCode = c.code;
+      else request.predictStats = { errorCode: c.code };
+    },
+  });
+  registerRequestLogging(app);
+  registerRequestMetrics(app, metrics);
+  app.addHook('onRequest', async (_request, reply) => {
+    if (lifecycle.phase === Phase.CLOSING) {
+      reply.header('connection', 'close');
+      return sendError(reply, {
+        code: ErrorCode.NOT_READY,
+        status: 503,
+        message: 'the server is shutting down',
+        retryAfterSeconds: 1,
+        reason: 'closing',
+      });
+    }
+    return undefined;
+  });
+  app.addHook('preClose', (done) => {
+    lifecycle.close();
+    done();
+  });
+
+  await registerImageBody(app, { maxImageBytes: config.maxImageBytes });
+  await registerSwagger(app);
+  await app.register(predictRoutes, ctx);
+  await app.register(healthRoutes, ctx);
+  await app.register(infoRoute, ctx);
+  await app.register(metricsRoute, ctx);
+  await app.register(docsRoutes);
+  await app.register(uiRoutes);
+  return app;
+}

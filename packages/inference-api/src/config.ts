@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { ConfigError, integer, number, oneOf, optionalString, type Env } from '@maskops/shared';
+import { Backend, ModelAdapter } from './inference/types';
+import { PACKAGE_ROOT } from './package-root';
+
+export const LogLevel = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+  FATAL: 'fatal',
+  SILENT: 'silent',
+} as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+export interface ServingConfig {
+  port: number;
+  host: string;
+  /** Largest accepted upload (raw body or the multipart `image` file); larger → 413. */
+  maxImageBytes: number;
+  /** Largest width×height, read from the header before any pixel is decoded; larger → 422. */
+  maxImagePixels: number;
+  /** Requests allowed to wait for the model; one more → 503 OVERLOADED. */
+  maxQueue: number;
+  /** How long a request may wait in the queue before 503 QUEUE_TIMEOUT (its work never starts). */
+  requestTimeoutMs: number;
+  /** From SIGTERM to a forced exit(1). */
+  shutdownGraceMs: number;
+  /** After SIGTERM: /readyz is 503 but requests are still served, so load balancers notice first. */
+  shutdownDelayMs: number;
+  defaultMinScore: number;
+  modelPath: string;
+  modelAdapter: ModelAdapter | undefined;
+  modelLabels: string | undefined;
+  modelCacheDir: string | undefined;
+  tfjsBackend: Backend | undefined;
+  buildId: string | undefined;
+  commitSha: string | undefined;
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_MODEL_PATH = join(PACKAGE_ROOT, 'models', 'shapes-tf-od-api', 'model.json');
+
+const MiB = 1024 * 1024;
+
+/** Reads and validates every setting; throws ConfigError naming the first bad variable. */
+export function readConfig(env: Env = process.env): ServingConfig {
+  const shutdownGraceMs = integer(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0 });
+  // Default: 5 s, or a fifth of the grace when the grace is short, so draining still has time.
+  const shutdownDelayMs = integer(
+    env,
+    'SHUTDOWN_DELAY_MS',
+    Math.min(5_000, Math.floor(shutdownGraceMs / 5)),
+    { min: 0 },
+  );
+  if (shutdownDelayMs > 0 && shutdownDelayMs >= shutdownGraceMs) {
+    throw new ConfigError(
+      'SHUTDOWN_DELAY_MS',
+      `must be less than SHUTDOWN_GRACE_MS (${shutdownGraceMs}), got ${shutdownDelayMs}`,
+    );
+  }
+  return {
+    port: integer(env, 'PORT', 8080, { min: 0, max: 65_535 }),
+    host: optionalString(env, 'HOST', '0.0.0.0'),
+    maxImageBytes: integer(env, 'MAX_IMAGE_BYTES', 20 * MiB, { min: 1 }),
+    maxImagePixels: integer(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
+    maxQueue: integer(env, 'MAX_QUEUE', 16, { min: 0 }),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, { min: 1 }),
+    shutdownGraceMs,
+    shutdownDelayMs,
+    defaultMinScore: number(env, 'DEFAULT_MIN_SCORE', 0.5, { min: 0, max: 1 }),
+    modelPath: optionalString(env, 'MODEL_PATH', DEFAULT_MODEL_PATH),
+    modelAdapter: oneOf(env, 'MODEL_ADAPTER', Object.values(ModelAdapter)),
+    modelLabels: optionalString(env, 'MODEL_LABELS'),
+    modelCacheDir: optionalString(env, 'MODEL_CACHE_DIR'),
+    tfjsBackend: oneOf(env, 'TFJS_BACKEND', Object.values(Backend)),
+    buildId: optionalString(env, 'MASKOPS_BUILD_ID'),
+    commitSha: optionalString(env, 'MASKOPS_COMMIT_SHA'),
+    logLevel: oneOf(env, 'LOG_LEVEL', Object.values(LogLevel), LogLevel.INFO),
+  };
+}

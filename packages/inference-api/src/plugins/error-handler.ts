@@ -1,0 +1,114 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, InferenceApiError, httpStatusOf } from '../errors';
+
+/**
+ * The one place errors become HTTP answers: `{"error":{"code","message"}}` with
+ * the status from httpStatusOf. Client mistakes are 4xx with a readable message;
+ * anything unexpected is a 500 that says nothing about internals (the log has it).
+ */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+// Fastify / @fastify/multipart error codes that mean "the client sent something wrong".
+const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.PAYLOAD_TOO_LARGE,
+  FST_REQ_FILE_TOO_LARGE: ErrorCode.PAYLOAD_TOO_LARGE,
+  FST_PARTS_LIMIT: ErrorCode.PAYLOAD_TOO_LARGE,
+  FST_FILES_LIMIT: ErrorCode.PAYLOAD_TOO_LARGE,
+  FST_FIELDS_LIMIT: ErrorCode.PAYLOAD_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_INVALID_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  FST_INVALID_MULTIPART_CONTENT_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_EMPTY_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_NOT_FOUND: ErrorCode.NOT_FOUND,
+};
+
+const FRAMEWORK_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  PAYLOAD_TOO_LARGE: 'the upload is larger than the server accepts',
+  UNSUPPORTED_MEDIA_TYPE:
+    'send image/jpeg, image/png, image/tiff or image/webp bytes, or multipart/form-data with a file field "image"',
+};
+
+export interface Classified {
+  code: ErrorCode;
+  status: number;
+  message: string;
+  retryAfterSeconds?: number;
+  /** Metrics label for refused predictions. */
+  reason: string;
+}
+
+export function classifyError(err: unknown, maxImageBytes: number): Classified {
+  if (err instanceof InferenceApiError) {
+    const details = err.details ?? {};
+    const retry = details['retryAfterSeconds'];
+    const reason = details['reason'];
+    return {
+      code: err.code,
+      status: httpStatusOf[err.code] ?? 500,
+      message:
+        httpStatusOf[err.code] >= 500 && !isServiceUnavailable(err.code)
+          ? 'internal error'
+          : err.message,
+      retryAfterSeconds: typeof retry === 'number' ? retry : undefined,
+      reason: typeof reason === 'string' ? reason : err.code.toLowerCase(),
+    };
+  }
+  const fe = err as Partial<FastifyError> | undefined;
+  if (fe && Array.isArray(fe.validation)) {
+    return {
+      code: ErrorCode.INVALID_REQUEST,
+      status: 400,
+      message: fe.message ?? 'invalid request',
+      reason: 'invalid_request',
+    };
+  }
+  const mapped = fe?.code ? FRAMEWORK_CODES[fe.code] : undefined;
+  if (mapped) {
+    let message = FRAMEWORK_MESSAGES[mapped] ?? fe?.message ?? mapped;
+    if (mapped === ErrorCode.PAYLOAD_TOO_LARGE) message += ` (${maxImageBytes} bytes)`;
+    return { code: mapped, status: httpStatusOf[mapped], message, reason: mapped.toLowerCase() };
+  }
+  // Other framework 4xx (bad content-length, aborted upload, malformed multipart …).
+  const status = fe?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return {
+      code: ErrorCode.INVALID_REQUEST,
+      status: 400,
+      message: fe?.message || 'invalid request',
+      reason: 'invalid_request',
+    };
+  }
+  return { code: ErrorCode.INTERNAL, status: 500, message: 'internal error', reason: 'internal' };
+}
+
+function isServiceUnavailable(code: ErrorCode): boolean {
+  return httpStatusOf[code] === 503;
+}
+
+export function sendError(reply: FastifyReply, c: Classified): FastifyReply {
+  if (c.status === 503) reply.header('retry-after', String(c.retryAfterSeconds ?? 1));
+  const body: ErrorBody = { error: { code: c.code, message: c.message } };
+  return reply.code(c.status).type('application/json; charset=utf-8').send(body);
+}
+
+export function registerErrorHandler(
+  app: FastifyInstance,
+  options: { maxImageBytes: number; onError?: (request: FastifyRequest, c: Classified) => void },
+): void {
+  app.setErrorHandler((err, request, reply) => {
+    const c = classifyError(err, options.maxImageBytes);
+    if (c.status >= 500 && c.status !== 503) request.log.error({ err }, 'request failed');
+    options.onError?.(request, c);
+    return sendError(reply, c);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, {
+      code: ErrorCode.NOT_FOUND,
+      status: 404,
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      reason: 'not_found',
+    }),
+  );
+}

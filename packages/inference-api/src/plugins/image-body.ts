@@ -1,0 +1,96 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ErrorCode, InferenceApiError } from '../errors';
+
+/**
+ * How uploads are read. Raw bodies of the four image types (and
+ * application/octet-stream) are buffered by Fastify up to `maxImageBytes`,
+ * counted while streaming, so a missing or lying Content-Length or a chunked
+ * body is cut off at the limit (413) instead of being buffered. Multipart
+ * uploads stream through busboy with the same per-file limit.
+ *
+ * The declared type only chooses the parser: the image format is taken from the
+ * bytes' magic (probeImage), so a PNG labelled image/jpeg is served, and a GIF
+ * labelled image/png is refused with 415 like any other unsupported format.
+ */
+export const RAW_IMAGE_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/tiff',
+  'image/webp',
+  'application/octet-stream',
+] as const;
+
+export const IMAGE_FIELD = 'image';
+
+export async function registerImageBody(
+  app: FastifyInstance,
+  options: { maxImageBytes: number },
+): Promise<void> {
+  // No JSON or text bodies anywhere in this API: their default parsers would let
+  // a JSON body reach /predict as an object instead of a 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    [...RAW_IMAGE_TYPES],
+    { parseAs: 'buffer', bodyLimit: options.maxImageBytes },
+    (_request, body, done) => done(null, body),
+  );
+  await app.register(multipart, {
+    limits: {
+      fileSize: options.maxImageBytes,
+      files: 4,
+      fields: 16,
+      fieldSize: 1024,
+      parts: 20,
+      headerPairs: 100,
+    },
+  });
+}
+
+/** The uploaded image bytes of a request, or a 4xx InferenceApiError. */
+export async function readImage(request: FastifyRequest): Promise<Buffer> {
+  let bytes: Buffer | undefined;
+  if (request.isMultipart()) {
+    bytes = await readMultipartImage(request);
+  } else if (Buffer.isBuffer(request.body)) {
+    bytes = request.body;
+  } else if (request.body === undefined || request.body === null) {
+    // No Content-Type and no body at all.
+    throw new InferenceApiError(ErrorCode.EMPTY_BODY, 'the request has no image in its body');
+  } else {
+    throw new InferenceApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send image bytes');
+  }
+  if (bytes.length === 0) {
+    throw new InferenceApiError(ErrorCode.EMPTY_BODY, 'the uploaded image is empty (0 bytes)');
+  }
+  return bytes;
+}
+
+async function readMultipartImage(request: FastifyRequest): Promise<Buffer> {
+  let image: Buffer | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname === IMAGE_FIELD && image === undefined) image = await part.toBuffer();
+        else part.file.resume(); // drain and discard anything else
+      }
+    }
+  } catch (err) {
+    if (err instanceof InferenceApiError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('FST_')) throw err; // limits: mapped to 413
+    // busboy's "Unexpected end of form", "Malformed part header", …: the client's doing.
+    throw new InferenceApiError(
+      ErrorCode.INVALID_REQUEST,
+      `malformed multipart body: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  if (image === undefined) {
+    throw new InferenceApiError(
+      ErrorCode.MISSING_IMAGE_FIELD,
+      `the multipart body has no file field "${IMAGE_FIELD}"`,
+    );
+  }
+  return image;
+}

@@ -1,0 +1,120 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+import type { InferenceEngine } from '../inference/types';
+
+/**
+ * Prometheus metrics of one app, in its own Registry (tests build many apps in
+ * one process; the global registry would collide).
+ */
+export const Stage = {
+  DECODE: 'decode',
+  PREPROCESS: 'preprocess',
+  INFER: 'infer',
+  POSTPROCESS: 'postprocess',
+  QUEUE_WAIT: 'queue_wait',
+} as const;
+export type Stage = (typeof Stage)[keyof typeof Stage];
+
+// Latency buckets, seconds: health checks take well under 1 ms, a large image several seconds.
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface ServingMetrics {
+  registry: Registry;
+  requests: Counter<'method' | 'route' | 'status_code'>;
+  requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  stageDuration: Histogram<'stage'>;
+  queueDepth: Gauge;
+  inFlight: Gauge;
+  rejected: Counter<'reason'>;
+  instances: Histogram;
+  modelLoadSeconds: Gauge;
+  modelWarmupSeconds: Gauge;
+  modelInfo: Gauge<'model' | 'adapter' | 'backend' | 'format' | 'demo'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServingMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'maskops_http_requests_total',
+      help: 'HTTP requests answered, by route template and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'maskops_http_request_duration_seconds',
+      help: 'Time from request received to response sent.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    stageDuration: new Histogram({
+      name: 'maskops_inference_stage_duration_seconds',
+      help: 'Time per inference stage: decode, preprocess, infer, postprocess, queue_wait.',
+      labelNames: ['stage'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'maskops_inference_queue_depth',
+      help: 'Requests waiting for the model.',
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'maskops_inference_in_flight',
+      help: 'Model executions running (0 or 1: the engine is serial).',
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'maskops_predict_rejected_total',
+      help: 'Predict requests refused, by reason (overloaded, queue_timeout, client_closed, not_ready, or the error code).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    instances: new Histogram({
+      name: 'maskops_predict_instances',
+      help: 'Instances returned per successful prediction.',
+      buckets: [0, 1, 2, 4, 8, 16, 32, 64, 100],
+      registers,
+    }),
+    modelLoadSeconds: new Gauge({
+      name: 'maskops_model_load_seconds',
+      help: 'Time spent loading the model.',
+      registers,
+    }),
+    modelWarmupSeconds: new Gauge({
+      name: 'maskops_model_warmup_seconds',
+      help: 'Time spent warming the model up.',
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: 'maskops_model_info',
+      help: 'The loaded model (value 1).',
+      labelNames: ['model', 'adapter', 'backend', 'format', 'demo'],
+      registers,
+    }),
+  };
+}
+
+export function recordEngine(metrics: ServingMetrics, engine: InferenceEngine): void {
+  metrics.modelLoadSeconds.set(engine.loadMs / 1000);
+  metrics.modelWarmupSeconds.set(engine.warmupMs / 1000);
+  const { name, adapter, backend, format, demo } = engine.info;
+  metrics.modelInfo.set({ model: name, adapter, backend, format, demo: String(demo) }, 1);
+}
+
+/** Counts and times every response by route template (never the raw URL: bounded cardinality). */
+export function registerRequestMetrics(app: FastifyInstance, metrics: ServingMetrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status_code: String(reply.statusCode),
+    };
+    metrics.requests.inc(labels);
+    metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+}

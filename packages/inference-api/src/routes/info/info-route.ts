@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServingContext } from '../../serving-context';
+import { VERSION } from '../../version';
+
+export const infoSchema = {
+  type: 'object',
+  required: ['service', 'version', 'buildId', 'commitSha', 'ready', 'model', 'limits'],
+  properties: {
+    service: { type: 'string' },
+    version: { type: 'string' },
+    buildId: { type: ['string', 'null'], description: 'MASKOPS_BUILD_ID' },
+    commitSha: { type: ['string', 'null'], description: 'MASKOPS_COMMIT_SHA' },
+    ready: { type: 'boolean' },
+    model: {
+      type: ['object', 'null'],
+      description: 'null while the model is loading',
+      properties: {
+        name: { type: 'string' },
+        format: { type: 'string' },
+        adapter: { type: 'string' },
+        backend: { type: 'string' },
+        classCount: { type: 'integer' },
+        labels: { type: 'array', items: { type: 'string' } },
+        demo: { type: 'boolean' },
+        loadMs: { type: 'number' },
+        warmupMs: { type: 'number' },
+      },
+    },
+    limits: {
+      type: 'object',
+      properties: {
+        maxImageBytes: { type: 'integer' },
+        maxImagePixels: { type: 'integer' },
+        maxQueue: { type: 'integer' },
+        requestTimeoutMs: { type: 'integer' },
+        defaultMinScore: { type: 'number' },
+      },
+    },
+  },
+} as const;
+
+/** What is running here: service and build, the model, and the limits a client must respect. */
+export async function infoRoute(app: FastifyInstance, ctx: ServingContext): Promise<void> {
+  const { config, lifecycle } = ctx;
+  app.get(
+    '/v1/info',
+    {
+      schema: {
+        summary: 'Service, build and model',
+        tags: ['info'],
+        response: { 200: infoSchema },
+      },
+    },
+    async () => {
+      const engine = lifecycle.engineIfLoaded;
+      return {
+        service: 'maskops-inference-api',
+        version: VERSION,
+        buildId: config.buildId ?? null,
+        commitSha: config.commitSha ?? null,
+        ready: lifecycle.ready,
+        model: engine
+          ? {
+              ...engine.info,
+              labels: [...engine.info.labels],
+              loadMs: engine.loadMs,
+              warmupMs: engine.warmupMs,
+            }
+          : null,
+        limits: {
+          maxImageBytes: config.maxImageBytes,
+          maxImagePixels: config.maxImagePixels,
+          maxQueue: config.maxQueue,
+          requestTimeoutMs: config.requestTimeoutMs,
+          defaultMinScore: config.defaultMinScore,
+        },
+      };
+    },
+  );
+}

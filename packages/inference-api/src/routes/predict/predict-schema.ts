@@ -1,0 +1,113 @@
+import { errorRef } from '../schemas';
+
+export const PredictFormat = { JSON: 'json', PNG: 'png' } as const;
+export type PredictFormat = (typeof PredictFormat)[keyof typeof PredictFormat];
+
+export interface PredictQuery {
+  min_score?: number;
+  format?: PredictFormat;
+}
+
+const instanceSchema = {
+  type: 'object',
+  required: ['classId', 'label', 'score', 'bbox', 'mask'],
+  properties: {
+    classId: { type: 'integer', description: '1-based class id' },
+    label: { type: 'string' },
+    score: { type: 'number' },
+    bbox: {
+      type: 'array',
+      description: '[x, y, width, height] in pixels of the original image',
+      items: { type: 'number' },
+      minItems: 4,
+      maxItems: 4,
+    },
+    mask: {
+      type: 'object',
+      description: 'COCO compressed RLE (column-major), decodable by pycocotools.mask.decode',
+      required: ['size', 'counts'],
+      properties: {
+        size: { type: 'array', items: { type: 'integer' }, description: '[height, width]' },
+        counts: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+export const predictResponseSchema = {
+  type: 'object',
+  required: ['model', 'image', 'instances', 'timings'],
+  properties: {
+    model: {
+      type: 'object',
+      required: ['name', 'adapter', 'backend'],
+      properties: {
+        name: { type: 'string' },
+        adapter: { type: 'string', enum: ['tf-od-api', 'matterport'] },
+        backend: { type: 'string', enum: ['tensorflow', 'wasm', 'cpu'] },
+      },
+    },
+    image: {
+      type: 'object',
+      required: ['width', 'height'],
+      properties: { width: { type: 'integer' }, height: { type: 'integer' } },
+    },
+    instances: { type: 'array', items: instanceSchema },
+    timings: {
+      type: 'object',
+      required: ['decodeMs', 'preprocessMs', 'inferMs', 'postprocessMs'],
+      properties: {
+        decodeMs: { type: 'number' },
+        preprocessMs: { type: 'number' },
+        inferMs: { type: 'number' },
+        postprocessMs: { type: 'number' },
+      },
+    },
+  },
+} as const;
+
+export const predictSchema = {
+  summary: 'Segment an image',
+  description:
+    'Body: the image bytes (Content-Type image/jpeg, image/png, image/tiff, image/webp or ' +
+    'application/octet-stream; the format is read from the bytes) or multipart/form-data with ' +
+    'a file field "image". One model execution runs at a time; when the wait queue is full ' +
+    'the answer is 503 OVERLOADED with Retry-After. The Server-Timing header carries the ' +
+    'queue, decode, preprocess, infer and postprocess times.',
+  tags: ['inference'],
+  querystring: {
+    type: 'object',
+    properties: {
+      min_score: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        description: 'drop instances scoring below this (default: DEFAULT_MIN_SCORE)',
+      },
+      format: {
+        type: 'string',
+        enum: ['json', 'png'],
+        default: 'json',
+        description: 'json: instances with RLE masks; png: the image with masks drawn',
+      },
+    },
+  },
+  response: {
+    200: {
+      description: 'The instances found (format=json) or the overlay image (format=png)',
+      content: {
+        'application/json': { schema: predictResponseSchema },
+        'image/png': { schema: { type: 'string', format: 'binary' } },
+      },
+    },
+    400: { description: 'empty body, undecodable image, malformed request', ...errorRef },
+    413: { description: 'larger than MAX_IMAGE_BYTES', ...errorRef },
+    415: { description: 'not a JPEG, PNG, TIFF or WebP image', ...errorRef },
+    422: { description: 'more pixels than MAX_IMAGE_PIXELS', ...errorRef },
+    500: errorRef,
+    503: {
+      description: 'queue full, queue timeout, or model not ready; see Retry-After',
+      ...errorRef,
+    },
+  },
+} as const;

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import { ConfigError } from '@maskops/shared';
+import { DEFAULT_MODEL_PATH, readConfig } from '../src/config';
+
+describe('readConfig', () => {
+  it('has the documented defaults', () => {
+    expect(readConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      maxImageBytes: 20 * 1024 * 1024,
+      maxImagePixels: 40_000_000,
+      maxQueue: 16,
+      requestTimeoutMs: 30_000,
+      shutdownGraceMs: 25_000,
+      shutdownDelayMs: 5_000,
+      defaultMinScore: 0.5,
+      modelPath: DEFAULT_MODEL_PATH,
+      modelAdapter: undefined,
+      modelLabels: undefined,
+      modelCacheDir: undefined,
+      tfjsBackend: undefined,
+      buildId: undefined,
+      commitSha: undefined,
+      logLevel: 'info',
+    });
+    expect(DEFAULT_MODEL_PATH).toBe(
+      join(__dirname, '..', 'models', 'shapes-tf-od-api', 'model.json'),
+    );
+  });
+
+  it('reads every variable', () => {
+    const c = readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MAX_IMAGE_BYTES: '1000',
+      MAX_IMAGE_PIXELS: '5000',
+      MAX_QUEUE: '0',
+      REQUEST_TIMEOUT_MS: '10',
+      SHUTDOWN_GRACE_MS: '3000',
+      SHUTDOWN_DELAY_MS: '0',
+      DEFAULT_MIN_SCORE: '0.25',
+      MODEL_PATH: 'gs://b/m',
+      MODEL_ADAPTER: 'matterport',
+      MODEL_LABELS: '/l.txt',
+      MODEL_CACHE_DIR: '/tmp/c',
+      TFJS_BACKEND: 'wasm',
+      MASKOPS_BUILD_ID: 'b-1',
+      MASKOPS_COMMIT_SHA: 'abc123',
+      LOG_LEVEL: 'debug',
+    });
+    expect(c).toMatchObject({
+      port: 0,
+      host: '127.0.0.1',
+      maxImageBytes: 1000,
+      maxImagePixels: 5000,
+      maxQueue: 0,
+      requestTimeoutMs: 10,
+      shutdownGraceMs: 3000,
+      shutdownDelayMs: 0,
+      defaultMinScore: 0.25,
+      modelPath: 'gs://b/m',
+      modelAdapter: 'matterport',
+      modelLabels: '/l.txt',
+      modelCacheDir: '/tmp/c',
+      tfjsBackend: 'wasm',
+      buildId: 'b-1',
+      commitSha: 'abc123',
+      logLevel: 'debug',
+    });
+  });
+
+  it('derives a shorter drain delay from a short grace', () => {
+    expect(readConfig({ SHUTDOWN_GRACE_MS: '1000' }).shutdownDelayMs).toBe(200);
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', 'http'],
+    ['MAX_IMAGE_BYTES', '0'],
+    ['MAX_IMAGE_PIXELS', '-5'],
+    ['MAX_QUEUE', '1.5'],
+    ['REQUEST_TIMEOUT_MS', 'soon'],
+    ['DEFAULT_MIN_SCORE', '1.5'],
+    ['MODEL_ADAPTER', 'detectron'],
+    ['TFJS_BACKEND', 'webgl'],
+    ['LOG_LEVEL', 'verbose'],
+  ])('refuses %s=%s naming the variable', (name, value) => {
+    let err: unknown;
+    try {
+      readConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(name);
+  });
+
+  it('refuses a drain delay that is not shorter than the grace', () => {
+    expect(() => readConfig({ SHUTDOWN_GRACE_MS: '1000', SHUTDOWN_DELAY_MS: '1000' })).toThrow(
+      /SHUTDOWN_DELAY_MS: must be less than SHUTDOWN_GRACE_MS/,
+    );
+  });
+});
