@@ -1,0 +1,86 @@
+import type { Env } from '@maskops/shared';
+import {
+  boolean,
+  ConfigError,
+  integer,
+  optionalString,
+  parseRepository,
+  requireString,
+  url,
+} from '@maskops/shared';
+
+/** The deployer's settings (DESIGN "deployer-fn contract"), read once at start. */
+export interface DeployerConfig {
+  readonly project: string;
+  /** A zone or a region: the Container API calls both "locations". */
+  readonly zone: string;
+  readonly cluster: string;
+  readonly deployment: string;
+  readonly namespace: string;
+  readonly container?: string;
+  /** Repository without tag or digest; only its images are ever deployed. */
+  readonly image: string;
+  /** 0 = patch and return without watching. */
+  readonly rolloutTimeoutSeconds: number;
+  readonly rollbackOnFailure: boolean;
+  readonly containerApiEndpoint: string;
+  readonly kubeconfig?: string;
+}
+
+// Kubernetes object names: DNS-1123 subdomain for Deployments, label for the rest.
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// These three end up in a URL path, so nothing but path-safe characters.
+const PROJECT = /^(?:[a-z][a-z0-9.-]{0,61}[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const LOCATION = /^[a-z]+(?:-[a-z]+)*[0-9]+(?:-[a-z])?$/;
+const CLUSTER = /^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$/;
+
+function matching(env: Env, name: string, pattern: RegExp, what: string, value?: string): string {
+  const v = value ?? requireString(env, name);
+  if (!pattern.test(v)) throw new ConfigError(name, `must be ${what}, got "${v.slice(0, 100)}"`);
+  return v;
+}
+
+export function readConfig(env: Env): DeployerConfig {
+  const project = matching(env, 'PROJECT', PROJECT, 'a Google Cloud project id');
+  const zone = matching(env, 'ZONE', LOCATION, 'a zone or region such as us-central1-a');
+  const cluster = matching(env, 'CLUSTER', CLUSTER, 'a GKE cluster name');
+  const deployment = matching(env, 'DEPLOYMENT', DNS1123_SUBDOMAIN, 'a DNS-1123 name');
+  const namespace = matching(
+    env,
+    'NAMESPACE',
+    DNS1123_LABEL,
+    'a DNS-1123 label',
+    optionalString(env, 'NAMESPACE', 'default'),
+  );
+  const containerRaw = optionalString(env, 'CONTAINER');
+  const container =
+    containerRaw === undefined
+      ? undefined
+      : matching(env, 'CONTAINER', DNS1123_LABEL, 'a DNS-1123 label', containerRaw);
+  const imageRaw = requireString(env, 'IMAGE');
+  let image: string;
+  try {
+    image = parseRepository(imageRaw);
+  } catch (err) {
+    throw new ConfigError(
+      'IMAGE',
+      `must be an image repository without tag or digest: ${(err as Error).message}`,
+    );
+  }
+  const kubeconfig = optionalString(env, 'KUBECONFIG');
+  return {
+    project,
+    zone,
+    cluster,
+    deployment,
+    namespace,
+    ...(container === undefined ? {} : { container }),
+    image,
+    rolloutTimeoutSeconds: integer(env, 'ROLLOUT_TIMEOUT_SECONDS', 300, { min: 0, max: 3600 }),
+    rollbackOnFailure: boolean(env, 'ROLLBACK_ON_FAILURE', true),
+    containerApiEndpoint: url(env, 'CONTAINER_API_ENDPOINT', 'https://container.googleapis.com'),
+    ...(kubeconfig === undefined ? {} : { kubeconfig }),
+  };
+}

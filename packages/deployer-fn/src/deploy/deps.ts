@@ -1,0 +1,25 @@
+import type { Logger } from '@maskops/shared';
+import type { DeploymentsApi } from '../cluster/kube-client';
+import type { DeployerConfig } from '../config';
+
+/** What the deploy steps need; plain values so tests and the replay CLI can supply their own. */
+export interface DeployDeps {
+  readonly api: DeploymentsApi;
+  readonly config: DeployerConfig;
+  readonly logger: Logger;
+  /** Milliseconds, like Date.now. */
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** [0, 1), for backoff jitter. */
+  readonly random: () => number;
+  /** How often the rollout is polled; default 1000 ms. */
+  readonly pollIntervalMs?: number;
+  /** Patch attempts when the Deployment changes under us (409); default 4. */
+  readonly maxPatchAttempts?: number;
+}
+
+export const defaultRuntime = {
+  now: (): number => Date.now(),
+  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: (): number => Math.random(),
+};

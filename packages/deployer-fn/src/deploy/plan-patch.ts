@@ -1,0 +1,146 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { DeployCandidate } from '@maskops/shared';
+import { compareTimestamps, normalizeTimestamp, parseImageRef } from '@maskops/shared';
+import type { DeployerConfig } from '../config';
+import { Annotation } from './annotations';
+import { selectContainer } from './select-container';
+
+/** A strategic-merge patch body for a Deployment (plain JSON). */
+export interface DeploymentPatch {
+  metadata: { resourceVersion?: string; annotations: Record<string, string | null> };
+  spec: {
+    template: {
+      metadata?: { annotations: Record<string, string | null> };
+      spec: { containers: Array<{ name: string; image: string }> };
+    };
+  };
+}
+
+export type PatchPlan =
+  | {
+      readonly action: 'skip';
+      readonly outcome: 'already-deployed' | 'stale';
+      readonly reason: string;
+      readonly container: string;
+      readonly currentImage: string;
+      readonly deployedBuildId?: string;
+      readonly deployedFinishTime?: string;
+    }
+  | {
+      readonly action: 'patch';
+      readonly patch: DeploymentPatch;
+      readonly container: string;
+      readonly image: string;
+      readonly previousImage: string;
+      /** The pod template's build-id annotation before the patch (null: none), for rollback. */
+      readonly previousTemplateBuildId: string | null;
+      readonly deployedBuildId?: string;
+      readonly deployedFinishTime?: string;
+    };
+
+function digestOf(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  try {
+    const ref = parseImageRef(image);
+    return ref.digest === undefined ? undefined : `${ref.repository}@${ref.digest}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One-line change cause, kept printable and short for `kubectl rollout history`. */
+export function changeCause(candidate: DeployCandidate): string {
+  const commit = candidate.commitSha ? ` commit ${candidate.commitSha.slice(0, 12)}` : '';
+  return `maskops: ${candidate.source} ${candidate.buildId}${commit} → ${candidate.image}`;
+}
+
+/**
+ * Decides what one candidate does to the Deployment as read. Pure: the same
+ * inputs always give the same plan, so the replay CLI can print it (--dry-run).
+ * Ordering: same build id or same digest → already deployed; a finishTime before
+ * the deployed one (ties broken by build id, so any delivery order converges) →
+ * stale; otherwise patch only the chosen container's image.
+ */
+export function planPatch(
+  deployment: V1Deployment,
+  candidate: DeployCandidate,
+  config: Pick<DeployerConfig, 'container'>,
+): PatchPlan {
+  const container = selectContainer(deployment, config.container);
+  const currentImage = container.image ?? '';
+  const annotations = deployment.metadata?.annotations ?? {};
+  const deployedBuildId = annotations[Annotation.BUILD_ID];
+  const deployedFinishTime = normalizeTimestamp(annotations[Annotation.FINISH_TIME]);
+  const deployed = {
+    ...(deployedBuildId === undefined ? {} : { deployedBuildId }),
+    ...(deployedFinishTime === undefined ? {} : { deployedFinishTime }),
+  };
+  const skip = (outcome: 'already-deployed' | 'stale', reason: string): PatchPlan => ({
+    action: 'skip',
+    outcome,
+    reason,
+    container: container.name,
+    currentImage,
+    ...deployed,
+  });
+
+  if (deployedBuildId === candidate.buildId) {
+    return skip('already-deployed', `build ${candidate.buildId} is the deployed build`);
+  }
+  if (
+    candidate.digest !== undefined &&
+    digestOf(currentImage) === `${candidate.repository}@${candidate.digest}`
+  ) {
+    return skip('already-deployed', `container ${container.name} already runs ${candidate.digest}`);
+  }
+  if (deployedFinishTime !== undefined) {
+    const order = compareTimestamps(candidate.finishTime, deployedFinishTime);
+    if (
+      order < 0 ||
+      (order === 0 && deployedBuildId !== undefined && candidate.buildId < deployedBuildId)
+    ) {
+      return skip(
+        'stale',
+        `build finished ${candidate.finishTime}, before the deployed build ${deployedBuildId ?? '?'} (${deployedFinishTime})`,
+      );
+    }
+  }
+
+  const previousTemplateBuildId =
+    deployment.spec?.template?.metadata?.annotations?.[Annotation.BUILD_ID] ?? null;
+  const metadataAnnotations: Record<string, string | null> = {
+    [Annotation.CHANGE_CAUSE]: changeCause(candidate),
+    [Annotation.BUILD_ID]: candidate.buildId,
+    [Annotation.FINISH_TIME]: candidate.finishTime,
+    // null removes a stale commit from an earlier build in a strategic-merge patch.
+    [Annotation.COMMIT_SHA]: candidate.commitSha ?? null,
+    [Annotation.PREVIOUS_IMAGE]: currentImage || null,
+    [Annotation.ROLLBACK_REASON]: null,
+  };
+  const resourceVersion = deployment.metadata?.resourceVersion;
+  const patch: DeploymentPatch = {
+    metadata: {
+      ...(resourceVersion === undefined ? {} : { resourceVersion }),
+      annotations: metadataAnnotations,
+    },
+    spec: {
+      template: {
+        // A tag may point at new content under the same name; a changed pod
+        // template annotation is what makes Kubernetes roll the pods anyway.
+        ...(candidate.digest === undefined
+          ? { metadata: { annotations: { [Annotation.BUILD_ID]: candidate.buildId } } }
+          : {}),
+        spec: { containers: [{ name: container.name, image: candidate.image }] },
+      },
+    },
+  };
+  return {
+    action: 'patch',
+    patch,
+    container: container.name,
+    image: candidate.image,
+    previousImage: currentImage,
+    previousTemplateBuildId,
+    ...deployed,
+  };
+}

@@ -1,0 +1,93 @@
+import { MaskopsError } from '@maskops/shared';
+
+/**
+ * Every failure is either permanent (redelivery cannot help: log, acknowledge)
+ * or transient (fail the invocation so Pub/Sub redelivers). The handler maps
+ * anything it does not recognise to transient: a wrongly retried message costs
+ * a redelivery, a wrongly dropped one loses a deploy.
+ */
+export const ErrorKind = { PERMANENT: 'permanent', TRANSIENT: 'transient' } as const;
+export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
+
+export const DeployErrorCode = {
+  CONTAINER_API_NOT_FOUND: 'CONTAINER_API_NOT_FOUND',
+  CONTAINER_API_FORBIDDEN: 'CONTAINER_API_FORBIDDEN',
+  CONTAINER_API_BAD_RESPONSE: 'CONTAINER_API_BAD_RESPONSE',
+  CONTAINER_API_UNAVAILABLE: 'CONTAINER_API_UNAVAILABLE',
+  CREDENTIALS_UNAVAILABLE: 'CREDENTIALS_UNAVAILABLE',
+  KUBECONFIG_INVALID: 'KUBECONFIG_INVALID',
+  DEPLOYMENT_NOT_FOUND: 'DEPLOYMENT_NOT_FOUND',
+  KUBE_FORBIDDEN: 'KUBE_FORBIDDEN',
+  KUBE_UNAUTHORIZED: 'KUBE_UNAUTHORIZED',
+  KUBE_REJECTED: 'KUBE_REJECTED',
+  KUBE_UNAVAILABLE: 'KUBE_UNAVAILABLE',
+  KUBE_CONFLICT: 'KUBE_CONFLICT',
+  CONTAINER_NOT_FOUND: 'CONTAINER_NOT_FOUND',
+  CONTAINER_AMBIGUOUS: 'CONTAINER_AMBIGUOUS',
+} as const;
+export type DeployErrorCode = (typeof DeployErrorCode)[keyof typeof DeployErrorCode];
+
+export class DeployError extends MaskopsError {
+  readonly kind: ErrorKind;
+  constructor(
+    kind: ErrorKind,
+    code: DeployErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(code, message, options);
+    this.kind = kind;
+  }
+}
+
+export const permanent = (
+  code: DeployErrorCode,
+  message: string,
+  options?: { cause?: unknown; details?: Record<string, unknown> },
+): DeployError => new DeployError(ErrorKind.PERMANENT, code, message, options);
+
+export const transient = (
+  code: DeployErrorCode,
+  message: string,
+  options?: { cause?: unknown; details?: Record<string, unknown> },
+): DeployError => new DeployError(ErrorKind.TRANSIENT, code, message, options);
+
+export function isPermanent(err: unknown): err is DeployError {
+  return err instanceof DeployError && err.kind === ErrorKind.PERMANENT;
+}
+
+/** HTTP status of a failed call, whatever client raised it. */
+export function statusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; status?: unknown; statusCode?: unknown };
+  for (const v of [e.code, e.status, e.statusCode]) {
+    if (typeof v === 'number' && v >= 100 && v < 600) return v;
+  }
+  return undefined;
+}
+
+/** Maps a failed Kubernetes call to the taxonomy; `what` names the operation for logs. */
+export function classifyKubeError(err: unknown, what: string): DeployError {
+  if (err instanceof DeployError) return err;
+  const status = statusOf(err);
+  const details = { operation: what, ...(status === undefined ? {} : { status }) };
+  const msg = `${what}: ${status === undefined ? describe(err) : `HTTP ${status}`}`;
+  if (status === 404) return permanent('DEPLOYMENT_NOT_FOUND', msg, { cause: err, details });
+  if (status === 403) return permanent('KUBE_FORBIDDEN', msg, { cause: err, details });
+  if (status === 401) return transient('KUBE_UNAUTHORIZED', msg, { cause: err, details });
+  if (status === 409) return transient('KUBE_CONFLICT', msg, { cause: err, details });
+  // 400/422: the API server refuses this patch; resending it will not change that.
+  if (status === 400 || status === 422)
+    return permanent('KUBE_REJECTED', msg, { cause: err, details });
+  return transient('KUBE_UNAVAILABLE', msg, { cause: err, details });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    const code =
+      (err as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;
+    return `${err.name}: ${err.message.slice(0, 200)}${typeof code === 'string' ? ` (${code})` : ''}`;
+  }
+  return String(err).slice(0, 200);
+}

@@ -1,0 +1,240 @@
+import type { DeployCandidate, LogFields, PubsubMessage } from '@maskops/shared';
+import { decodeBuildMessage, describeError } from '@maskops/shared';
+import { applyCandidate } from './deploy/apply-patch';
+import type { DeployDeps } from './deploy/deps';
+import type { DeploymentPatch } from './deploy/plan-patch';
+import { planPatch } from './deploy/plan-patch';
+import { rollback } from './deploy/rollback';
+import { watchRollout } from './deploy/watch-rollout';
+import { DeployError, ErrorKind, transient } from './errors';
+import { Outcome, OUTCOME_SEVERITY } from './outcome';
+
+export interface HandleOptions {
+  /** Read and plan only: the result carries the patch, nothing is written. */
+  readonly dryRun?: boolean;
+  /** Extra fields for the decision log line (event id, envelope shape …). */
+  readonly logFields?: LogFields;
+}
+
+export interface HandleResult {
+  readonly outcome: Outcome;
+  /** false only for transient failures: the invocation must fail so Pub/Sub redelivers. */
+  readonly ack: boolean;
+  readonly reason?: string;
+  readonly code?: string;
+  readonly buildId?: string;
+  readonly image?: string;
+  readonly previousImage?: string;
+  readonly patch?: DeploymentPatch;
+  readonly error?: DeployError;
+  readonly durations: { totalMs: number; patchMs?: number; rolloutMs?: number };
+}
+
+/**
+ * decode → decide → act for one Pub/Sub message, with exactly one log line
+ * for the decision. Never throws: transient failures come back with ack=false.
+ */
+export async function handleMessage(
+  deps: DeployDeps,
+  message: PubsubMessage,
+  options: HandleOptions = {},
+): Promise<HandleResult> {
+  const start = deps.now();
+  const { config, logger } = deps;
+  const base: LogFields = {
+    deployment: `${config.namespace}/${config.deployment}`,
+    ...(message.messageId === undefined ? {} : { messageId: message.messageId }),
+    ...options.logFields,
+  };
+  const finish = (
+    result: Omit<HandleResult, 'durations'> & { durations?: Partial<HandleResult['durations']> },
+    text: string,
+    fields: LogFields = {},
+  ): HandleResult => {
+    const full: HandleResult = {
+      ...result,
+      durations: { ...result.durations, totalMs: deps.now() - start },
+    };
+    logger.log(OUTCOME_SEVERITY[full.outcome], text, {
+      ...base,
+      outcome: full.outcome,
+      ...(full.reason === undefined ? {} : { reason: full.reason }),
+      ...(full.code === undefined ? {} : { code: full.code }),
+      ...(full.buildId === undefined ? {} : { buildId: full.buildId }),
+      ...(full.image === undefined ? {} : { image: full.image }),
+      ...(full.previousImage === undefined ? {} : { previousImage: full.previousImage }),
+      durations: full.durations,
+      ...fields,
+    });
+    return full;
+  };
+
+  const decision = decodeBuildMessage(message, { repository: config.image });
+  if (decision.kind === 'ignore') {
+    const i = decision.ignored;
+    return finish(
+      {
+        outcome: Outcome.IGNORED,
+        ack: true,
+        reason: i.reason,
+        ...(i.buildId === undefined ? {} : { buildId: i.buildId }),
+      },
+      `ignored: ${i.detail}`,
+      {
+        ...(i.source === undefined ? {} : { source: i.source }),
+        ...(i.status === undefined ? {} : { status: i.status }),
+      },
+    );
+  }
+  const candidate = decision.candidate;
+  const about = { buildId: candidate.buildId, image: candidate.image };
+  const fields = candidateFields(candidate);
+
+  try {
+    if (options.dryRun) {
+      const plan = planPatch(
+        await deps.api.read(config.namespace, config.deployment),
+        candidate,
+        config,
+      );
+      return plan.action === 'skip'
+        ? finish(
+            { outcome: Outcome.DRY_RUN, ack: true, reason: plan.outcome, ...about },
+            `dry run: ${plan.reason}`,
+            fields,
+          )
+        : finish(
+            {
+              outcome: Outcome.DRY_RUN,
+              ack: true,
+              ...about,
+              previousImage: plan.previousImage,
+              patch: plan.patch,
+            },
+            `dry run: would deploy ${candidate.image}`,
+            fields,
+          );
+    }
+
+    const patchStart = deps.now();
+    const applied = await applyCandidate(deps, candidate);
+    const patchMs = deps.now() - patchStart;
+    if (applied.kind === 'skipped') {
+      const outcome = applied.plan.outcome === 'stale' ? Outcome.STALE : Outcome.ALREADY_DEPLOYED;
+      return finish(
+        { outcome, ack: true, reason: applied.plan.reason, ...about, durations: { patchMs } },
+        `${outcome}: ${applied.plan.reason}`,
+        {
+          ...fields,
+          ...(applied.plan.deployedBuildId === undefined
+            ? {}
+            : { deployedBuildId: applied.plan.deployedBuildId }),
+        },
+      );
+    }
+    const { plan } = applied;
+    const patched = { ...about, previousImage: plan.previousImage, patch: plan.patch };
+    const patchedFields = { ...fields, container: plan.container, attempts: applied.attempts };
+    if (config.rolloutTimeoutSeconds === 0) {
+      return finish(
+        { outcome: Outcome.PATCHED, ack: true, ...patched, durations: { patchMs } },
+        `patched ${plan.container} to ${candidate.image} (rollout not watched)`,
+        patchedFields,
+      );
+    }
+
+    const generation = applied.after.metadata?.generation ?? 0;
+    const rollout = await watchRollout(deps, generation, config.rolloutTimeoutSeconds);
+    const rolloutMs = rollout.elapsedMs;
+    if (rollout.status === 'complete') {
+      return finish(
+        { outcome: Outcome.DEPLOYED, ack: true, ...patched, durations: { patchMs, rolloutMs } },
+        `deployed ${candidate.image}`,
+        patchedFields,
+      );
+    }
+    // A failed rollout is acknowledged: redelivering the same build would fail the same way.
+    const reason = `${rollout.reason}: ${rollout.message}`;
+    if (!config.rollbackOnFailure) {
+      return finish(
+        {
+          outcome: Outcome.ROLLOUT_FAILED,
+          ack: true,
+          reason,
+          ...patched,
+          durations: { patchMs, rolloutMs },
+        },
+        `rollout of ${candidate.image} failed; ROLLBACK_ON_FAILURE is off`,
+        patchedFields,
+      );
+    }
+    let undo;
+    try {
+      undo = await rollback(deps, plan, candidate, reason);
+    } catch (err) {
+      // Still acknowledged: a redelivery finds the build recorded and does nothing.
+      return finish(
+        {
+          outcome: Outcome.ROLLOUT_FAILED,
+          ack: true,
+          reason,
+          ...patched,
+          durations: { patchMs, rolloutMs },
+        },
+        `rollout of ${candidate.image} failed and the rollback failed: ${describeError(err)}`,
+        { ...patchedFields, rollback: 'failed' },
+      );
+    }
+    if (undo.status === 'rolled-back') {
+      return finish(
+        {
+          outcome: Outcome.ROLLED_BACK,
+          ack: true,
+          reason,
+          ...patched,
+          durations: { patchMs, rolloutMs },
+        },
+        `rollout of ${candidate.image} failed; rolled back to ${undo.image}`,
+        { ...patchedFields, rollback: 'done' },
+      );
+    }
+    return finish(
+      {
+        outcome: Outcome.ROLLOUT_FAILED,
+        ack: true,
+        reason,
+        ...patched,
+        durations: { patchMs, rolloutMs },
+      },
+      `rollout of ${candidate.image} failed; not rolled back (${undo.status === 'superseded' ? `superseded by ${undo.currentImage}` : undo.message})`,
+      { ...patchedFields, rollback: undo.status },
+    );
+  } catch (err) {
+    const error =
+      err instanceof DeployError
+        ? err
+        : transient('KUBE_UNAVAILABLE', describeError(err), { cause: err });
+    const ack = error.kind === ErrorKind.PERMANENT;
+    return finish(
+      {
+        outcome: ack ? Outcome.REJECTED : Outcome.RETRY,
+        ack,
+        reason: error.message,
+        code: error.code,
+        error,
+        ...about,
+      },
+      ack ? `rejected: ${error.message}` : `will retry: ${error.message}`,
+      fields,
+    );
+  }
+}
+
+function candidateFields(c: DeployCandidate): LogFields {
+  return {
+    source: c.source,
+    finishTime: c.finishTime,
+    ...(c.commitSha === undefined ? {} : { commitSha: c.commitSha }),
+    ...(c.digest === undefined ? {} : { digest: c.digest }),
+  };
+}
