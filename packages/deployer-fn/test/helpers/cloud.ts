@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { V1Deployment } from '@kubernetes/client-node';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type {
@@ -80,7 +81,7 @@ export interface Fn {
   post(
     req: PushRequest | { headers: Record<string, string>; body: string; path?: string },
   ): Promise<number>;
-  deployment(): Record<string, any>;
+  deployment(): V1Deployment;
   image(container?: string): string | undefined;
   patches(): number;
   close(): Promise<void>;
@@ -155,7 +156,7 @@ export async function startFunction(
       await res.arrayBuffer();
       return res.status;
     },
-    deployment: () => cloud.kube.getDeployment(ns, name)!,
+    deployment: () => cloud.kube.getDeployment(ns, name) as V1Deployment,
     image(container = 'inference-api') {
       const cs = cloud.kube.getDeployment(ns, name)?.spec.template.spec.containers as Array<{
         name: string;
