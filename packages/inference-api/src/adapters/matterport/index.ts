@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Instance } from '../../inference/types';
+import { ModelAdapter } from '../../inference/types';
+import { encodeMaskRegion } from '../../masks';
+import { labelOf } from '../../model/labels';
+import type { RunnableModel } from '../../model/runnable-model';
+import type { Adapter, AdapterResult, DecodedImage } from '../adapter';
+import { msSince, requireTensors } from '../adapter';
+import { roundScore } from '../tf-od-api';
+import { generatePyramidAnchors } from './anchors';
+import type { MatterportConfig } from './config';
+import { mergeMatterportConfig } from './config';
+import { composeImageMeta } from './image-meta';
+import { unmoldDetections } from './unmold';
+import type { ResizePlan } from './resize';
+import { computeResize } from './resize';
+
+/**
+ * Matterport Mask R-CNN inference graphs: mold the image as `mold_inputs` does
+ * (resize by `resize_image`'s plan, zero-pad, subtract MEAN_PIXEL), feed image
+ * meta and pyramid anchors, and unmold the detections onto the original image.
+ *
+ * The resize matches skimage `resize(order=1, preserve_range, anti_aliasing=False)`
+ * followed by the uint8 cast: bilinear with half-pixel centres, then floor.
+ * bbox is Matterport's integer box [y1, x1, y2, x2) as [x1, y1, x2 − x1, y2 − y1].
+ */
+export function createMatterportAdapter(
+  model: RunnableModel,
+  labels: readonly string[],
+  configJson?: unknown,
+): Adapter {
+  const config = mergeMatterportConfig(configJson);
+  const { inputs, outputs } = requireTensors(model, ModelAdapter.MATTERPORT);
+  const feedNames = {
+    image: inputs['input_image']!.name,
+    meta: inputs['input_image_meta']!.name,
+    anchors: inputs['input_anchors']!.name,
+  };
+  const outputNames = [outputs['mrcnn_detection']!.name, outputs['mrcnn_mask']!.name];
+
+  return {
+    name: ModelAdapter.MATTERPORT,
+    async predict(image: DecodedImage, minScore: number): Promise<AdapterResult> {
+      const { width: W, height: H } = image;
+      let start = performance.now();
+      const plan = computeResize(H, W, config);
+      const molded = moldInputs(image, plan, config);
+      const feed: tf.NamedTensorMap = {
+        [feedNames.image]: molded.image,
+        [feedNames.meta]: molded.meta,
+        [feedNames.anchors]: molded.anchors,
+      };
+      const preprocessMs = msSince(start);
+
+      start = performance.now();
+      let detections: Float32Array, masks: Float32Array;
+      let shape: number[];
+      try {
+        const result = await model.run(feed, outputNames);
+        try {
+          [detections, masks] = (await Promise.all(result.map((t) => t.data()))) as [
+            Float32Array,
+            Float32Array,
+          ];
+          shape = result[1]!.shape;
+        } finally {
+          tf.dispose(result);
+        }
+      } finally {
+        tf.dispose(Object.values(feed));
+      }
+      const inferMs = msSince(start);
+
+      start = performance.now();
+      // mrcnn_mask is [1, N, mh, mw, numClasses].
+      const [, n, mh, mw, numClasses] = shape as [number, number, number, number, number];
+      const unmolded = unmoldDetections(
+        detections,
+        masks,
+        n,
+        mh,
+        mw,
+        numClasses,
+        [H, W],
+        [plan.paddedHeight, plan.paddedWidth],
+        plan.window,
+      );
+      const instances: Instance[] = [];
+      for (const d of unmolded) {
+        if (!(d.score >= minScore)) continue;
+        const [y1, x1, y2, x2] = d.box;
+        const cx1 = clamp(x1, W);
+        const cy1 = clamp(y1, H);
+        instances.push({
+          classId: d.classId,
+          label: labelOf(labels, d.classId),
+          score: roundScore(d.score),
+          bbox: [cx1, cy1, clamp(x2, W) - cx1, clamp(y2, H) - cy1],
+          mask: encodeMaskRegion(d.mask.height > 0 && d.mask.width > 0 ? d.mask : null, H, W),
+        });
+      }
+      instances.sort((a, b) => b.score - a.score);
+      return { instances, timings: { preprocessMs, inferMs, postprocessMs: msSince(start) } };
+    },
+  };
+}
+
+function moldInputs(
+  image: DecodedImage,
+  plan: ResizePlan,
+  config: MatterportConfig,
+): { image: tf.Tensor; meta: tf.Tensor; anchors: tf.Tensor } {
+  const { width: W, height: H } = image;
+  const molded = tf.tidy(() => {
+    let pixels: tf.Tensor = tf.tensor3d(new Float32Array(image.rgb), [H, W, 3], 'float32');
+    if (plan.outHeight !== H || plan.outWidth !== W) {
+      pixels = tf.image
+        .resizeBilinear(pixels as tf.Tensor3D, [plan.outHeight, plan.outWidth], false, true)
+        .clipByValue(0, 255)
+        .floor();
+    }
+    const [[top, bottom], [left, right]] = plan.padding;
+    if (top || bottom || left || right) {
+      pixels = tf.pad(pixels, [
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ]);
+    }
+    return pixels.sub(tf.tensor1d([...config.MEAN_PIXEL], 'float32')).expandDims(0);
+  });
+  const meta = composeImageMeta(
+    0,
+    [H, W, 3],
+    [plan.paddedHeight, plan.paddedWidth, 3],
+    plan.window,
+    plan.scale,
+    new Array<number>(config.NUM_CLASSES).fill(0),
+  );
+  const anchors = generatePyramidAnchors(config, [plan.paddedHeight, plan.paddedWidth]);
+  return {
+    image: molded,
+    meta: tf.tensor2d(meta, [1, meta.length], 'float32'),
+    anchors: tf.tensor3d(anchors, [1, anchors.length / 4, 4], 'float32'),
+  };
+}
+
+function clamp(v: number, max: number): number {
+  return Math.min(max, Math.max(0, v));
+}

@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Instance } from '../inference/types';
+import { ModelAdapter } from '../inference/types';
+import { encodeMaskRegion, pasteBoxMask } from '../masks';
+import { labelOf } from '../model/labels';
+import type { RunnableModel } from '../model/runnable-model';
+import type { Adapter, AdapterResult, DecodedImage } from './adapter';
+import { msSince, requireTensors } from './adapter';
+
+const OUTPUTS = [
+  'detection_boxes',
+  'detection_scores',
+  'detection_classes',
+  'num_detections',
+  'detection_masks',
+] as const;
+
+/**
+ * TF2 Object Detection API / TF Hub Mask R-CNN exports: `input_tensor` [1,H,W,3]
+ * (uint8 in TensorFlow; TF.js has no uint8, the converter makes it int32) and
+ * box-relative masks pasted into the image like `reframe_box_masks_to_image_masks`.
+ *
+ * bbox: the normalized box scaled to pixels and rounded to whole pixel edges
+ * (x0 = round(xmin·W), x1 = round(xmax·W), clipped to the image), reported as
+ * [x0, y0, x1 − x0, y1 − y0] — the pixel grid a mask lives on, so bbox and mask agree.
+ * A detection whose mask comes out empty keeps its box and gets an all-zero mask.
+ */
+export function createTfOdApiAdapter(model: RunnableModel, labels: readonly string[]): Adapter {
+  const { inputs, outputs } = requireTensors(model, ModelAdapter.TF_OD_API);
+  const input = inputs['input_tensor']!;
+  const dtype = input.dtype === 'float32' ? 'float32' : 'int32';
+  const outputNames = OUTPUTS.map((n) => outputs[n]!.name);
+
+  return {
+    name: ModelAdapter.TF_OD_API,
+    async predict(image: DecodedImage, minScore: number): Promise<AdapterResult> {
+      const { width: W, height: H } = image;
+      let start = performance.now();
+      // The typed-array constructor widens uint8 in one native copy.
+      const pixels = dtype === 'int32' ? new Int32Array(image.rgb) : new Float32Array(image.rgb);
+      const tensor = tf.tensor4d(pixels, [1, H, W, 3], dtype);
+      const preprocessMs = msSince(start);
+
+      start = performance.now();
+      let result: tf.Tensor[];
+      try {
+        result = await model.run({ [input.name]: tensor }, outputNames);
+      } finally {
+        tensor.dispose();
+      }
+      let boxes: Float32Array, scores: Float32Array, classes: Float32Array;
+      let count: number, masks: Float32Array, mh: number, mw: number;
+      try {
+        const [b, s, c, n, m] = result as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        [boxes, scores, classes, masks] = (await Promise.all([
+          b.data(),
+          s.data(),
+          c.data(),
+          m.data(),
+        ])) as Float32Array[];
+        count = Math.round((await n.data())[0] ?? scores.length);
+        [mh, mw] = m.shape.slice(-2) as [number, number];
+      } finally {
+        tf.dispose(result);
+      }
+      const inferMs = msSince(start);
+
+      start = performance.now();
+      const instances: Instance[] = [];
+      const maskSize = mh * mw;
+      for (let i = 0; i < Math.min(count, scores.length); i++) {
+        const score = scores[i]!;
+        if (!(score >= minScore)) continue;
+        const box = [
+          boxes[i * 4]!,
+          boxes[i * 4 + 1]!,
+          boxes[i * 4 + 2]!,
+          boxes[i * 4 + 3]!,
+        ] as const;
+        const region = pasteBoxMask(
+          masks.subarray(i * maskSize, (i + 1) * maskSize),
+          mh,
+          mw,
+          box,
+          H,
+          W,
+        );
+        const classId = Math.round(classes[i]!);
+        instances.push({
+          classId,
+          label: labelOf(labels, classId),
+          score: roundScore(score),
+          bbox: pixelBox(box, H, W),
+          mask: encodeMaskRegion(region, H, W),
+        });
+      }
+      instances.sort((a, b) => b.score - a.score);
+      return { instances, timings: { preprocessMs, inferMs, postprocessMs: msSince(start) } };
+    },
+  };
+}
+
+function pixelBox(
+  [ymin, xmin, ymax, xmax]: readonly [number, number, number, number],
+  H: number,
+  W: number,
+): [number, number, number, number] {
+  const clip = (v: number, max: number) => Math.min(max, Math.max(0, Math.round(v)));
+  const x0 = clip(xmin * W, W);
+  const y0 = clip(ymin * H, H);
+  return [x0, y0, Math.max(0, clip(xmax * W, W) - x0), Math.max(0, clip(ymax * H, H) - y0)];
+}
+
+/** Four decimals are plenty for a confidence and keep the JSON short. */
+export function roundScore(score: number): number {
+  return Math.round(score * 1e4) / 1e4;
+}

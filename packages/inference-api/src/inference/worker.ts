@@ -1,0 +1,81 @@
+/**
+ * The inference worker thread: loads the model, warms it, then answers
+ * messages strictly one at a time (a promise chain), so the model never runs
+ * two images at once and the main thread's event loop never runs it at all.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { LogFields, Logger, Severity } from '@maskops/shared';
+import { createLogger } from '@maskops/shared';
+import { ModelHost } from './model-host';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
+import { serializeError } from './worker-protocol';
+
+const port = parentPort;
+if (!port) throw new Error('inference worker must run in a worker thread');
+
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
+
+// Log lines travel to the main thread, which writes them with its own logger.
+const logger: Logger = createLogger({
+  write: (line) => {
+    const {
+      severity,
+      message,
+      time: _time,
+      ...fields
+    } = JSON.parse(line) as LogFields & {
+      severity: Severity;
+      message: string;
+    };
+    post({ type: 'log', severity, message, fields });
+  },
+});
+
+async function main(): Promise<void> {
+  let host: ModelHost;
+  try {
+    host = await ModelHost.start(workerData as WorkerInit, logger);
+  } catch (err) {
+    post({ type: 'init-error', error: serializeError(err) });
+    return;
+  }
+  post({ type: 'ready', info: host.info, loadMs: host.loadMs, warmupMs: host.warmupMs });
+
+  let queue = Promise.resolve();
+  port!.on('message', (message: ToWorker) => {
+    queue = queue.then(() => handle(host, message));
+  });
+}
+
+async function handle(host: ModelHost, message: ToWorker): Promise<void> {
+  switch (message.type) {
+    case 'num-tensors':
+      post({ type: 'num-tensors', id: message.id, value: host.numTensors() });
+      return;
+    case 'predict':
+      try {
+        const prediction = await host.predict(message.image, {
+          minScore: message.minScore,
+          overlay: message.overlay,
+        });
+        const transfer: ArrayBuffer[] = [];
+        if (prediction.overlayPng) {
+          prediction.overlayPng = owning(prediction.overlayPng);
+          transfer.push(prediction.overlayPng.buffer as ArrayBuffer);
+        }
+        post({ type: 'result', id: message.id, prediction }, transfer);
+      } catch (err) {
+        post({ type: 'error', id: message.id, error: serializeError(err) });
+      }
+      return;
+  }
+}
+
+/** The bytes as a view of their own ArrayBuffer (which can be transferred, not copied). */
+function owning(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  return bytes.slice();
+}
+
+void main();
