@@ -15,6 +15,8 @@ export interface RecordedRequest {
   path: string;
   query: string;
   contentType?: string;
+  /** The Accept header (kubectl asks for Table first), when sent. */
+  accept?: string;
   body?: unknown;
   status: number;
 }

@@ -103,6 +103,7 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApiSe
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const entry: RecordedRequest = { method, path, query: url.search, status: 0 };
     if (req.headers['content-type']) entry.contentType = req.headers['content-type'];
+    if (req.headers.accept) entry.accept = req.headers.accept;
     requests.push(entry);
     const reply = (status: number, body: unknown): void => {
       entry.status = status;
