@@ -1,8 +1,90 @@
-import { VERSION } from './version';
+import type { AddressInfo } from 'node:net';
+import { createLogger, loadConfigOrExit, Severity } from '@maskops/shared';
+import { buildApp } from './app';
+import { readConfig, type LogLevel } from './config';
+import { createInferenceEngine } from './inference/engine';
+import type { InferenceEngine } from './inference/types';
+import { installGracefulShutdown } from './shutdown';
 
-process.stdout.write(
-  JSON.stringify({
-    severity: 'NOTICE',
-    message: `maskops inference-api ${VERSION}: serving is not built yet`,
-  }) + '\n',
-);
+const SEVERITY_OF: Readonly<Record<LogLevel, Severity>> = {
+  trace: Severity.DEBUG,
+  debug: Severity.DEBUG,
+  info: Severity.INFO,
+  warn: Severity.WARNING,
+  error: Severity.ERROR,
+  fatal: Severity.CRITICAL,
+  silent: Severity.CRITICAL,
+};
+
+/**
+ * Reads the config once, starts loading the model, and listens right away:
+ * /healthz answers during a long model load (gs:// download, warm-up) while
+ * /readyz stays 503 until the model is warm. A model that cannot load ends the
+ * process (exit 1) so the failure is visible and the pod restarts.
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(() => readConfig(process.env));
+  const workerLogger = createLogger({
+    base: { service: 'inference-api', component: 'engine' },
+    minSeverity: SEVERITY_OF[config.logLevel],
+  });
+  const engine = createInferenceEngine({
+    modelPath: config.modelPath,
+    adapter: config.modelAdapter,
+    labelsPath: config.modelLabels,
+    backend: config.tfjsBackend,
+    cacheDir: config.modelCacheDir,
+    maxImagePixels: config.maxImagePixels,
+    logger: workerLogger,
+    // The worker died after start-up: stop being ready, drain, exit 1 (the pod restarts).
+    onFatal: (err) => {
+      app.log.fatal({ err }, 'the inference engine died');
+      app.serving.lifecycle.fail(err);
+      void shutdown('engine-died', 1);
+    },
+  });
+  // Handled below; keeps an early rejection from counting as unhandled.
+  engine.catch(() => undefined);
+  let loaded: InferenceEngine | undefined;
+
+  const app = await buildApp({ config, engine });
+  const shutdown = installGracefulShutdown({
+    app,
+    engine: () => loaded,
+    delayMs: config.shutdownDelayMs,
+    graceMs: config.shutdownGraceMs,
+  });
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  const port = (app.server.address() as AddressInfo).port;
+  app.log.info({ address, port, modelPath: config.modelPath }, `listening on ${address}`);
+
+  try {
+    loaded = await engine;
+  } catch (err) {
+    app.log.fatal({ err, modelPath: config.modelPath }, 'the model failed to load: exiting');
+    await app.close();
+    process.exit(1);
+  }
+  const { info } = loaded;
+  app.log.info(
+    {
+      model: info.name,
+      adapter: info.adapter,
+      backend: info.backend,
+      loadMs: loaded.loadMs,
+      warmupMs: loaded.warmupMs,
+    },
+    'model loaded and warmed: ready',
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    JSON.stringify({
+      severity: 'CRITICAL',
+      message: `inference-api failed to start: ${String(err)}`,
+    }) + '\n',
+  );
+  process.exit(1);
+});
