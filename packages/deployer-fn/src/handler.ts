@@ -144,8 +144,24 @@ export async function handleMessage(
     }
 
     const generation = applied.after.metadata?.generation ?? 0;
-    const rollout = await watchRollout(deps, generation, config.rolloutTimeoutSeconds);
+    const rollout = await watchRollout(deps, generation, config.rolloutTimeoutSeconds, {
+      container: plan.container,
+      image: plan.image,
+    });
     const rolloutMs = rollout.elapsedMs;
+    if (rollout.status === 'superseded') {
+      return finish(
+        {
+          outcome: Outcome.SUPERSEDED,
+          ack: true,
+          reason: `now running ${rollout.currentImage}`,
+          ...patched,
+          durations: { patchMs, rolloutMs },
+        },
+        `deploy of ${candidate.image} superseded by ${rollout.currentImage} during the rollout`,
+        patchedFields,
+      );
+    }
     if (rollout.status === 'complete') {
       return finish(
         { outcome: Outcome.DEPLOYED, ack: true, ...patched, durations: { patchMs, rolloutMs } },

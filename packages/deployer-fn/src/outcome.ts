@@ -15,6 +15,8 @@ export const Outcome = {
   ROLLED_BACK: 'rolled-back',
   /** The rollout failed and was left as is (no rollback, or rollback impossible). */
   ROLLOUT_FAILED: 'rollout-failed',
+  /** Someone else changed the image while we watched our rollout; left alone. */
+  SUPERSEDED: 'superseded',
   /** A permanent error (misconfiguration, missing Deployment …): acknowledged. */
   REJECTED: 'rejected',
   /** A transient error: the invocation fails so Pub/Sub redelivers. */
@@ -32,6 +34,7 @@ export const OUTCOME_SEVERITY: Record<Outcome, Severity> = {
   ignored: 'INFO',
   'rolled-back': 'ERROR',
   'rollout-failed': 'ERROR',
+  superseded: 'WARNING',
   rejected: 'ERROR',
   retry: 'WARNING',
   'dry-run': 'INFO',

@@ -28,8 +28,11 @@ export function googleTokenSource(
     async getToken(options = {}) {
       try {
         const client = await auth.getClient();
-        // Dropping the cached credentials is the supported way to force a new token.
-        if (options.forceRefresh) client.credentials = {};
+        // Dropping the cached access token forces a new one; the rest (Compute's
+        // placeholder refresh token, a user's real one) must stay or refresh fails.
+        if (options.forceRefresh) {
+          client.credentials = { ...client.credentials, access_token: null, expiry_date: null };
+        }
         const { token } = await client.getAccessToken();
         if (!token) throw new Error('no access token returned');
         return token;

@@ -4,6 +4,8 @@ import type { DeployDeps } from './deps';
 
 export type RolloutResult =
   | { readonly status: 'complete'; readonly elapsedMs: number }
+  /** The container no longer runs our image: someone else deployed meanwhile. */
+  | { readonly status: 'superseded'; readonly currentImage: string; readonly elapsedMs: number }
   | {
       readonly status: 'failed';
       readonly reason: 'ProgressDeadlineExceeded' | 'Timeout';
@@ -63,6 +65,7 @@ export async function watchRollout(
   deps: DeployDeps,
   generation: number,
   timeoutSeconds: number,
+  ours?: { container: string; image: string },
 ): Promise<RolloutResult> {
   const { namespace, deployment } = deps.config;
   const start = deps.now();
@@ -71,7 +74,18 @@ export async function watchRollout(
   let waiting = 'not yet read';
   for (;;) {
     try {
-      const state = rolloutState(await deps.api.read(namespace, deployment), generation);
+      const current = await deps.api.read(namespace, deployment);
+      const running = current.spec?.template?.spec?.containers?.find(
+        (c) => c.name === ours?.container,
+      );
+      if (ours && running?.image !== ours.image) {
+        return {
+          status: 'superseded',
+          currentImage: running?.image ?? '',
+          elapsedMs: deps.now() - start,
+        };
+      }
+      const state = rolloutState(current, generation);
       if (state.done) return { status: 'complete', elapsedMs: deps.now() - start };
       if (state.failed) return { status: 'failed', ...state.failed, elapsedMs: deps.now() - start };
       waiting = state.waiting;
