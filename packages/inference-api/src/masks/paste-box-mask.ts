@@ -132,29 +132,34 @@ export function pasteBoxMask(
   // The kernel's horizontal lerp only depends on (mask row, output column), so
   // compute it once per mask row instead of twice per output pixel.
   const nCols = cols.last - cols.first + 1;
+  const colLo = cols.lo;
+  const colHi = cols.hi;
+  const colLerp = cols.lerp;
   const horizontal = new Float32Array(maskHeight * nCols);
   for (let r = 0; r < maskHeight; r++) {
     const src = r * maskWidth;
     const dst = r * nCols;
     for (let k = 0; k < nCols; k++) {
-      const left = boxMask[src + cols.lo[k]];
-      const right = boxMask[src + cols.hi[k]];
-      horizontal[dst + k] = left + f32(f32(right - left) * cols.lerp[k]);
+      const left = boxMask[src + colLo[k]];
+      const right = boxMask[src + colHi[k]];
+      horizontal[dst + k] = left + f32(f32(right - left) * colLerp[k]);
     }
   }
 
   const nRows = rows.last - rows.first + 1;
+  const rowLo = rows.lo;
+  const rowHi = rows.hi;
+  const rowLerp = rows.lerp;
   const data = new Uint8Array(nRows * nCols);
   const limit = f32(threshold);
   for (let j = 0; j < nRows; j++) {
-    const topRow = rows.lo[j] * nCols;
-    const bottomRow = rows.hi[j] * nCols;
-    const yLerp = rows.lerp[j];
+    const topRow = rowLo[j] * nCols;
+    const bottomRow = rowHi[j] * nCols;
+    const yLerp = rowLerp[j];
     const out = j * nCols;
     for (let k = 0; k < nCols; k++) {
       const top = horizontal[topRow + k];
-      const bottom = horizontal[bottomRow + k];
-      const v = f32(top + f32(f32(bottom - top) * yLerp));
+      const v = f32(top + f32(f32(horizontal[bottomRow + k] - top) * yLerp));
       data[out + k] = v > limit ? 1 : 0;
     }
   }

@@ -95,37 +95,38 @@ export function resizeMaskToBox(
   const keepCval = !(min <= 0 && 0 <= max);
   const limit = Math.fround(threshold);
 
+  // A zero border stands in for cval: out-of-range neighbours then add 0·w,
+  // which leaves the sum bit-identical to skipping them, without a branch.
+  const pw = maskWidth + 2;
+  const padded = new Float32Array((maskHeight + 2) * pw);
+  for (let r = 0; r < maskHeight; r++) {
+    padded.set(mask.subarray(r * maskWidth, (r + 1) * maskWidth), (r + 1) * pw + 1);
+  }
   const rows = linearAxis(maskHeight, outH, r0, r1 - r0);
   const cols = linearAxis(maskWidth, outW, c0, c1 - c0);
   const nRows = r1 - r0;
   const nCols = c1 - c0;
+  const colStart = cols.start;
+  const colW0 = cols.w0;
+  const colW1 = cols.w1;
   const data = new Uint8Array(nRows * nCols);
-  const lastRow = maskHeight - 1;
-  const lastCol = maskWidth - 1;
   for (let j = 0; j < nRows; j++) {
-    const sy = rows.start[j];
     const wy0 = rows.w0[j];
     const wy1 = rows.w1[j];
-    const top = sy >= 0 ? sy * maskWidth : -1;
-    const bottom = sy + 1 <= lastRow ? (sy + 1) * maskWidth : -1;
+    // Padded row of source row `start` is start + 1; its column sx is sx + 1.
+    const top = (rows.start[j] + 1) * pw + 1;
+    const bottom = top + pw;
     const out = j * nCols;
     for (let k = 0; k < nCols; k++) {
-      const sx = cols.start[k];
-      const wx0 = cols.w0[k];
-      const wx1 = cols.w1[k];
-      const hasLeft = sx >= 0;
-      const hasRight = sx + 1 <= lastCol;
-      // scipy accumulates value·wy·wx over the 2×2 neighbourhood, x fastest;
-      // out-of-range neighbours contribute cval 0.
+      const sx = colStart[k];
+      const wx0 = colW0[k];
+      const wx1 = colW1[k];
+      // scipy accumulates value·wy·wx over the 2×2 neighbourhood, x fastest.
       let t = 0;
-      if (top >= 0) {
-        if (hasLeft) t += mask[top + sx] * wy0 * wx0;
-        if (hasRight) t += mask[top + sx + 1] * wy0 * wx1;
-      }
-      if (bottom >= 0) {
-        if (hasLeft) t += mask[bottom + sx] * wy1 * wx0;
-        if (hasRight) t += mask[bottom + sx + 1] * wy1 * wx1;
-      }
+      t += padded[top + sx] * wy0 * wx0;
+      t += padded[top + sx + 1] * wy0 * wx1;
+      t += padded[bottom + sx] * wy1 * wx0;
+      t += padded[bottom + sx + 1] * wy1 * wx1;
       let v = Math.fround(t);
       if (!(keepCval && v === 0)) v = v < min ? min : v > max ? max : v;
       data[out + k] = v >= limit ? 1 : 0;
