@@ -1,0 +1,235 @@
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { createMemoryLogger } from '@maskops/shared';
+import type { PaintedShape } from '../../src/demo-model/paint-shapes';
+import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import { ErrorCode } from '../../src/errors';
+import type { WorkerInferenceEngine } from '../../src/inference/engine';
+import { createInferenceEngine } from '../../src/inference/engine';
+import { expectShapesFound, rotateMaskCw } from './shape-match';
+
+// The engine runs dist/inference/worker.js: `pnpm build` before these tests.
+const MODELS = join(__dirname, '..', '..', 'models');
+const MAX_PIXELS = 40_000_000;
+
+/** A PNG signature and IHDR claiming the given size, with a tiny IDAT. */
+function pngHeader(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    return Buffer.concat([length, Buffer.from(type, 'latin1'), data, Buffer.alloc(4)]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(16))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function bboxOf(mask: Uint8Array, width: number): [number, number, number, number] {
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1;
+  mask.forEach((v, i) => {
+    if (!v) return;
+    const x = i % width;
+    const y = (i - x) / width;
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x);
+    y1 = Math.max(y1, y);
+  });
+  return [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+}
+
+describe('inference engine with the tf-od-api demo model', () => {
+  let engine: WorkerInferenceEngine;
+  const logger = createMemoryLogger();
+
+  beforeAll(async () => {
+    engine = await createInferenceEngine({
+      modelPath: join(MODELS, 'shapes-tf-od-api'),
+      maxImagePixels: MAX_PIXELS,
+      logger,
+    });
+  });
+  afterAll(() => engine?.close());
+
+  it('starts loaded and warmed, and reports what runs', () => {
+    expect(engine.info).toMatchObject({
+      name: 'maskops-shapes-demo-tf-od-api',
+      adapter: 'tf-od-api',
+      format: 'tfjs-graph-model',
+      classCount: 3,
+      demo: true,
+    });
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(engine.info.backend);
+    expect(engine.loadMs).toBeGreaterThan(0);
+    expect(engine.warmupMs).toBeGreaterThan(0);
+    expect(engine.healthy).toBe(true);
+    // Worker log lines arrive through the caller's logger.
+    expect(logger.lines.map((l) => l.message)).toEqual(
+      expect.arrayContaining([
+        `TF.js backend: ${engine.info.backend}`,
+        'model loaded',
+        'model warmed up',
+      ]),
+    );
+  });
+
+  it.each([
+    [2, 640, 480, 'jpeg'],
+    [17, 300, 500, 'png'],
+    [23, 1024, 768, 'jpeg'],
+    [31, 257, 199, 'png'],
+  ] as const)('finds every shape (seed %i, %i×%i %s)', async (seed, width, height, format) => {
+    const painted = paintShapes({ width, height, seed });
+    const prediction = await engine.predict(await encodeShapesImage(painted, format), {
+      minScore: 0.5,
+    });
+    expect(prediction.image).toEqual({ width, height });
+    expectShapesFound(painted.shapes, prediction.instances);
+    for (const value of Object.values(prediction.timings)) expect(value).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(prediction.timings).sort()).toEqual([
+      'decodeMs',
+      'inferMs',
+      'postprocessMs',
+      'preprocessMs',
+    ]);
+    expect(prediction.overlayPng).toBeUndefined();
+  });
+
+  it('answers in the coordinates of the EXIF-rotated image', async () => {
+    const painted = paintShapes({ width: 400, height: 300, seed: 4 });
+    const bytes = await sharp(Buffer.from(painted.rgb), {
+      raw: { width: 400, height: 300, channels: 3 },
+    })
+      .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const upright: PaintedShape[] = painted.shapes.map((shape) => {
+      const mask = rotateMaskCw(shape.mask, 400, 300);
+      return { ...shape, mask, bbox: bboxOf(mask, 300) };
+    });
+    const prediction = await engine.predict(bytes, { minScore: 0.5 });
+    expect(prediction.image).toEqual({ width: 300, height: 400 });
+    expectShapesFound(upright, prediction.instances);
+  });
+
+  it('returns the overlay PNG when asked', async () => {
+    const painted = paintShapes({ width: 320, height: 200, seed: 9, count: 3 });
+    const prediction = await engine.predict(await encodeShapesImage(painted, 'png'), {
+      minScore: 0.5,
+      overlay: true,
+    });
+    expect(prediction.overlayPng).toBeInstanceOf(Uint8Array);
+    const meta = await sharp(prediction.overlayPng!).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 320, 200]);
+  });
+
+  it('runs concurrent callers one at a time, each getting its own answer', async () => {
+    const images = [3, 5, 6, 12].map((seed) =>
+      paintShapes({ width: 240, height: 180, seed, count: 2 }),
+    );
+    const encoded = await Promise.all(images.map((p) => encodeShapesImage(p, 'png')));
+    const predictions = await Promise.all(
+      encoded.map((bytes) => engine.predict(bytes, { minScore: 0.5 })),
+    );
+    predictions.forEach((p, i) => expectShapesFound(images[i]!.shapes, p.instances));
+  });
+
+  it('leaks no tensors over 50 predictions', async () => {
+    const start = await engine.numTensors();
+    const painted = paintShapes({ width: 160, height: 120, seed: 21, count: 2 });
+    const png = await encodeShapesImage(painted, 'png');
+    for (let i = 0; i < 50; i++) {
+      const { instances } = await engine.predict(Buffer.from(png), { minScore: 0.5 });
+      expect(instances).toHaveLength(2);
+    }
+    expect(await engine.numTensors()).toBe(start);
+  });
+
+  it('moves an image that owns its buffer to the worker and copies one that does not', async () => {
+    const png = await encodeShapesImage(
+      paintShapes({ width: 64, height: 64, seed: 1, count: 1 }),
+      'png',
+    );
+    const owned = new Uint8Array(png.length);
+    owned.set(png);
+    await engine.predict(owned, { minScore: 0.5 });
+    expect(owned.byteLength).toBe(0); // transferred: detached here
+
+    const shared = new Uint8Array(png.length + 16);
+    shared.set(png, 8);
+    const view = shared.subarray(8, 8 + png.length);
+    await engine.predict(view, { minScore: 0.5 });
+    expect(view.byteLength).toBe(png.length); // copied: still usable
+  });
+
+  it.each([
+    ['text', async () => Buffer.from('definitely not an image'), ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    [
+      'a GIF',
+      async () =>
+        sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } })
+          .gif()
+          .toBuffer(),
+      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    ],
+    [
+      'a truncated JPEG',
+      async () => {
+        const jpeg = await encodeShapesImage(
+          paintShapes({ width: 200, height: 200, seed: 2 }),
+          'jpeg',
+        );
+        return jpeg.subarray(0, Math.floor(jpeg.length / 2));
+      },
+      ErrorCode.IMAGE_UNDECODABLE,
+    ],
+    [
+      'a 100000×100000 PNG header (pixel bomb)',
+      async () => pngHeader(100_000, 100_000),
+      ErrorCode.IMAGE_TOO_MANY_PIXELS,
+    ],
+  ])('rejects %s with its own code and stays healthy', async (_name, make, code) => {
+    await expect(engine.predict(await make(), { minScore: 0.5 })).rejects.toMatchObject({ code });
+    expect(engine.healthy).toBe(true);
+  });
+});
+
+describe('inference engine with the matterport demo model', () => {
+  let engine: WorkerInferenceEngine;
+
+  beforeAll(async () => {
+    engine = await createInferenceEngine({
+      modelPath: join(MODELS, 'shapes-matterport', 'model.json'),
+      maxImagePixels: MAX_PIXELS,
+    });
+  });
+  afterAll(() => engine?.close());
+
+  it('detects the matterport adapter', () => {
+    expect(engine.info).toMatchObject({ adapter: 'matterport', demo: true, classCount: 3 });
+  });
+
+  it.each([
+    [13, 800, 600, 'jpeg'],
+    [27, 450, 640, 'png'],
+  ] as const)('finds every shape (seed %i, %i×%i %s)', async (seed, width, height, format) => {
+    const painted = paintShapes({ width, height, seed });
+    const start = await engine.numTensors();
+    const prediction = await engine.predict(await encodeShapesImage(painted, format), {
+      minScore: 0.5,
+    });
+    expectShapesFound(painted.shapes, prediction.instances);
+    expect(await engine.numTensors()).toBe(start);
+  });
+});
