@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ErrorCode, InferenceApiError } from '../../src/errors';
 import { createInferenceEngine } from '../../src/inference/engine';
 
-const SCRIPTED = join(__dirname, 'fixtures', 'scripted-worker.cjs');
+const SCRIPTED = join(__dirname, 'fixtures', 'scripted-worker.mjs');
 const image = (first: number) => Uint8Array.from([first, 0, 0, 0]);
 
 describe('inference engine start-up failures (real worker)', () => {
@@ -49,7 +49,7 @@ describe('inference engine error mapping and worker death (scripted worker)', ()
         code: ErrorCode.INFERENCE_FAILED,
         message: 'inference failed',
       });
-      const cause = (await internal.catch((e: Error) => e)).cause as Error;
+      const cause = ((await internal.catch((e: unknown) => e)) as Error).cause as Error;
       expect([cause.name, cause.message]).toEqual(['TypeError', 'secret internals at /srv/model']);
       // Errors for one request leave the engine serving.
       expect(engine.healthy).toBe(true);
