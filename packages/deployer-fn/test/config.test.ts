@@ -1,0 +1,95 @@
+import { ConfigError } from '@maskops/shared';
+import { readConfig } from '../src/config';
+
+const REPO = 'us-central1-docker.pkg.dev/p/maskops/inference-api';
+const base = {
+  PROJECT: 'my-project',
+  ZONE: 'us-central1-a',
+  CLUSTER: 'maskops',
+  DEPLOYMENT: 'inference-api',
+  IMAGE: REPO,
+};
+
+it('applies the documented defaults', () => {
+  expect(readConfig(base)).toEqual({
+    project: 'my-project',
+    zone: 'us-central1-a',
+    cluster: 'maskops',
+    deployment: 'inference-api',
+    namespace: 'default',
+    image: REPO,
+    rolloutTimeoutSeconds: 300,
+    rollbackOnFailure: true,
+    containerApiEndpoint: 'https://container.googleapis.com',
+  });
+});
+
+it('reads every setting', () => {
+  expect(
+    readConfig({
+      ...base,
+      ZONE: 'europe-west4',
+      NAMESPACE: 'serving',
+      CONTAINER: 'model',
+      ROLLOUT_TIMEOUT_SECONDS: '0',
+      ROLLBACK_ON_FAILURE: 'false',
+      CONTAINER_API_ENDPOINT: 'http://127.0.0.1:8089/',
+      KUBECONFIG: '/tmp/kc',
+    }),
+  ).toEqual({
+    project: 'my-project',
+    zone: 'europe-west4',
+    cluster: 'maskops',
+    deployment: 'inference-api',
+    namespace: 'serving',
+    container: 'model',
+    image: REPO,
+    rolloutTimeoutSeconds: 0,
+    rollbackOnFailure: false,
+    containerApiEndpoint: 'http://127.0.0.1:8089',
+    kubeconfig: '/tmp/kc',
+  });
+});
+
+it.each<[string, Record<string, string | undefined>]>([
+  ['PROJECT', { PROJECT: undefined }],
+  ['PROJECT', { PROJECT: 'My_Project' }],
+  ['PROJECT', { PROJECT: 'p/../../x' }],
+  ['ZONE', { ZONE: undefined }],
+  ['ZONE', { ZONE: 'us-central1-a/../x' }],
+  ['CLUSTER', { CLUSTER: '' }],
+  ['CLUSTER', { CLUSTER: 'Bad Cluster' }],
+  ['DEPLOYMENT', { DEPLOYMENT: undefined }],
+  ['DEPLOYMENT', { DEPLOYMENT: 'Inference_API' }],
+  ['NAMESPACE', { NAMESPACE: 'kube system' }],
+  ['NAMESPACE', { NAMESPACE: 'a'.repeat(64) }],
+  ['CONTAINER', { CONTAINER: 'model.v2' }],
+  ['IMAGE', { IMAGE: undefined }],
+  ['IMAGE', { IMAGE: `${REPO}:latest` }],
+  ['IMAGE', { IMAGE: `${REPO}@sha256:${'a'.repeat(64)}` }],
+  ['IMAGE', { IMAGE: 'inference-api' }],
+  ['ROLLOUT_TIMEOUT_SECONDS', { ROLLOUT_TIMEOUT_SECONDS: '-1' }],
+  ['ROLLOUT_TIMEOUT_SECONDS', { ROLLOUT_TIMEOUT_SECONDS: '5m' }],
+  ['ROLLBACK_ON_FAILURE', { ROLLBACK_ON_FAILURE: 'maybe' }],
+  ['CONTAINER_API_ENDPOINT', { CONTAINER_API_ENDPOINT: 'container.googleapis.com' }],
+])('%s: refuses %j naming the variable', (variable, over) => {
+  const env = { ...base, ...over };
+  let error: unknown;
+  try {
+    readConfig(env);
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).variable).toBe(variable);
+  expect((error as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
+});
+
+it('accepts domain-scoped projects and regional locations', () => {
+  expect(
+    readConfig({ ...base, PROJECT: 'example.com:my-project', ZONE: 'us-east1' }),
+  ).toMatchObject({
+    project: 'example.com:my-project',
+    zone: 'us-east1',
+  });
+});
