@@ -1,3 +1,9 @@
+/**
+ * Pure mask post-processing on typed arrays (no TF.js, no sharp), run in the
+ * inference worker: paste or resize each detection's small mask into the image
+ * as a MaskRegion (only the pixels it can cover), then encode it as COCO RLE
+ * without materialising a full-image mask.
+ */
 export type { MaskRegion } from './mask-region';
 export { trimRegion, regionArea, regionToFullMask } from './mask-region';
 export {
