@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
-import { classifyKubeError, DeployError, ErrorKind } from '../src/errors';
+import type { ErrorKind } from '../src/errors';
+import { classifyKubeError, DeployError } from '../src/errors';
 
 it.each<[number, ErrorKind, string]>([
   [400, 'permanent', 'KUBE_REJECTED'],
