@@ -20,16 +20,18 @@ export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Prom
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      // Keep draining past the limit so the error answer still reaches the client.
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => {
       if (size > limit) {
         reject(
           new HttpError(413, `request body larger than ${limit} bytes`, 'RequestEntityTooLarge'),
         );
-        req.destroy();
-        return;
+      } else {
+        resolve(Buffer.concat(chunks));
       }
-      chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -1,3 +1,4 @@
+import { request as httpsRequest } from 'node:https';
 import { AppsV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { KubeApiServer } from '../src/kube-api/server';
 
@@ -28,4 +29,31 @@ export function appsApi(
   overrides?: { token?: string; caPem?: string },
 ): AppsV1Api {
   return kubeConfigFor(kube, overrides).makeApiClient(AppsV1Api);
+}
+
+// Parsed JSON of any shape: tests read the fields they check.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RawResponse = { status: number; json: any };
+
+/** One HTTPS request with the stand-in's CA, for what typed clients cannot send. */
+export function rawRequest(
+  kube: KubeApiServer,
+  method: string,
+  path: string,
+  opts: { body?: string | Buffer; contentType?: string; token?: string } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? kube.token}` };
+    if (opts.contentType) headers['content-type'] = opts.contentType;
+    const req = httpsRequest(`${kube.url}${path}`, { method, ca: kube.caPem, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }),
+      );
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }
