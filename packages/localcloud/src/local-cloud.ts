@@ -27,7 +27,9 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
   const location = opts.location ?? 'us-central1-a';
   const cluster = opts.cluster ?? 'maskops';
   const metadata = await startMetadataServer({ projectId: project, zone: location });
-  const kubeOpts = opts.rolloutStepMs === undefined ? {} : { rolloutStepMs: opts.rolloutStepMs };
+  // On GKE the deployer presents its Google access token to the cluster too.
+  const kubeOpts: Parameters<typeof startKubeApi>[0] = { token: metadata.token };
+  if (opts.rolloutStepMs !== undefined) kubeOpts.rolloutStepMs = opts.rolloutStepMs;
   const kube = await startKubeApi(kubeOpts);
   const container = await startContainerApi({
     token: metadata.token,

@@ -43,6 +43,8 @@ describe('startLocalCloud', () => {
       { headers: { authorization: `Bearer ${token}` } },
     );
     expect(res.status).toBe(200);
+    // As on GKE, the Google access token is also the cluster's bearer token.
+    expect(token).toBe(cloud.kube.token);
     const cluster = (await res.json()) as {
       endpoint: string;
       masterAuth: { clusterCaCertificate: string };
@@ -57,7 +59,7 @@ describe('startLocalCloud', () => {
           caData: cluster.masterAuth.clusterCaCertificate,
         },
       ],
-      users: [{ name: 'gke', token: cloud.kube.token }],
+      users: [{ name: 'gke', token: token ?? '' }],
       contexts: [{ name: 'gke', cluster: 'gke', user: 'gke' }],
       currentContext: 'gke',
     });
