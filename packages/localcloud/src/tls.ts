@@ -59,7 +59,11 @@ function validity(cert: forge.pki.Certificate): void {
 }
 
 /** A fresh self-signed CA. Use it for "wrong CA" tests or to share a CA between servers. */
-export function generateCertificateAuthority(commonName = 'localcloud CA'): CertificateAuthority {
+export function generateCertificateAuthority(
+  // A distinct name per CA: a client trusting another localcloud CA then fails with the usual
+  // "unable to verify the first certificate" rather than a signature mismatch between same-named CAs.
+  commonName = `localcloud CA ${randomBytes(4).toString('hex')}`,
+): CertificateAuthority {
   const keys = nativeRsaKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicPem);
