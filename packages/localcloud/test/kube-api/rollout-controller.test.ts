@@ -136,4 +136,20 @@ describe('rollout controller', () => {
     );
     expect(d?.status.availableReplicas).toBe(5);
   });
+
+  it("'external' mode leaves status to the caller's setDeploymentStatus", async () => {
+    kube.setRolloutMode('default', name, 'external');
+    const patched = await setImage('repo/app:ext');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(read()?.status.observedGeneration).toBe(1);
+    kube.setDeploymentStatus('default', name, {
+      observedGeneration: patched.metadata?.generation,
+      replicas: 7,
+    });
+    const d = read();
+    expect(d?.status).toEqual({ observedGeneration: 2, replicas: 7 });
+    expect(Number(d?.metadata.resourceVersion)).toBeGreaterThan(
+      Number(patched.metadata?.resourceVersion),
+    );
+  });
 });

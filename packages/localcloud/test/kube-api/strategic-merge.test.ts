@@ -141,4 +141,21 @@ describe('strategic merge patch', () => {
       }),
     ).toThrow(/merge key name/);
   });
+
+  it('unions finalizers, honours $deleteFromPrimitiveList and $retainKeys', () => {
+    const out = applyStrategicMergePatch(
+      {
+        metadata: { finalizers: ['a', 'b'] },
+        spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } } },
+      },
+      {
+        metadata: { finalizers: ['c', 'a'], '$deleteFromPrimitiveList/finalizers': ['b'] },
+        spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } },
+      },
+    );
+    expect(out).toEqual({
+      metadata: { finalizers: ['a', 'c'] },
+      spec: { strategy: { type: 'Recreate' } },
+    });
+  });
 });
