@@ -29,7 +29,7 @@ export interface PushRequest {
 const DEFAULT_TOPIC = 'projects/p/topics/cloud-builds';
 export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 
-/** `data` may be a Buffer (sent as is), a string (UTF-8) or anything else (JSON). */
+/** `data` may be bytes (a Buffer or Uint8Array, sent as is), a string (UTF-8) or anything else (JSON). */
 export function pubsubMessage(
   data: unknown,
   opts: {
@@ -39,9 +39,10 @@ export function pubsubMessage(
     orderingKey?: string;
   } = {},
 ): PubsubMessage {
-  const bytes = Buffer.isBuffer(data)
-    ? data
-    : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data), 'utf8');
+  const bytes =
+    data instanceof Uint8Array
+      ? Buffer.from(data)
+      : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data), 'utf8');
   const messageId = opts.messageId ?? String(randomInt(1e12, 9e12));
   const publishTime = opts.publishTime ?? new Date().toISOString();
   const message: PubsubMessage = {

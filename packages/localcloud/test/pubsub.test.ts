@@ -60,6 +60,7 @@ describe('Pub/Sub push builders through the real functions-framework', () => {
     });
     expect(Buffer.from(pubsubMessage('plain').data, 'base64').toString()).toBe('plain');
     expect(pubsubMessage(Buffer.from([0, 255])).data).toBe('AP8=');
+    expect(pubsubMessage(new Uint8Array([0, 255])).data).toBe('AP8=');
     expect(pubsubMessage('x').messageId).toMatch(/^\d+$/);
   });
 
