@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { closeServer, listen } from './http-util';
+import { FaultList } from './faults';
+import type { Fault } from './faults';
+import { closeServer, listen, sleep } from './http-util';
 
 export interface MetadataServer {
   url: string;
@@ -11,6 +13,9 @@ export interface MetadataServer {
   projectId: string;
   email: string;
   tokenRequests(): number;
+  /** E.g. `{ path: /\/token$/, status: 500, times: Infinity }` for a credentials outage. */
+  injectFault(f: Fault): void;
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -56,6 +61,7 @@ export async function startMetadataServer(
   const email = opts.email ?? `deployer@${projectId}.iam.gserviceaccount.com`;
   const zone = opts.zone ?? 'us-central1-a';
   let tokenRequests = 0;
+  const faults = new FaultList();
 
   const account = '/computeMetadata/v1/instance/service-accounts/default';
   const text: Record<string, () => string> = {
@@ -71,7 +77,7 @@ export async function startMetadataServer(
     [`${account}/aliases`]: () => 'default',
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://metadata');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const reply = (status: number, body: string, type = 'application/text'): void => {
@@ -81,6 +87,13 @@ export async function startMetadataServer(
     // The real server refuses requests without the header (protection against SSRF).
     if (req.headers['metadata-flavor'] !== 'Google' && path !== '/') {
       reply(403, 'Missing required header: Metadata-Flavor', 'text/html');
+      return;
+    }
+    const fault = faults.take(req.method ?? 'GET', path);
+    if (fault?.delayMs) await sleep(fault.delayMs);
+    if (fault?.status !== undefined) {
+      const body = fault.body === undefined ? 'injected fault' : JSON.stringify(fault.body);
+      reply(fault.status, body, 'text/html');
       return;
     }
     if (req.method !== 'GET') {
@@ -116,7 +129,9 @@ export async function startMetadataServer(
     else reply(404, 'Not Found', 'text/html');
   };
 
-  const server = createServer(handle);
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
   const port = await listen(server);
   const host = `127.0.0.1:${port}`;
   return {
@@ -126,6 +141,8 @@ export async function startMetadataServer(
     projectId,
     email,
     tokenRequests: () => tokenRequests,
+    injectFault: (f) => faults.add(f),
+    clearFaults: () => faults.clear(),
     close: () => closeServer(server),
   };
 }

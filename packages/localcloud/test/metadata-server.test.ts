@@ -64,4 +64,15 @@ describe('metadata server', () => {
     expect((await get('instance/nothing-here')).status).toBe(404);
     expect((await get('instance/service-accounts/default/identity')).status).toBe(400);
   });
+
+  it('fails token requests on an injected fault, then recovers', async () => {
+    const path = '/computeMetadata/v1/instance/service-accounts/default/token';
+    const get = () => fetch(`${server.url}${path}`, { headers: { 'Metadata-Flavor': 'Google' } });
+    server.injectFault({ path: /\/token$/, status: 503, times: 2 });
+    expect((await get()).status).toBe(503);
+    const second = await get();
+    expect(second.status).toBe(503);
+    expect(second.headers.get('metadata-flavor')).toBe('Google');
+    expect((await get()).status).toBe(200);
+  });
 });
