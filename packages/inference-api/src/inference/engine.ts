@@ -184,10 +184,11 @@ export async function createInferenceEngine(
     predict(image: Uint8Array, predictOptions: PredictOptions): Promise<Prediction> {
       // Move the bytes instead of copying them when the view owns its whole
       // ArrayBuffer (Buffer.concat of a body does; pooled small Buffers don't).
+      // (Tag check, not instanceof: buffers may come from another realm, e.g. under jest.)
       const owned =
         image.byteOffset === 0 &&
         image.byteLength === image.buffer.byteLength &&
-        image.buffer instanceof ArrayBuffer
+        Object.prototype.toString.call(image.buffer) === '[object ArrayBuffer]'
           ? image
           : image.slice();
       return call<Prediction>(
