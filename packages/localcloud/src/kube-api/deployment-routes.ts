@@ -6,6 +6,7 @@ import { compileSelectors } from './selectors';
 import { KubeApiError, kubeStatus } from './status';
 import type { DeploymentStore, WriteOptions } from './store';
 import { applyStrategicMergePatch } from './strategic-merge';
+import { deploymentTable, requestedTableVersion } from './table';
 import { serveWatch } from './watch';
 
 export const PATCH_TYPE = {
@@ -108,8 +109,13 @@ export function handleDeployments(ctx: RouteContext, path: string): Reply | unde
         ctx.res.on('close', () => ctx.watches.delete(finish));
         return { status: 200, body: undefined };
       }
-      const items = store.list(namespace).filter(selector).map(listItem);
+      const found = store.list(namespace).filter(selector);
       const metadata = { resourceVersion: String(store.resourceVersion) };
+      const table = requestedTableVersion(ctx.req.headers.accept);
+      if (table) {
+        return { status: 200, body: deploymentTable(found, table, metadata.resourceVersion) };
+      }
+      const items = found.map(listItem);
       return {
         status: 200,
         body: { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata, items },
@@ -126,8 +132,12 @@ export function handleDeployments(ctx: RouteContext, path: string): Reply | unde
     throw new KubeApiError(405, `${method} on deployments/status is not supported by localcloud`);
   }
   switch (method) {
-    case 'GET':
-      return { status: 200, body: store.require(ns, name) };
+    case 'GET': {
+      const d = store.require(ns, name);
+      const table = requestedTableVersion(ctx.req.headers.accept);
+      const rv = String(d.metadata.resourceVersion);
+      return { status: 200, body: table ? deploymentTable([d], table, rv) : d };
+    }
     case 'PUT':
       return { status: 200, body: store.update(ctx.body, ns, name, writeOptions(query)) };
     case 'PATCH':

@@ -55,7 +55,7 @@ describeKubectl('kubectl against the Kubernetes stand-in', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gets a deployment as JSON', async () => {
+  it('gets a deployment as JSON and as the server-side table', async () => {
     kube.putDeployment(deploymentFixture({ name: 'get-me', image: 'repo/app:1' }));
     const run = await kubectl('get', 'deployment', 'get-me', '-o', 'json');
     expect(run).toMatchObject({ code: 0 });
@@ -65,10 +65,13 @@ describeKubectl('kubectl against the Kubernetes stand-in', () => {
     expect(d.spec.template.spec.containers[0]?.image).toBe('repo/app:1');
     const plain = await kubectl('get', 'deployments');
     expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(/get-me/);
-    // kubectl asks for a server-side Table first and accepts the plain object instead.
+    // kubectl asks for a server-side Table and prints its columns.
+    expect(plain.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\n/);
+    expect(plain.stdout).toMatch(/\nget-me\s+2\/2\s+2\s+2\s+\d+s\n/);
     const gets = kube.requests.filter((r) => r.path.endsWith('/deployments'));
-    expect(gets.at(-1)?.accept).toMatch(/as=Table.*application\/json/);
+    expect(gets.at(-1)?.accept).toMatch(/as=Table/);
+    const wide = await kubectl('get', 'deployment', 'get-me', '-o', 'wide');
+    expect(wide.stdout).toMatch(/get-me .* repo\/app:1\s+app=get-me\n/);
   });
 
   it('sets an image with a strategic-merge patch and waits for the rollout', async () => {
