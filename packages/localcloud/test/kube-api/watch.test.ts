@@ -1,9 +1,12 @@
 import { request } from 'node:https';
+import { AppsV1Api, makeInformer } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { IncomingMessage } from 'node:http';
 import { deploymentFixture } from '../../src/kube-api/deployment-object';
 import { startKubeApi } from '../../src/kube-api/server';
 import type { KubeApiServer } from '../../src/kube-api/server';
 import { waitFor } from '../helpers';
+import { kubeConfigFor } from '../kube-client';
 
 interface Event {
   type: string;
@@ -117,5 +120,30 @@ describe('watch', () => {
     );
     await own.close();
     await expect(w.ended).resolves.toBeUndefined();
+  });
+
+  it('feeds a client-node informer (list, then watch from the list resourceVersion)', async () => {
+    kube.putDeployment(deploymentFixture({ name: 'inf', replicas: 1 }));
+    const kc = kubeConfigFor(kube);
+    const api = kc.makeApiClient(AppsV1Api);
+    const informer = makeInformer<V1Deployment>(
+      kc,
+      '/apis/apps/v1/namespaces/default/deployments',
+      () =>
+        api.listNamespacedDeployment({ namespace: 'default', fieldSelector: 'metadata.name=inf' }),
+      undefined,
+      'metadata.name=inf',
+    );
+    const updates: string[] = [];
+    informer.on('update', (d) => updates.push(String(d.spec?.replicas)));
+    await informer.start();
+    expect(informer.list().map((d) => d.metadata?.name)).toEqual(['inf']);
+    kube.putDeployment(deploymentFixture({ name: 'inf', replicas: 4 }));
+    await waitFor(
+      () => informer.get('inf', 'default')?.status?.availableReplicas,
+      (n) => n === 4,
+    );
+    expect(updates).toContain('4');
+    await informer.stop();
   });
 });
