@@ -1,7 +1,7 @@
 import { DeployError, transient } from '../errors';
 import type { DeployDeps } from './deps';
 
-const BASE_BACKOFF_MS = 100;
+const BASE_BACKOFF_MS = 25;
 
 /**
  * Runs read-modify-patch `attempt` until it does not hit a 409 conflict (the
