@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// `pnpm start`: build what is needed, then run the local demo.
+// `pnpm start`: build what is needed, then run the local push-to-rollout demo
+// (packages/localcloud/src/pipeline/pipeline-demo.ts). Extra args go to the demo,
+// e.g. `pnpm start --pushes 3 --verbose`.
 import { spawnSync } from 'node:child_process';
 
 const run = (cmd, args) => {
@@ -12,4 +14,4 @@ const run = (cmd, args) => {
 };
 
 run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']);
-run('node', ['packages/inference-api/dist/main.js']);
+run('node', ['packages/localcloud/dist/pipeline/demo-cli.js', ...process.argv.slice(2)]);

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runPipelineDemo } from './pipeline-demo';
+
+// `pnpm start`: the push-to-rollout pipeline on this machine (see pipeline-demo.ts).
+const { values } = parseArgs({
+  options: {
+    pushes: { type: 'string', default: '2' },
+    replicas: { type: 'string', default: '2' },
+    port: { type: 'string', default: '8080' },
+    concurrency: { type: 'string', default: '2' },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(
+    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose]\n',
+  );
+  process.exit(0);
+}
+const int = (name: string, v: string | undefined, min: number): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    process.stderr.write(`--${name} must be an integer >= ${min}\n`);
+    process.exit(2);
+  }
+  return n;
+};
+
+runPipelineDemo({
+  repoRoot: join(__dirname, '..', '..', '..', '..'),
+  pushes: int('pushes', values.pushes, 1),
+  replicas: int('replicas', values.replicas, 1),
+  servicePort: int('port', values.port, 0),
+  concurrency: int('concurrency', values.concurrency, 1),
+  verbose: values.verbose,
+}).then(
+  (report) => process.exit(report.ok ? 0 : 1),
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+
+/**
+ * Keeps POSTing generated shape images to the Service while rollouts happen and
+ * counts every failure: a non-200, a network error, or an answer with the wrong
+ * number of instances.
+ */
+export interface LoadReport {
+  sent: number;
+  ok: number;
+  failed: number;
+  wrong: number;
+  byPod: Record<string, number>;
+  latenciesMs: number[];
+  failures: string[];
+}
+
+interface Painter {
+  paintShapes(o: { width: number; height: number; seed: number; count?: number }): {
+    shapes: unknown[];
+  };
+  encodeShapesImage(p: unknown, format: 'jpeg' | 'png'): Promise<Buffer>;
+}
+
+/** The painter ships with inference-api's build (dist/demo-model/paint-shapes.js). */
+export function loadPainter(inferenceApiDir: string): Painter {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(join(inferenceApiDir, 'dist', 'demo-model', 'paint-shapes.js')) as Painter;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export class LoadClient {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  readonly report: LoadReport = {
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    wrong: 0,
+    byPod: {},
+    latenciesMs: [],
+    failures: [],
+  };
+  private images: Array<{ body: Buffer; count: number }> = [];
+
+  constructor(
+    private readonly url: string,
+    private readonly painter: Painter,
+    private readonly concurrency = 2,
+  ) {}
+
+  async prepare(n = 6): Promise<void> {
+    for (let seed = 1; seed <= n; seed++) {
+      const painted = this.painter.paintShapes({
+        width: 640,
+        height: 480,
+        seed,
+        count: 1 + (seed % 4),
+      });
+      this.images.push({
+        body: await this.painter.encodeShapesImage(painted, 'jpeg'),
+        count: painted.shapes.length,
+      });
+    }
+  }
+
+  start(): void {
+    this.running = true;
+    for (let i = 0; i < this.concurrency; i++) this.loops.push(this.loop(i));
+  }
+
+  async stop(): Promise<LoadReport> {
+    this.running = false;
+    await Promise.all(this.loops);
+    this.report.latenciesMs.sort((a, b) => a - b);
+    return this.report;
+  }
+
+  private async loop(worker: number): Promise<void> {
+    let i = worker;
+    while (this.running) {
+      const img = this.images[i++ % this.images.length]!;
+      const t0 = performance.now();
+      this.report.sent += 1;
+      try {
+        const res = await fetch(`${this.url}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/jpeg' },
+          body: img.body,
+          signal: AbortSignal.timeout(30000),
+        });
+        const text = await res.text();
+        this.report.latenciesMs.push(performance.now() - t0);
+        if (res.status !== 200) {
+          this.report.failed += 1;
+          this.report.failures.push(`${res.status} ${text.slice(0, 200)}`);
+          continue;
+        }
+        const body = JSON.parse(text) as { instances: unknown[] };
+        if (body.instances.length !== img.count) this.report.wrong += 1;
+        else this.report.ok += 1;
+        const pod = res.headers.get('x-pod') ?? 'unknown';
+        this.report.byPod[pod] = (this.report.byPod[pod] ?? 0) + 1;
+      } catch (err) {
+        this.report.failed += 1;
+        this.report.failures.push(String(err));
+      }
+    }
+  }
+}

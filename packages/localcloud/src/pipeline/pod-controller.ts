@@ -1,0 +1,208 @@
+import { sleep } from './free-port';
+import type { ImageRegistry } from './image-store';
+import { Pod } from './pod';
+import type { ServiceProxy } from './service-proxy';
+
+/** The slice of the Kubernetes stand-in the controller drives. */
+export interface DeploymentAccess {
+  getDeployment(namespace: string, name: string): Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  setDeploymentStatus(namespace: string, name: string, status: Record<string, unknown>): void;
+}
+
+export interface PodControllerOptions {
+  kube: DeploymentAccess;
+  namespace: string;
+  deployment: string;
+  container: string;
+  registry: ImageRegistry;
+  service: ServiceProxy;
+  /** Env every pod gets on top of its image's. */
+  podEnv?: Record<string, string>;
+  readyTimeoutMs?: number;
+  terminationGraceMs?: number;
+  pollMs?: number;
+  /** One line per step of a rollout. */
+  onEvent?: (message: string) => void;
+  onPodLog?: (pod: string, line: string) => void;
+}
+
+/**
+ * Plays the Deployment controller, the kubelet and the endpoints controller for
+ * one Deployment whose pods are real inference-api processes. Rolling updates use
+ * maxSurge 1 / maxUnavailable 0: start a new pod, wait for /readyz, add it to the
+ * Service, take one old pod out of the Service, SIGTERM it, wait for its drain.
+ */
+export class PodController {
+  private pods: Pod[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private serial = 0;
+  private failedTemplate: string | undefined;
+
+  constructor(private readonly o: PodControllerOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.o.service.setEndpoints([]);
+    await Promise.all(this.pods.map((p) => p.terminate(this.o.terminationGraceMs ?? 15000)));
+    this.pods = [];
+  }
+
+  podsSnapshot(): Array<{ name: string; image: string; phase: string }> {
+    return this.pods.map((p) => ({
+      name: p.name,
+      image: `${p.image.repository}@${p.image.digest}`,
+      phase: p.phase,
+    }));
+  }
+
+  private emit(message: string): void {
+    this.o.onEvent?.(message);
+  }
+
+  private read():
+    { generation: number; replicas: number; image: string; deadlineMs: number } | undefined {
+    const dep = this.o.kube.getDeployment(this.o.namespace, this.o.deployment);
+    if (!dep) return undefined;
+    const c = (dep.spec?.template?.spec?.containers ?? []).find(
+      (x: { name: string }) => x.name === this.o.container,
+    );
+    if (!c) return undefined;
+    return {
+      generation: Number(dep.metadata?.generation ?? 1),
+      replicas: Number(dep.spec?.replicas ?? 1),
+      image: String(c.image),
+      deadlineMs: Number(dep.spec?.progressDeadlineSeconds ?? 600) * 1000,
+    };
+  }
+
+  private publish(
+    generation: number,
+    replicas: number,
+    image: string,
+    progressing: { status: string; reason: string; message: string },
+  ): void {
+    const updated = this.pods.filter((p) => this.refOf(p) === image);
+    const ready = this.pods.filter((p) => p.phase === 'ready');
+    const now = new Date().toISOString();
+    this.o.kube.setDeploymentStatus(this.o.namespace, this.o.deployment, {
+      observedGeneration: generation,
+      replicas: this.pods.length,
+      updatedReplicas: updated.length,
+      readyReplicas: ready.length,
+      availableReplicas: ready.length,
+      unavailableReplicas: Math.max(0, replicas - ready.length),
+      conditions: [
+        {
+          type: 'Available',
+          status: ready.length >= replicas ? 'True' : 'False',
+          reason:
+            ready.length >= replicas ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+          lastUpdateTime: now,
+          lastTransitionTime: now,
+        },
+        { type: 'Progressing', ...progressing, lastUpdateTime: now, lastTransitionTime: now },
+      ],
+    });
+  }
+
+  /** The image reference each pod was started for, as the template named it. */
+  private readonly refs = new Map<Pod, string>();
+
+  private refOf(p: Pod): string | undefined {
+    return this.refs.get(p);
+  }
+
+  private syncEndpoints(): void {
+    this.o.service.setEndpoints(
+      this.pods.filter((p) => p.phase === 'ready').map((p) => ({ name: p.name, port: p.port })),
+    );
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const want = this.read();
+      if (want && this.failedTemplate !== `${want.generation}`) {
+        const stale = this.pods.filter((p) => this.refOf(p) !== want.image);
+        const current = this.pods.filter((p) => this.refOf(p) === want.image);
+        if (stale.length > 0 || current.length < want.replicas) {
+          await this.step(want, stale, current);
+          continue;
+        }
+        this.publish(want.generation, want.replicas, want.image, {
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet for ${want.image} has successfully progressed.`,
+        });
+      }
+      await sleep(this.o.pollMs ?? 200);
+    }
+  }
+
+  /** One surge step: bring up one new pod, then retire one old pod. */
+  private async step(
+    want: NonNullable<ReturnType<PodController['read']>>,
+    stale: Pod[],
+    current: Pod[],
+  ): Promise<void> {
+    this.publish(want.generation, want.replicas, want.image, {
+      status: 'True',
+      reason: 'ReplicaSetUpdated',
+      message: `rolling out ${want.image}`,
+    });
+    if (current.length < want.replicas) {
+      const image = this.o.registry.resolve(want.image);
+      if (!image) {
+        this.emit(`cannot pull ${want.image}: no such local image`);
+        return this.fail(want, `image ${want.image} not found`);
+      }
+      const name = `${this.o.deployment}-${image.digest.slice(7, 15)}-${++this.serial}`;
+      this.emit(
+        `start pod ${name} (${want.image.split('@')[0]!.split('/').pop()}@${image.digest.slice(7, 19)}, build ${image.env.MASKOPS_BUILD_ID ?? '?'})`,
+      );
+      const pod = await Pod.start({ name, image, env: this.o.podEnv, onLog: this.o.onPodLog });
+      this.pods.push(pod);
+      this.refs.set(pod, want.image);
+      const ok = await pod.waitReady(Math.min(want.deadlineMs, this.o.readyTimeoutMs ?? 120000));
+      if (!ok) {
+        this.emit(`pod ${name} never became ready`);
+        await pod.terminate(1000);
+        this.pods = this.pods.filter((p) => p !== pod);
+        return this.fail(want, `pod ${name} did not pass /readyz`);
+      }
+      this.syncEndpoints();
+      this.emit(
+        `pod ${name} ready, added to the service (${this.o.service.listEndpoints().length} endpoints)`,
+      );
+    }
+    const old = stale[0];
+    // maxUnavailable 0: an old pod goes only while more than `replicas` pods are ready.
+    if (old && this.pods.filter((p) => p.phase === 'ready').length > want.replicas) {
+      this.pods = this.pods.filter((p) => p !== old);
+      this.syncEndpoints();
+      this.emit(`pod ${old.name} removed from the service, SIGTERM`);
+      const code = await old.terminate(this.o.terminationGraceMs ?? 15000);
+      this.emit(`pod ${old.name} drained and exited with ${code}`);
+    }
+    this.publish(want.generation, want.replicas, want.image, {
+      status: 'True',
+      reason: 'ReplicaSetUpdated',
+      message: `rolling out ${want.image}`,
+    });
+  }
+
+  private fail(want: NonNullable<ReturnType<PodController['read']>>, message: string): void {
+    this.failedTemplate = `${want.generation}`;
+    this.publish(want.generation, want.replicas, want.image, {
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message,
+    });
+  }
+}

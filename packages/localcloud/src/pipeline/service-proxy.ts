@@ -1,0 +1,85 @@
+import {
+  createServer,
+  request,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Endpoint {
+  name: string;
+  port: number;
+}
+
+/**
+ * The Service of the local Deployment: an HTTP proxy that spreads requests over
+ * the ready pods, round robin. A pod leaves the endpoint list before it is told to
+ * stop, as kube-proxy does, so no new request reaches a draining pod.
+ */
+export class ServiceProxy {
+  private endpoints: Endpoint[] = [];
+  private next = 0;
+  private server: Server | undefined;
+  port = 0;
+
+  setEndpoints(endpoints: Endpoint[]): void {
+    this.endpoints = [...endpoints];
+  }
+
+  listEndpoints(): Endpoint[] {
+    return [...this.endpoints];
+  }
+
+  async listen(port = 0): Promise<number> {
+    this.server = createServer((req, res) => this.forward(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  private pick(): Endpoint | undefined {
+    if (this.endpoints.length === 0) return undefined;
+    const ep = this.endpoints[this.next % this.endpoints.length];
+    this.next += 1;
+    return ep;
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse): void {
+    const ep = this.pick();
+    if (!ep) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end(JSON.stringify({ error: { code: 'NO_ENDPOINTS', message: 'no ready pods' } }));
+      return;
+    }
+    const upstream = request(
+      {
+        host: '127.0.0.1',
+        port: ep.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, 'x-served-by-pod': ep.name },
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, { ...up.headers, 'x-pod': ep.name });
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', (err) => {
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ error: { code: 'BAD_GATEWAY', message: `${ep.name}: ${err.message}` } }),
+        );
+      } else res.destroy(err);
+    });
+    req.pipe(upstream);
+  }
+
+  async close(): Promise<void> {
+    const srv = this.server;
+    if (!srv) return;
+    srv.closeAllConnections();
+    await new Promise<void>((resolve) => srv.close(() => resolve()));
+  }
+}
