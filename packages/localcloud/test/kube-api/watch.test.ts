@@ -131,8 +131,6 @@ describe('watch', () => {
       '/apis/apps/v1/namespaces/default/deployments',
       () =>
         api.listNamespacedDeployment({ namespace: 'default', fieldSelector: 'metadata.name=inf' }),
-      undefined,
-      'metadata.name=inf',
     );
     const updates: string[] = [];
     informer.on('update', (d) => updates.push(String(d.spec?.replicas)));
