@@ -1,0 +1,156 @@
+/**
+ * Writes the demo "shapes" models (DESIGN.md "The demo shapes model"):
+ *   node dist/demo-model/generate.js [--out DIR]   (default: the package's models/)
+ * Deterministic: the same bytes on every run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { DemoGraph } from './demo-graph';
+import {
+  buildMatterportGraph,
+  MATTERPORT_MASK_SIZE,
+  MATTERPORT_MEAN_PIXEL,
+  MATTERPORT_NUM_CLASSES,
+} from './matterport-graph';
+import { SHAPE_LABELS } from './palette';
+import { SLOTS } from './shape-detector-graph';
+import { buildTfOdApiGraph } from './tf-od-api-graph';
+
+export const DEMO_VARIANTS = {
+  'shapes-tf-od-api': 'tf-od-api',
+  'shapes-matterport': 'matterport',
+} as const;
+export type DemoVariantDir = keyof typeof DEMO_VARIANTS;
+
+export const DEFAULT_MODELS_DIR = join(__dirname, '..', '..', 'models');
+export const WEIGHTS_FILE = 'group1-shard1of1.bin';
+
+/** Matterport config overrides for the demo (the rest are Matterport's COCO defaults). */
+export const DEMO_MATTERPORT_CONFIG = {
+  NAME: 'shapes-demo',
+  NUM_CLASSES: MATTERPORT_NUM_CLASSES,
+  DETECTION_MAX_INSTANCES: SLOTS,
+  IMAGE_RESIZE_MODE: 'square',
+  IMAGE_MIN_DIM: 800,
+  IMAGE_MAX_DIM: 1024,
+  MEAN_PIXEL: [...MATTERPORT_MEAN_PIXEL],
+  MASK_SHAPE: [MATTERPORT_MASK_SIZE, MATTERPORT_MASK_SIZE],
+} as const;
+
+export interface GeneratedFile {
+  /** Path relative to the output folder, with forward slashes. */
+  path: string;
+  bytes: Buffer;
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(`${JSON.stringify(value, null, 1)}\n`, 'utf8');
+}
+
+function shapeOf(dims: readonly number[]): { dim: Array<{ size: string }> } {
+  return { dim: dims.map((d) => ({ size: String(d) })) };
+}
+
+function modelJson(demo: DemoGraph, outputShapes: Record<string, number[]>): Buffer {
+  const { graph } = demo;
+  return json({
+    format: 'graph-model',
+    generatedBy: 'maskops demo-model generator',
+    convertedBy: 'maskops packages/inference-api/src/demo-model/generate.ts',
+    signature: {
+      inputs: Object.fromEntries(
+        Object.entries(demo.inputs).map(([name, spec]) => [
+          name,
+          { name: `${name}:0`, dtype: spec.dtype, tensorShape: shapeOf(spec.shape) },
+        ]),
+      ),
+      outputs: Object.fromEntries(
+        demo.outputs.map((name) => [
+          name,
+          { name: `${name}:0`, dtype: 'DT_FLOAT', tensorShape: shapeOf(outputShapes[name] ?? []) },
+        ]),
+      ),
+    },
+    modelTopology: { node: graph.nodes, library: {}, versions: { producer: 1 } },
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: graph.weightSpecs }],
+  });
+}
+
+function maskopsJson(variant: string): Buffer {
+  return json({
+    name: `maskops-shapes-demo-${variant}`,
+    demo: true,
+    description:
+      'Generated demo model: finds solid palette-coloured squares, circles and triangles. Not a trained network.',
+    labels: SHAPE_LABELS,
+  });
+}
+
+/** Every file of both variants, in a fixed order. */
+export function buildDemoModelFiles(): GeneratedFile[] {
+  const tf = buildTfOdApiGraph();
+  const mp = buildMatterportGraph();
+  const n = SLOTS;
+  const tfDir: DemoVariantDir = 'shapes-tf-od-api';
+  const mpDir: DemoVariantDir = 'shapes-matterport';
+  return [
+    {
+      path: `${tfDir}/model.json`,
+      bytes: modelJson(tf, {
+        detection_boxes: [1, n, 4],
+        detection_classes: [1, n],
+        detection_masks: [1, n, 33, 33],
+        detection_scores: [1, n],
+        num_detections: [1],
+      }),
+    },
+    { path: `${tfDir}/${WEIGHTS_FILE}`, bytes: tf.graph.weightData },
+    { path: `${tfDir}/maskops.json`, bytes: maskopsJson(DEMO_VARIANTS[tfDir]) },
+    {
+      path: `${mpDir}/model.json`,
+      bytes: modelJson(mp, {
+        mrcnn_detection: [1, n, 6],
+        mrcnn_mask: [1, n, MATTERPORT_MASK_SIZE, MATTERPORT_MASK_SIZE, MATTERPORT_NUM_CLASSES],
+      }),
+    },
+    { path: `${mpDir}/${WEIGHTS_FILE}`, bytes: mp.graph.weightData },
+    { path: `${mpDir}/maskops.json`, bytes: maskopsJson(DEMO_VARIANTS[mpDir]) },
+    { path: `${mpDir}/matterport-config.json`, bytes: json(DEMO_MATTERPORT_CONFIG) },
+  ];
+}
+
+export function generateDemoModels(
+  outDir: string = DEFAULT_MODELS_DIR,
+  log: (line: string) => void = () => undefined,
+): GeneratedFile[] {
+  const files = buildDemoModelFiles();
+  for (const file of files) {
+    const target = join(outDir, file.path);
+    mkdirSync(join(target, '..'), { recursive: true });
+    writeFileSync(target, file.bytes);
+    const shown = relative(process.cwd(), target);
+    log(
+      `demo-model: wrote ${shown.startsWith('..') ? target : shown} (${file.bytes.length} bytes)`,
+    );
+  }
+  return files;
+}
+
+function parseOut(argv: readonly string[]): string {
+  const at = argv.indexOf('--out');
+  if (at === -1) return DEFAULT_MODELS_DIR;
+  const value = argv[at + 1];
+  if (value === undefined || value.startsWith('--')) {
+    throw new Error('usage: generate.js [--out DIR]');
+  }
+  return resolve(value);
+}
+
+if (require.main === module) {
+  try {
+    generateDemoModels(parseOut(process.argv.slice(2)), (line) => console.log(line));
+  } catch (error) {
+    console.error(`demo-model: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,102 @@
+import { buildColourLabelTable } from './colour-label-table';
+import { DType } from './graph-builder';
+import type { GraphOps } from './graph-ops';
+import { CIRCLE_MIN_FILL, MIN_SHAPE_PIXELS, PALETTE_COLOURS, SQUARE_MIN_FILL } from './palette';
+
+export const SLOTS = PALETTE_COLOURS.length;
+/** Added to a missing row's index so Min() ignores it. */
+const FAR = 1e7;
+
+/** Node names of the per-colour results; `[8]` tensors are in palette order. */
+export interface DetectedColours {
+  /** int32 [H,W]: 0 = no palette colour, k+1 = PALETTE_COLOURS[k] */
+  label: string;
+  /** float scalars */
+  height: string;
+  width: string;
+  /** float [8]: first/last row and column holding the colour (0 when absent) */
+  ymin: string;
+  xmin: string;
+  ymax: string;
+  xmax: string;
+  /** float [8]: 1 for a colour with at least MIN_SHAPE_PIXELS pixels */
+  present: string;
+  /** float [8]: 1 square, 2 circle, 3 triangle, 0 absent */
+  classId: string;
+  /** int32 [8]: palette slots, present ones first, each group in palette order */
+  order: string;
+}
+
+/**
+ * The common part of both demo graphs. `rgbInput` is a [1,H,W,3] tensor with
+ * integer values 0..255.
+ *
+ * Every full-image step is one cheap pass (wasm timings drove this): the
+ * colour label comes from two GatherNd table lookups (per-channel interval,
+ * then the colour matching all three), and the rows/columns each colour
+ * occupies from row histograms (DenseBincount) of the label image and of its
+ * transpose. Everything after that works on [8,H] / [8,W] sized tensors.
+ */
+export function addShapeDetector(g: GraphOps, rgbInput: string): DetectedColours {
+  g.scope = 'detect';
+  const table = buildColourLabelTable();
+  const [, sg, sb] = table.sizes;
+  const strides = [sg * sb, sb, 1];
+  const channelTable = table.channelIntervals.flatMap((ids, c) =>
+    ids.map((id) => id * strides[c]!),
+  );
+  const rgb = g.cast(rgbInput, DType.INT32);
+  const perChannel = g.gatherNd(
+    g.constant(channelTable, [channelTable.length], DType.INT32),
+    g.expandDims(g.add(rgb, g.ints([0, 256, 512])), 4),
+  );
+  const cell = g.expandDims(g.squeeze(g.sum(perChannel, [3]), [0]), 2);
+  const label = g.gatherNd(g.constant(table.labels, [table.labels.length], DType.INT32), cell);
+
+  const shape = g.shape(rgb);
+  const heightI = g.element(g.stridedSlice(shape, [1], [2]), 0);
+  const widthI = g.element(g.stridedSlice(shape, [2], [3]), 0);
+  const height = g.cast(heightI, DType.FLOAT);
+  const width = g.cast(widthI, DType.FLOAT);
+  const rowIndex = g.cast(g.range(g.i(0), heightI, g.i(1)), DType.FLOAT);
+  const colIndex = g.cast(g.range(g.i(0), widthI, g.i(1)), DType.FLOAT);
+
+  g.scope = 'detect/histograms';
+  // [rows, 9] counts per label → [8, rows] without the "no colour" label.
+  const perColour = (histogram: string): string =>
+    g.stridedSlice(g.transpose(histogram, [1, 0]), [1, 0], [SLOTS + 1, 0], { end: 0b10 });
+  const rowCounts = perColour(g.denseBincount(label, SLOTS + 1));
+  const colCounts = perColour(g.denseBincount(g.transpose(label, [1, 0]), SLOTS + 1));
+  const rows = g.stepGe(rowCounts, g.f(1));
+  const cols = g.stepGe(colCounts, g.f(1));
+  const count = g.sum(rowCounts, [1]);
+
+  g.scope = 'detect/boxes';
+  const present = g.stepGe(count, g.f(MIN_SHAPE_PIXELS));
+  const first = (occupied: string, index: string): string =>
+    g.mul(g.min(g.add(index, g.mul(g.sub(g.f(1), occupied), g.f(FAR))), [1]), present);
+  const last = (occupied: string, index: string): string =>
+    g.mul(g.max(g.mul(index, occupied), [1]), present);
+  const ymin = first(rows, rowIndex);
+  const xmin = first(cols, colIndex);
+  const ymax = last(rows, rowIndex);
+  const xmax = last(cols, colIndex);
+
+  g.scope = 'detect/classes';
+  const boxArea = g.mul(g.add(g.sub(ymax, ymin), g.f(1)), g.add(g.sub(xmax, xmin), g.f(1)));
+  const fill = g.div(count, g.maximum(boxArea, g.f(1)));
+  const notSquare = g.sub(g.f(1), g.stepGe(fill, g.f(SQUARE_MIN_FILL)));
+  const notCircle = g.sub(g.f(1), g.stepGe(fill, g.f(CIRCLE_MIN_FILL)));
+  const classId = g.mul(g.add(g.add(g.f(1), notSquare), notCircle), present);
+
+  g.scope = 'detect/order';
+  // Present colours first; the palette-order tie-break keeps TopK deterministic on every backend.
+  const tieBreak = g.constant(
+    PALETTE_COLOURS.map((_, k) => (SLOTS - k) / 1024),
+    [SLOTS],
+    DType.FLOAT,
+  );
+  const [, order] = g.topK(g.add(present, tieBreak), SLOTS);
+
+  return { label, height, width, ymin, xmin, ymax, xmax, present, classId, order };
+}

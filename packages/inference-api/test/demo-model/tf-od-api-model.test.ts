@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { generateDemoModels } from '../../src/demo-model/generate';
+import type { PaintedImage } from '../../src/demo-model/paint-shapes';
+import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import { pasteBoxMask } from '../../src/masks/paste-box-mask';
+import { iou, loadDemoModel, regionToMask, tf, useBackend } from './harness';
+
+const N = 8;
+const MASK = 33;
+
+interface Raw {
+  boxes: Float32Array;
+  classes: Float32Array;
+  masks: Float32Array;
+  scores: Float32Array;
+  num: number;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'demo-model-'));
+  generateDemoModels(dir);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(
+  model: tf.GraphModel,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+): Promise<Raw> {
+  const input = tf.tensor(new Int32Array(rgb), [1, height, width, 3], 'int32');
+  const names = [
+    'detection_boxes',
+    'detection_classes',
+    'detection_masks',
+    'detection_scores',
+    'num_detections',
+  ];
+  const outputs = model.execute({ input_tensor: input }, names) as tf.Tensor[];
+  try {
+    expect(outputs.map((t) => t.shape)).toEqual([
+      [1, N, 4],
+      [1, N],
+      [1, N, MASK, MASK],
+      [1, N],
+      [1],
+    ]);
+    const [boxes, classes, masks, scores, num] = (await Promise.all(
+      outputs.map((t) => t.data()),
+    )) as Float32Array[];
+    return { boxes: boxes!, classes: classes!, masks: masks!, scores: scores!, num: num![0]! };
+  } finally {
+    tf.dispose([input, ...outputs]);
+  }
+}
+
+/**
+ * One detection per painted shape: class, pixel box (edges within 1 px),
+ * pasted-mask IoU ≥ 0.9. Returns the IoU per painted shape.
+ */
+function expectShapesFound(raw: Raw, painted: PaintedImage, minIou = 0.9): number[] {
+  const { width: W, height: H, shapes } = painted;
+  expect(raw.num).toBe(shapes.length);
+  const ious: number[] = new Array<number>(shapes.length).fill(0);
+  const matched = new Set<number>();
+  for (let i = 0; i < N; i++) {
+    const box = Array.from(raw.boxes.subarray(i * 4, i * 4 + 4)) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    const mask = raw.masks.subarray(i * MASK * MASK, (i + 1) * MASK * MASK);
+    if (i >= shapes.length) {
+      expect([raw.scores[i], raw.classes[i], ...box]).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(Math.max(...mask)).toBe(0);
+      continue;
+    }
+    expect(raw.scores[i]).toBeCloseTo(0.99, 5);
+    const pixels = [box[1] * W, box[0] * H, box[3] * W, box[2] * H];
+    const s = shapes.findIndex((shape) => {
+      const [x, y, w, h] = shape.bbox;
+      return [x, y, x + w, y + h].every((edge, e) => Math.abs(edge - pixels[e]!) <= 1);
+    });
+    expect(s).toBeGreaterThanOrEqual(0);
+    expect(matched.has(s)).toBe(false);
+    matched.add(s);
+    const shape = shapes[s]!;
+    expect(raw.classes[i]).toBe(shape.classId);
+    const pasted = regionToMask(pasteBoxMask(Float32Array.from(mask), MASK, MASK, box, H, W), H, W);
+    const overlap = iou(shape.mask, pasted);
+    expect(overlap).toBeGreaterThanOrEqual(minIou);
+    ious[s] = overlap;
+  }
+  return ious;
+}
+
+const cases = [
+  { width: 640, height: 480, seed: 1, count: 8 },
+  { width: 1024, height: 768, seed: 2, count: 6 },
+  { width: 300, height: 500, seed: 3, count: 4 },
+  { width: 500, height: 300, seed: 4, count: 1 },
+  { width: 640, height: 480, seed: 5 },
+];
+
+describe.each(['wasm', 'cpu'] as const)('tf-od-api demo model on %s', (backend) => {
+  let model: tf.GraphModel;
+  beforeAll(async () => {
+    await useBackend(backend);
+    model = await loadDemoModel(join(dir, 'shapes-tf-od-api'));
+  });
+  afterAll(() => model.dispose());
+
+  // The pure-JS cpu backend is ~20× slower here: one small case keeps the suite short.
+  const here = backend === 'wasm' ? cases : [{ width: 320, height: 240, seed: 6, count: 4 }];
+  test.each(here)('finds every painted shape in %o', async (options) => {
+    const painted = paintShapes(options);
+    const before = tf.memory().numTensors;
+    const raw = await run(model, painted.rgb, painted.width, painted.height);
+    expect(tf.memory().numTensors).toBe(before);
+    const ious = expectShapesFound(raw, painted);
+    // Squares paste back exactly: the mask's outer ring is sampled inside the shape.
+    painted.shapes.forEach((shape, s) => {
+      if (shape.label === 'square') expect(ious[s]).toBe(1);
+    });
+  });
+
+  test('an image without palette colours, or only specks, has no detections', async () => {
+    const painted = paintShapes({ width: 200, height: 160, seed: 9, count: 1 });
+    painted.rgb.fill(90);
+    // 3×3 red speck: fewer pixels than a shape needs.
+    for (let y = 10; y < 13; y++)
+      for (let x = 10; x < 13; x++) painted.rgb.set([230, 25, 75], (y * 200 + x) * 3);
+    const raw = await run(model, painted.rgb, 200, 160);
+    expect(raw.num).toBe(0);
+    expect(Math.max(...raw.scores, ...raw.boxes, ...raw.classes)).toBe(0);
+  });
+});
+
+describe('tf-od-api demo model, encoded images (wasm)', () => {
+  let model: tf.GraphModel;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    model = await loadDemoModel(join(dir, 'shapes-tf-od-api'));
+  });
+  afterAll(() => model.dispose());
+
+  test.each(['jpeg', 'webp', 'png', 'tiff'] as const)('survives %s encoding', async (format) => {
+    const painted = paintShapes({ width: 640, height: 480, seed: 11, count: 8 });
+    const encoded = await encodeShapesImage(painted, format);
+    const { data, info } = await sharp(encoded)
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([640, 480, 3]);
+    const raw = await run(model, new Uint8Array(data), info.width, info.height);
+    expectShapesFound(raw, painted);
+  });
+});
+
+describe('tf-od-api demo model runs identically on wasm and cpu', () => {
+  test('same raw outputs', async () => {
+    const painted = paintShapes({ width: 400, height: 300, seed: 21, count: 5 });
+    const results: Raw[] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const model = await loadDemoModel(join(dir, 'shapes-tf-od-api'));
+      results.push(await run(model, painted.rgb, 400, 300));
+      model.dispose();
+    }
+    const [cpu, wasm] = results;
+    expect(wasm!.num).toBe(cpu!.num);
+    expect(Array.from(wasm!.classes)).toEqual(Array.from(cpu!.classes));
+    expect(Array.from(wasm!.boxes)).toEqual(Array.from(cpu!.boxes));
+    const diff = wasm!.masks.reduce((m, v, i) => Math.max(m, Math.abs(v - cpu!.masks[i]!)), 0);
+    expect(diff).toBeLessThan(1e-5);
+  });
+});
