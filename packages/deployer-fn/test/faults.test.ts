@@ -137,6 +137,25 @@ describe('Kubernetes API failures', () => {
   });
 });
 
+describe('credentials', () => {
+  it('a token that cannot be fetched is transient: the invocation fails, nothing patched', async () => {
+    const f = await fn();
+    const saved = process.env.GCE_METADATA_HOST;
+    // Nothing listens on port 9 of loopback: every token request is refused.
+    process.env.GCE_METADATA_HOST = '127.0.0.1:9';
+    try {
+      expect(await deliver(f)).toBeGreaterThanOrEqual(500);
+    } finally {
+      process.env.GCE_METADATA_HOST = saved;
+    }
+    expect(lastLog(f)).toMatchObject({ outcome: 'retry', code: 'CREDENTIALS_UNAVAILABLE' });
+    expect(f.patches()).toBe(0);
+    // The failed connection is not cached: the redelivery succeeds.
+    expect(await deliver(f)).toBe(204);
+    expect(f.image()).toBe(`${REPO}@${digest('1')}`);
+  });
+});
+
 describe('Container API failures', () => {
   it.each<[number, number, string]>([
     [500, 500, 'CONTAINER_API_UNAVAILABLE'],

@@ -8,7 +8,7 @@
 export interface PubsubMessage {
   /** base64 of the payload; may be empty. */
   readonly data: string;
-  readonly attributes: Readonly<Record<string, string>>;
+  readonly attributes?: Readonly<Record<string, string>>;
   readonly messageId?: string;
   readonly publishTime?: string;
 }
