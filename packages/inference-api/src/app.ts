@@ -98,6 +98,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }
     return undefined;
   });
+  // While draining, every answer closes its connection: kept-alive clients reconnect
+  // (to another pod) and server.close() is not held open by idle sockets.
+  app.addHook('onSend', async (_request, reply) => {
+    if (lifecycle.phase === Phase.DRAINING || lifecycle.phase === Phase.CLOSING) {
+      reply.header('connection', 'close');
+    }
+  });
   app.addHook('preClose', (done) => {
     lifecycle.close();
     done();
