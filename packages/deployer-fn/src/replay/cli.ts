@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { GoogleAuth } from 'google-auth-library';
+import { createLogger, loadConfigOrExit } from '@maskops/shared';
+import { createClusterConnector } from '../cluster/cluster-connector';
+import { googleTokenSource } from '../cluster/token-source';
+import { readConfig } from '../config';
+import { defaultRuntime } from '../deploy/deps';
+import { handleMessage } from '../handler';
+import { ReplayError, readReplayMessage, type ReplaySource } from './replay-input';
+import { postCloudEvent, publishToTopic, topicPath } from './replay-targets';
+
+const USAGE = `usage: maskops-replay SOURCE TARGET [options]
+Replays a Cloud Build (or Artifact Registry) notification by hand.
+
+SOURCE (one):
+  --build-id ID        fetch the Build from the Cloud Build API (--project, [--region])
+  --file PATH          a JSON file: Build resource, AR notification, Pub/Sub message or push body
+  (neither)            the same JSON on stdin
+TARGET (one):
+  --topic T            publish to a Pub/Sub topic (name or projects/P/topics/T)
+  --url URL            POST it as a CloudEvent to a function URL (--auth adds an ID token)
+  --in-process         run the deployer here, configured by the same env as the function
+  --dry-run            like --in-process, but only print the patch it would send
+Options:
+  --project P          project for --build-id and bare topic names (default env PROJECT)
+  --region R           Cloud Build region for --build-id (regional builds)
+  --cloudbuild-endpoint URL   Cloud Build API base (default https://cloudbuild.googleapis.com)
+  --event-topic T      topic named in the CloudEvent source for --url (default cloud-builds)
+`;
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`maskops-replay: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        'build-id': { type: 'string' },
+        file: { type: 'string' },
+        topic: { type: 'string' },
+        url: { type: 'string' },
+        'in-process': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        auth: { type: 'boolean', default: false },
+        project: { type: 'string' },
+        region: { type: 'string' },
+        'cloudbuild-endpoint': { type: 'string' },
+        'event-topic': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    return fail(2, `${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const targets = [
+    values.topic,
+    values.url,
+    values['in-process'] || undefined,
+    values['dry-run'] || undefined,
+  ].filter(Boolean);
+  if (targets.length !== 1)
+    fail(2, `choose exactly one of --topic, --url, --in-process, --dry-run\n${USAGE}`);
+  if (values['build-id'] && values.file)
+    fail(2, 'choose one source: --build-id or --file (or stdin)');
+  if (!values['build-id'] && !values.file && process.stdin.isTTY)
+    fail(2, `no input: give --build-id, --file or pipe JSON on stdin\n${USAGE}`);
+
+  const project = values.project ?? process.env.PROJECT;
+  const tokens = googleTokenSource(project === undefined ? {} : { projectId: project });
+  let source: ReplaySource;
+  if (values['build-id']) {
+    if (!project) fail(2, '--build-id needs --project (or PROJECT)');
+    source = {
+      kind: 'build-id',
+      buildId: values['build-id'],
+      project,
+      ...(values.region ? { region: values.region } : {}),
+      endpoint: (
+        values['cloudbuild-endpoint'] ??
+        process.env.CLOUDBUILD_API_ENDPOINT ??
+        'https://cloudbuild.googleapis.com'
+      ).replace(/\/+$/, ''),
+    };
+  } else if (values.file) source = { kind: 'file', path: values.file };
+  else source = { kind: 'stdin' };
+
+  const message = await readReplayMessage(source, { tokens });
+
+  if (values.topic) {
+    const id = await publishToTopic(message, topicPath(values.topic, project));
+    process.stdout.write(
+      JSON.stringify({ published: id, topic: topicPath(values.topic, project) }) + '\n',
+    );
+    return 0;
+  }
+  if (values.url) {
+    const eventTopic = topicPath(
+      values['event-topic'] ?? 'cloud-builds',
+      project ?? 'replay-project',
+    );
+    const idToken = values.auth
+      ? await (
+          await new GoogleAuth().getIdTokenClient(values.url)
+        ).idTokenProvider.fetchIdToken(values.url)
+      : undefined;
+    const res = await postCloudEvent(values.url, message, eventTopic, idToken);
+    process.stdout.write(JSON.stringify({ url: values.url, status: res.status }) + '\n');
+    // A non-2xx means the function asked for redelivery (or refused the request).
+    return res.status >= 200 && res.status < 300 ? 0 : 1;
+  }
+
+  const config = loadConfigOrExit(() => readConfig(process.env));
+  const logger = createLogger({
+    base: { component: 'maskops-replay' },
+    write: (l) => process.stderr.write(l + '\n'),
+  });
+  const api = createClusterConnector({ config, tokenSource: tokens });
+  const result = await handleMessage({ api, config, logger, ...defaultRuntime }, message, {
+    dryRun: values['dry-run'],
+  });
+  const { error: _error, ...printable } = result;
+  process.stdout.write(JSON.stringify(printable, null, 2) + '\n');
+  return result.ack ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ReplayError) fail(2, `${err.code}: ${err.message}`);
+    const code = (err as { code?: unknown }).code;
+    fail(
+      1,
+      `${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message ?? String(err)}`,
+    );
+  },
+);

@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import type { PubsubMessage } from '@maskops/shared';
+import { extractPubsubMessage, MaskopsError } from '@maskops/shared';
+import type { TokenSource } from '../cluster/token-source';
+
+/** Where a replayed message comes from. */
+export type ReplaySource =
+  | { kind: 'build-id'; buildId: string; project: string; region?: string; endpoint: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'stdin' };
+
+export class ReplayError extends MaskopsError {}
+
+const MAX_INPUT_BYTES = 1024 * 1024;
+const BUILD_ID = /^[A-Za-z0-9-]{1,128}$/;
+
+/**
+ * Turns what the user handed us into the Pub/Sub message Cloud Build (or
+ * Artifact Registry) would have published. Accepted: a Build resource, an
+ * Artifact Registry notification, a Pub/Sub message `{data, attributes}`, a push
+ * body `{message}`, or a CloudEvent — each is replayed exactly as delivered.
+ */
+export function toPubsubMessage(value: unknown, now = new Date()): PubsubMessage {
+  const found = extractPubsubMessage(value);
+  if (found.ok) return found.message;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ReplayError(
+      'REPLAY_INPUT_INVALID',
+      'input must be a JSON object (a Build resource, an Artifact Registry notification or a Pub/Sub message)',
+    );
+  }
+  const obj = value as Record<string, unknown>;
+  const attributes: Record<string, string> = {};
+  // Cloud Build puts these in the attributes of its notifications.
+  if (typeof obj.id === 'string') attributes.buildId = obj.id;
+  if (typeof obj.status === 'string') attributes.status = obj.status;
+  return {
+    data: Buffer.from(JSON.stringify(obj)).toString('base64'),
+    attributes,
+    messageId: `replay-${now.getTime()}`,
+    publishTime: now.toISOString(),
+  };
+}
+
+function parseJson(text: string, where: string): unknown {
+  if (Buffer.byteLength(text) > MAX_INPUT_BYTES) {
+    throw new ReplayError(
+      'REPLAY_INPUT_TOO_LARGE',
+      `${where} is larger than ${MAX_INPUT_BYTES} bytes`,
+    );
+  }
+  if (text.trim() === '') throw new ReplayError('REPLAY_INPUT_EMPTY', `${where} is empty`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ReplayError(
+      'REPLAY_INPUT_NOT_JSON',
+      `${where} is not JSON: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += b.length;
+    if (size > MAX_INPUT_BYTES)
+      throw new ReplayError(
+        'REPLAY_INPUT_TOO_LARGE',
+        `stdin is larger than ${MAX_INPUT_BYTES} bytes`,
+      );
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** GET the Build resource from the Cloud Build API with the caller's credentials. */
+async function fetchBuild(
+  source: Extract<ReplaySource, { kind: 'build-id' }>,
+  tokens: TokenSource,
+): Promise<unknown> {
+  if (!BUILD_ID.test(source.buildId)) {
+    throw new ReplayError(
+      'REPLAY_BUILD_ID_INVALID',
+      `"${source.buildId.slice(0, 80)}" is not a Cloud Build id`,
+    );
+  }
+  const path = source.region
+    ? `/v1/projects/${encodeURIComponent(source.project)}/locations/${encodeURIComponent(source.region)}/builds/${source.buildId}`
+    : `/v1/projects/${encodeURIComponent(source.project)}/builds/${source.buildId}`;
+  const token = await tokens.getToken();
+  let res: Response;
+  try {
+    res = await fetch(source.endpoint + path, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    throw new ReplayError(
+      'CLOUD_BUILD_UNREACHABLE',
+      `cannot reach ${source.endpoint}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    throw new ReplayError(
+      'CLOUD_BUILD_ERROR',
+      `Cloud Build API answered ${res.status} for build ${source.buildId}: ${text.slice(0, 200)}`,
+    );
+  }
+  return parseJson(text, `build ${source.buildId}`);
+}
+
+export async function readReplayMessage(
+  source: ReplaySource,
+  deps: { tokens: TokenSource; stdin?: NodeJS.ReadableStream },
+): Promise<PubsubMessage> {
+  switch (source.kind) {
+    case 'build-id':
+      return toPubsubMessage(await fetchBuild(source, deps.tokens));
+    case 'file': {
+      let text: string;
+      try {
+        text = await readFile(source.path, 'utf8');
+      } catch (err) {
+        throw new ReplayError(
+          'REPLAY_INPUT_UNREADABLE',
+          `cannot read ${source.path}: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+      return toPubsubMessage(parseJson(text, source.path));
+    }
+    case 'stdin':
+      return toPubsubMessage(parseJson(await readStdin(deps.stdin ?? process.stdin), 'stdin'));
+  }
+}
