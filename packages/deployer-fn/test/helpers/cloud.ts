@@ -9,12 +9,7 @@ import type {
   MetadataServer,
   PushRequest,
 } from '@maskops/localcloud';
-import {
-  deploymentFixture,
-  startContainerApi,
-  startKubeApi,
-  startMetadataServer,
-} from '@maskops/localcloud';
+import { deploymentFixture, startLocalCloud } from '@maskops/localcloud';
 import type { LogFields } from '@maskops/shared';
 import { createMemoryLogger } from '@maskops/shared';
 import type { DeployerConfig } from '../../src/config';
@@ -35,38 +30,11 @@ export interface Cloud {
   close(): Promise<void>;
 }
 
-/**
- * Metadata server + Kubernetes API + Container API sharing one token, like one
- * GKE project. (localcloud's startLocalCloud gives the Kubernetes stand-in its own
- * random token, which a GKE client using the metadata token could never match.)
- */
+/** Metadata server + Kubernetes API + Container API sharing one token, like one GKE project. */
 export async function startCloud(
   opts: { project?: string; location?: string; cluster?: string } = {},
 ): Promise<Cloud> {
-  const project = opts.project ?? 'local-project';
-  const location = opts.location ?? 'us-central1-a';
-  const cluster = opts.cluster ?? 'maskops';
-  const metadata = await startMetadataServer({ projectId: project });
-  const kube = await startKubeApi({ token: metadata.token, rolloutStepMs: 10 });
-  const container = await startContainerApi({
-    token: metadata.token,
-    clusters: [{ project, location, name: cluster, endpoint: kube.endpoint, caPem: kube.caPem }],
-  });
-  return {
-    metadata,
-    kube,
-    container,
-    env: {
-      GCE_METADATA_HOST: metadata.host,
-      CONTAINER_API_ENDPOINT: container.url,
-      PROJECT: project,
-      ZONE: location,
-      CLUSTER: cluster,
-    },
-    close: async () => {
-      await Promise.all([container.close(), kube.close(), metadata.close()]);
-    },
-  };
+  return startLocalCloud({ ...opts, rolloutStepMs: 10 });
 }
 
 let counter = 0;
