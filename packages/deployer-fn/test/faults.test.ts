@@ -172,6 +172,16 @@ describe('Container API failures', () => {
   });
 });
 
+describe('Container API timeout', () => {
+  it('a Container API that does not answer in time is transient', async () => {
+    const f = await fn({ fn: { requestTimeoutMs: 300 } });
+    cloud.container.injectFault({ delayMs: 1500 });
+    expect(await deliver(f)).toBeGreaterThanOrEqual(500);
+    expect(lastLog(f)).toMatchObject({ outcome: 'retry', code: 'CONTAINER_API_UNAVAILABLE' });
+    expect(f.patches()).toBe(0);
+  });
+});
+
 describe('TLS to the cluster', () => {
   it('is verified against the CA from the Container API: a wrong CA is a transient failure, nothing patched', async () => {
     const wrongCa = generateCertificateAuthority().certPem;
