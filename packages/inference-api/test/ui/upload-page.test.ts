@@ -16,6 +16,15 @@ import { solidImage } from '../fixtures/images';
  * pick a painted shapes image, wait for the overlay, compare the table with
  * the painted shapes. Never downloads a browser.
  */
+/** The little of a canvas the page functions use (tsconfig has no DOM lib). */
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Iterable<number> };
+  };
+}
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 const haveChromium = existsSync(CHROMIUM);
@@ -73,8 +82,8 @@ suite('upload page in Chromium', () => {
     });
 
     await page.goto(`${base}/`);
-    await page.waitForFunction(() =>
-      document.getElementById('model-line')?.textContent?.includes('maskops-shapes-demo'),
+    await page.waitForFunction(
+      "document.getElementById('model-line').textContent.includes('maskops-shapes-demo')",
     );
     await page.setInputFiles('#file-input', {
       name: 'shapes.png',
@@ -100,7 +109,7 @@ suite('upload page in Chromium', () => {
 
     // The canvas shows the image at full size with the masks blended in.
     const canvas = await page.$eval('#overlay', (c) => {
-      const el = c as HTMLCanvasElement;
+      const el = c as unknown as CanvasLike;
       return { width: el.width, height: el.height };
     });
     expect(canvas).toEqual({ width: 800, height: 600 });
@@ -108,7 +117,9 @@ suite('upload page in Chromium', () => {
     const [x, y, w, h] = shape.bbox;
     const centre = await page.$eval(
       '#overlay',
-      (c, p) => [...(c as HTMLCanvasElement).getContext('2d')!.getImageData(p.x, p.y, 1, 1).data],
+      (c, p) => [
+        ...(c as unknown as CanvasLike).getContext('2d').getImageData(p.x, p.y, 1, 1).data,
+      ],
       { x: Math.round(x + w / 2), y: Math.round(y + h * 0.66) },
     );
     const original = painted.rgb.subarray(
