@@ -99,7 +99,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
   };
 }
 
+// The worker answers numTensors between predictions only; a scrape must not wait for one.
+const TENSOR_QUERY_MS = 50;
+
 export function recordEngine(metrics: ServingMetrics, engine: InferenceEngine): void {
+  new Gauge({
+    name: 'maskops_model_tensors',
+    help: 'Live TF.js tensors in the inference worker (flat when nothing leaks); last known value while the model is busy.',
+    registers: [metrics.registry],
+    async collect() {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>(
+        (r) => (timer = setTimeout(() => r(undefined), TENSOR_QUERY_MS)),
+      );
+      const n = await Promise.race([engine.numTensors().catch(() => undefined), late]);
+      clearTimeout(timer);
+      if (n !== undefined) this.set(n);
+    },
+  });
   metrics.modelLoadSeconds.set(engine.loadMs / 1000);
   metrics.modelWarmupSeconds.set(engine.warmupMs / 1000);
   const { name, adapter, backend, format, demo } = engine.info;

@@ -187,6 +187,7 @@ describe('GET /metrics', () => {
     expect(text).toContain(
       'maskops_model_info{model="gated-fixture",adapter="tf-od-api",backend="cpu",format="tfjs-graph-model",demo="true"} 1',
     );
+    expect(text).toContain('maskops_model_tensors 0');
     expect(text).toContain('# TYPE maskops_predict_rejected_total counter');
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).toContain('nodejs_eventloop_lag_seconds');
