@@ -31,17 +31,17 @@ export class GraphOps extends GraphBuilder {
   minimum(a: string, b: string): string {
     return this.op('Minimum', [a, b]);
   }
-  round(x: string): string {
-    return this.op('Round', [x]);
+  abs(x: string): string {
+    return this.op('Abs', [x]);
   }
   clip(x: string, lo: number, hi: number): string {
     return this.op('ClipByValue', [x, this.f(lo), this.f(hi)]);
   }
+  round(x: string): string {
+    return this.op('Round', [x]);
+  }
   cast(x: string, to: DType): string {
     return this.op('Cast', [x], { DstT: attr.type(to) });
-  }
-  equal(a: string, b: string): string {
-    return this.op('Equal', [a, b]);
   }
   greaterEqual(a: string, b: string): string {
     return this.op('GreaterEqual', [a, b]);

@@ -2,7 +2,7 @@ import { DType } from './graph-builder';
 import { GraphOps } from './graph-ops';
 import type { DemoGraph } from './demo-graph';
 import { cropColourMasks } from './crop-masks-graph';
-import { SLOTS, addShapeDetector } from './shape-detector-graph';
+import { CHANNEL_OFFSETS, SLOTS, addShapeDetector } from './shape-detector-graph';
 import { DEMO_SCORE } from './tf-od-api-graph';
 
 export const MATTERPORT_MASK_SIZE = 28;
@@ -31,9 +31,17 @@ export function buildMatterportGraph(): DemoGraph {
   const anchors = g.placeholder('input_anchors', DType.FLOAT, [1, -1, 4]);
 
   g.scope = 'unmold';
-  const mean = g.constant(MATTERPORT_MEAN_PIXEL, [3], DType.FLOAT);
-  const rgb = g.cast(g.round(g.clip(g.add(image, mean), 0, 255)), DType.INT32);
-  const d = addShapeDetector(g, rgb);
+  // Back to 0..255 plus the detector's channel offsets, rounded (float error of the
+  // mean subtraction). A molded image is in range by construction; the clip over
+  // the whole code range only keeps foreign input from indexing out of the table
+  // (one scalar clip is ~5× cheaper on wasm than per-channel bounds).
+  const shift = g.constant(
+    MATTERPORT_MEAN_PIXEL.map((m, c) => m + CHANNEL_OFFSETS[c]!),
+    [3],
+    DType.FLOAT,
+  );
+  const codes = g.clip(g.round(g.add(image, shift)), 0, CHANNEL_OFFSETS[2] + 255);
+  const d = addShapeDetector(g, codes);
 
   g.scope = 'boxes';
   const hLast = g.maximum(g.sub(d.height, g.f(1)), g.f(1));

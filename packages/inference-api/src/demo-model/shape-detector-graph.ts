@@ -27,9 +27,14 @@ export interface DetectedColours {
   order: string;
 }
 
+/** Added to channel c's value to index its part of the per-channel table. */
+export const CHANNEL_OFFSETS = [0, 256, 512] as const;
+
 /**
- * The common part of both demo graphs. `rgbInput` is a [1,H,W,3] tensor with
- * integer values 0..255.
+ * The common part of both demo graphs. `channelCodes` is a float32 [1,H,W,3]
+ * tensor of integers: channel c's value 0..255 plus CHANNEL_OFFSETS[c] (the
+ * callers fold the offset into a float op they need anyway; on wasm a float32
+ * broadcast is cheap, an int32 one is not).
  *
  * Every full-image step is one cheap pass (wasm timings drove this): the
  * colour label comes from two GatherNd table lookups (per-channel interval,
@@ -37,7 +42,7 @@ export interface DetectedColours {
  * occupies from row histograms (DenseBincount) of the label image and of its
  * transpose. Everything after that works on [8,H] / [8,W] sized tensors.
  */
-export function addShapeDetector(g: GraphOps, rgbInput: string): DetectedColours {
+export function addShapeDetector(g: GraphOps, channelCodes: string): DetectedColours {
   g.scope = 'detect';
   const table = buildColourLabelTable();
   const [, sg, sb] = table.sizes;
@@ -45,15 +50,14 @@ export function addShapeDetector(g: GraphOps, rgbInput: string): DetectedColours
   const channelTable = table.channelIntervals.flatMap((ids, c) =>
     ids.map((id) => id * strides[c]!),
   );
-  const rgb = g.cast(rgbInput, DType.INT32);
   const perChannel = g.gatherNd(
     g.constant(channelTable, [channelTable.length], DType.INT32),
-    g.expandDims(g.add(rgb, g.ints([0, 256, 512])), 4),
+    g.expandDims(g.cast(channelCodes, DType.INT32), 4),
   );
   const cell = g.expandDims(g.squeeze(g.sum(perChannel, [3]), [0]), 2);
   const label = g.gatherNd(g.constant(table.labels, [table.labels.length], DType.INT32), cell);
 
-  const shape = g.shape(rgb);
+  const shape = g.shape(channelCodes);
   const heightI = g.element(g.stridedSlice(shape, [1], [2]), 0);
   const widthI = g.element(g.stridedSlice(shape, [2], [3]), 0);
   const height = g.cast(heightI, DType.FLOAT);

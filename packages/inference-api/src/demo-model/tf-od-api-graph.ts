@@ -2,7 +2,7 @@ import { DType } from './graph-builder';
 import { GraphOps } from './graph-ops';
 import type { DetectedColours } from './shape-detector-graph';
 import { cropColourMasks } from './crop-masks-graph';
-import { SLOTS, addShapeDetector } from './shape-detector-graph';
+import { CHANNEL_OFFSETS, SLOTS, addShapeDetector } from './shape-detector-graph';
 import type { DemoGraph } from './demo-graph';
 
 /** Box-relative mask size, as in the TF2 OD API Mask R-CNN exports. */
@@ -34,7 +34,8 @@ export const TF_OD_API_OUTPUTS = [
 export function buildTfOdApiGraph(): DemoGraph {
   const g = new GraphOps();
   const input = g.placeholder('input_tensor', DType.UINT8, [1, -1, -1, 3]);
-  const d = addShapeDetector(g, input);
+  const codes = g.add(g.cast(input, DType.FLOAT), g.constant(CHANNEL_OFFSETS, [3], DType.FLOAT));
+  const d = addShapeDetector(g, codes);
 
   g.scope = 'boxes';
   const reported = boxes(g, d, d.height, d.width, 1);
