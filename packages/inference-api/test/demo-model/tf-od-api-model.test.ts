@@ -141,6 +141,75 @@ describe.each(['wasm', 'cpu'] as const)('tf-od-api demo model on %s', (backend) 
   });
 });
 
+describe('tf-od-api demo model, edge cases (wasm)', () => {
+  let model: tf.GraphModel;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    model = await loadDemoModel(join(dir, 'shapes-tf-od-api'));
+  });
+  afterAll(() => model.dispose());
+
+  function solid(width: number, height: number, rgb: readonly number[]): Uint8Array {
+    const pixels = new Uint8Array(width * height * 3);
+    for (let p = 0; p < width * height; p++) pixels.set(rgb, p * 3);
+    return pixels;
+  }
+
+  test('squares touching the image corners paste back exactly', async () => {
+    const [W, H] = [160, 120];
+    const rgb = solid(W, H, [20, 20, 20]);
+    const masks = [new Uint8Array(W * H), new Uint8Array(W * H)];
+    const paint = (
+      m: number,
+      colour: readonly number[],
+      x0: number,
+      y0: number,
+      size: number,
+    ): void => {
+      for (let y = y0; y < y0 + size; y++) {
+        for (let x = x0; x < x0 + size; x++) {
+          rgb.set(colour, (y * W + x) * 3);
+          masks[m]![y * W + x] = 1;
+        }
+      }
+    };
+    paint(0, [0, 130, 200], 0, 0, 50); // blue, top-left corner
+    paint(1, [255, 225, 25], W - 45, H - 45, 45); // yellow, bottom-right corner
+    const raw = await run(model, rgb, W, H);
+    expect(raw.num).toBe(2);
+    expect(Array.from(raw.classes.subarray(0, 2))).toEqual([1, 1]);
+    // Palette order breaks the tie: blue (slot 2) before yellow (slot 3).
+    expect(Array.from(raw.boxes.subarray(0, 8))).toEqual(
+      [0, 0, 50 / H, 50 / W, (H - 45) / H, (W - 45) / W, 1, 1].map(Math.fround),
+    );
+    for (let i = 0; i < 2; i++) {
+      const box = Array.from(raw.boxes.subarray(i * 4, i * 4 + 4)) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      const mask = raw.masks.slice(i * MASK * MASK, (i + 1) * MASK * MASK);
+      expect(iou(masks[i]!, regionToMask(pasteBoxMask(mask, MASK, MASK, box, H, W), H, W))).toBe(1);
+    }
+  });
+
+  test.each([
+    [1, 1],
+    [1, 50],
+    [50, 1],
+  ])('a %ix%i red image runs and gives finite outputs', async (width, height) => {
+    const raw = await run(model, solid(width, height, [230, 25, 75]), width, height);
+    const all = [...raw.boxes, ...raw.classes, ...raw.masks, ...raw.scores];
+    expect(all.every(Number.isFinite)).toBe(true);
+    expect(raw.num).toBe(width * height >= 16 ? 1 : 0);
+    if (raw.num === 1) {
+      expect(raw.classes[0]).toBe(1);
+      expect(Array.from(raw.boxes.subarray(0, 4))).toEqual([0, 0, 1, 1]);
+    }
+  });
+});
+
 describe('tf-od-api demo model, encoded images (wasm)', () => {
   let model: tf.GraphModel;
   beforeAll(async () => {
