@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,5 +207,27 @@ test('maskops.json and matterport-config.json', () => {
     IMAGE_MIN_DIM: 800,
     IMAGE_MAX_DIM: 1024,
     MEAN_PIXEL: [123.7, 116.8, 103.9],
+  });
+});
+
+describe('the built CLI (dist/demo-model/generate.js, built before tests by turbo)', () => {
+  const cli = join(__dirname, '..', '..', 'dist', 'demo-model', 'generate.js');
+
+  test('--out DIR writes the same files and prints one line per file', () => {
+    const out = tempDir();
+    const result = spawnSync(process.execPath, [cli, '--out', out], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(FILES.length);
+    lines.forEach((line) => expect(line).toMatch(/^demo-model: wrote .+ \(\d+ bytes\)$/));
+    buildDemoModelFiles().forEach((file) =>
+      expect(readFileSync(join(out, file.path)).equals(file.bytes)).toBe(true),
+    );
+  });
+
+  test('a bare --out is a usage error', () => {
+    const result = spawnSync(process.execPath, [cli, '--out'], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('usage: generate.js [--out DIR]');
   });
 });
