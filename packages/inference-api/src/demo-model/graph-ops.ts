@@ -2,8 +2,9 @@ import { DType, GraphBuilder, attr } from './graph-builder';
 
 /**
  * Typed helpers over GraphBuilder, one per TF op the demo graphs use. Every op
- * here has a tfjs-converter mapper and a wasm kernel (the demo-model tests run
- * the generated graphs on wasm and cpu).
+ * here has a tfjs-converter mapper and a kernel on wasm, cpu and tfjs-node (the
+ * demo-model tests run the generated graphs on wasm and cpu; tfjs-node's kernel
+ * list was checked by hand, it is not installed here).
  */
 export class GraphOps extends GraphBuilder {
   f(value: number): string {
@@ -113,14 +114,14 @@ export class GraphOps extends GraphBuilder {
   squeeze(x: string, axes: readonly number[]): string {
     return this.op('Squeeze', [x], { squeeze_dims: { list: { i: axes.map(String) } } });
   }
-  /** Row histograms of int32 [rows, cols] values in 0..size-1: float [rows, size]. */
-  denseBincount(x: string, size: number): string {
+  /**
+   * Histogram of int32 1-D values in 0..size-1 (others ignored): float [size].
+   * `size` is an int32 scalar node. (Bincount, not DenseBincount: tfjs-node has
+   * no DenseBincount kernel.)
+   */
+  bincount(x: string, size: string): string {
     const noWeights = this.constant([], [0], DType.FLOAT);
-    return this.op('DenseBincount', [x, this.i(size), noWeights], {
-      binary_output: attr.bool(false),
-      Tidx: attr.type(DType.INT32),
-      T: attr.type(DType.FLOAT),
-    });
+    return this.op('Bincount', [x, size, noWeights], { T: attr.type(DType.FLOAT) });
   }
   gather(x: string, indices: string, axis = 0): string {
     return this.op('GatherV2', [x, indices, this.i(axis)], { batch_dims: attr.int(0) });

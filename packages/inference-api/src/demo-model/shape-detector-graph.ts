@@ -39,8 +39,8 @@ export const CHANNEL_OFFSETS = [0, 256, 512] as const;
  * Every full-image step is one cheap pass (wasm timings drove this): the
  * colour label comes from two GatherNd table lookups (per-channel interval,
  * then the colour matching all three), and the rows/columns each colour
- * occupies from row histograms (DenseBincount) of the label image and of its
- * transpose. Everything after that works on [8,H] / [8,W] sized tensors.
+ * occupies from two Bincount histograms (row·9 + label, column·9 + label).
+ * Everything after that works on [8,H] / [8,W] sized tensors.
  */
 export function addShapeDetector(g: GraphOps, channelCodes: string): DetectedColours {
   g.scope = 'detect';
@@ -66,11 +66,21 @@ export function addShapeDetector(g: GraphOps, channelCodes: string): DetectedCol
   const colIndex = g.cast(g.range(g.i(0), widthI, g.i(1)), DType.FLOAT);
 
   g.scope = 'detect/histograms';
-  // [rows, 9] counts per label → [8, rows] without the "no colour" label.
-  const perColour = (histogram: string): string =>
-    g.stridedSlice(g.transpose(histogram, [1, 0]), [1, 0], [SLOTS + 1, 0], { end: 0b10 });
-  const rowCounts = perColour(g.denseBincount(label, SLOTS + 1));
-  const colCounts = perColour(g.denseBincount(g.transpose(label, [1, 0]), SLOTS + 1));
+  // Per-row (per-column) label histograms as one Bincount of index·9 + label,
+  // reshaped to [rows, 9], then [8, rows] without the "no colour" label.
+  const labels = SLOTS + 1;
+  const labelF = g.cast(label, DType.FLOAT);
+  const histogram = (index: string, axis: number, extent: string): string => {
+    const keys = g.add(labelF, g.expandDims(g.mul(index, g.f(labels)), axis));
+    const counts = g.bincount(
+      g.reshape(g.cast(keys, DType.INT32), [-1]),
+      g.mul(extent, g.i(labels)),
+    );
+    const perIndex = g.reshape(counts, [-1, labels]);
+    return g.stridedSlice(g.transpose(perIndex, [1, 0]), [1, 0], [labels, 0], { end: 0b10 });
+  };
+  const rowCounts = histogram(rowIndex, 1, heightI);
+  const colCounts = histogram(colIndex, 0, widthI);
   const rows = g.stepGe(rowCounts, g.f(1));
   const cols = g.stepGe(colCounts, g.f(1));
   const count = g.sum(rowCounts, [1]);
