@@ -50,8 +50,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     genReqId,
     // Fastify's own 503-on-close body is not our error shape; the hook below answers instead.
     return503OnClosing: false,
-    // Slow-loris guard: the whole request must arrive within this time.
-    requestTimeout: config.requestTimeoutMs,
+    // requestTimeout stays Node's default (300 s): a 20 MiB upload on a slow link is
+    // legitimate, and a slow upload holds no queue slot (the body is read first).
     ajv: { customOptions: { coerceTypes: true, removeAdditional: true, allErrors: false } },
   });
 

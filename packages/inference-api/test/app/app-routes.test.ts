@@ -79,6 +79,43 @@ describe('health and info', () => {
       await other.close();
     }
   });
+
+  it('/readyz turns 503 when the engine died', async () => {
+    const other = await buildApp({ config: testConfig(), engine, logger: false });
+    try {
+      other.serving.lifecycle.fail(new Error('worker exited'));
+      expect((await other.inject('/readyz')).statusCode).toBe(503);
+      const r = await other.inject({
+        method: 'POST',
+        url: '/predict',
+        headers: { 'content-type': 'image/png' },
+        payload: await solidImage('png'),
+      });
+      expect(r.statusCode).toBe(503);
+      expect(r.json()).toMatchObject({ error: { code: 'NOT_READY' } });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('while closing, answers 503 with Connection: close instead of serving', async () => {
+    const other = await buildApp({ config: testConfig(), engine, logger: false });
+    try {
+      other.serving.lifecycle.drain();
+      const draining = await other.inject('/healthz');
+      expect(draining.statusCode).toBe(200);
+      expect(draining.headers['connection']).toBe('close');
+      other.serving.lifecycle.close();
+      const r = await other.inject('/v1/info');
+      expect(r.statusCode).toBe(503);
+      expect(r.headers['connection']).toBe('close');
+      expect(r.json()).toEqual({
+        error: { code: 'NOT_READY', message: 'the server is shutting down' },
+      });
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('errors', () => {
