@@ -125,6 +125,45 @@ describe('POST /predict with the demo model', () => {
     expect(r.json()).toMatchObject({ error: { code: 'IMAGE_UNDECODABLE' } });
   });
 
+  it('answers damaged images of every format with a 4xx, never a 5xx', async () => {
+    const small = paintShapes({ width: 160, height: 120, seed: 9, count: 2 });
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const statuses: Record<string, number[]> = {};
+    for (const format of ['jpeg', 'png', 'webp', 'tiff'] as const) {
+      const good = await encodeShapesImage(small, format);
+      const damaged: Buffer[] = [];
+      for (let i = 0; i < 4; i++) damaged.push(good.subarray(0, 16 + rand(good.length - 16)));
+      for (let i = 0; i < 4; i++) {
+        const copy = Buffer.from(good);
+        for (let k = 0; k < 8; k++) copy[16 + rand(copy.length - 16)] = rand(256);
+        damaged.push(copy);
+      }
+      statuses[format] = [];
+      for (const payload of damaged) {
+        const r = await app.inject({
+          method: 'POST',
+          url: '/predict',
+          headers: { 'content-type': `image/${format}` },
+          payload,
+        });
+        statuses[format]!.push(r.statusCode);
+        if (r.statusCode !== 200) {
+          expect(r.json()).toEqual({
+            error: { code: expect.any(String), message: expect.any(String) },
+          });
+        }
+      }
+    }
+    for (const list of Object.values(statuses)) {
+      for (const status of list)
+        expect(status === 200 || (status >= 400 && status < 500)).toBe(true);
+    }
+  });
+
   it('answers /healthz, /readyz and /metrics while a prediction is running in the worker', async () => {
     const big = paintShapes({ width: 1280, height: 960, seed: 3, count: 8 });
     const bytes = await encodeShapesImage(big, 'png');
