@@ -107,7 +107,7 @@ export function registerErrorHandler(
     sendError(reply, {
       code: ErrorCode.NOT_FOUND,
       status: 404,
-      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      message: `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
       reason: 'not_found',
     }),
   );
