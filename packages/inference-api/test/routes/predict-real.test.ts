@@ -164,7 +164,7 @@ describe('POST /predict with the demo model', () => {
     }
   });
 
-  it('answers /healthz, /readyz and /metrics while a prediction is running in the worker', async () => {
+  it('answers /healthz, /readyz, /metrics and /v1/info while a prediction is running in the worker', async () => {
     const big = paintShapes({ width: 1280, height: 960, seed: 3, count: 8 });
     const bytes = await encodeShapesImage(big, 'png');
     const running = app.inject({
@@ -177,9 +177,12 @@ describe('POST /predict with the demo model', () => {
     const health = await app.inject('/healthz');
     const ready = await app.inject('/readyz');
     const metrics = await app.inject('/metrics');
+    const info = await app.inject('/v1/info');
     // Still running: the probes did not wait for the model.
     const stillRunning = app.serving.queue.active;
-    expect([health.statusCode, ready.statusCode, metrics.statusCode]).toEqual([200, 200, 200]);
+    expect([health.statusCode, ready.statusCode, metrics.statusCode, info.statusCode]).toEqual([
+      200, 200, 200, 200,
+    ]);
     expect(metrics.body).toContain('maskops_inference_in_flight 1');
     expect(stillRunning).toBe(1);
     const done = await running;
