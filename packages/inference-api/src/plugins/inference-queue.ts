@@ -56,6 +56,19 @@ export class InferenceQueue {
     return Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
   }
 
+  /** True when one more request would be refused: the model is busy and maxQueue are waiting. */
+  get full(): boolean {
+    return this.running > 0 && this.waiters.length >= this.options.maxQueue;
+  }
+
+  overloaded(): InferenceApiError {
+    return new InferenceApiError(
+      ErrorCode.OVERLOADED,
+      `the model is busy and ${this.waiters.length} requests are already waiting; retry later`,
+      { details: { reason: RejectReason.OVERLOADED, retryAfterSeconds: this.retryAfterSeconds() } },
+    );
+  }
+
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<QueuedResult<T>> {
     const enqueuedAt = performance.now();
     if (signal?.aborted) throw clientClosed();
@@ -76,15 +89,7 @@ export class InferenceQueue {
   }
 
   private wait(signal: AbortSignal | undefined): Promise<void> {
-    if (this.waiters.length >= this.options.maxQueue) {
-      throw new InferenceApiError(
-        ErrorCode.OVERLOADED,
-        `the model is busy and ${this.waiters.length} requests are already waiting; retry later`,
-        {
-          details: { reason: RejectReason.OVERLOADED, retryAfterSeconds: this.retryAfterSeconds() },
-        },
-      );
-    }
+    if (this.waiters.length >= this.options.maxQueue) throw this.overloaded();
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => waiter.cancel(clientClosed());
       const timer = setTimeout(() => {

@@ -80,8 +80,8 @@ describe('backpressure', () => {
     }
   });
 
-  it('refuses a pixel bomb with 422 at once even while the queue is full', async () => {
-    const { app, engine, url } = await start({ maxQueue: 1, maxImagePixels: 1_000_000 });
+  it('refuses a pixel bomb with 422 at once while the model is busy and others wait', async () => {
+    const { app, engine, url } = await start({ maxQueue: 2, maxImagePixels: 1_000_000 });
     try {
       const first = predict(url, png);
       await engine.started(1);
@@ -92,8 +92,55 @@ describe('backpressure', () => {
       expect((await bomb.json()) as unknown).toMatchObject({
         error: { code: 'IMAGE_TOO_MANY_PIXELS' },
       });
+      expect(app.serving.queue.waiting).toBe(1);
       engine.releaseAll();
       await Promise.all([first, second]);
+    } finally {
+      engine.releaseAll();
+      await app.close();
+    }
+  });
+
+  it('with the queue full, refuses before reading the body', async () => {
+    const { app, engine, url } = await start({ maxQueue: 1 });
+    try {
+      const first = predict(url, png);
+      await engine.started(1);
+      const second = predict(url, png);
+      await until(() => app.serving.queue.full);
+      const { port } = new URL(url);
+      // Announce 10 MB, send a few bytes, never the rest: the answer must not wait for it.
+      const answer = await new Promise<{
+        status: number;
+        headers: Record<string, unknown>;
+        body: string;
+      }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: Number(port),
+            method: 'POST',
+            path: '/predict',
+            headers: { 'content-type': 'image/png', 'content-length': 10_000_000 },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.write(png);
+      });
+      expect(answer.status).toBe(503);
+      expect(answer.headers['connection']).toBe('close');
+      expect(answer.headers['retry-after']).toMatch(/^\d+$/);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'OVERLOADED' } });
+      engine.releaseAll();
+      await Promise.all([first, second]);
+      expect(engine.calls).toHaveLength(2);
     } finally {
       engine.releaseAll();
       await app.close();

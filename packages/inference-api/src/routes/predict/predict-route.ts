@@ -8,16 +8,27 @@ import { probeImage } from '../../images/probe';
 import { PredictFormat, predictSchema, type PredictQuery } from './predict-schema';
 
 /**
- * POST /predict. Order matters: the body is read under its size limit, the
- * header is probed (format, pixel count) before the request may queue, so bad
- * uploads and pixel bombs are refused at once and never hold a queue slot.
+ * POST /predict. Order matters: a full queue refuses before the body is read;
+ * the body is read under its size limit; the header is probed (format, pixel
+ * count) before the request may queue, so bad uploads and pixel bombs are
+ * refused at once and never hold a queue slot.
  */
 export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): Promise<void> {
   const { config, lifecycle, queue, metrics } = ctx;
 
   app.post<{ Querystring: PredictQuery }>(
     '/predict',
-    { schema: predictSchema },
+    {
+      schema: predictSchema,
+      // With the queue already full, refuse before reading the body: the upload
+      // is neither received nor buffered, and the connection is not reused.
+      onRequest: async (_request, reply) => {
+        if (queue.full) {
+          reply.header('connection', 'close');
+          throw queue.overloaded();
+        }
+      },
+    },
     async (request, reply) => {
       const stats: PredictStats = {};
       request.predictStats = stats;
