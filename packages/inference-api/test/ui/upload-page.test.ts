@@ -138,6 +138,26 @@ suite('upload page in Chromium', () => {
     await page.close();
   });
 
+  it('shows a TIFF (which browsers cannot display) on the server-drawn overlay', async () => {
+    const painted = paintShapes({ width: 400, height: 300, seed: 8, count: 3 });
+    const page = await browser.newPage();
+    const posts: string[] = [];
+    page.on('request', (r) => r.method() === 'POST' && posts.push(new URL(r.url()).search));
+    await page.goto(`${base}/`);
+    await page.setInputFiles('#file-input', {
+      name: 'shapes.tiff',
+      mimeType: 'image/tiff',
+      buffer: await encodeShapesImage(painted, 'tiff'),
+    });
+    await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
+    const labels = await page.$$eval('#instances tbody tr td:nth-child(2)', (tds) =>
+      tds.map((td) => td.textContent ?? ''),
+    );
+    expect(labels.sort()).toEqual(painted.shapes.map((s) => s.label).sort());
+    expect(posts).toEqual(['?min_score=0.5', '?min_score=0.5&format=png']);
+    await page.close();
+  });
+
   it('shows a refused upload as a readable error', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/`);
