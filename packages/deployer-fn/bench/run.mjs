@@ -2,23 +2,12 @@
 // functions-framework binary, and per-message decision+patch latency for a mixed
 // stream of N messages against localcloud, with a correctness check (wrong deploys).
 // Usage: pnpm --filter @maskops/deployer-fn build && node bench/run.mjs [N] [concurrency]
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const PKG = join(dirname(fileURLToPath(import.meta.url)), '..');
-const FF = join(
-  PKG,
-  'node_modules',
-  '@google-cloud',
-  'functions-framework',
-  'build',
-  'src',
-  'main.js',
-);
 const lc = require('@maskops/localcloud');
 
 const N = Number(process.argv[2] ?? 1000);
@@ -47,73 +36,19 @@ function mulberry32(seed) {
   };
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startCloud() {
-  // Same token for metadata, Container API and Kubernetes, as in one GKE project.
-  const metadata = await lc.startMetadataServer({ projectId: 'bench-proj' });
-  const kube = await lc.startKubeApi({ token: metadata.token, rolloutStepMs: 5 });
-  const container = await lc.startContainerApi({
-    token: metadata.token,
-    clusters: [
-      {
-        project: 'bench-proj',
-        location: 'us-central1-a',
-        name: 'maskops',
-        endpoint: kube.endpoint,
-        caPem: kube.caPem,
-      },
-    ],
-  });
-  return {
-    metadata,
-    kube,
-    container,
-    env: {
-      GCE_METADATA_HOST: metadata.host,
-      CONTAINER_API_ENDPOINT: container.url,
-      PROJECT: 'bench-proj',
-      ZONE: 'us-central1-a',
-      CLUSTER: 'maskops',
-    },
-    close: () => Promise.all([container.close(), kube.close(), metadata.close()]),
-  };
-}
+// Same token for metadata, Container API and Kubernetes, as in one GKE project.
+const startCloud = () =>
+  lc.startLocalCloud({ project: 'bench-proj', location: 'us-central1-a', rolloutStepMs: 5 });
 
 async function serve(env) {
-  const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    [FF, '--target=onNewImage', '--signature-type=cloudevent', `--source=${PKG}`, `--port=${port}`],
-    {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
   const lines = [];
-  let buf = '';
-  child.stdout.on('data', (c) => {
-    buf += c.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop();
-    for (const l of parts) if (l.startsWith('{')) lines.push(l);
+  const fn = await lc.FunctionProcess.spawn({
+    deployerDir: PKG,
+    env,
+    onLog: (l) => l.startsWith('{') && lines.push(l),
   });
-  child.stderr.on('data', () => {});
-  const exited = new Promise((r) => child.once('exit', r));
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    t0,
-    lines,
-    stop: async () => (child.kill('SIGTERM'), await exited),
-  };
+  return { url: fn.url, t0, lines, stop: () => fn.stop() };
 }
 
 async function post(url, req) {

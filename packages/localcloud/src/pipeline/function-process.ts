@@ -2,35 +2,65 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, sleep } from './free-port';
 
+export interface FunctionProcessOptions {
+  /** The deployer-fn package (built): its functions-framework binary and `main`. */
+  deployerDir: string;
+  env: Record<string, string>;
+  /** Default: a free port. */
+  port?: number;
+  /** Every line the process prints, stdout and stderr alike. */
+  onLog?: (line: string) => void;
+}
+
+/** The functions-framework binary that deployer-fn depends on. */
+export function functionsFrameworkBin(deployerDir: string): string {
+  return join(
+    deployerDir,
+    'node_modules',
+    '@google-cloud',
+    'functions-framework',
+    'build',
+    'src',
+    'main.js',
+  );
+}
+
 /**
  * The deployer function served by the real functions-framework binary, as
- * Cloud Run would run it, configured through env like `gcloud functions deploy`.
+ * Cloud Run runs it, configured only through env like `gcloud functions deploy`.
  */
 export class FunctionProcess {
+  readonly exited: Promise<number | null>;
+  private out = '';
+  private err = '';
+
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
-  ) {}
+    onLog?: (line: string) => void,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const lines = (chunk: Buffer): void => {
+      if (!onLog) return;
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) onLog(line);
+    };
+    child.stdout?.on('data', (c: Buffer) => {
+      this.out += c.toString('utf8');
+      lines(c);
+    });
+    child.stderr?.on('data', (c: Buffer) => {
+      this.err += c.toString('utf8');
+      lines(c);
+    });
+  }
 
-  static async start(opts: {
-    deployerDir: string;
-    env: Record<string, string>;
-    onLog?: (line: string) => void;
-  }): Promise<FunctionProcess> {
-    const port = await freePort();
-    const bin = join(
-      opts.deployerDir,
-      'node_modules',
-      '@google-cloud',
-      'functions-framework',
-      'build',
-      'src',
-      'main.js',
-    );
+  /** Starts the process without waiting for it to listen (cold-start timing, config errors). */
+  static async spawn(opts: FunctionProcessOptions): Promise<FunctionProcess> {
+    const port = opts.port ?? (await freePort());
     const child = spawn(
       process.execPath,
       [
-        bin,
+        functionsFrameworkBin(opts.deployerDir),
         '--target=onNewImage',
         '--signature-type=cloudevent',
         `--source=${opts.deployerDir}`,
@@ -38,24 +68,41 @@ export class FunctionProcess {
       ],
       { env: { PATH: process.env.PATH ?? '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const forward = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) opts.onLog?.(line);
-    };
-    child.stdout?.on('data', forward);
-    child.stderr?.on('data', forward);
-    const fn = new FunctionProcess(child, `http://127.0.0.1:${port}`);
-    for (let i = 0; i < 100; i++) {
-      if (child.exitCode !== null)
-        throw new Error(`the function exited with ${child.exitCode} at start`);
+    return new FunctionProcess(child, `http://127.0.0.1:${port}/`, opts.onLog);
+  }
+
+  /** Starts the process and waits until it answers HTTP. */
+  static async start(opts: FunctionProcessOptions): Promise<FunctionProcess> {
+    const fn = await FunctionProcess.spawn(opts);
+    await fn.waitListening();
+    return fn;
+  }
+
+  async waitListening(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) {
+        throw new Error(
+          `the function exited with ${this.child.exitCode} at start: ${this.err.trim().slice(0, 500)}`,
+        );
+      }
       try {
-        await fetch(fn.url, { method: 'GET', signal: AbortSignal.timeout(500) });
-        return fn;
+        await (await fetch(this.url, { signal: AbortSignal.timeout(500) })).arrayBuffer();
+        return;
       } catch {
-        await sleep(100);
+        await sleep(20);
       }
     }
-    child.kill('SIGKILL');
-    throw new Error('the function did not start listening within 10 s');
+    await this.stop();
+    throw new Error(`the function did not start listening within ${timeoutMs} ms`);
+  }
+
+  stdout(): string {
+    return this.out;
+  }
+
+  stderr(): string {
+    return this.err;
   }
 
   /** Delivers one request as Pub/Sub push through Eventarc would; returns the HTTP status. */
@@ -64,16 +111,14 @@ export class FunctionProcess {
       method: 'POST',
       headers: request.headers,
       body: request.body,
-      signal: AbortSignal.timeout(600000),
+      signal: AbortSignal.timeout(600_000),
     });
     await res.arrayBuffer();
     return res.status;
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.kill('SIGTERM');
-    await exited;
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    return this.exited;
   }
 }
