@@ -57,8 +57,11 @@ function slope(key) {
 // Skip the first minute (allocator and JIT settle) when there is enough data.
 const settled = samples.filter((s) => s.min >= 1);
 if (settled.length >= 6) samples.splice(0, samples.length - settled.length);
-const ok = results.filter((r) => r.status === 200).length;
-console.log(`\nrequests ${results.length}, 200: ${ok}, other: ${results.length - ok}`);
+const byStatus = {};
+for (const r of results) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+console.log(
+  `\nrequests ${results.length}, by status: ${JSON.stringify(byStatus)} (0 = connection error)`,
+);
 console.log(`RSS slope: ${fmt(slope('rss') / 2 ** 20, 2)} MiB/min`);
 console.log(`tensor slope: ${fmt(slope('tensors'), 3)} tensors/min`);
 await server.stop();
