@@ -171,60 +171,31 @@ export async function handleMessage(
     }
     // A failed rollout is acknowledged: redelivering the same build would fail the same way.
     const reason = `${rollout.reason}: ${rollout.message}`;
-    if (!config.rollbackOnFailure) {
-      return finish(
-        {
-          outcome: Outcome.ROLLOUT_FAILED,
-          ack: true,
-          reason,
-          ...patched,
-          durations: { patchMs, rolloutMs },
-        },
-        `rollout of ${candidate.image} failed; ROLLBACK_ON_FAILURE is off`,
-        patchedFields,
+    const failed = (outcome: Outcome, text: string, extra: LogFields = {}): HandleResult =>
+      finish(
+        { outcome, ack: true, reason, ...patched, durations: { patchMs, rolloutMs } },
+        `rollout of ${candidate.image} failed${text}`,
+        { ...patchedFields, ...extra },
       );
+    if (!config.rollbackOnFailure) {
+      return failed(Outcome.ROLLOUT_FAILED, '; ROLLBACK_ON_FAILURE is off');
     }
     let undo;
     try {
       undo = await rollback(deps, plan, candidate, reason);
     } catch (err) {
       // Still acknowledged: a redelivery finds the build recorded and does nothing.
-      return finish(
-        {
-          outcome: Outcome.ROLLOUT_FAILED,
-          ack: true,
-          reason,
-          ...patched,
-          durations: { patchMs, rolloutMs },
-        },
-        `rollout of ${candidate.image} failed and the rollback failed: ${describeError(err)}`,
-        { ...patchedFields, rollback: 'failed' },
-      );
+      return failed(Outcome.ROLLOUT_FAILED, ` and the rollback failed: ${describeError(err)}`, {
+        rollback: 'failed',
+      });
     }
     if (undo.status === 'rolled-back') {
-      return finish(
-        {
-          outcome: Outcome.ROLLED_BACK,
-          ack: true,
-          reason,
-          ...patched,
-          durations: { patchMs, rolloutMs },
-        },
-        `rollout of ${candidate.image} failed; rolled back to ${undo.image}`,
-        { ...patchedFields, rollback: 'done' },
-      );
+      return failed(Outcome.ROLLED_BACK, `; rolled back to ${undo.image}`, { rollback: 'done' });
     }
-    return finish(
-      {
-        outcome: Outcome.ROLLOUT_FAILED,
-        ack: true,
-        reason,
-        ...patched,
-        durations: { patchMs, rolloutMs },
-      },
-      `rollout of ${candidate.image} failed; not rolled back (${undo.status === 'superseded' ? `superseded by ${undo.currentImage}` : undo.message})`,
-      { ...patchedFields, rollback: undo.status },
-    );
+    const why = undo.status === 'superseded' ? `superseded by ${undo.currentImage}` : undo.message;
+    return failed(Outcome.ROLLOUT_FAILED, `; not rolled back (${why})`, {
+      rollback: undo.status,
+    });
   } catch (err) {
     const error =
       err instanceof DeployError
