@@ -26,15 +26,7 @@ const p95 = (xs) => {
 };
 const fmt = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
-function mulberry32(seed) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { seededRandom } = require('@maskops/shared');
 
 // Same token for metadata, Container API and Kubernetes, as in one GKE project.
 const startCloud = () =>
@@ -191,7 +183,7 @@ async function stream(cloud, concurrency, ordered) {
     lc.pubsubMessage(build('warm', '2000-01-01T00:00:00Z', digestOf(3))),
   );
   await postUntilUp(fn.url, warm);
-  const { msgs, newest } = mixedStream(N, mulberry32(42), ordered);
+  const { msgs, newest } = mixedStream(N, seededRandom(42), ordered);
   const byKind = new Map();
   let redeliveries = 0;
   let next = 0;

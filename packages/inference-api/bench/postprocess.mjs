@@ -19,16 +19,7 @@ const H = 1024;
 const W = 1024;
 const N = 100;
 
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { seededRandom } = require('@maskops/shared');
 
 /** A sigmoid blob plus noise: runs like a real mask head's output. */
 function blobMask(rand, size) {

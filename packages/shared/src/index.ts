@@ -6,3 +6,4 @@ export * from './build-status';
 export * from './timestamp';
 export * from './pubsub-envelope';
 export * from './build-message';
+export * from './seeded-random';

@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import type { PaletteColour, Rgb, ShapeClassId, ShapeLabel } from './palette';
 import { PALETTE, PALETTE_COLOURS, SHAPE_CLASSES, matchesPalette } from './palette';
+import { seededRandom } from '@maskops/shared';
 
 export { PALETTE } from './palette';
 
@@ -55,18 +56,6 @@ export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'tiff';
 // Module-level copies: global lookups are slow inside jest's vm context and these run per pixel.
 const { abs, floor, min, max } = Math;
 
-/** mulberry32: a small seeded PRNG, returns [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Square = { x: number; y: number; size: number };
 
 function inside(label: ShapeLabel, box: Square, px: number, py: number): boolean {
@@ -107,7 +96,7 @@ export function paintShapes(options: PaintOptions): PaintedImage {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`bad image size ${width}x${height}`);
   }
-  const rng = prng(seed);
+  const rng = seededRandom(seed);
   const count = options.count ?? 1 + floor(rng() * PALETTE_COLOURS.length);
   if (!Number.isInteger(count) || count < 1 || count > PALETTE_COLOURS.length) {
     throw new RangeError(`count must be 1..${PALETTE_COLOURS.length}, got ${count}`);
