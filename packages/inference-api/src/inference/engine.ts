@@ -5,30 +5,12 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@maskops/shared';
 import { ErrorCode, InferenceApiError } from '../errors';
-import type {
-  Backend,
-  InferenceEngine,
-  ModelAdapter,
-  ModelInfo,
-  Prediction,
-  PredictOptions,
-} from './types';
+import type { InferenceEngine, ModelInfo, Prediction, PredictOptions } from './types';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 import { deserializeError } from './worker-protocol';
 
-export interface InferenceEngineOptions {
-  /** MODEL_PATH: directory, model.json / saved_model.pb path, or gs://bucket/prefix. */
-  modelPath: string;
-  /** MODEL_ADAPTER; detected from the model's tensor names when unset. */
-  adapter?: ModelAdapter;
-  /** MODEL_LABELS */
-  labelsPath?: string;
-  /** TFJS_BACKEND; best available when unset. */
-  backend?: Backend;
-  /** MODEL_CACHE_DIR for gs:// models; default os.tmpdir()/maskops-models. */
-  cacheDir?: string;
-  /** MAX_IMAGE_PIXELS, enforced again when the worker decodes. */
-  maxImagePixels: number;
+/** The model settings (WorkerInit: MODEL_PATH, MODEL_ADAPTER, …) plus what stays in this thread. */
+export interface InferenceEngineOptions extends WorkerInit {
   logger?: Logger;
   /**
    * Called once if the worker dies after start-up (crash, OOM, native abort).

@@ -4,11 +4,17 @@ import type { Backend, ModelAdapter, ModelInfo, Prediction } from './types';
 
 /** What the worker needs to load the model (workerData). */
 export interface WorkerInit {
+  /** MODEL_PATH: directory, model.json / saved_model.pb path, or gs://bucket/prefix. */
   modelPath: string;
+  /** MODEL_ADAPTER; detected from the model's tensor names when unset. */
   adapter?: ModelAdapter;
+  /** MODEL_LABELS */
   labelsPath?: string;
+  /** TFJS_BACKEND; best available when unset. */
   backend?: Backend;
+  /** MODEL_CACHE_DIR for gs:// models; default os.tmpdir()/maskops-models. */
   cacheDir?: string;
+  /** MAX_IMAGE_PIXELS, enforced again when the worker decodes. */
   maxImagePixels: number;
 }
 
