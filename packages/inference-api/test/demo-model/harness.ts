@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { MaskRegion } from '../../src/masks/mask-region';
 
 export { tf };
 
@@ -37,16 +36,8 @@ export async function loadDemoModel(dir: string): Promise<tf.GraphModel> {
 }
 
 /** A reader's mask region as a full-image 0/1 mask. */
-export function regionToMask(region: MaskRegion | null, height: number, width: number): Uint8Array {
-  const out = new Uint8Array(height * width);
-  if (region === null) return out;
-  for (let r = 0; r < region.height; r++) {
-    for (let c = 0; c < region.width; c++) {
-      if (region.data[r * region.width + c]) out[(region.top + r) * width + region.left + c] = 1;
-    }
-  }
-  return out;
-}
+/** The product's own region → full-mask expansion. */
+export { regionToFullMask as regionToMask } from '../../src/masks/mask-region';
 
 export interface Molded {
   /** [S*S*3] float, minus the mean pixel */
@@ -121,12 +112,4 @@ export function moldSquare(
   return { data, size: maxDim, scale, top, left, scaledHeight: sh, scaledWidth: sw };
 }
 
-export function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] && b[i]) inter++;
-    if (a[i] || b[i]) union++;
-  }
-  return union === 0 ? 1 : inter / union;
-}
+export { iou } from '../inference/shape-match';
