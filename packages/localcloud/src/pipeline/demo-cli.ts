@@ -11,12 +11,13 @@ const { values } = parseArgs({
     port: { type: 'string', default: '8080' },
     concurrency: { type: 'string', default: '2' },
     verbose: { type: 'boolean', default: false },
+    'from-commit': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose]\n',
+    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose] [--from-commit]\n',
   );
   process.exit(0);
 }
@@ -36,6 +37,7 @@ runPipelineDemo({
   servicePort: int('port', values.port, 0),
   concurrency: int('concurrency', values.concurrency, 1),
   verbose: values.verbose,
+  fromCommit: values['from-commit'],
 }).then(
   (report) => process.exit(report.ok ? 0 : 1),
   (err: unknown) => {

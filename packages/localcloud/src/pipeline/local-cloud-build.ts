@@ -1,6 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MaskopsError } from '@maskops/shared';
@@ -178,6 +185,7 @@ export async function runLocalCloudBuild(
     throw new MaskopsError(LocalBuildErrorCode.BAD_BUILD_ID, `bad build id "${buildId}"`);
   }
   const createTime = cloudBuildTimestamp();
+  const tag = /^[0-9a-f]{8}-/.test(buildId) ? buildId.slice(0, 8) : buildId;
   const ref = o.commit ?? 'HEAD';
   const { sha, branch } = resolveCommit(repoRoot, ref);
   const shortSha = sha.slice(0, 7);
@@ -195,8 +203,14 @@ export async function runLocalCloudBuild(
   const logFile = join(workDir, 'build.log');
   writeFileSync(logFile, `build ${buildId}: ${ref} = ${sha} (${branch})\n`);
   const startTime = cloudBuildTimestamp();
-  await exportTree(repoRoot, sha, sourceDir);
-  log(`[build ${buildId.slice(0, 8)}] ${shortSha} (${branch}) exported to ${sourceDir}`);
+  try {
+    await exportTree(repoRoot, sha, sourceDir);
+  } catch (err) {
+    // Nothing was built: leave no half-exported tree behind.
+    rmSync(workDir, { recursive: true, force: true });
+    throw err;
+  }
+  log(`[build ${tag}] ${shortSha} (${branch}) exported to ${sourceDir}`);
 
   const plan: Array<{ id: string; args: string[] }> = [
     { id: 'install', args: ['install', '--frozen-lockfile', '--offline'] },
@@ -220,13 +234,13 @@ export async function runLocalCloudBuild(
     const begin = cloudBuildTimestamp();
     const t0 = performance.now();
     step.status = 'WORKING';
-    log(`[build ${buildId.slice(0, 8)}] step ${p.id}: pnpm ${p.args.join(' ')}`);
+    log(`[build ${tag}] step ${p.id}: pnpm ${p.args.join(' ')}`);
     const result = await runStep(sourceDir, p.args, logFile);
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     step.timing = { startTime: begin, endTime: cloudBuildTimestamp() };
     if (result.exitCode === 0) {
       step.status = 'SUCCESS';
-      log(`[build ${buildId.slice(0, 8)}] step ${p.id}: done in ${seconds} s`);
+      log(`[build ${tag}] step ${p.id}: done in ${seconds} s`);
       continue;
     }
     step.status = 'FAILURE';
@@ -234,7 +248,7 @@ export async function runLocalCloudBuild(
     failureDetail = `Build step failure: build step ${i} "${p.id}" failed: step exited with non-zero status: ${result.exitCode}`;
     logTail = result.tail.join('\n');
     log(
-      `[build ${buildId.slice(0, 8)}] step ${p.id}: FAILED (exit ${result.exitCode}) after ${seconds} s; last lines of ${logFile}:`,
+      `[build ${tag}] step ${p.id}: FAILED (exit ${result.exitCode}) after ${seconds} s; last lines of ${logFile}:`,
     );
     for (const line of result.tail) log(`  | ${line}`);
   }
@@ -247,12 +261,12 @@ export async function runLocalCloudBuild(
         tag: shortSha,
         env: { MASKOPS_BUILD_ID: buildId, MASKOPS_COMMIT_SHA: sha },
       });
-      log(`[build ${buildId.slice(0, 8)}] image ${image.repository}:${shortSha} ${image.digest}`);
+      log(`[build ${tag}] image ${image.repository}:${shortSha} ${image.digest}`);
     } catch (err) {
       status = BuildStatus.FAILURE;
       failureDetail = `pushing the image failed: ${err instanceof Error ? err.message : String(err)}`;
       logTail = failureDetail;
-      log(`[build ${buildId.slice(0, 8)}] ${failureDetail}`);
+      log(`[build ${tag}] ${failureDetail}`);
     }
   }
 

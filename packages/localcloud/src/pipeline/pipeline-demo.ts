@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cloudEventBinary, pubsubMessage } from '../pubsub';
 import { startLocalCloud } from '../local-cloud';
 import { sleep } from './free-port';
 import { FunctionProcess } from './function-process';
 import { buildLocalImage, ImageRegistry, type LocalImage } from './image-store';
+import { runLocalCloudBuild } from './local-cloud-build';
 import { LoadClient, loadPainter, percentile, type LoadReport } from './load-client';
 import { PodController } from './pod-controller';
 import { ServiceProxy } from './service-proxy';
@@ -26,6 +28,12 @@ export interface PipelineDemoOptions {
   log?: (line: string) => void;
   /** Stream pod and function log lines too. */
   verbose?: boolean;
+  /**
+   * Build each image with the local Cloud Build (export HEAD's commit, offline install,
+   * build) instead of snapshotting the already built working tree; slower, and the
+   * notification is that build's own Build resource.
+   */
+  fromCommit?: boolean;
 }
 
 export interface PipelineDemoReport {
@@ -83,7 +91,31 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
   const registry = new ImageRegistry();
   const deployed: string[] = [];
 
-  const localBuild = (n: number): { image: LocalImage; buildId: string } => {
+  const buildDirs: string[] = [];
+
+  const commitBuild = async (
+    n: number,
+  ): Promise<{ image: LocalImage; buildId: string; message: Record<string, unknown> }> => {
+    const result = await runLocalCloudBuild({
+      repoRoot: o.repoRoot,
+      commit,
+      repository: REPOSITORY,
+      projectId: PROJECT,
+      buildId: `local-build-${n}-${Date.now().toString(36)}`,
+      log,
+    });
+    buildDirs.push(join(result.sourceDir, '..'));
+    if (!result.image) {
+      throw new Error(`local Cloud Build ${result.buildId} failed: ${result.logTail ?? ''}`);
+    }
+    registry.add(result.image);
+    return { image: result.image, buildId: result.buildId, message: result.build };
+  };
+
+  const localBuild = async (
+    n: number,
+  ): Promise<{ image: LocalImage; buildId: string; message?: Record<string, unknown> }> => {
+    if (o.fromCommit) return commitBuild(n);
     const buildId = `local-build-${n}-${Date.now().toString(36)}`;
     const image = buildLocalImage({
       packageDir: inferenceDir,
@@ -105,7 +137,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
   let fn: FunctionProcess | undefined;
   let client: LoadClient | undefined;
   try {
-    const first = localBuild(0);
+    const first = await localBuild(0);
     const firstFinish = new Date(Date.now() - 60000).toISOString();
     cloud.kube.putDeployment({
       apiVersion: 'apps/v1',
@@ -183,8 +215,10 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     let previous: Record<string, unknown> | undefined;
     for (let n = 1; n <= (o.pushes ?? 2); n++) {
       log(`[push ${n}] git push → local Cloud Build`);
-      const { image, buildId } = localBuild(n);
-      const message = buildMessage(image, buildId, commit, new Date().toISOString());
+      const built = await localBuild(n);
+      const { image, buildId } = built;
+      const message =
+        built.message ?? buildMessage(image, buildId, commit, new Date().toISOString());
       const status = await fn.deliver(
         cloudEventBinary(pubsubMessage(message), {
           topic: `projects/${PROJECT}/topics/cloud-builds`,
@@ -235,6 +269,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     await service.close();
     await cloud.close();
     registry.removeAll();
+    for (const dir of buildDirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 
