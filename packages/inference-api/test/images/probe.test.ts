@@ -1,30 +1,11 @@
 import sharp from 'sharp';
-import { deflateSync } from 'node:zlib';
 import { ErrorCode } from '../../src/errors';
 import { probeImage } from '../../src/images/probe';
+import { pngHeaderOnly } from '../fixtures/images';
 
 const MAX = 40_000_000;
 const solid = (width = 40, height = 30) =>
   sharp({ create: { width, height, channels: 3, background: { r: 10, g: 200, b: 90 } } });
-
-/** A valid PNG header (signature + IHDR) claiming huge dimensions, with a tiny IDAT. */
-function pngBomb(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    return Buffer.concat([len, Buffer.from(type, 'latin1'), data, Buffer.alloc(4)]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(16))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 describe('probeImage', () => {
   it.each([
@@ -73,7 +54,7 @@ describe('probeImage', () => {
   });
 
   it('refuses a pixel bomb from its header alone', async () => {
-    const bomb = pngBomb(100_000, 100_000);
+    const bomb = pngHeaderOnly(100_000, 100_000);
     expect(bomb.length).toBeLessThan(200);
     await expect(probeImage(bomb, MAX)).rejects.toMatchObject({
       code: ErrorCode.IMAGE_TOO_MANY_PIXELS,

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { createMemoryLogger } from '@maskops/shared';
 import type { PaintedShape } from '../../src/demo-model/paint-shapes';
@@ -8,29 +7,11 @@ import { ErrorCode } from '../../src/errors';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';
 import { expectShapesFound, rotateMaskCw } from './shape-match';
+import { pngHeaderOnly } from '../fixtures/images';
 
 // The engine runs dist/inference/worker.js: `pnpm build` before these tests.
 const MODELS = join(__dirname, '..', '..', 'models');
 const MAX_PIXELS = 40_000_000;
-
-/** A PNG signature and IHDR claiming the given size, with a tiny IDAT. */
-function pngHeader(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    return Buffer.concat([length, Buffer.from(type, 'latin1'), data, Buffer.alloc(4)]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(16))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 function bboxOf(mask: Uint8Array, width: number): [number, number, number, number] {
   let x0 = Infinity,
@@ -196,7 +177,7 @@ describe('inference engine with the tf-od-api demo model', () => {
     ],
     [
       'a 100000×100000 PNG header (pixel bomb)',
-      async () => pngHeader(100_000, 100_000),
+      async () => pngHeaderOnly(100_000, 100_000),
       ErrorCode.IMAGE_TOO_MANY_PIXELS,
     ],
   ])('rejects %s with its own code and stays healthy', async (_name, make, code) => {
