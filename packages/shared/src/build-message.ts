@@ -232,20 +232,31 @@ function decodeCloudBuild(build: Obj, repository: string): BuildMessageDecision 
     [commitSha, shortSha].filter((s): s is string => !!s),
   );
   if ('reason' in picked) return ignore(picked.reason, picked.detail, { source, buildId });
+  return candidateOf({ source, repository, buildId, finishTime }, picked, {
+    status: BuildStatus.SUCCESS,
+    commitSha,
+    shortSha,
+    branch,
+    repoName,
+  });
+}
+
+/** The deploy candidate for the picked image; optional fields only when the message had them. */
+function candidateOf(
+  base: Pick<DeployCandidate, 'source' | 'repository' | 'buildId' | 'finishTime'>,
+  picked: { digest?: string; tag?: string },
+  optional: Partial<
+    Pick<DeployCandidate, 'status' | 'commitSha' | 'shortSha' | 'branch' | 'repoName'>
+  > = {},
+): BuildMessageDecision {
+  const present = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {
     kind: 'candidate',
     candidate: Object.freeze({
-      source,
-      repository,
+      ...base,
       ...picked,
-      image: formatImageRef({ repository, ...picked }),
-      buildId,
-      finishTime,
-      status: BuildStatus.SUCCESS,
-      ...(commitSha === undefined ? {} : { commitSha }),
-      ...(shortSha === undefined ? {} : { shortSha }),
-      ...(branch === undefined ? {} : { branch }),
-      ...(repoName === undefined ? {} : { repoName }),
+      image: formatImageRef({ repository: base.repository, ...picked }),
+      ...present,
     }),
   };
 }
@@ -277,17 +288,7 @@ function decodeArtifactRegistry(
     message.messageId !== undefined && BUILD_ID.test(message.messageId)
       ? `ar-${message.messageId}`
       : `ar-${(picked.digest ?? picked.tag ?? 'unknown').replace(/^sha256:/, '')}`;
-  return {
-    kind: 'candidate',
-    candidate: Object.freeze({
-      source,
-      repository,
-      ...picked,
-      image: formatImageRef({ repository, ...picked }),
-      buildId,
-      finishTime,
-    }),
-  };
+  return candidateOf({ source, repository, buildId, finishTime }, picked);
 }
 
 /** Decodes one Pub/Sub message into a candidate or an ignore reason; never throws. */
