@@ -11,6 +11,8 @@ import { runLocalCloudBuild } from './local-cloud-build';
 import { LoadClient, loadPainter, percentile, type LoadReport } from './load-client';
 import { PodController } from './pod-controller';
 import { ServiceProxy } from './service-proxy';
+import { summarizeFunctionLog } from './function-log';
+import { waitRollout } from './wait-rollout';
 
 /**
  * The whole pipeline on one machine: localcloud (metadata, Container API, Kubernetes
@@ -177,7 +179,14 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
       onPodLog: o.verbose ? (pod, line) => log(`[${pod}] ${line}`) : undefined,
     });
     controller.start();
-    await waitRollout(cloud.kube, `${REPOSITORY}@${first.image.digest}`, replicas, 180000);
+    await waitRollout(
+      cloud.kube,
+      NAMESPACE,
+      DEPLOYMENT,
+      `${REPOSITORY}@${first.image.digest}`,
+      replicas,
+      180000,
+    );
     log(
       `[service] http://127.0.0.1:${service.port} → ${service
         .listEndpoints()
@@ -225,7 +234,14 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         }),
       );
       log(`[push ${n}] function answered ${status}`);
-      await waitRollout(cloud.kube, `${REPOSITORY}@${image.digest}`, replicas, 240000);
+      await waitRollout(
+        cloud.kube,
+        NAMESPACE,
+        DEPLOYMENT,
+        `${REPOSITORY}@${image.digest}`,
+        replicas,
+        240000,
+      );
       deployed.push(buildId);
       log(
         `[push ${n}] rollout complete: ${buildId} serves on ${service
@@ -270,46 +286,5 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     await cloud.close();
     registry.removeAll();
     for (const dir of buildDirs) rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function waitRollout(
-  kube: { getDeployment(ns: string, n: string): Record<string, any> | undefined }, // eslint-disable-line @typescript-eslint/no-explicit-any
-  image: string,
-  replicas: number,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const d = kube.getDeployment(NAMESPACE, DEPLOYMENT);
-    const s = d?.status ?? {};
-    const progressing = (s.conditions ?? []).find(
-      (c: { type: string }) => c.type === 'Progressing',
-    );
-    if (
-      d?.spec.template.spec.containers[0].image === image &&
-      s.observedGeneration >= d?.metadata.generation &&
-      s.updatedReplicas === replicas &&
-      s.availableReplicas === replicas &&
-      s.replicas === replicas &&
-      progressing?.reason === 'NewReplicaSetAvailable'
-    ) {
-      return;
-    }
-    await sleep(200);
-  }
-  throw new Error(`rollout to ${image} did not complete within ${timeoutMs / 1000} s`);
-}
-
-/** The function's JSON lines, shortened to what a person follows during the demo. */
-function summarizeFunctionLog(line: string, verbose: boolean): string | undefined {
-  try {
-    const e = JSON.parse(line) as Record<string, unknown>;
-    const keys = ['outcome', 'reason', 'buildId', 'image']
-      .filter((k) => e[k] !== undefined)
-      .map((k) => `${k}=${String(e[k])}`);
-    return `${e.severity ?? ''} ${e.message ?? ''} ${keys.join(' ')}`;
-  } catch {
-    return verbose ? line : undefined;
   }
 }
