@@ -11,7 +11,8 @@ import { testConfig } from '../fixtures/test-config';
  * real-signal behaviour is in main-process.test.ts. The gated engine holds a
  * prediction open so "in flight during shutdown" is exact.
  */
-it('a dead engine drains like SIGTERM: not ready, in-flight work finishes, engine closed, exit 1', async () => {
+/** An app on a port with the drain installed (no signals) and one gated prediction sent. */
+async function drainingApp(timing: { delayMs: number; graceMs: number }) {
   const engine = new GatedEngine(true);
   const app = await buildApp({ config: testConfig(), engine, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -20,18 +21,24 @@ it('a dead engine drains like SIGTERM: not ready, in-flight work finishes, engin
   const shutdown = installGracefulShutdown({
     app,
     engine: () => engine,
-    delayMs: 50,
-    graceMs: 10_000,
+    ...timing,
     exit: (code) => void exits.push(code),
     signals: [],
   });
-
   const inFlight = fetch(`${url}/predict`, {
     method: 'POST',
     headers: { 'content-type': 'image/png' },
     body: await solidImage('png'),
   });
   await engine.started(1);
+  return { engine, app, exits, shutdown, inFlight };
+}
+
+it('a dead engine drains like SIGTERM: not ready, in-flight work finishes, engine closed, exit 1', async () => {
+  const { engine, app, exits, shutdown, inFlight } = await drainingApp({
+    delayMs: 50,
+    graceMs: 10_000,
+  });
   app.serving.lifecycle.fail(new Error('worker exited'));
   const done = shutdown('engine-died', 1);
   expect((await app.inject('/readyz')).statusCode).toBe(503);
@@ -46,25 +53,12 @@ it('a dead engine drains like SIGTERM: not ready, in-flight work finishes, engin
 });
 
 it('exits 1 when the grace runs out before the work is done', async () => {
-  const engine = new GatedEngine(true);
-  const app = await buildApp({ config: testConfig(), engine, logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const exits: number[] = [];
-  const shutdown = installGracefulShutdown({
-    app,
-    engine: () => engine,
-    delayMs: 0,
-    graceMs: 100,
-    exit: (code) => void exits.push(code),
-    signals: [],
-  });
-  const stuck = fetch(`${url}/predict`, {
-    method: 'POST',
-    headers: { 'content-type': 'image/png' },
-    body: await solidImage('png'),
-  });
-  await engine.started(1);
+  const {
+    engine,
+    exits,
+    shutdown,
+    inFlight: stuck,
+  } = await drainingApp({ delayMs: 0, graceMs: 100 });
   const done = shutdown('SIGTERM');
   while (exits.length === 0) await new Promise((r) => setTimeout(r, 10));
   expect(exits).toEqual([1]);
