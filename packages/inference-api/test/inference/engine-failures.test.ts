@@ -7,6 +7,18 @@ import { createInferenceEngine } from '../../src/inference/engine';
 const SCRIPTED = join(__dirname, 'fixtures', 'scripted-worker.mjs');
 const image = (first: number) => Uint8Array.from([first, 0, 0, 0]);
 
+/** A started engine on the scripted worker, with every onFatal report collected. */
+async function scriptedEngine() {
+  const fatal: InferenceApiError[] = [];
+  const engine = await createInferenceEngine({
+    modelPath: 'ok',
+    maxImagePixels: 1,
+    workerFile: SCRIPTED,
+    onFatal: (err) => fatal.push(err),
+  });
+  return { engine, fatal };
+}
+
 describe('inference engine start-up failures (real worker)', () => {
   it('rejects with MODEL_NOT_FOUND when MODEL_PATH does not exist', async () => {
     await expect(
@@ -34,11 +46,7 @@ describe('inference engine error mapping and worker death (scripted worker)', ()
   });
 
   it('keeps image error codes and hides internal errors behind INFERENCE_FAILED', async () => {
-    const engine = await createInferenceEngine({
-      modelPath: 'ok',
-      maxImagePixels: 1,
-      workerFile: SCRIPTED,
-    });
+    const { engine } = await scriptedEngine();
     try {
       await expect(engine.predict(image(2), { minScore: 0.5 })).rejects.toMatchObject({
         code: ErrorCode.IMAGE_UNDECODABLE,
@@ -62,13 +70,7 @@ describe('inference engine error mapping and worker death (scripted worker)', ()
   });
 
   it('reports a dead worker once, fails the pending and every later call', async () => {
-    const fatal: InferenceApiError[] = [];
-    const engine = await createInferenceEngine({
-      modelPath: 'ok',
-      maxImagePixels: 1,
-      workerFile: SCRIPTED,
-      onFatal: (err) => fatal.push(err),
-    });
+    const { engine, fatal } = await scriptedEngine();
     try {
       await expect(engine.predict(image(3), { minScore: 0.5 })).rejects.toMatchObject({
         code: ErrorCode.INFERENCE_FAILED,
@@ -87,13 +89,7 @@ describe('inference engine error mapping and worker death (scripted worker)', ()
   });
 
   it('refuses work after close() with NOT_READY and does not report it as a death', async () => {
-    const fatal: InferenceApiError[] = [];
-    const engine = await createInferenceEngine({
-      modelPath: 'ok',
-      maxImagePixels: 1,
-      workerFile: SCRIPTED,
-      onFatal: (err) => fatal.push(err),
-    });
+    const { engine, fatal } = await scriptedEngine();
     await engine.close();
     expect(engine.healthy).toBe(false);
     await expect(engine.predict(image(0), { minScore: 0.5 })).rejects.toMatchObject({
