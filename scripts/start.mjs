@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm start`: build what is needed, then run the local push-to-rollout demo
-// (packages/localcloud/src/pipeline/pipeline-demo.ts). Extra args go to the demo,
+// (packages/e2e/src/pipeline-demo.ts). Extra args go to the demo,
 // e.g. `pnpm start --pushes 3 --verbose`.
 import { spawnSync } from 'node:child_process';
 
@@ -14,4 +14,4 @@ const run = (cmd, args) => {
 };
 
 run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']);
-run('node', ['packages/localcloud/dist/pipeline/demo-cli.js', ...process.argv.slice(2)]);
+run('node', ['packages/e2e/dist/demo-cli.js', ...process.argv.slice(2)]);

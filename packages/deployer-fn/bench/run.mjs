@@ -36,7 +36,9 @@ async function serve(env) {
   const t0 = performance.now();
   const lines = [];
   const fn = await lc.FunctionProcess.spawn({
-    deployerDir: PKG,
+    sourceDir: PKG,
+    target: 'onNewImage',
+    signatureType: lc.SignatureType.CLOUDEVENT,
     env,
     onLog: (l) => l.startsWith('{') && lines.push(l),
   });

@@ -5,12 +5,14 @@ import {
   deploymentFixture,
   FunctionProcess,
   pubsubMessage,
+  SignatureType,
 } from '@maskops/localcloud';
 import type { Cloud } from './helpers/cloud';
 import { cloudBuild, digest, REPO, startCloud } from './helpers/cloud';
 
 // The built package served by the functions-framework binary, as Cloud Run runs it.
 const PKG = join(__dirname, '..');
+const SERVE = { sourceDir: PKG, target: 'onNewImage', signatureType: SignatureType.CLOUDEVENT };
 
 beforeAll(() => {
   if (!existsSync(join(PKG, 'dist', 'function.js'))) {
@@ -35,7 +37,7 @@ describe('invalid configuration stops the process with one line naming the varia
     ['ROLLOUT_TIMEOUT_SECONDS', { ROLLOUT_TIMEOUT_SECONDS: 'soon' }],
     ['DEPLOYMENT', { DEPLOYMENT: 'Not_A_Name' }],
   ])('%s', async (variable, over) => {
-    const p = await FunctionProcess.spawn({ deployerDir: PKG, env: { ...GOOD, ...over } });
+    const p = await FunctionProcess.spawn({ ...SERVE, env: { ...GOOD, ...over } });
     const code = await p.exited;
     expect(code).not.toBe(0);
     const lines = p.stderr().trim().split('\n');
@@ -59,7 +61,7 @@ describe('the built function against localcloud', () => {
   it('serves onNewImage: a binary CloudEvent deploys the digest; logs are JSON lines without the token', async () => {
     cloud.kube.putDeployment(deploymentFixture({ name: 'inference-api', image: `${REPO}:v0` }));
     const p = await FunctionProcess.start({
-      deployerDir: PKG,
+      ...SERVE,
       env: { ...GOOD, ...cloud.env, ROLLOUT_TIMEOUT_SECONDS: '0' },
     });
     try {

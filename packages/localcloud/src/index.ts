@@ -28,6 +28,6 @@ export {
 export type { PubsubMessage, PushOptions, PushRequest } from './pubsub';
 export { defaultServerTls, generateCertificateAuthority, issueServerCertificate } from './tls';
 export type { CertificateAuthority, ServerTls } from './tls';
-export { FunctionProcess, functionsFrameworkBin } from './pipeline/function-process';
-export type { FunctionProcessOptions } from './pipeline/function-process';
-export { freePort } from './pipeline/free-port';
+export { FunctionProcess, functionsFrameworkBin, SignatureType } from './function-process';
+export type { FunctionProcessOptions } from './function-process';
+export { freePort, sleep } from './free-port';

@@ -1,10 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort, sleep } from './free-port';
 
+export const SignatureType = { HTTP: 'http', EVENT: 'event', CLOUDEVENT: 'cloudevent' } as const;
+export type SignatureType = (typeof SignatureType)[keyof typeof SignatureType];
+
 export interface FunctionProcessOptions {
-  /** The deployer-fn package (built): its functions-framework binary and `main`. */
-  deployerDir: string;
+  /** A built function package: functions-framework loads its `main` (`--source`). */
+  sourceDir: string;
+  /** The exported function's name (`--target`). */
+  target: string;
+  signatureType: SignatureType;
   env: Record<string, string>;
   /** Default: a free port. */
   port?: number;
@@ -12,22 +18,19 @@ export interface FunctionProcessOptions {
   onLog?: (line: string) => void;
 }
 
-/** The functions-framework binary that deployer-fn depends on. */
-export function functionsFrameworkBin(deployerDir: string): string {
-  return join(
-    deployerDir,
-    'node_modules',
-    '@google-cloud',
-    'functions-framework',
-    'build',
-    'src',
-    'main.js',
-  );
+/**
+ * The functions-framework binary the function's own package resolves, so the function
+ * runs under the version it declares. The package exports only its API, not its bin;
+ * the bin (`main.js`) sits next to the API entry.
+ */
+export function functionsFrameworkBin(sourceDir: string): string {
+  const api = require.resolve('@google-cloud/functions-framework', { paths: [sourceDir] });
+  return join(dirname(api), 'main.js');
 }
 
 /**
- * The deployer function served by the real functions-framework binary, as
- * Cloud Run runs it, configured only through env like `gcloud functions deploy`.
+ * A function package served by the real functions-framework binary, as Cloud Run
+ * runs it, configured only through env like `gcloud functions deploy`.
  */
 export class FunctionProcess {
   readonly exited: Promise<number | null>;
@@ -60,10 +63,10 @@ export class FunctionProcess {
     const child = spawn(
       process.execPath,
       [
-        functionsFrameworkBin(opts.deployerDir),
-        '--target=onNewImage',
-        '--signature-type=cloudevent',
-        `--source=${opts.deployerDir}`,
+        functionsFrameworkBin(opts.sourceDir),
+        `--target=${opts.target}`,
+        `--signature-type=${opts.signatureType}`,
+        `--source=${opts.sourceDir}`,
         `--port=${port}`,
       ],
       { env: { PATH: process.env.PATH ?? '', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },

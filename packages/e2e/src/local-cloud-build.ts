@@ -37,6 +37,12 @@ export interface LocalCloudBuildOptions {
   projectId?: string;
 }
 
+/**
+ * The package the image is made of, inside the exported tree (not this workspace):
+ * the one whose Dockerfile cloudbuild.yaml builds.
+ */
+const IMAGE_PACKAGE = join('packages', 'inference-api');
+
 export const BuildStatus = { SUCCESS: 'SUCCESS', FAILURE: 'FAILURE' } as const;
 export type BuildStatus = (typeof BuildStatus)[keyof typeof BuildStatus];
 
@@ -136,7 +142,7 @@ export async function runLocalCloudBuild(
   if (status === BuildStatus.SUCCESS) {
     try {
       image = buildLocalImage({
-        packageDir: join(sourceDir, 'packages', 'inference-api'),
+        packageDir: join(sourceDir, IMAGE_PACKAGE),
         repository: o.repository,
         tag: shortSha,
         env: { MASKOPS_BUILD_ID: buildId, MASKOPS_COMMIT_SHA: sha },

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import type { Painter } from './painter';
 
 /**
  * Keeps POSTing generated shape images to the Service while rollouts happen and
@@ -13,19 +13,6 @@ export interface LoadReport {
   byPod: Record<string, number>;
   latenciesMs: number[];
   failures: string[];
-}
-
-interface Painter {
-  paintShapes(o: { width: number; height: number; seed: number; count?: number }): {
-    shapes: unknown[];
-  };
-  encodeShapesImage(p: unknown, format: 'jpeg' | 'png'): Promise<Buffer>;
-}
-
-/** The painter ships with inference-api's build (dist/demo-model/paint-shapes.js). */
-export function loadPainter(inferenceApiDir: string): Painter {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(join(inferenceApiDir, 'dist', 'demo-model', 'paint-shapes.js')) as Painter;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildLocalImage, ImageRegistry } from '../../src/pipeline/image-store';
+import { buildLocalImage, ImageRegistry } from '../src/image-store';
 
 describe('local images', () => {
   let pkg: string;

@@ -16,19 +16,23 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deploymentFixture } from '../../src/kube-api/deployment-object';
-import { startLocalCloud, type LocalCloud } from '../../src/local-cloud';
-import { FunctionProcess } from '../../src/pipeline/function-process';
+import {
+  deploymentFixture,
+  FunctionProcess,
+  startLocalCloud,
+  type LocalCloud,
+} from '@maskops/localcloud';
+import { deployerFunction } from '../src/deployer-function';
 import {
   LocalBuildErrorCode,
   runLocalCloudBuild,
   type LocalCloudBuildResult,
-} from '../../src/pipeline/local-cloud-build';
+} from '../src/local-cloud-build';
+import { REPO_ROOT } from './helpers/repo-root';
 
 jest.setTimeout(300_000);
 
-const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
-const CLI = join(__dirname, '..', '..', 'dist', 'pipeline', 'local-build-cli.js');
+const CLI = join(__dirname, '..', 'dist', 'local-build-cli.js');
 const REPOSITORY = 'localhost:5000/maskops/inference-api';
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 const run = promisify(execFile);
@@ -209,16 +213,17 @@ const inOwnCheckout = ((): boolean => {
       cloud.kube.putDeployment(
         deploymentFixture({ name: 'inference-api', namespace: 'maskops', image: previous }),
       );
-      fn = await FunctionProcess.start({
-        deployerDir: join(REPO_ROOT, 'packages', 'deployer-fn'),
-        env: {
-          ...cloud.env,
-          DEPLOYMENT: 'inference-api',
-          NAMESPACE: 'maskops',
-          IMAGE: REPOSITORY,
-          ROLLOUT_TIMEOUT_SECONDS: '0',
-        },
-      });
+      fn = await FunctionProcess.start(
+        deployerFunction({
+          env: {
+            ...cloud.env,
+            DEPLOYMENT: 'inference-api',
+            NAMESPACE: 'maskops',
+            IMAGE: REPOSITORY,
+            ROLLOUT_TIMEOUT_SECONDS: '0',
+          },
+        }),
+      );
     });
     afterAll(async () => {
       await fn?.stop();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runPipelineDemo } from './pipeline-demo';
+import { repoRoot } from './repo-root';
 
 // `pnpm start`: the push-to-rollout pipeline on this machine (see pipeline-demo.ts).
 const { values } = parseArgs({
@@ -31,7 +31,7 @@ const int = (name: string, v: string | undefined, min: number): number => {
 };
 
 runPipelineDemo({
-  repoRoot: join(__dirname, '..', '..', '..', '..'),
+  repoRoot: repoRoot(),
   pushes: int('pushes', values.pushes, 1),
   replicas: int('replicas', values.replicas, 1),
   servicePort: int('port', values.port, 0),

@@ -1,4 +1,4 @@
-import { sleep } from './free-port';
+import { sleep } from '@maskops/localcloud';
 
 type DeploymentReader = {
   getDeployment(namespace: string, name: string): Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any

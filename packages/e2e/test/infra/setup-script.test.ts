@@ -2,8 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/repo-root';
 
-const root = join(__dirname, '..', '..', '..', '..');
+const root = REPO_ROOT;
 const script = join(root, 'infra', 'gcp', 'setup.sh');
 
 function dryRun(...args: string[]): { status: number | null; stdout: string; stderr: string } {

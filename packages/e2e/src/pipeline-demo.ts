@@ -2,13 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cloudEventBinary, pubsubMessage } from '../pubsub';
-import { startLocalCloud } from '../local-cloud';
-import { sleep } from './free-port';
-import { FunctionProcess } from './function-process';
+import {
+  cloudEventBinary,
+  FunctionProcess,
+  pubsubMessage,
+  sleep,
+  startLocalCloud,
+} from '@maskops/localcloud';
+import { deployerFunction } from './deployer-function';
 import { buildLocalImage, ImageRegistry, type LocalImage } from './image-store';
 import { runLocalCloudBuild } from './local-cloud-build';
-import { LoadClient, loadPainter, percentile, type LoadReport } from './load-client';
+import { LoadClient, percentile, type LoadReport } from './load-client';
+import { packageDir } from './package-dir';
+import { loadPainter } from './painter';
 import { PodController } from './pod-controller';
 import { ServiceProxy } from './service-proxy';
 import { summarizeFunctionLog } from './function-log';
@@ -22,6 +28,7 @@ import { waitRollout } from './wait-rollout';
  * notification to the function and waits for the rollout it triggers.
  */
 export interface PipelineDemoOptions {
+  /** The git repository pushes build from (its HEAD commit tags the images). */
   repoRoot: string;
   pushes?: number;
   replicas?: number;
@@ -87,8 +94,7 @@ function buildMessage(
 export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineDemoReport> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const replicas = o.replicas ?? 2;
-  const inferenceDir = join(o.repoRoot, 'packages', 'inference-api');
-  const deployerDir = join(o.repoRoot, 'packages', 'deployer-fn');
+  const inferenceDir = packageDir('@maskops/inference-api');
   const commit = gitCommit(o.repoRoot);
   const registry = new ImageRegistry();
   const deployed: string[] = [];
@@ -194,28 +200,25 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         .join(', ')}`,
     );
 
-    fn = await FunctionProcess.start({
-      deployerDir,
-      env: {
-        ...cloud.env,
-        DEPLOYMENT,
-        NAMESPACE,
-        CONTAINER,
-        IMAGE: REPOSITORY,
-        ROLLOUT_TIMEOUT_SECONDS: '240',
-      },
-      onLog: (line) => {
-        const short = summarizeFunctionLog(line, o.verbose ?? false);
-        if (short) log(`[function] ${short}`);
-      },
-    });
+    fn = await FunctionProcess.start(
+      deployerFunction({
+        env: {
+          ...cloud.env,
+          DEPLOYMENT,
+          NAMESPACE,
+          CONTAINER,
+          IMAGE: REPOSITORY,
+          ROLLOUT_TIMEOUT_SECONDS: '240',
+        },
+        onLog: (line) => {
+          const short = summarizeFunctionLog(line, o.verbose ?? false);
+          if (short) log(`[function] ${short}`);
+        },
+      }),
+    );
     log(`[function] onNewImage listening on ${fn.url}`);
 
-    client = new LoadClient(
-      `http://127.0.0.1:${service.port}`,
-      loadPainter(inferenceDir),
-      o.concurrency ?? 2,
-    );
+    client = new LoadClient(`http://127.0.0.1:${service.port}`, loadPainter(), o.concurrency ?? 2);
     await client.prepare();
     client.start();
     log(`[client] POSTing shape images to the service, concurrency ${o.concurrency ?? 2}`);

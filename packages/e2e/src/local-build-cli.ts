@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cloudEventBinary, pubsubMessage } from '../pubsub';
+import { cloudEventBinary, pubsubMessage } from '@maskops/localcloud';
 import { runLocalCloudBuild } from './local-cloud-build';
+import { repoRoot } from './repo-root';
 
 /**
  * Local Cloud Build: builds the repository at a commit (see local-cloud-build.ts) and,
@@ -29,7 +29,7 @@ function parse() {
         topic: { type: 'string', default: 'projects/maskops-local/topics/cloud-builds' },
         repository: { type: 'string', default: 'localhost:5000/maskops/inference-api' },
         project: { type: 'string' },
-        // Default: the repository this file was built in.
+        // Default: the git top-level of the current directory.
         'repo-root': { type: 'string' },
         // Default: <repo-root>/.localcloud/builds/<build id>.
         'work-dir': { type: 'string' },
@@ -58,7 +58,7 @@ async function main(): Promise<number> {
   }
 
   const result = await runLocalCloudBuild({
-    repoRoot: values['repo-root'] ?? join(__dirname, '..', '..', '..', '..'),
+    repoRoot: values['repo-root'] ?? repoRoot(),
     workDir: values['work-dir'],
     buildId: values['build-id'],
     commit: values.commit,

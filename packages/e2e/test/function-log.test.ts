@@ -1,4 +1,4 @@
-import { summarizeFunctionLog } from '../../src/pipeline/function-log';
+import { summarizeFunctionLog } from '../src/function-log';
 
 describe('summarizeFunctionLog', () => {
   it('keeps severity, message and outcome, and drops fields the message already says', () => {

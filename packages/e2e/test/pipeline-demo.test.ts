@@ -4,15 +4,15 @@
  * real functions-framework, localcloud's Container and Kubernetes APIs, two pushes
  * while a client keeps POSTing images. Needs the workspace built (turbo does that).
  */
-import { join } from 'node:path';
-import { runPipelineDemo } from '../../src/pipeline/pipeline-demo';
+import { runPipelineDemo } from '../src/pipeline-demo';
+import { REPO_ROOT } from './helpers/repo-root';
 
 jest.setTimeout(600_000);
 
 it('rolls out two pushes with zero failed requests and ignores the late redelivery', async () => {
   const lines: string[] = [];
   const report = await runPipelineDemo({
-    repoRoot: join(__dirname, '..', '..', '..', '..'),
+    repoRoot: REPO_ROOT,
     pushes: 2,
     replicas: 2,
     concurrency: 2,

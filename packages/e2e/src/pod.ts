@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, sleep } from './free-port';
+import { freePort, sleep } from '@maskops/localcloud';
 import type { LocalImage } from './image-store';
 
 export const PodPhase = {

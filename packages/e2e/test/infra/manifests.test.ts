@@ -6,8 +6,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { REPO_ROOT } from '../helpers/repo-root';
 
-const root = join(__dirname, '..', '..', '..', '..');
+const root = REPO_ROOT;
 const k8s = join(root, 'infra', 'k8s');
 const read = (...p: string[]): string => readFileSync(join(root, ...p), 'utf8');
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ServiceProxy } from '../../src/pipeline/service-proxy';
+import { ServiceProxy } from '../src/service-proxy';
 
 async function backend(name: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {

@@ -9,10 +9,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@maskops/localcloud';
+import { loadPainter } from '../../src/painter';
+import { REPO_ROOT } from '../helpers/repo-root';
 
 jest.setTimeout(180_000);
 
-const root = join(__dirname, '..', '..', '..', '..');
+const root = REPO_ROOT;
 const dockerfile = readFileSync(join(root, 'packages', 'inference-api', 'Dockerfile'), 'utf8');
 const hasPnpm = spawnSync('pnpm', ['--version']).status === 0;
 
@@ -83,9 +85,7 @@ function imageEnv(args: Record<string, string>): Record<string, string> {
           commitSha: 'c0ffee',
           model: { demo: true },
         });
-        // The painter ships in the image's own dist, so this also proves the tree is complete.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const painter = require(join(app, 'dist', 'demo-model', 'paint-shapes.js'));
+        const painter = loadPainter();
         const painted = painter.paintShapes({ width: 320, height: 240, seed: 3, count: 3 });
         const res = await fetch(`${url}/predict`, {
           method: 'POST',

@@ -1,4 +1,4 @@
-import { sleep } from './free-port';
+import { sleep } from '@maskops/localcloud';
 import type { ImageRegistry } from './image-store';
 import { Pod } from './pod';
 import type { ServiceProxy } from './service-proxy';

@@ -1,0 +1,17 @@
+import { SignatureType, type FunctionProcessOptions } from '@maskops/localcloud';
+import { packageDir } from './package-dir';
+
+/**
+ * How Cloud Run runs the deployer: the built `@maskops/deployer-fn` package (its
+ * `main`), target `onNewImage`, CloudEvent signature, configured by env only.
+ */
+export function deployerFunction(
+  opts: Omit<FunctionProcessOptions, 'sourceDir' | 'target' | 'signatureType'>,
+): FunctionProcessOptions {
+  return {
+    ...opts,
+    sourceDir: packageDir('@maskops/deployer-fn'),
+    target: 'onNewImage',
+    signatureType: SignatureType.CLOUDEVENT,
+  };
+}
