@@ -6,6 +6,7 @@ import {
   FunctionProcess,
   pubsubMessage,
 } from '@maskops/localcloud';
+import { BAD_KUBECONFIGS, writeKubeconfigs } from './fixtures/kubeconfigs';
 import type { Cloud } from './helpers/cloud';
 import { cloudBuild, digest, REPO, startCloud } from './helpers/cloud';
 
@@ -34,10 +35,15 @@ describe('invalid configuration stops the process with one line naming the varia
     ['IMAGE', { IMAGE: `${REPO}:latest` }],
     ['ROLLOUT_TIMEOUT_SECONDS', { ROLLOUT_TIMEOUT_SECONDS: 'soon' }],
     ['DEPLOYMENT', { DEPLOYMENT: 'Not_A_Name' }],
-  ])('%s', async (variable, over) => {
+    ['MAX_CLOCK_SKEW_SECONDS', { MAX_CLOCK_SKEW_SECONDS: 'a while' }],
+    ...Object.values(writeKubeconfigs(BAD_KUBECONFIGS)).map(
+      (file): [string, Record<string, string>] => ['KUBECONFIG', { KUBECONFIG: file }],
+    ),
+  ])('%s %j', async (variable, over) => {
     const p = await FunctionProcess.spawn({ deployerDir: PKG, env: { ...GOOD, ...over } });
     const code = await p.exited;
-    expect(code).not.toBe(0);
+    expect(code).toBe(78);
+    expect(p.stdout()).toBe('');
     const lines = p.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({
