@@ -80,13 +80,51 @@ describe('the built function against localcloud', () => {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((l) => l.outcome !== undefined);
+        .find((l) => l.buildId !== undefined);
       expect(decision).toMatchObject({
         severity: 'NOTICE',
         outcome: 'patched',
         buildId: 'build-1',
       });
       expect(p.stdout() + p.stderr()).not.toContain(cloud.metadata.token);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('requests without a body get a 4xx with a stable code, and no stack trace anywhere', async () => {
+    const p = await FunctionProcess.start({ deployerDir: PKG, env: { ...GOOD, ...cloud.env } });
+    try {
+      const cases: Array<[RequestInit, number, string]> = [
+        [{ method: 'GET' }, 405, 'METHOD_NOT_ALLOWED'],
+        [{ method: 'POST' }, 400, 'EMPTY_BODY'],
+        [
+          { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' },
+          400,
+          'EMPTY_BODY',
+        ],
+        [
+          { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: '' },
+          400,
+          'EMPTY_BODY',
+        ],
+      ];
+      for (const [init, status, code] of cases) {
+        const res = await fetch(p.url, init);
+        expect([init.method, res.status]).toEqual([init.method, status]);
+        expect(await res.json()).toMatchObject({ error: { code } });
+      }
+      const output = p.stdout() + p.stderr();
+      expect(output).not.toMatch(/^\s+at /m);
+      expect(output).not.toMatch(/TypeError|Error:/);
+      const refused = p
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('"outcome":"refused"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      // One line per request (the start-up probe is a GET too).
+      expect(refused.length).toBeGreaterThanOrEqual(cases.length);
+      expect(refused.at(-1)).toMatchObject({ reason: 'EMPTY_BODY', status: 400 });
     } finally {
       await p.stop();
     }
