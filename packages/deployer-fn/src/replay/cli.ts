@@ -89,7 +89,10 @@ async function main(): Promise<number> {
     values['dry-run'] || undefined,
   ].filter(Boolean);
   if (targets.length !== 1)
-    fail(ReplayExit.USAGE, `choose exactly one of --topic, --url, --in-process, --dry-run\n${USAGE}`);
+    fail(
+      ReplayExit.USAGE,
+      `choose exactly one of --topic, --url, --in-process, --dry-run\n${USAGE}`,
+    );
   if (values['build-id'] && values.file)
     fail(ReplayExit.USAGE, 'choose one source: --build-id or --file (or stdin)');
   // A flag, never a message field: whoever can publish to the topic must not skip the guard.
