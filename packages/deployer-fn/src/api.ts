@@ -25,6 +25,7 @@ export type { ClusterConnector, ClusterConnectorOptions } from './cluster/cluste
 export { createClusterConnector } from './cluster/cluster-connector';
 export type { TokenSource } from './cluster/token-source';
 export { googleTokenSource, CLOUD_PLATFORM_SCOPE } from './cluster/token-source';
+export { createOnNewImageHttp, RequestRefusal } from './http-entry';
 export type { OnNewImageOptions, PubsubEventHandler } from './on-new-image';
 export {
   createOnNewImage,

@@ -1,4 +1,5 @@
 import type { Env } from '@maskops/shared';
+import { KubeconfigFileError, loadKubeconfigFile } from './cluster/kubeconfig-file';
 import {
   boolean,
   ConfigError,
@@ -25,6 +26,11 @@ export interface DeployerConfig {
   readonly rollbackOnFailure: boolean;
   readonly containerApiEndpoint: string;
   readonly kubeconfig?: string;
+  /**
+   * How far ahead of this clock a build's finish time may be. Further ahead it
+   * is refused (FUTURE_BUILD), and a deployed key that far ahead is distrusted.
+   */
+  readonly maxClockSkewSeconds: number;
 }
 
 // Kubernetes object names: DNS-1123 subdomain for Deployments, label for the rest.
@@ -40,6 +46,17 @@ function matching(env: Env, name: string, pattern: RegExp, what: string, value?:
   const v = value ?? requireString(env, name);
   if (!pattern.test(v)) throw new ConfigError(name, `must be ${what}, got "${v.slice(0, 100)}"`);
   return v;
+}
+
+// Read once here, at load: a missing or unusable file must stop the function at
+// start, not turn every message into a rejected deploy.
+function checkKubeconfig(path: string): void {
+  try {
+    loadKubeconfigFile(path);
+  } catch (err) {
+    if (err instanceof KubeconfigFileError) throw new ConfigError('KUBECONFIG', err.message);
+    throw err;
+  }
 }
 
 export function readConfig(env: Env): DeployerConfig {
@@ -70,6 +87,7 @@ export function readConfig(env: Env): DeployerConfig {
     );
   }
   const kubeconfig = optionalString(env, 'KUBECONFIG');
+  if (kubeconfig !== undefined) checkKubeconfig(kubeconfig);
   return {
     project,
     zone,
@@ -82,5 +100,6 @@ export function readConfig(env: Env): DeployerConfig {
     rollbackOnFailure: boolean(env, 'ROLLBACK_ON_FAILURE', true),
     containerApiEndpoint: url(env, 'CONTAINER_API_ENDPOINT', 'https://container.googleapis.com'),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
+    maxClockSkewSeconds: integer(env, 'MAX_CLOCK_SKEW_SECONDS', 600, { min: 0, max: 86_400 }),
   };
 }

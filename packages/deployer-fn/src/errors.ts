@@ -1,3 +1,4 @@
+import type { Severity } from '@maskops/shared';
 import { MaskopsError } from '@maskops/shared';
 
 /**
@@ -14,6 +15,8 @@ export const DeployErrorCode = {
   CONTAINER_API_FORBIDDEN: 'CONTAINER_API_FORBIDDEN',
   CONTAINER_API_BAD_RESPONSE: 'CONTAINER_API_BAD_RESPONSE',
   CONTAINER_API_UNAVAILABLE: 'CONTAINER_API_UNAVAILABLE',
+  /** The cluster CA is not a PEM certificate: a configuration error, retried until fixed. */
+  CLUSTER_CA_INVALID: 'CLUSTER_CA_INVALID',
   CREDENTIALS_UNAVAILABLE: 'CREDENTIALS_UNAVAILABLE',
   KUBECONFIG_INVALID: 'KUBECONFIG_INVALID',
   DEPLOYMENT_NOT_FOUND: 'DEPLOYMENT_NOT_FOUND',
@@ -27,29 +30,39 @@ export const DeployErrorCode = {
 } as const;
 export type DeployErrorCode = (typeof DeployErrorCode)[keyof typeof DeployErrorCode];
 
+export interface DeployErrorOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+  /** Log severity when the outcome's usual one understates it (a configuration error). */
+  severity?: Severity;
+}
+
 export class DeployError extends MaskopsError {
   readonly kind: ErrorKind;
+  readonly severity?: Severity;
   constructor(
     kind: ErrorKind,
     code: DeployErrorCode,
     message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+    options: DeployErrorOptions = {},
   ) {
-    super(code, message, options);
+    const { severity, ...rest } = options;
+    super(code, message, rest);
     this.kind = kind;
+    if (severity !== undefined) this.severity = severity;
   }
 }
 
 export const permanent = (
   code: DeployErrorCode,
   message: string,
-  options?: { cause?: unknown; details?: Record<string, unknown> },
+  options?: DeployErrorOptions,
 ): DeployError => new DeployError(ErrorKind.PERMANENT, code, message, options);
 
 export const transient = (
   code: DeployErrorCode,
   message: string,
-  options?: { cause?: unknown; details?: Record<string, unknown> },
+  options?: DeployErrorOptions,
 ): DeployError => new DeployError(ErrorKind.TRANSIENT, code, message, options);
 
 export function isPermanent(err: unknown): err is DeployError {

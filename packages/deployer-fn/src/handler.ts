@@ -1,8 +1,9 @@
-import type { DeployCandidate, LogFields, PubsubMessage } from '@maskops/shared';
+import type { DeployCandidate, LogFields, PubsubMessage, Severity } from '@maskops/shared';
 import { decodeBuildMessage, describeError } from '@maskops/shared';
 import { applyCandidate } from './deploy/apply-patch';
 import type { DeployDeps } from './deploy/deps';
-import type { DeploymentPatch } from './deploy/plan-patch';
+import { isBeyond, latestTrustedTime } from './deploy/clock-skew';
+import type { DeploymentPatch, PatchPlan, PlanOptions } from './deploy/plan-patch';
 import { planPatch } from './deploy/plan-patch';
 import { rollback } from './deploy/rollback';
 import { watchRollout } from './deploy/watch-rollout';
@@ -14,6 +15,12 @@ export interface HandleOptions {
   readonly dryRun?: boolean;
   /** Extra fields for the decision log line (event id, envelope shape …). */
   readonly logFields?: LogFields;
+  /**
+   * Deploy even if the build is older than the deployed one (recorded in the
+   * annotations). Only `maskops-replay --in-process --force` sets this; nothing
+   * in a message can, or anyone able to publish to the topic could skip the guard.
+   */
+  readonly force?: boolean;
 }
 
 export interface HandleResult {
@@ -50,12 +57,13 @@ export async function handleMessage(
     result: Omit<HandleResult, 'durations'> & { durations?: Partial<HandleResult['durations']> },
     text: string,
     fields: LogFields = {},
+    severity: Severity = result.error?.severity ?? OUTCOME_SEVERITY[result.outcome],
   ): HandleResult => {
     const full: HandleResult = {
       ...result,
       durations: { ...result.durations, totalMs: deps.now() - start },
     };
-    logger.log(OUTCOME_SEVERITY[full.outcome], text, {
+    logger.log(severity, text, {
       ...base,
       outcome: full.outcome,
       ...(full.reason === undefined ? {} : { reason: full.reason }),
@@ -89,6 +97,29 @@ export async function handleMessage(
   const candidate = decision.candidate;
   const about = { buildId: candidate.buildId, image: candidate.image };
   const fields = candidateFields(candidate);
+  const latestTrusted = latestTrustedTime(start, config.maxClockSkewSeconds);
+  if (isBeyond(candidate.finishTime, latestTrusted)) {
+    // Acknowledged (redelivery cannot fix the timestamp) but loud: a real build was lost.
+    return finish(
+      { outcome: Outcome.IGNORED, ack: true, reason: 'FUTURE_BUILD', ...about },
+      `ignored: build ${candidate.buildId} finished at ${candidate.finishTime}, more than ` +
+        `MAX_CLOCK_SKEW_SECONDS=${config.maxClockSkewSeconds} ahead of this clock`,
+      fields,
+      'ERROR',
+    );
+  }
+  const planOptions: PlanOptions = {
+    latestTrusted,
+    ...(options.force ? { force: { at: new Date(start).toISOString() } } : {}),
+  };
+  const warnDistrusted = (plan: PatchPlan): void => {
+    if (plan.distrustedFinishTime === undefined) return;
+    logger.warn(
+      `deployed build-finish-time ${plan.distrustedFinishTime} is more than ` +
+        `MAX_CLOCK_SKEW_SECONDS=${config.maxClockSkewSeconds} in the future; treated as absent`,
+      { ...base, buildId: candidate.buildId, distrustedFinishTime: plan.distrustedFinishTime },
+    );
+  };
 
   try {
     if (options.dryRun) {
@@ -96,7 +127,9 @@ export async function handleMessage(
         await deps.api.read(config.namespace, config.deployment),
         candidate,
         config,
+        planOptions,
       );
+      warnDistrusted(plan);
       return plan.action === 'skip'
         ? finish(
             { outcome: Outcome.DRY_RUN, ack: true, reason: plan.outcome, ...about },
@@ -117,8 +150,9 @@ export async function handleMessage(
     }
 
     const patchStart = deps.now();
-    const applied = await applyCandidate(deps, candidate);
+    const applied = await applyCandidate(deps, candidate, planOptions);
     const patchMs = deps.now() - patchStart;
+    warnDistrusted(applied.plan);
     if (applied.kind === 'skipped') {
       const outcome = applied.plan.outcome === 'stale' ? Outcome.STALE : Outcome.ALREADY_DEPLOYED;
       return finish(
@@ -134,7 +168,12 @@ export async function handleMessage(
     }
     const { plan } = applied;
     const patched = { ...about, previousImage: plan.previousImage, patch: plan.patch };
-    const patchedFields = { ...fields, container: plan.container, attempts: applied.attempts };
+    const patchedFields = {
+      ...fields,
+      container: plan.container,
+      attempts: applied.attempts,
+      ...(plan.forced ? { forced: true } : {}),
+    };
     if (config.rolloutTimeoutSeconds === 0) {
       return finish(
         { outcome: Outcome.PATCHED, ack: true, ...patched, durations: { patchMs } },

@@ -1,5 +1,7 @@
 import { ConfigError } from '@maskops/shared';
+import { writeFileSync } from 'node:fs';
 import { readConfig } from '../src/config';
+import { BAD_KUBECONFIGS, GOOD_KUBECONFIG, writeKubeconfigs } from './fixtures/kubeconfigs';
 
 const REPO = 'us-central1-docker.pkg.dev/p/maskops/inference-api';
 const base = {
@@ -21,10 +23,12 @@ it('applies the documented defaults', () => {
     rolloutTimeoutSeconds: 300,
     rollbackOnFailure: true,
     containerApiEndpoint: 'https://container.googleapis.com',
+    maxClockSkewSeconds: 600,
   });
 });
 
 it('reads every setting', () => {
+  const kubeconfig = writeKubeconfigs({ good: GOOD_KUBECONFIG }).good!;
   expect(
     readConfig({
       ...base,
@@ -34,7 +38,8 @@ it('reads every setting', () => {
       ROLLOUT_TIMEOUT_SECONDS: '0',
       ROLLBACK_ON_FAILURE: 'false',
       CONTAINER_API_ENDPOINT: 'http://127.0.0.1:8089/',
-      KUBECONFIG: '/tmp/kc',
+      KUBECONFIG: kubeconfig,
+      MAX_CLOCK_SKEW_SECONDS: '30',
     }),
   ).toEqual({
     project: 'my-project',
@@ -47,7 +52,8 @@ it('reads every setting', () => {
     rolloutTimeoutSeconds: 0,
     rollbackOnFailure: false,
     containerApiEndpoint: 'http://127.0.0.1:8089',
-    kubeconfig: '/tmp/kc',
+    kubeconfig,
+    maxClockSkewSeconds: 30,
   });
 });
 
@@ -72,6 +78,8 @@ it.each<[string, Record<string, string | undefined>]>([
   ['ROLLOUT_TIMEOUT_SECONDS', { ROLLOUT_TIMEOUT_SECONDS: '5m' }],
   ['ROLLBACK_ON_FAILURE', { ROLLBACK_ON_FAILURE: 'maybe' }],
   ['CONTAINER_API_ENDPOINT', { CONTAINER_API_ENDPOINT: 'container.googleapis.com' }],
+  ['MAX_CLOCK_SKEW_SECONDS', { MAX_CLOCK_SKEW_SECONDS: '-5' }],
+  ['MAX_CLOCK_SKEW_SECONDS', { MAX_CLOCK_SKEW_SECONDS: '10m' }],
 ])('%s: refuses %j naming the variable', (variable, over) => {
   const env = { ...base, ...over };
   let error: unknown;
@@ -91,5 +99,32 @@ it('accepts domain-scoped projects and regional locations', () => {
   ).toMatchObject({
     project: 'example.com:my-project',
     zone: 'us-east1',
+  });
+});
+
+describe('KUBECONFIG is loaded and checked when the config is read', () => {
+  const files = writeKubeconfigs(BAD_KUBECONFIGS);
+  it.each(Object.keys(files))('%s is refused, naming KUBECONFIG and the file', (name) => {
+    let error: unknown;
+    try {
+      readConfig({ ...base, KUBECONFIG: files[name] });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe('KUBECONFIG');
+    expect((error as ConfigError).message).toContain(`KUBECONFIG: `);
+    expect((error as ConfigError).message).toContain(files[name]);
+  });
+
+  it('never quotes the file content (it may hold a token) in the error', () => {
+    const file = writeKubeconfigs({ x: null }).x!;
+    writeFileSync(file, 'token: s3cr3t-value [\n: :');
+    expect(() => readConfig({ ...base, KUBECONFIG: file })).toThrow(ConfigError);
+    try {
+      readConfig({ ...base, KUBECONFIG: file });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('s3cr3t');
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   pubsubMessage,
   SignatureType,
 } from '@maskops/localcloud';
+import { BAD_KUBECONFIGS, writeKubeconfigs } from './fixtures/kubeconfigs';
 import type { Cloud } from './helpers/cloud';
 import { cloudBuild, digest, REPO, startCloud } from './helpers/cloud';
 
@@ -36,10 +37,15 @@ describe('invalid configuration stops the process with one line naming the varia
     ['IMAGE', { IMAGE: `${REPO}:latest` }],
     ['ROLLOUT_TIMEOUT_SECONDS', { ROLLOUT_TIMEOUT_SECONDS: 'soon' }],
     ['DEPLOYMENT', { DEPLOYMENT: 'Not_A_Name' }],
-  ])('%s', async (variable, over) => {
+    ['MAX_CLOCK_SKEW_SECONDS', { MAX_CLOCK_SKEW_SECONDS: 'a while' }],
+    ...Object.values(writeKubeconfigs(BAD_KUBECONFIGS)).map(
+      (file): [string, Record<string, string>] => ['KUBECONFIG', { KUBECONFIG: file }],
+    ),
+  ])('%s %j', async (variable, over) => {
     const p = await FunctionProcess.spawn({ ...SERVE, env: { ...GOOD, ...over } });
     const code = await p.exited;
-    expect(code).not.toBe(0);
+    expect(code).toBe(78);
+    expect(p.stdout()).toBe('');
     const lines = p.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({
@@ -76,13 +82,51 @@ describe('the built function against localcloud', () => {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((l) => l.outcome !== undefined);
+        .find((l) => l.buildId !== undefined);
       expect(decision).toMatchObject({
         severity: 'NOTICE',
         outcome: 'patched',
         buildId: 'build-1',
       });
       expect(p.stdout() + p.stderr()).not.toContain(cloud.metadata.token);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('requests without a body get a 4xx with a stable code, and no stack trace anywhere', async () => {
+    const p = await FunctionProcess.start({ ...SERVE, env: { ...GOOD, ...cloud.env } });
+    try {
+      const cases: Array<[RequestInit, number, string]> = [
+        [{ method: 'GET' }, 405, 'METHOD_NOT_ALLOWED'],
+        [{ method: 'POST' }, 400, 'EMPTY_BODY'],
+        [
+          { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' },
+          400,
+          'EMPTY_BODY',
+        ],
+        [
+          { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: '' },
+          400,
+          'EMPTY_BODY',
+        ],
+      ];
+      for (const [init, status, code] of cases) {
+        const res = await fetch(p.url, init);
+        expect([init.method, res.status]).toEqual([init.method, status]);
+        expect(await res.json()).toMatchObject({ error: { code } });
+      }
+      const output = p.stdout() + p.stderr();
+      expect(output).not.toMatch(/^\s+at /m);
+      expect(output).not.toMatch(/TypeError|Error:/);
+      const refused = p
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('"outcome":"refused"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      // One line per request (the start-up probe is a GET too).
+      expect(refused.length).toBeGreaterThanOrEqual(cases.length);
+      expect(refused.at(-1)).toMatchObject({ reason: 'EMPTY_BODY', status: 400 });
     } finally {
       await p.stop();
     }

@@ -212,6 +212,48 @@ describe('TLS to the cluster', () => {
   });
 });
 
+describe('a cluster CA that is not a PEM certificate', () => {
+  it.each([
+    ['plain text', 'not a certificate'],
+    [
+      'PEM armour around garbage',
+      '-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n',
+    ],
+  ])(
+    '%s: CRITICAL configuration error, still non-2xx so the fixed cluster deploys it',
+    async (_n, caPem) => {
+      const broken = await startContainerApi({
+        token: cloud.metadata.token,
+        clusters: [
+          {
+            project: 'local-project',
+            location: 'us-central1-a',
+            name: 'maskops',
+            endpoint: cloud.kube.endpoint,
+            caPem,
+          },
+        ],
+      });
+      try {
+        const f = await fn({
+          env: { ROLLOUT_TIMEOUT_SECONDS: '0', CONTAINER_API_ENDPOINT: broken.url },
+        });
+        expect(await deliver(f)).toBeGreaterThanOrEqual(500);
+        expect(f.patches()).toBe(0);
+        expect(lastLog(f)).toMatchObject({
+          severity: 'CRITICAL',
+          outcome: 'retry',
+          code: 'CLUSTER_CA_INVALID',
+        });
+        expect(String(lastLog(f).message)).toContain('configuration error');
+        expect(JSON.stringify(f.logs)).not.toContain(Buffer.from(caPem).toString('base64'));
+      } finally {
+        await broken.close();
+      }
+    },
+  );
+});
+
 describe('KUBECONFIG mode', () => {
   it('uses the kubeconfig file and never asks the Container API', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');

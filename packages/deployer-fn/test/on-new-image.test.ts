@@ -117,6 +117,7 @@ describe('what gets patched', () => {
           [Annotation.COMMIT_SHA]: 'abc1234def5678',
           [Annotation.PREVIOUS_IMAGE]: OLD_IMAGE,
           [Annotation.ROLLBACK_REASON]: null,
+          [Annotation.FORCED_BY_REPLAY]: null,
         },
       },
       spec: {
@@ -343,7 +344,27 @@ describe('malformed and hostile messages are acknowledged and change nothing', (
     ['path suffix', 'OTHER_REPOSITORY', withImage(`${REPO}-evil:1`)],
     ['newline injection', 'INVALID_IMAGE_REF', withImage(`${REPO}:1\nevil`)],
     ['shell metacharacters', 'INVALID_IMAGE_REF', withImage(`${REPO}:$(reboot)`)],
-    ['digest injection', 'INVALID_IMAGE_REF', withImage(`${REPO}:1`, 'sha256:abc","image":"evil')],
+    ['digest injection', 'MALFORMED', withImage(`${REPO}:1`, 'sha256:abc","image":"evil')],
+    [
+      '64 non-hex digest next to a tag in images[] (no fallback to the tag)',
+      'MALFORMED',
+      pubsubMessage(
+        cloudBuild({
+          images: [`${REPO}:abc1234`],
+          results: { images: [{ name: `${REPO}:abc1234`, digest: `sha256:${'x'.repeat(64)}` }] },
+        }),
+      ),
+    ],
+    [
+      'digest of the wrong length next to a tag in images[]',
+      'MALFORMED',
+      pubsubMessage(
+        cloudBuild({
+          images: [`${REPO}:abc1234`],
+          results: { images: [{ name: `${REPO}:abc1234`, digest: `sha256:${'a'.repeat(40)}` }] },
+        }),
+      ),
+    ],
     ['JSON array', 'UNKNOWN_FORMAT', { ...pubsubMessage('x'), data: b64('[]') }],
     ['empty data', 'MALFORMED', { ...pubsubMessage('x'), data: '' }],
   ];

@@ -133,6 +133,28 @@ interface Found {
   invalid?: string;
 }
 
+// What follows `@` in a reference that means to carry a digest (`@sha256:…`).
+const DIGEST_SUFFIX = /@(sha256:.*)$/i;
+
+/**
+ * The first invalid digest a message carries, if any: a `digest` field that is
+ * not `sha256:<64 hex>`, an `@sha256:` reference that does not parse, or a
+ * digest field contradicting its name's. Such a message is broken as a whole:
+ * deploying a tag from it instead would silently run something else.
+ */
+function invalidDigest(name: unknown, digest?: unknown): string | undefined {
+  if (digest !== undefined && digest !== null && digest !== '') {
+    if (typeof digest !== 'string' || !DIGEST.test(digest)) return sanitizeForLog(digest);
+  }
+  if (typeof name !== 'string') return undefined;
+  const m = DIGEST_SUFFIX.exec(name);
+  if (m && !DIGEST.test(m[1]!)) return sanitizeForLog(name);
+  if (m && typeof digest === 'string' && digest !== '' && m[1] !== digest) {
+    return sanitizeForLog(`${name} vs ${digest}`);
+  }
+  return undefined;
+}
+
 function parseNamed(name: unknown, digest?: unknown): Found {
   if (typeof name !== 'string') return { invalid: sanitizeForLog(name) };
   let ref: ImageRef;
@@ -141,12 +163,7 @@ function parseNamed(name: unknown, digest?: unknown): Found {
   } catch {
     return { invalid: sanitizeForLog(name) };
   }
-  if (digest !== undefined && digest !== null && digest !== '') {
-    if (typeof digest !== 'string' || !DIGEST.test(digest))
-      return { invalid: sanitizeForLog(digest) };
-    if (ref.digest !== undefined && ref.digest !== digest) return { invalid: sanitizeForLog(name) };
-    return { ref, digest };
-  }
+  if (typeof digest === 'string' && digest !== '') return { ref, digest };
   return ref.digest === undefined ? { ref } : { ref, digest: ref.digest };
 }
 
@@ -219,11 +236,18 @@ function decodeCloudBuild(build: Obj, repository: string): BuildMessageDecision 
   // results.images carries digests; `images` (the requested tags) is the fallback.
   const results =
     isObj(build.results) && Array.isArray(build.results.images) ? build.results.images : [];
+  const images = Array.isArray(build.images) ? build.images : [];
+  const badDigest = [
+    ...results.map((r) => (isObj(r) ? invalidDigest(r.name, r.digest) : undefined)),
+    ...images.map((n) => invalidDigest(n)),
+  ].find((d) => d !== undefined);
+  if (badDigest !== undefined) {
+    return ignore('MALFORMED', `invalid digest ${badDigest}`, { source, buildId });
+  }
   let found: Found[] = results.map((r) =>
     isObj(r) ? parseNamed(r.name, r.digest) : { invalid: sanitizeForLog(r) },
   );
   if (!found.some((f) => f.ref?.repository === repository)) {
-    const images = Array.isArray(build.images) ? build.images : [];
     found = found.concat(images.map((n) => parseNamed(n)));
   }
   const picked = pickImage(
@@ -269,6 +293,10 @@ function decodeArtifactRegistry(
   const source = MessageSource.ARTIFACT_REGISTRY;
   if (msg.action !== 'INSERT') {
     return ignore('NOT_INSERT', `action ${sanitizeForLog(msg.action, 40)}`, { source });
+  }
+  const badDigest = invalidDigest(msg.digest) ?? invalidDigest(msg.tag);
+  if (badDigest !== undefined) {
+    return ignore('MALFORMED', `invalid digest ${badDigest}`, { source });
   }
   const found: Found[] = [];
   if (msg.digest !== undefined) found.push(parseNamed(msg.digest));

@@ -147,15 +147,81 @@ describe('Cloud Build notifications', () => {
     [
       'bad digest',
       { images: [], results: { images: [{ name: `${REPO}:a`, digest: 'sha256:zz' }] } },
-      'INVALID_IMAGE_REF',
+      'MALFORMED',
     ],
     [
       'digest mismatch with name',
       { images: [], results: { images: [{ name: `${REPO}@${D2}`, digest: D1 }] } },
-      'INVALID_IMAGE_REF',
+      'MALFORMED',
     ],
   ])('%s → %s', (_name, over, reason) => {
     expect(ignored(msg(build(over)))).toBe(reason);
+  });
+});
+
+describe('an invalid digest anywhere makes the build MALFORMED (never a tag instead)', () => {
+  const tagged = [`${REPO}:${SHA}`];
+  it.each<[string, Record<string, unknown>]>([
+    [
+      '64 non-hex characters',
+      {
+        images: tagged,
+        results: { images: [{ name: tagged[0], digest: `sha256:${'z'.repeat(64)}` }] },
+      },
+    ],
+    [
+      'too short',
+      {
+        images: tagged,
+        results: { images: [{ name: tagged[0], digest: `sha256:${'a'.repeat(63)}` }] },
+      },
+    ],
+    [
+      'too long',
+      {
+        images: tagged,
+        results: { images: [{ name: tagged[0], digest: `sha256:${'a'.repeat(65)}` }] },
+      },
+    ],
+    [
+      'uppercase hex',
+      {
+        images: tagged,
+        results: { images: [{ name: tagged[0], digest: `sha256:${'A'.repeat(64)}` }] },
+      },
+    ],
+    ['not a string', { images: tagged, results: { images: [{ name: tagged[0], digest: 42 }] } }],
+    [
+      'on another repository’s result',
+      {
+        images: tagged,
+        results: {
+          images: [
+            { name: 'gcr.io/p/other:1', digest: 'sha256:nope' },
+            { name: tagged[0], digest: D1 },
+          ],
+        },
+      },
+    ],
+    [
+      'an @sha256: reference in images[]',
+      { images: [`${REPO}@sha256:${'q'.repeat(64)}`], results: {} },
+    ],
+    [
+      'a bad @sha256: next to a good tag in images[]',
+      { images: [`${REPO}@sha256:abc`, tagged[0]], results: {} },
+    ],
+  ])('%s', (_name, over) => {
+    const d = decode(msg(build(over)));
+    expect(d).toMatchObject({ kind: 'ignore', ignored: { reason: 'MALFORMED', buildId: 'b-1' } });
+    if (d.kind === 'ignore') expect(d.ignored.detail).toMatch(/^invalid digest /);
+  });
+
+  it('a valid digest still deploys, and an empty digest field still means "tag only"', () => {
+    const ok = decode(msg(build()));
+    expect(ok.kind === 'candidate' && ok.candidate.image).toBe(`${REPO}@${D1}`);
+    const tagOnly = decode(msg(build({ results: { images: [{ name: tagged[0], digest: '' }] } })));
+    expect(tagOnly.kind === 'candidate' && tagOnly.candidate.image).toBe(tagged[0]);
   });
 });
 
@@ -245,6 +311,14 @@ describe('Artifact Registry notifications', () => {
     ],
   ])('%s → %s', (_n, payload, reason) => {
     expect(ignored(msg(payload, { publishTime }))).toBe(reason);
+  });
+  it.each([
+    ['non-hex digest', `${REPO}@sha256:${'g'.repeat(64)}`],
+    ['short digest', `${REPO}@sha256:${'a'.repeat(10)}`],
+  ])('INSERT with a %s is MALFORMED, even with a tag', (_n, digest) => {
+    expect(ignored(msg({ action: 'INSERT', digest, tag: `${REPO}:v2` }, { publishTime }))).toBe(
+      'MALFORMED',
+    );
   });
   it('without publishTime there is no ordering key', () => {
     expect(ignored(msg({ action: 'INSERT', digest: `${REPO}@${D1}` }))).toBe('MALFORMED');

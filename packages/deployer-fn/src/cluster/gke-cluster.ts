@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { DeployerConfig } from '../config';
 import { permanent, transient } from '../errors';
 
@@ -9,6 +10,16 @@ export interface ClusterAccess {
 }
 
 const ENDPOINT = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+function isPemCertificate(pem: string): boolean {
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) return false;
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function clusterUrl(
   config: Pick<DeployerConfig, 'containerApiEndpoint' | 'project' | 'zone' | 'cluster'>,
@@ -85,11 +96,20 @@ export async function fetchClusterAccess(
       details,
     });
   }
-  const caPem = typeof ca === 'string' ? Buffer.from(ca, 'base64').toString('utf8') : '';
-  if (!caPem.includes('-----BEGIN CERTIFICATE-----')) {
+  if (typeof ca !== 'string' || ca === '') {
     throw transient('CONTAINER_API_BAD_RESPONSE', `cluster ${name} has no CA certificate`, {
       details,
     });
+  }
+  const caPem = Buffer.from(ca, 'base64').toString('utf8');
+  if (!isPemCertificate(caPem)) {
+    // Still transient (non-2xx): once the cluster's CA is fixed, Pub/Sub's
+    // redelivery deploys. CRITICAL because only a human can fix it.
+    throw transient(
+      'CLUSTER_CA_INVALID',
+      `cluster ${name}: masterAuth.clusterCaCertificate is not a PEM certificate (configuration error)`,
+      { details, severity: 'CRITICAL' },
+    );
   }
   return { server: `https://${endpoint}`, caPem };
 }

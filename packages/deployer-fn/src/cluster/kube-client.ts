@@ -6,6 +6,7 @@ import type {
 } from '@kubernetes/client-node';
 import { AppsV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { ClusterAccess } from './gke-cluster';
+import { loadKubeconfigFile } from './kubeconfig-file';
 
 /** The two Deployment calls the deployer makes; the deploy code sees only this. */
 export interface DeploymentsApi {
@@ -33,10 +34,9 @@ export function gkeKubeConfig(access: ClusterAccess, token: string): KubeConfig 
   return kc;
 }
 
+/** The `KUBECONFIG` file, checked for a usable current context (see loadKubeconfigFile). */
 export function fileKubeConfig(path: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(path);
-  return kc;
+  return loadKubeconfigFile(path);
 }
 
 /** client-node calls with a per-request timeout and the strategic-merge content type. */

@@ -8,5 +8,7 @@ export const Annotation = {
   /** The image the container ran before the last deploy, for rollback. */
   PREVIOUS_IMAGE: 'maskops.dev/previous-image',
   ROLLBACK_REASON: 'maskops.dev/rollback-reason',
+  /** When set: this deploy was forced by `maskops-replay --in-process --force` at that time. */
+  FORCED_BY_REPLAY: 'maskops.dev/forced-by-replay',
 } as const;
 export type Annotation = (typeof Annotation)[keyof typeof Annotation];

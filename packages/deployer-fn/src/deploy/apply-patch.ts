@@ -2,7 +2,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
 import { withConflictRetry } from './conflict-retry';
 import type { DeployDeps } from './deps';
-import type { PatchPlan } from './plan-patch';
+import type { PatchPlan, PlanOptions } from './plan-patch';
 import { planPatch } from './plan-patch';
 
 export type ApplyResult =
@@ -27,11 +27,12 @@ export type ApplyResult =
 export async function applyCandidate(
   deps: DeployDeps,
   candidate: DeployCandidate,
+  options: PlanOptions = {},
 ): Promise<ApplyResult> {
   const { namespace, deployment } = deps.config;
   return withConflictRetry(deps, `deploy ${candidate.buildId}`, async (attempts) => {
     const before = await deps.api.read(namespace, deployment);
-    const plan = planPatch(before, candidate, deps.config);
+    const plan = planPatch(before, candidate, deps.config, options);
     if (plan.action === 'skip') return { kind: 'skipped', plan, attempts };
     const after = await deps.api.patch(namespace, deployment, plan.patch);
     return { kind: 'patched', plan, before, after, attempts };

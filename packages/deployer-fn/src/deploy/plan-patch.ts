@@ -3,6 +3,7 @@ import type { DeployCandidate } from '@maskops/shared';
 import { compareTimestamps, normalizeTimestamp, parseImageRef } from '@maskops/shared';
 import type { DeployerConfig } from '../config';
 import { Annotation } from './annotations';
+import { isBeyond } from './clock-skew';
 import { selectContainer } from './select-container';
 
 /** A strategic-merge patch body for a Deployment (plain JSON). */
@@ -25,6 +26,7 @@ export type PatchPlan =
       readonly currentImage: string;
       readonly deployedBuildId?: string;
       readonly deployedFinishTime?: string;
+      readonly distrustedFinishTime?: string;
     }
   | {
       readonly action: 'patch';
@@ -36,7 +38,20 @@ export type PatchPlan =
       readonly previousTemplateBuildId: string | null;
       readonly deployedBuildId?: string;
       readonly deployedFinishTime?: string;
+      /** A deployed key too far in the future to believe; treated as absent (see clock-skew). */
+      readonly distrustedFinishTime?: string;
+      readonly forced?: boolean;
     };
+
+export interface PlanOptions {
+  /** Deployed keys after this (normalised) time are treated as absent. */
+  readonly latestTrusted?: string;
+  /**
+   * Deploy even if the build is older than the deployed one. Only the replay
+   * CLI sets it (never a message): it is recorded in the annotations.
+   */
+  readonly force?: { readonly at: string };
+}
 
 function digestOf(image: string | undefined): string | undefined {
   if (!image) return undefined;
@@ -49,9 +64,10 @@ function digestOf(image: string | undefined): string | undefined {
 }
 
 /** One-line change cause, kept printable and short for `kubectl rollout history`. */
-export function changeCause(candidate: DeployCandidate): string {
+export function changeCause(candidate: DeployCandidate, forced = false): string {
   const commit = candidate.commitSha ? ` commit ${candidate.commitSha.slice(0, 12)}` : '';
-  return `maskops: ${candidate.source} ${candidate.buildId}${commit} → ${candidate.image}`;
+  const how = forced ? ' (forced by maskops-replay)' : '';
+  return `maskops: ${candidate.source} ${candidate.buildId}${commit} → ${candidate.image}${how}`;
 }
 
 /**
@@ -65,15 +81,22 @@ export function planPatch(
   deployment: V1Deployment,
   candidate: DeployCandidate,
   config: Pick<DeployerConfig, 'container'>,
+  options: PlanOptions = {},
 ): PatchPlan {
   const container = selectContainer(deployment, config.container);
   const currentImage = container.image ?? '';
   const annotations = deployment.metadata?.annotations ?? {};
   const deployedBuildId = annotations[Annotation.BUILD_ID];
-  const deployedFinishTime = normalizeTimestamp(annotations[Annotation.FINISH_TIME]);
+  const recordedFinishTime = normalizeTimestamp(annotations[Annotation.FINISH_TIME]);
+  const distrusted =
+    recordedFinishTime !== undefined &&
+    options.latestTrusted !== undefined &&
+    isBeyond(recordedFinishTime, options.latestTrusted);
+  const deployedFinishTime = distrusted ? undefined : recordedFinishTime;
   const deployed = {
     ...(deployedBuildId === undefined ? {} : { deployedBuildId }),
     ...(deployedFinishTime === undefined ? {} : { deployedFinishTime }),
+    ...(distrusted ? { distrustedFinishTime: recordedFinishTime } : {}),
   };
   const skip = (outcome: 'already-deployed' | 'stale', reason: string): PatchPlan => ({
     action: 'skip',
@@ -93,7 +116,7 @@ export function planPatch(
   ) {
     return skip('already-deployed', `container ${container.name} already runs ${candidate.digest}`);
   }
-  if (deployedFinishTime !== undefined) {
+  if (deployedFinishTime !== undefined && options.force === undefined) {
     const order = compareTimestamps(candidate.finishTime, deployedFinishTime);
     if (
       order < 0 ||
@@ -109,13 +132,15 @@ export function planPatch(
   const previousTemplateBuildId =
     deployment.spec?.template?.metadata?.annotations?.[Annotation.BUILD_ID] ?? null;
   const metadataAnnotations: Record<string, string | null> = {
-    [Annotation.CHANGE_CAUSE]: changeCause(candidate),
+    [Annotation.CHANGE_CAUSE]: changeCause(candidate, options.force !== undefined),
     [Annotation.BUILD_ID]: candidate.buildId,
     [Annotation.FINISH_TIME]: candidate.finishTime,
     // null removes a stale commit from an earlier build in a strategic-merge patch.
     [Annotation.COMMIT_SHA]: candidate.commitSha ?? null,
     [Annotation.PREVIOUS_IMAGE]: currentImage || null,
     [Annotation.ROLLBACK_REASON]: null,
+    // Describes the deploy now running: a normal deploy clears an earlier force.
+    [Annotation.FORCED_BY_REPLAY]: options.force?.at ?? null,
   };
   const resourceVersion = deployment.metadata?.resourceVersion;
   const patch: DeploymentPatch = {
@@ -142,5 +167,6 @@ export function planPatch(
     previousImage: currentImage,
     previousTemplateBuildId,
     ...deployed,
+    ...(options.force === undefined ? {} : { forced: true }),
   };
 }

@@ -7,6 +7,7 @@ import { googleTokenSource } from '../cluster/token-source';
 import { readConfig } from '../config';
 import { defaultRuntime } from '../deploy/deps';
 import { handleMessage } from '../handler';
+import { EXIT_FOR_CODE, ReplayExit } from './exit-codes';
 import { ReplayError, readReplayMessage, type ReplaySource } from './replay-input';
 import { postCloudEvent, publishToTopic, topicPath } from './replay-targets';
 
@@ -23,11 +24,28 @@ TARGET (one):
   --in-process         run the deployer here, configured by the same env as the function
   --dry-run            like --in-process, but only print the patch it would send
 Options:
+  --force              with --in-process only: deploy even if the build is older than the
+                       deployed one (recorded in maskops.dev/forced-by-replay)
   --project P          project for --build-id and bare topic names (default env PROJECT)
-  --region R           Cloud Build region for --build-id (regional builds)
+  --region R           Cloud Build region of the build (builds.get without it finds only
+                       global builds: a regional build answers 404)
   --cloudbuild-endpoint URL   Cloud Build API base (default https://cloudbuild.googleapis.com)
   --event-topic T      topic named in the CloudEvent source for --url (default cloud-builds)
+  --timeout SECONDS    wait for --url or the Cloud Build API at most this long (default 60)
+  --stdin-timeout SECONDS     wait for stdin to deliver and close (default 10)
+Exit codes: 0 done, 1 failed or redelivery asked, 2 usage or input error,
+  3 nothing arrived on stdin in time, 4 --url / Cloud Build API timed out.
 `;
+
+/** A positive number of seconds (at most an hour) from a flag, in milliseconds. */
+function seconds(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback * 1000;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0 && n <= 3600)) {
+    fail(ReplayExit.USAGE, `${flag} must be a number of seconds in (0, 3600], got "${value}"`);
+  }
+  return n * 1000;
+}
 
 function fail(code: number, message: string): never {
   process.stderr.write(`maskops-replay: ${message}\n`);
@@ -45,6 +63,9 @@ async function main(): Promise<number> {
         url: { type: 'string' },
         'in-process': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+        'stdin-timeout': { type: 'string' },
         auth: { type: 'boolean', default: false },
         project: { type: 'string' },
         region: { type: 'string' },
@@ -55,7 +76,7 @@ async function main(): Promise<number> {
       strict: true,
     }));
   } catch (err) {
-    return fail(2, `${(err as Error).message}\n${USAGE}`);
+    return fail(ReplayExit.USAGE, `${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) {
     process.stdout.write(USAGE);
@@ -68,17 +89,28 @@ async function main(): Promise<number> {
     values['dry-run'] || undefined,
   ].filter(Boolean);
   if (targets.length !== 1)
-    fail(2, `choose exactly one of --topic, --url, --in-process, --dry-run\n${USAGE}`);
+    fail(
+      ReplayExit.USAGE,
+      `choose exactly one of --topic, --url, --in-process, --dry-run\n${USAGE}`,
+    );
   if (values['build-id'] && values.file)
-    fail(2, 'choose one source: --build-id or --file (or stdin)');
+    fail(ReplayExit.USAGE, 'choose one source: --build-id or --file (or stdin)');
+  // A flag, never a message field: whoever can publish to the topic must not skip the guard.
+  if (values.force && !values['in-process'])
+    fail(ReplayExit.USAGE, `--force works only with --in-process\n${USAGE}`);
   if (!values['build-id'] && !values.file && process.stdin.isTTY)
-    fail(2, `no input: give --build-id, --file or pipe JSON on stdin\n${USAGE}`);
+    fail(
+      ReplayExit.USAGE,
+      `no input: stdin is a terminal; give --build-id or --file, or pipe the JSON in\n${USAGE}`,
+    );
+  const timeoutMs = seconds('--timeout', values.timeout, 60);
+  const stdinTimeoutMs = seconds('--stdin-timeout', values['stdin-timeout'], 10);
 
   const project = values.project ?? process.env.PROJECT;
   const tokens = googleTokenSource(project === undefined ? {} : { projectId: project });
   let source: ReplaySource;
   if (values['build-id']) {
-    if (!project) fail(2, '--build-id needs --project (or PROJECT)');
+    if (!project) fail(ReplayExit.USAGE, '--build-id needs --project (or PROJECT)');
     source = {
       kind: 'build-id',
       buildId: values['build-id'],
@@ -93,7 +125,11 @@ async function main(): Promise<number> {
   } else if (values.file) source = { kind: 'file', path: values.file };
   else source = { kind: 'stdin' };
 
-  const message = await readReplayMessage(source, { tokens });
+  const message = await readReplayMessage(source, {
+    tokens,
+    stdinTimeoutMs,
+    requestTimeoutMs: timeoutMs,
+  });
 
   if (values.topic) {
     const id = await publishToTopic(message, topicPath(values.topic, project));
@@ -112,7 +148,7 @@ async function main(): Promise<number> {
           await new GoogleAuth().getIdTokenClient(values.url)
         ).idTokenProvider.fetchIdToken(values.url)
       : undefined;
-    const res = await postCloudEvent(values.url, message, eventTopic, idToken);
+    const res = await postCloudEvent(values.url, message, eventTopic, { idToken, timeoutMs });
     process.stdout.write(JSON.stringify({ url: values.url, status: res.status }) + '\n');
     // A non-2xx means the function asked for redelivery (or refused the request).
     return res.status >= 200 && res.status < 300 ? 0 : 1;
@@ -126,6 +162,7 @@ async function main(): Promise<number> {
   const api = createClusterConnector({ config, tokenSource: tokens });
   const result = await handleMessage({ api, config, logger, ...defaultRuntime }, message, {
     dryRun: values['dry-run'],
+    force: values.force,
   });
   const { error: _error, ...printable } = result;
   process.stdout.write(JSON.stringify(printable, null, 2) + '\n');
@@ -135,7 +172,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ReplayError) fail(2, `${err.code}: ${err.message}`);
+    if (err instanceof ReplayError)
+      fail(EXIT_FOR_CODE[err.code] ?? ReplayExit.USAGE, `${err.code}: ${err.message}`);
     const code = (err as { code?: unknown }).code;
     fail(
       1,

@@ -61,7 +61,7 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -77,10 +77,35 @@ async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * All of stdin, or a REPLAY_STDIN_TIMEOUT when it is still open after
+ * `timeoutMs` (a forgotten pipe, or a script that never closes it).
+ */
+async function readStdin(stream: NodeJS.ReadableStream, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new ReplayError(
+          'REPLAY_STDIN_TIMEOUT',
+          `no complete message on stdin after ${timeoutMs / 1000} s: pipe the JSON and close stdin, ` +
+            'or give --file or --build-id (--stdin-timeout changes the wait)',
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([readAll(stream), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** GET the Build resource from the Cloud Build API with the caller's credentials. */
 async function fetchBuild(
   source: Extract<ReplaySource, { kind: 'build-id' }>,
   tokens: TokenSource,
+  timeoutMs: number,
 ): Promise<unknown> {
   if (!BUILD_ID.test(source.buildId)) {
     throw new ReplayError(
@@ -96,9 +121,15 @@ async function fetchBuild(
   try {
     res = await fetch(source.endpoint + path, {
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
+    if ((err as Error).name === 'TimeoutError') {
+      throw new ReplayError(
+        'REPLAY_TIMEOUT',
+        `no answer from ${source.endpoint} within ${timeoutMs / 1000} s (--timeout)`,
+      );
+    }
     throw new ReplayError(
       'CLOUD_BUILD_UNREACHABLE',
       `cannot reach ${source.endpoint}: ${(err as Error).message}`,
@@ -107,21 +138,39 @@ async function fetchBuild(
   }
   const text = await res.text();
   if (!res.ok) {
+    // projects.builds.get without a location only finds global builds.
+    const hint =
+      res.status === 404
+        ? source.region
+          ? ` (not in region ${source.region}; check --region)`
+          : ' (a regional build needs --region REGION)'
+        : '';
     throw new ReplayError(
       'CLOUD_BUILD_ERROR',
-      `Cloud Build API answered ${res.status} for build ${source.buildId}: ${text.slice(0, 200)}`,
+      `Cloud Build API answered ${res.status} for build ${source.buildId}${hint}: ${text.slice(0, 200)}`,
     );
   }
   return parseJson(text, `build ${source.buildId}`);
 }
 
+export interface ReadReplayDeps {
+  tokens: TokenSource;
+  stdin?: NodeJS.ReadableStream;
+  /** Default 10 s. */
+  stdinTimeoutMs?: number;
+  /** For the Cloud Build API; default 60 s. */
+  requestTimeoutMs?: number;
+}
+
 export async function readReplayMessage(
   source: ReplaySource,
-  deps: { tokens: TokenSource; stdin?: NodeJS.ReadableStream },
+  deps: ReadReplayDeps,
 ): Promise<PubsubMessage> {
   switch (source.kind) {
     case 'build-id':
-      return toPubsubMessage(await fetchBuild(source, deps.tokens));
+      return toPubsubMessage(
+        await fetchBuild(source, deps.tokens, deps.requestTimeoutMs ?? 60_000),
+      );
     case 'file': {
       let text: string;
       try {
@@ -136,6 +185,11 @@ export async function readReplayMessage(
       return toPubsubMessage(parseJson(text, source.path));
     }
     case 'stdin':
-      return toPubsubMessage(parseJson(await readStdin(deps.stdin ?? process.stdin), 'stdin'));
+      return toPubsubMessage(
+        parseJson(
+          await readStdin(deps.stdin ?? process.stdin, deps.stdinTimeoutMs ?? 10_000),
+          'stdin',
+        ),
+      );
   }
 }

@@ -52,8 +52,10 @@ export async function postCloudEvent(
   url: string,
   message: PubsubMessage,
   topic: string,
-  idToken?: string,
+  options: { idToken?: string | undefined; timeoutMs?: number } = {},
 ): Promise<{ status: number; body: string }> {
+  const { idToken } = options;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   let target: URL;
   try {
     target = new URL(url);
@@ -69,10 +71,17 @@ export async function postCloudEvent(
       method: 'POST',
       headers: { ...req.headers, ...(idToken ? { authorization: `Bearer ${idToken}` } : {}) },
       body: req.body,
-      signal: AbortSignal.timeout(600_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     return { status: res.status, body: (await res.text()).slice(0, 2000) };
   } catch (err) {
+    if ((err as Error).name === 'TimeoutError') {
+      throw new ReplayError(
+        'REPLAY_TIMEOUT',
+        `no answer from ${target.origin} within ${timeoutMs / 1000} s (--timeout); ` +
+          'the function may still be deploying, check its logs',
+      );
+    }
     throw new ReplayError(
       'REPLAY_URL_UNREACHABLE',
       `cannot reach ${target.origin}: ${(err as Error).message}`,

@@ -65,6 +65,7 @@ it('plans a digest patch of only the container image plus annotations', () => {
           [Annotation.COMMIT_SHA]: 'abcdef0123456789',
           [Annotation.PREVIOUS_IMAGE]: `${REPO}:v0`,
           [Annotation.ROLLBACK_REASON]: null,
+          [Annotation.FORCED_BY_REPLAY]: null,
         },
       },
       spec: { template: { spec: { containers: [{ name: 'api', image: `${REPO}@${D1}` }] } } },
@@ -142,4 +143,43 @@ it('chooses the named container and refuses to guess among several', () => {
   expect(() => planPatch(deployment({ containers }), candidate(), { container: 'x' })).toThrow(
     /no container "x"/,
   );
+});
+
+describe('force (maskops-replay --in-process --force only)', () => {
+  const newer = deployment({ ...deployed('b9', '2026-06-01T00:00:00Z'), image: `${REPO}@${D2}` });
+  const at = '2026-07-01T12:00:00.000Z';
+
+  it('deploys an older build and records that it was forced', () => {
+    expect(planPatch(newer, candidate(), {})).toMatchObject({ outcome: 'stale' });
+    const plan = planPatch(newer, candidate(), {}, { force: { at } });
+    expect(plan).toMatchObject({ action: 'patch', forced: true, image: `${REPO}@${D1}` });
+    const notes = plan.action === 'patch' ? plan.patch.metadata.annotations : {};
+    expect(notes[Annotation.FORCED_BY_REPLAY]).toBe(at);
+    expect(notes[Annotation.CHANGE_CAUSE]).toMatch(/\(forced by maskops-replay\)$/);
+    expect(notes[Annotation.BUILD_ID]).toBe(candidate().buildId);
+  });
+
+  it('still changes nothing for the build already deployed', () => {
+    const same = deployment({ ...deployed('b2', '2026-06-01T00:00:00Z') });
+    expect(planPatch(same, candidate(), {}, { force: { at } })).toMatchObject({
+      action: 'skip',
+      outcome: 'already-deployed',
+    });
+  });
+});
+
+it('a deployed key beyond latestTrusted is treated as absent and reported', () => {
+  const blocked = deployment(deployed('future', '9999-12-31T23:59:59.999999999Z'));
+  expect(planPatch(blocked, candidate(), {})).toMatchObject({ outcome: 'stale' });
+  const plan = planPatch(
+    blocked,
+    candidate(),
+    {},
+    { latestTrusted: '2026-01-02T00:00:00.000000000Z' },
+  );
+  expect(plan).toMatchObject({
+    action: 'patch',
+    distrustedFinishTime: '9999-12-31T23:59:59.999999999Z',
+  });
+  expect(plan.deployedFinishTime).toBeUndefined();
 });

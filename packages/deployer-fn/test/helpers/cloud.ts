@@ -16,7 +16,7 @@ import type { DeployerConfig } from '../../src/config';
 import { readConfig } from '../../src/config';
 import type { HandleResult } from '../../src/handler';
 import type { OnNewImageOptions } from '../../src/on-new-image';
-import { createOnNewImage } from '../../src/on-new-image';
+import { createOnNewImageHttp } from '../../src/http-entry';
 
 export const REPO = 'us-central1-docker.pkg.dev/my-proj/maskops/inference-api';
 export const OLD_IMAGE = `${REPO}:v0`;
@@ -94,9 +94,10 @@ export async function startFunction(
   const logger = createMemoryLogger();
   const results: HandleResult[] = [];
   const fnName = `onNewImage_${name}`;
-  functions.cloudEvent(
+  // The same entry the built package registers (src/function.ts).
+  functions.http(
     fnName,
-    createOnNewImage({
+    createOnNewImageHttp({
       config,
       logger,
       pollIntervalMs: 10,

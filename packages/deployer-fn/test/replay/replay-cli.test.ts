@@ -2,39 +2,20 @@
  * maskops-replay as a user runs it: the built CLI in a child process, against
  * localcloud (metadata token, Container API, HTTPS Kubernetes API).
  */
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { deploymentFixture, startLocalCloud, type LocalCloud } from '@maskops/localcloud';
+import { runCli } from '../helpers/replay-cli';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'replay', 'cli.js');
 const BUILD_FILE = join(__dirname, 'fixtures', 'build-success.json');
 const build = JSON.parse(readFileSync(BUILD_FILE, 'utf8'));
 const REPO = 'us-central1-docker.pkg.dev/local-project/maskops/inference-api';
 const OLD_IMAGE = `${REPO}@sha256:${'0'.repeat(64)}`;
 const NEW_IMAGE = `${REPO}@${build.results.images[0].digest}`;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const run = runCli;
 
 let cloud: LocalCloud;
 let env: Record<string, string>;
