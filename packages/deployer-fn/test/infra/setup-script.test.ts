@@ -1,6 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..', '..', '..');
@@ -148,22 +146,5 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     const r = spawnSync('shellcheck', [script], { encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
-  });
-});
-
-describe('infra/gcp/stage-function.mjs', () => {
-  it('stages the built function with workspace packages vendored for npm', () => {
-    const out = mkdtempSync(join(tmpdir(), 'stage-'));
-    try {
-      execFileSync('node', [join(root, 'infra', 'gcp', 'stage-function.mjs'), out]);
-      const pkg = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8'));
-      expect(JSON.stringify(pkg)).not.toContain('workspace:');
-      expect(pkg.dependencies['@maskops/shared']).toBe('file:./vendor/maskops-shared');
-      expect(pkg.devDependencies).toBeUndefined();
-      expect(existsSync(join(out, pkg.main))).toBe(true);
-      expect(existsSync(join(out, 'vendor', 'maskops-shared', 'dist', 'index.js'))).toBe(true);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
   });
 });
