@@ -3,6 +3,7 @@
  * things (deployment, container, ports, probe paths, grace periods, env settings)
  * in different files. These checks keep them pointing at each other.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -81,7 +82,7 @@ describe('Kubernetes manifests', () => {
 
   it('rolls out without losing capacity and drains within the grace period', () => {
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
-    expect(deployment.spec.strategy.rollingUpdate.maxSurge).toBeGreaterThanOrEqual(1);
+    expect(deployment.spec.strategy.rollingUpdate.maxSurge).not.toBe(0);
     const preStop = container.lifecycle.preStop.exec.command as string[];
     expect(preStop[0]).toBe('sleep');
     const needed =
@@ -91,10 +92,30 @@ describe('Kubernetes manifests', () => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(needed);
   });
 
-  it('a stuck rollout reports ProgressDeadlineExceeded before the deployer stops watching', () => {
-    expect(deployment.spec.progressDeadlineSeconds).toBeLessThan(
-      Number(functionEnv.ROLLOUT_TIMEOUT_SECONDS),
-    );
+  it('no good build is rolled back for being slow: startup budget < progress deadline < watch < function timeout', () => {
+    const probe = container.startupProbe;
+    const startupBudget =
+      (probe.initialDelaySeconds ?? 0) + probe.failureThreshold * probe.periodSeconds;
+    const deadline = deployment.spec.progressDeadlineSeconds as number;
+    expect(functionEnv.ROLLOUT_TIMEOUT_SECONDS).toBe('${ROLLOUT_TIMEOUT_SECONDS}');
+    const watch = Number(shellVar('ROLLOUT_TIMEOUT_SECONDS'));
+    expect(setupSh).toContain('--timeout "${FUNCTION_TIMEOUT_SECONDS}s"');
+    const functionTimeout = Number(shellVar('FUNCTION_TIMEOUT_SECONDS'));
+    // A cold Autopilot node and a large image pull come before the probe starts.
+    expect(deadline).toBeGreaterThanOrEqual(startupBudget + 60);
+    // The Deployment reports ProgressDeadlineExceeded while the deployer still watches…
+    expect(watch).toBeGreaterThanOrEqual(deadline + 30);
+    // …and the rollback and the acknowledgement fit in the function's own timeout,
+    // which is at most 540 s for event-driven functions.
+    expect(watch).toBeLessThanOrEqual(functionTimeout - 30);
+    expect(functionTimeout).toBeLessThanOrEqual(540);
+    // The deadline counts per step of a rollout; all new pods start in one step.
+    expect(deployment.spec.strategy.rollingUpdate.maxSurge).toBe('100%');
+  });
+
+  it('leaves the replica count to the HPA', () => {
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect(find('HorizontalPodAutoscaler').spec.minReplicas).toBeGreaterThanOrEqual(2);
   });
 
   it('runs as non-root with a read-only root filesystem and a writable /tmp', () => {
@@ -181,14 +202,114 @@ describe('cloudbuild.yaml', () => {
     expect(existsSync(join(root, file))).toBe(true);
     expect(build.args).toContain('--build-arg=BUILD_ID=${BUILD_ID}');
   });
-  it('notifies the topic the function listens to', () => {
-    expect(cloudbuild.options.pubsubTopic).toBe('projects/${PROJECT_ID}/topics/${_NOTIFY_TOPIC}');
-    expect(cloudbuild.substitutions._NOTIFY_TOPIC).toBe(shellVar('TOPIC'));
+  it("leaves notifications to Cloud Build's own cloud-builds topic, the one the function listens to", () => {
+    expect(cloudbuild.options.pubsubTopic).toBeUndefined();
+    expect(text).not.toContain('_NOTIFY_TOPIC');
+    expect(shellVar('TOPIC')).toBe('cloud-builds');
+    expect(setupSh).toContain('--trigger-topic "$TOPIC"');
+  });
+  it('gives builds without a trigger (no SHORT_SHA, no COMMIT_SHA) a valid image name', () => {
+    // Built-ins every build has; the trigger-only ones are empty on `gcloud builds submit`.
+    const always: Record<string, string> = {
+      PROJECT_ID: 'demo-proj-1',
+      BUILD_ID: '2f1c1c4e-6a43-4e0a-a0c4-8b7bd3f4b1a2',
+      PROJECT_NUMBER: '123456789012',
+      LOCATION: 'us-central1',
+    };
+    const substitute = (v: string): string =>
+      v.replace(/\$\{(\w+)\}/g, (_all, name: string) =>
+        name.startsWith('_')
+          ? substitute(String(cloudbuild.substitutions[name]))
+          : (always[name] ?? ''),
+      );
+    const image = substitute(cloudbuild.images[0]);
+    // Docker reference: host/path:tag, tag [\w][\w.-]{0,127}.
+    expect(image).toMatch(/^[a-z0-9.-]+\/[a-z0-9._/-]+:[\w][\w.-]{0,127}$/);
+    // User-specified build service accounts need logs to go somewhere other than the default bucket.
+    expect(cloudbuild.options.logging).toBe('CLOUD_LOGGING_ONLY');
   });
   it('builds the image repository that setup.sh configures the deployer with', () => {
     expect(cloudbuild.substitutions._IMAGE).toBe(
       'us-central1-docker.pkg.dev/${PROJECT_ID}/maskops/inference-api',
     );
     expect(setupSh).toContain('IMAGE="${REGION}-docker.pkg.dev/${PROJECT}/${REPO}/inference-api"');
+  });
+});
+
+describe('optional kustomize components', () => {
+  const components = join(k8s, 'components');
+  const component = (name: string): Obj =>
+    parse(readFileSync(join(components, name, 'kustomization.yaml'), 'utf8')) as Obj;
+
+  it('internal-lb makes the Service an internal GKE load balancer', () => {
+    const c = component('internal-lb');
+    expect(c.kind).toBe('Component');
+    const patch = parse(c.patches[0].patch as string) as Obj;
+    const service = find('Service');
+    expect([patch.kind, patch.metadata.name, patch.metadata.namespace]).toEqual([
+      service.kind,
+      service.metadata.name,
+      service.metadata.namespace,
+    ]);
+    expect(patch.metadata.annotations).toEqual({
+      'networking.gke.io/load-balancer-type': 'Internal',
+    });
+  });
+
+  it('pod-monitoring scrapes /metrics on the container port every 15 s', () => {
+    const c = component('pod-monitoring');
+    expect(c.kind).toBe('Component');
+    const [monitoring] = (c.resources as string[]).map(
+      (f) => parse(readFileSync(join(components, 'pod-monitoring', f), 'utf8')) as Obj,
+    );
+    expect(monitoring!.kind).toBe('PodMonitoring');
+    expect(monitoring!.metadata.namespace).toBe(deployment.metadata.namespace);
+    const labels = deployment.spec.template.metadata.labels;
+    for (const [k, v] of Object.entries(monitoring!.spec.selector.matchLabels as Obj)) {
+      expect(labels[k]).toBe(v);
+    }
+    expect(monitoring!.spec.endpoints).toEqual([
+      { port: 'http', path: '/metrics', interval: '15s' },
+    ]);
+    expect((container.ports as Obj[]).map((p) => p.name)).toContain('http');
+    const metricsRoute = read(
+      'packages',
+      'inference-api',
+      'src',
+      'routes',
+      'metrics',
+      'metrics-route.ts',
+    );
+    expect(metricsRoute).toContain("'/metrics'");
+  });
+
+  it('setup.sh adds each component on request', () => {
+    expect(setupSh).toContain('components+=("../../infra/k8s/components/internal-lb")');
+    expect(setupSh).toContain('components+=("../../infra/k8s/components/pod-monitoring")');
+    for (const name of readdirSync(components)) expect(setupSh).toContain(`components/${name}"`);
+  });
+});
+
+describe('infra/gcp/last-applied-without-replicas.mjs', () => {
+  const script = join(root, 'infra', 'gcp', 'last-applied-without-replicas.mjs');
+  const run = (input: string): string =>
+    execFileSync('node', [script], { input, encoding: 'utf8' });
+
+  it('drops spec.replicas from a last-applied Deployment that still has them', () => {
+    const old = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      spec: { replicas: 2, minReadySeconds: 5 },
+    };
+    expect(JSON.parse(run(JSON.stringify(old)))).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      spec: { minReadySeconds: 5 },
+    });
+  });
+
+  it('prints nothing when there is nothing to migrate (new install, or already migrated)', () => {
+    expect(run('')).toBe('');
+    expect(run(JSON.stringify({ kind: 'Deployment', spec: { minReadySeconds: 5 } }))).toBe('');
   });
 });
