@@ -232,6 +232,25 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     );
   });
 
+  it("is what the deployer README's manual recipe runs, flag for flag", () => {
+    const readme = readFileSync(join(root, 'packages', 'deployer-fn', 'README.md'), 'utf8');
+    const recipe = (prefix: string): string[] => {
+      const command = readme
+        .replace(/\\\n\s*/g, '')
+        .split('\n')
+        .find((l) => l.startsWith(prefix));
+      return command!.replaceAll('MY_PROJECT', 'demo-proj-1').trim().split(/\s+/);
+    };
+    const script = (prefix: string): string[] =>
+      find(prefix).replaceAll('\\,', ',').replaceAll(`${root}/`, '').split(' ');
+    for (const prefix of [
+      'gcloud functions deploy',
+      'gcloud functions add-invoker-policy-binding',
+    ]) {
+      expect(recipe(prefix)).toEqual(script(prefix));
+    }
+  });
+
   it('honours another region and namespace', () => {
     const r = dryRun(...PROJECT, '--region', 'europe-west1', '--namespace', 'ml');
     expect(r.status).toBe(0);
