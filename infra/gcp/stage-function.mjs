@@ -15,18 +15,16 @@
 // `engines.node` is >=20.19: @kubernetes/client-node is ESM-only and the function,
 // CommonJS, requires it, which Node supports unflagged from 20.19.
 //
-//   node infra/gcp/stage-function.mjs [OUT_DIR] [--no-lock]
+//   node infra/gcp/stage-function.mjs [OUT_DIR]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const NODE_ENGINE = '>=20.19';
+const NODE_ENGINE = '>=20.19';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const args = process.argv.slice(2);
-const withLock = !args.includes('--no-lock');
-const out = resolve(args.find((a) => !a.startsWith('--')) ?? join(root, '.build', 'deployer-fn'));
+const out = resolve(process.argv[2] ?? join(root, '.build', 'deployer-fn'));
 const pkgDir = (name) => join(root, 'packages', name.replace('@maskops/', ''));
 const readPkg = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 const pnpmJson = (cwd, ...pnpmArgs) =>
@@ -92,7 +90,7 @@ function testedTree(dir) {
  * pnpm `overrides` ("a>b": spec, "a": spec) as npm `overrides` ({a: {b: spec}}, {a: spec}).
  * https://pnpm.io/settings#overrides, https://docs.npmjs.com/cli/configuring-npm/package-json#overrides
  */
-export function npmOverrides(pnpmOverrides) {
+function npmOverrides(pnpmOverrides) {
   const result = {};
   for (const [selector, spec] of Object.entries(pnpmOverrides ?? {})) {
     const path = selector.split('>');
@@ -149,17 +147,11 @@ function stage(dir, target) {
   writeFileSync(join(target, 'package.json'), JSON.stringify(staged, null, 2) + '\n');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  rmSync(out, { recursive: true, force: true });
-  stage(pkgDir('@maskops/deployer-fn'), out);
-  if (withLock) {
-    execFileSync(
-      'npm',
-      ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
-      { cwd: out, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-  }
-  process.stdout.write(
-    `staged deployer-fn into ${out}${withLock ? ' with package-lock.json' : ''}\n`,
-  );
-}
+rmSync(out, { recursive: true, force: true });
+stage(pkgDir('@maskops/deployer-fn'), out);
+execFileSync(
+  'npm',
+  ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
+  { cwd: out, stdio: ['ignore', 'ignore', 'inherit'] },
+);
+process.stdout.write(`staged deployer-fn into ${out} with package-lock.json\n`);
