@@ -4,29 +4,19 @@
  * every value it would look up ("= "). These tests read that output.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { root } from '../helpers/infra-files';
 
-const root = join(__dirname, '..', '..', '..', '..');
 const script = join(root, 'infra', 'gcp', 'setup.sh');
 
-function setup(
-  args: string[],
-  env: Record<string, string | undefined> = { PATH: process.env.PATH },
-): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('bash', [script, ...args], { encoding: 'utf8', env });
+function dryRun(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('bash', [script, '--dry-run', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
-const dryRun = (...args: string[]) => setup(['--dry-run', ...args]);
 const lines = (out: string, prefix: string): string[] =>
   out
     .split('\n')
@@ -284,34 +274,5 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     const r = spawnSync('shellcheck', [script], { encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
-  });
-});
-
-describe('infra/gcp/setup.sh without gke-gcloud-auth-plugin', () => {
-  it('stops before running anything and says how to install it', () => {
-    const bin = mkdtempSync(join(tmpdir(), 'setup-bin-'));
-    const calls = join(bin, 'calls.log');
-    try {
-      // Every other tool is present and records being called.
-      for (const tool of ['gcloud', 'kubectl', 'node', 'pnpm', 'npm', 'curl']) {
-        writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n`);
-        chmodSync(join(bin, tool), 0o755);
-      }
-      const which = (cmd: string): string =>
-        spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim();
-      // The coreutils the script needs before its tool check.
-      for (const util of ['dirname', 'date']) symlinkSync(which(util), join(bin, util));
-      const bash = which('bash');
-      const r = spawnSync(bash, [script, ...PROJECT], {
-        encoding: 'utf8',
-        env: { PATH: `${bin}:/nonexistent` },
-      });
-      expect(r.status).toBe(1);
-      expect(r.stderr).toContain('gke-gcloud-auth-plugin is not on PATH');
-      expect(r.stderr).toContain('gcloud components install gke-gcloud-auth-plugin');
-      expect(existsSync(calls) ? readFileSync(calls, 'utf8') : '').toBe('');
-    } finally {
-      rmSync(bin, { recursive: true, force: true });
-    }
   });
 });
