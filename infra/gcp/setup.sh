@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
 # Idempotent bootstrap of maskops on Google Cloud: APIs, Artifact Registry, a GKE
-# Autopilot cluster, the build-notification topic, least-privilege service accounts,
-# the Kubernetes manifests, the deployer function and the build trigger.
+# Autopilot cluster, the build-notification and dead-letter topics, least-privilege
+# service accounts (deployer and build), the Kubernetes manifests, the deployer
+# function and the build trigger.
 # Every step checks before it creates, so running it again changes nothing.
 #
 #   infra/gcp/setup.sh --project my-proj [--region us-central1] [--dry-run] ...
 #
-# --dry-run prints every command (one per line, prefixed "+ ") without running any.
+# --dry-run prints every command (one per line, prefixed "+ ") without running any;
+# "? " lines are the existence checks that guard a create, "= " lines the values a
+# real run would look up.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 usage: infra/gcp/setup.sh --project ID [options]
   --project ID          Google Cloud project (or env PROJECT)
-  --region R            region for Artifact Registry, the function and the cluster (us-central1)
-  --location L          cluster location, a region or a zone (default: --region)
+  --region R            region for Artifact Registry, builds, the function and the cluster (us-central1)
+  --location R          cluster region (default: --region); Autopilot clusters are regional, not zonal
   --cluster NAME        GKE cluster (maskops)
   --repo NAME           Artifact Registry repository (maskops)
-  --topic NAME          build notification topic the function listens to (cloud-builds)
   --namespace NS        Kubernetes namespace (maskops)
   --model-uri gs://...  model to bake into images (default: the generated demo model)
+  --build-service-account EMAIL   service account builds run as (default: create maskops-build)
   --github-owner O --github-repo R [--branch-pattern RE]   create the Cloud Build trigger
+  --internal-lb         expose the Service on an internal load balancer (VPC only)
+  --pod-monitoring      add a PodMonitoring (Managed Service for Prometheus scrapes /metrics)
   --skip-build          do not submit the first build
   --dry-run             print the commands, run nothing
 USAGE
@@ -31,12 +36,14 @@ REGION=us-central1
 LOCATION=""
 CLUSTER=maskops
 REPO=maskops
-TOPIC=cloud-builds
 NAMESPACE=maskops
 MODEL_URI=""
+BUILD_SA=""
 GITHUB_OWNER=""
 GITHUB_REPO=""
 BRANCH_PATTERN='^main$'
+INTERNAL_LB=0
+POD_MONITORING=0
 SKIP_BUILD=0
 DRY_RUN=0
 
@@ -47,12 +54,14 @@ while [ $# -gt 0 ]; do
     --location) LOCATION="$2"; shift 2 ;;
     --cluster) CLUSTER="$2"; shift 2 ;;
     --repo) REPO="$2"; shift 2 ;;
-    --topic) TOPIC="$2"; shift 2 ;;
     --namespace) NAMESPACE="$2"; shift 2 ;;
     --model-uri) MODEL_URI="$2"; shift 2 ;;
+    --build-service-account) BUILD_SA="$2"; shift 2 ;;
     --github-owner) GITHUB_OWNER="$2"; shift 2 ;;
     --github-repo) GITHUB_REPO="$2"; shift 2 ;;
     --branch-pattern) BRANCH_PATTERN="$2"; shift 2 ;;
+    --internal-lb) INTERNAL_LB=1; shift ;;
+    --pod-monitoring) POD_MONITORING=1; shift ;;
     --skip-build) SKIP_BUILD=1; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -60,28 +69,55 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if [ -z "$PROJECT" ]; then
-  echo "setup.sh: --project (or PROJECT) is required" >&2
-  exit 2
-fi
-if ! [[ "$PROJECT" =~ ^[a-z][a-z0-9-]{4,28}[a-z0-9]$ ]]; then
-  echo "setup.sh: --project \"$PROJECT\" is not a valid project id" >&2
-  exit 2
-fi
+fail() { echo "setup.sh: $*" >&2; exit 2; }
+
+[ -n "$PROJECT" ] || fail "--project (or PROJECT) is required"
+[[ "$PROJECT" =~ ^[a-z][a-z0-9-]{4,28}[a-z0-9]$ ]] || fail "--project \"$PROJECT\" is not a valid project id"
 if [ -n "$MODEL_URI" ] && ! [[ "$MODEL_URI" =~ ^gs://[a-z0-9._-]+(/.*)?$ ]]; then
-  echo "setup.sh: --model-uri must be a gs:// URI" >&2
-  exit 2
+  fail "--model-uri must be a gs:// URI"
+fi
+if [ -n "$BUILD_SA" ] && ! [[ "$BUILD_SA" =~ ^[a-z0-9-]+@[a-z0-9.-]+\.iam\.gserviceaccount\.com$ ]]; then
+  fail "--build-service-account must be a service account email (NAME@PROJECT.iam.gserviceaccount.com)"
 fi
 LOCATION="${LOCATION:-$REGION}"
+# Autopilot clusters are always regional: `create-auto` rejects a zone.
+# https://cloud.google.com/kubernetes-engine/docs/concepts/autopilot-overview
+for value in "$REGION" "$LOCATION"; do
+  if [[ "$value" =~ ^[a-z]+-[a-z]+[0-9]+-[a-z]$ ]]; then
+    fail "\"$value\" is a zone; Autopilot clusters, builds and functions need a region (e.g. ${value%-*})"
+  fi
+  [[ "$value" =~ ^[a-z]+-[a-z]+[0-9]+$ ]] || fail "\"$value\" is not a region such as us-central1"
+done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IMAGE="${REGION}-docker.pkg.dev/${PROJECT}/${REPO}/inference-api"
 DEPLOYMENT=inference-api
 CONTAINER=inference-api
+# Cloud Build publishes every build's status to this topic, and only to it.
+# https://cloud.google.com/build/docs/subscribe-build-notifications
+TOPIC=cloud-builds
 DEPLOYER_SA_NAME=maskops-deployer
 DEPLOYER_SA="${DEPLOYER_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
+BUILD_SA_NAME=maskops-build
+CREATE_BUILD_SA=0
+if [ -z "$BUILD_SA" ]; then
+  BUILD_SA="${BUILD_SA_NAME}@${PROJECT}.iam.gserviceaccount.com"
+  CREATE_BUILD_SA=1
+fi
+BUILD_SA_RESOURCE="projects/${PROJECT}/serviceAccounts/${BUILD_SA}"
 FUNCTION=maskops-deployer
+# Function timeout (the maximum for event-driven functions) > ROLLOUT_TIMEOUT_SECONDS
+# > the Deployment's progressDeadlineSeconds > its startup probe budget
+# (test/infra/manifests.test.ts ties the numbers together).
+FUNCTION_TIMEOUT_SECONDS=540
+ROLLOUT_TIMEOUT_SECONDS=480
+DEAD_LETTER_TOPIC="${FUNCTION}-dead-letter"
+DEAD_LETTER_MAX_ATTEMPTS=15
+# A build without a trigger has no SHORT_SHA: the first image gets a tag of its own,
+# which the first apply of the manifests uses.
+FIRST_TAG="manual-$(date -u +%Y%m%d-%H%M%S)"
 STAGE_DIR="${ROOT}/.build/deployer-fn"
+OVERLAY_DIR="${ROOT}/.build/k8s"
 
 step() { printf '\n# %s\n' "$*"; }
 
@@ -105,11 +141,47 @@ exists() {
   "$@" >/dev/null 2>&1
 }
 
+# lookup PLACEHOLDER CMD...: the command's output, or PLACEHOLDER in a dry run (which
+# prints the command on fd 3, the script's stdout, since $(...) captures fd 1).
+exec 3>&1
+lookup() {
+  local placeholder="$1"
+  shift
+  if [ "$DRY_RUN" = 1 ]; then
+    printf '= %s\n' "$*" >&3
+    printf '%s\n' "$placeholder"
+  else
+    "$@"
+  fi
+}
+
+step "tools"
+if [ "$DRY_RUN" = 1 ]; then
+  echo "# a real run first checks for gcloud, kubectl, gke-gcloud-auth-plugin, node, pnpm, npm and curl"
+else
+  missing=0
+  for tool in gcloud kubectl gke-gcloud-auth-plugin node pnpm npm curl; do
+    command -v "$tool" >/dev/null 2>&1 && continue
+    missing=1
+    echo "setup.sh: $tool is not on PATH" >&2
+    if [ "$tool" = gke-gcloud-auth-plugin ]; then
+      # kubectl authenticates to GKE only through this plugin.
+      # https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin
+      echo "  install it: gcloud components install gke-gcloud-auth-plugin" >&2
+      echo "  (or, with gcloud from apt: sudo apt-get install google-cloud-cli-gke-gcloud-auth-plugin)" >&2
+    fi
+  done
+  [ "$missing" = 0 ] || exit 1
+fi
+
 step "project and APIs"
 run gcloud config set project "$PROJECT"
 run gcloud services enable container.googleapis.com artifactregistry.googleapis.com \
   cloudbuild.googleapis.com pubsub.googleapis.com cloudfunctions.googleapis.com \
-  run.googleapis.com eventarc.googleapis.com storage.googleapis.com --project "$PROJECT"
+  run.googleapis.com eventarc.googleapis.com storage.googleapis.com iam.googleapis.com \
+  --project "$PROJECT"
+project_number="$(lookup PROJECT_NUMBER gcloud projects describe "$PROJECT" --format='value(projectNumber)')"
+PUBSUB_AGENT="service-${project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
 step "Artifact Registry repository ${REPO}"
 if ! exists gcloud artifacts repositories describe "$REPO" --location "$REGION" --project "$PROJECT"; then
@@ -123,10 +195,20 @@ if ! exists gcloud container clusters describe "$CLUSTER" --location "$LOCATION"
     --release-channel regular
 fi
 
-step "build notification topic ${TOPIC}"
+step "build notification topic ${TOPIC} and the deployer's dead-letter topic ${DEAD_LETTER_TOPIC}"
 if ! exists gcloud pubsub topics describe "$TOPIC" --project "$PROJECT"; then
   run gcloud pubsub topics create "$TOPIC" --project "$PROJECT"
 fi
+if ! exists gcloud pubsub topics describe "$DEAD_LETTER_TOPIC" --project "$PROJECT"; then
+  run gcloud pubsub topics create "$DEAD_LETTER_TOPIC" --project "$PROJECT"
+fi
+# A topic keeps nothing by itself: this subscription holds the dead letters for a week.
+if ! exists gcloud pubsub subscriptions describe "$DEAD_LETTER_TOPIC" --project "$PROJECT"; then
+  run gcloud pubsub subscriptions create "$DEAD_LETTER_TOPIC" --topic "$DEAD_LETTER_TOPIC" \
+    --message-retention-duration 7d --expiration-period never --project "$PROJECT"
+fi
+run gcloud pubsub topics add-iam-policy-binding "$DEAD_LETTER_TOPIC" --project "$PROJECT" \
+  --member "serviceAccount:${PUBSUB_AGENT}" --role roles/pubsub.publisher
 
 step "deployer service account (reads the cluster endpoint; Kubernetes RBAC grants the patch)"
 if ! exists gcloud iam service-accounts describe "$DEPLOYER_SA" --project "$PROJECT"; then
@@ -134,46 +216,89 @@ if ! exists gcloud iam service-accounts describe "$DEPLOYER_SA" --project "$PROJ
     --display-name "maskops deployer function"
 fi
 # clusterViewer = container.clusters.get + getCredentials: the endpoint, the CA and
-# authentication to the API server, nothing inside the cluster.
-for role in roles/container.clusterViewer roles/eventarc.eventReceiver roles/run.invoker; do
-  run gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${DEPLOYER_SA}" \
+# authentication to the API server, nothing inside the cluster. Invoking the function
+# is granted on the function alone, after it is deployed.
+run gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${DEPLOYER_SA}" \
+  --role roles/container.clusterViewer --condition=None --quiet
+
+step "build service account ${BUILD_SA}"
+# New projects may run builds as the Compute Engine default service account, which
+# may hold no roles; builds (ours and the function's) run as this account instead.
+# https://cloud.google.com/build/docs/cloud-build-service-account-updates
+# https://cloud.google.com/functions/docs/securing/build-custom-sa
+if [ "$CREATE_BUILD_SA" = 1 ] &&
+  ! exists gcloud iam service-accounts describe "$BUILD_SA" --project "$PROJECT"; then
+  run gcloud iam service-accounts create "$BUILD_SA_NAME" --project "$PROJECT" \
+    --display-name "maskops builds"
+fi
+for role in roles/cloudbuild.builds.builder roles/artifactregistry.writer roles/logging.logWriter; do
+  run gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${BUILD_SA}" \
     --role "$role" --condition=None --quiet
 done
-
-step "Cloud Build may read the model bucket"
 if [ -n "$MODEL_URI" ]; then
   bucket="${MODEL_URI#gs://}"
-  bucket="gs://${bucket%%/*}"
-  if [ "$DRY_RUN" = 1 ]; then
-    printf '? gcloud projects describe %s\n' "$PROJECT"
-    project_number=PROJECT_NUMBER
-  else
-    project_number="$(gcloud projects describe "$PROJECT" --format='value(projectNumber)')"
-  fi
-  # Projects created since 2024 may run builds as the Compute Engine default service
-  # account instead; grant that one too if your builds use it.
-  run gcloud storage buckets add-iam-policy-binding "$bucket" \
-    --member "serviceAccount:${project_number}@cloudbuild.gserviceaccount.com" \
-    --role roles/storage.objectViewer
+  run gcloud storage buckets add-iam-policy-binding "gs://${bucket%%/*}" \
+    --member "serviceAccount:${BUILD_SA}" --role roles/storage.objectViewer
 fi
+
+step "you may act as both service accounts (roles/iam.serviceAccountUser)"
+# Submitting a build or deploying a function as a service account needs
+# iam.serviceAccounts.actAs on it; owners have it project-wide.
+for sa in "$BUILD_SA" "$DEPLOYER_SA"; do
+  if [ "$DRY_RUN" = 1 ]; then
+    printf '= iam.serviceAccounts.actAs on %s (serviceAccounts.testIamPermissions)\n' "$sa"
+    continue
+  fi
+  granted="$(curl -fsS -X POST -H "Authorization: Bearer $(gcloud auth print-access-token)" \
+    -H 'content-type: application/json' -d '{"permissions":["iam.serviceAccounts.actAs"]}' \
+    "https://iam.googleapis.com/v1/projects/${PROJECT}/serviceAccounts/${sa}:testIamPermissions")"
+  if [[ "$granted" != *iam.serviceAccounts.actAs* ]]; then
+    echo "setup.sh: you ($(gcloud config get-value account 2>/dev/null)) need roles/iam.serviceAccountUser on ${sa}:" >&2
+    echo "  gcloud iam service-accounts add-iam-policy-binding ${sa} --project ${PROJECT} \\" >&2
+    echo "    --member user:YOU@EXAMPLE.COM --role roles/iam.serviceAccountUser" >&2
+    exit 1
+  fi
+done
 
 step "first image"
 if [ "$SKIP_BUILD" = 0 ]; then
   run gcloud builds submit "$ROOT" --project "$PROJECT" --region "$REGION" --config "$ROOT/cloudbuild.yaml" \
-    --substitutions "_IMAGE=${IMAGE},_IMAGE_TAG=bootstrap,_MODEL_URI=${MODEL_URI},_NOTIFY_TOPIC=${TOPIC},_RUN_TESTS=false"
+    --service-account "$BUILD_SA_RESOURCE" \
+    --substitutions "_IMAGE=${IMAGE},_IMAGE_TAG=${FIRST_TAG},_MODEL_URI=${MODEL_URI},_RUN_TESTS=false"
 fi
 
 step "Kubernetes manifests"
 run gcloud container clusters get-credentials "$CLUSTER" --location "$LOCATION" --project "$PROJECT"
+components=()
+[ "$INTERNAL_LB" = 1 ] && components+=("../../infra/k8s/components/internal-lb")
+[ "$POD_MONITORING" = 1 ] && components+=("../../infra/k8s/components/pod-monitoring")
 if [ "$DRY_RUN" = 1 ]; then
-  printf '+ kubectl kustomize %q | sed (IMAGE_PLACEHOLDER=%s:bootstrap, DEPLOYER_SA_PLACEHOLDER=%s, namespace %s) | kubectl apply -f -\n' \
-    "$ROOT/infra/k8s" "$IMAGE" "$DEPLOYER_SA" "$NAMESPACE"
+  printf '+ kubectl -n %s apply view-last-applied deployment/%s -o json | node %q | kubectl -n %s apply set-last-applied -f -   # only when last-applied still sets replicas\n' \
+    "$NAMESPACE" "$DEPLOYMENT" "$ROOT/infra/gcp/last-applied-without-replicas.mjs" "$NAMESPACE"
+  printf '+ kubectl kustomize %q (components: %s) | sed (IMAGE_PLACEHOLDER=%s, DEPLOYER_SA_PLACEHOLDER=%s, namespace %s) | kubectl apply -f -\n' \
+    "$OVERLAY_DIR" "${components[*]:-none}" "${IMAGE}:${FIRST_TAG}" "$DEPLOYER_SA" "$NAMESPACE"
 else
+  # The manifests no longer set replicas (the HPA does); drop them from an older
+  # install's last-applied configuration first, or this apply resets them to 1.
+  last_applied="$(kubectl -n "$NAMESPACE" apply view-last-applied "deployment/${DEPLOYMENT}" -o json 2>/dev/null || true)"
+  migrated="$(printf '%s' "$last_applied" | node "$ROOT/infra/gcp/last-applied-without-replicas.mjs")"
+  if [ -n "$migrated" ]; then
+    printf '%s\n' "$migrated" | kubectl -n "$NAMESPACE" apply set-last-applied -f -
+  fi
+  rm -rf "$OVERLAY_DIR"
+  mkdir -p "$OVERLAY_DIR"
+  {
+    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../infra/k8s\n'
+    if [ "${#components[@]}" -gt 0 ]; then
+      printf 'components:\n'
+      printf '  - %s\n' "${components[@]}"
+    fi
+  } >"$OVERLAY_DIR/kustomization.yaml"
   # Only the first apply sets the image: afterwards the deployer owns it.
   current_image="$(kubectl -n "$NAMESPACE" get deployment "$DEPLOYMENT" \
     -o jsonpath="{.spec.template.spec.containers[?(@.name==\"${CONTAINER}\")].image}" 2>/dev/null || true)"
-  kubectl kustomize "$ROOT/infra/k8s" |
-    sed -e "s#IMAGE_PLACEHOLDER#${current_image:-${IMAGE}:bootstrap}#" \
+  kubectl kustomize "$OVERLAY_DIR" |
+    sed -e "s#IMAGE_PLACEHOLDER#${current_image:-${IMAGE}:${FIRST_TAG}}#" \
       -e "s#DEPLOYER_SA_PLACEHOLDER#${DEPLOYER_SA}#" \
       -e "s#namespace: maskops#namespace: ${NAMESPACE}#" \
       -e "s#^  name: maskops\$#  name: ${NAMESPACE}#" |
@@ -182,19 +307,41 @@ fi
 
 step "deployer function ${FUNCTION} (2nd gen, Pub/Sub trigger on ${TOPIC}, retried on failure)"
 run node "$ROOT/infra/gcp/stage-function.mjs" "$STAGE_DIR"
+# internal-only: Eventarc's Pub/Sub push from this project counts as internal traffic.
+# https://cloud.google.com/functions/docs/networking/network-settings#ingress_settings
 run gcloud functions deploy "$FUNCTION" --gen2 --runtime nodejs20 --region "$REGION" --project "$PROJECT" \
   --source "$STAGE_DIR" --entry-point onNewImage --trigger-topic "$TOPIC" --retry \
   --service-account "$DEPLOYER_SA" --trigger-service-account "$DEPLOYER_SA" \
-  --memory 256Mi --timeout 540s --max-instances 1 \
-  --set-env-vars "PROJECT=${PROJECT},ZONE=${LOCATION},CLUSTER=${CLUSTER},NAMESPACE=${NAMESPACE},DEPLOYMENT=${DEPLOYMENT},CONTAINER=${CONTAINER},IMAGE=${IMAGE},ROLLOUT_TIMEOUT_SECONDS=300,ROLLBACK_ON_FAILURE=true"
+  --build-service-account "$BUILD_SA_RESOURCE" --ingress-settings internal-only \
+  --memory 256Mi --timeout "${FUNCTION_TIMEOUT_SECONDS}s" --max-instances 1 \
+  --set-env-vars "PROJECT=${PROJECT},ZONE=${LOCATION},CLUSTER=${CLUSTER},NAMESPACE=${NAMESPACE},DEPLOYMENT=${DEPLOYMENT},CONTAINER=${CONTAINER},IMAGE=${IMAGE},ROLLOUT_TIMEOUT_SECONDS=${ROLLOUT_TIMEOUT_SECONDS},ROLLBACK_ON_FAILURE=true"
+# The trigger's identity may invoke this function's Cloud Run service, nothing else.
+run gcloud functions add-invoker-policy-binding "$FUNCTION" --region "$REGION" --project "$PROJECT" \
+  --member "serviceAccount:${DEPLOYER_SA}"
+
+step "dead-lettering on the trigger's subscription (a redeploy may recreate it, so after every deploy)"
+# With --max-instances 1, a message that arrives while a rollout is watched is refused
+# (429) and redelivered with backoff (10 s .. 600 s); Eventarc keeps it 24 h. After
+# DEAD_LETTER_MAX_ATTEMPTS (about 1.5 h of backoff) it goes to the dead-letter topic.
+# https://cloud.google.com/eventarc/docs/retry-events
+# https://cloud.google.com/pubsub/docs/handling-failures#dead_letter_topic
+trigger="$(lookup TRIGGER gcloud functions describe "$FUNCTION" --gen2 --region "$REGION" --project "$PROJECT" \
+  --format='value(eventTrigger.trigger)')"
+subscription="$(lookup SUBSCRIPTION gcloud eventarc triggers describe "$trigger" --location "$REGION" --project "$PROJECT" \
+  --format='value(transport.pubsub.subscription)')"
+run gcloud pubsub subscriptions update "$subscription" --project "$PROJECT" \
+  --dead-letter-topic "projects/${PROJECT}/topics/${DEAD_LETTER_TOPIC}" \
+  --max-delivery-attempts "$DEAD_LETTER_MAX_ATTEMPTS"
+run gcloud pubsub subscriptions add-iam-policy-binding "$subscription" --project "$PROJECT" \
+  --member "serviceAccount:${PUBSUB_AGENT}" --role roles/pubsub.subscriber
 
 step "build trigger"
 if [ -n "$GITHUB_OWNER" ] && [ -n "$GITHUB_REPO" ]; then
   if ! exists gcloud builds triggers describe maskops --region "$REGION" --project "$PROJECT"; then
     run gcloud builds triggers create github --name maskops --region "$REGION" --project "$PROJECT" \
       --repo-owner "$GITHUB_OWNER" --repo-name "$GITHUB_REPO" --branch-pattern "$BRANCH_PATTERN" \
-      --build-config cloudbuild.yaml \
-      --substitutions "_IMAGE=${IMAGE},_MODEL_URI=${MODEL_URI},_NOTIFY_TOPIC=${TOPIC}"
+      --build-config cloudbuild.yaml --service-account "$BUILD_SA_RESOURCE" \
+      --substitutions "_IMAGE=${IMAGE},_MODEL_URI=${MODEL_URI}"
   fi
 else
   echo "# no --github-owner/--github-repo: connect the repository and create the trigger later"
@@ -203,3 +350,4 @@ fi
 step "done"
 echo "# image repository: ${IMAGE}"
 echo "# service: kubectl -n ${NAMESPACE} get service inference-api"
+echo "# dead letters: gcloud pubsub subscriptions pull ${DEAD_LETTER_TOPIC} --project ${PROJECT} --limit 10"
