@@ -4,10 +4,11 @@ import { MIN_SHAPE_THICKNESS } from './palette';
 
 /**
  * How far (pixels) a shape reaches back from its eroded core into its colour's
- * raw pixels: the erosion radius plus enough to restore a triangle's apex,
- * which the erosion cuts where the triangle is narrower than MIN_SHAPE_THICKNESS.
+ * raw pixels: enough to restore a triangle's apex, which the erosion cuts where
+ * the triangle is narrower than MIN_SHAPE_THICKNESS and a downscale blurs (one
+ * core width was measured too short on a 1280×720 image shrunk to 1024).
  */
-const REACH = MIN_SHAPE_THICKNESS;
+const REACH = 2 * MIN_SHAPE_THICKNESS;
 
 /**
  * Removes every colour region thinner than MIN_SHAPE_THICKNESS from the label
@@ -20,8 +21,9 @@ const REACH = MIN_SHAPE_THICKNESS;
  * label only (max = min = L); a raw pixel is
  * kept when the largest core label within REACH (a separable max) is its own.
  * So a region without a k×k core disappears and a shape keeps every raw pixel,
- * apex included. Cores of different colours near each other (closer than the
- * shapes' painted gap) would make the larger label win there. SAME padding
+ * apex included. Where two colours' cores are within REACH of one pixel the
+ * larger label wins, so shapes of different colours closer than about REACH px
+ * (in the image the graph sees) lose a sliver of their facing edges. SAME padding
  * ignores pixels outside the image, so a shape touching the edge keeps its edge.
  * Only single-channel H×W ops, no Concat or StridedSlice (both slow on wasm).
  */
