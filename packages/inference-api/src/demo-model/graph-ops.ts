@@ -123,6 +123,16 @@ export class GraphOps extends GraphBuilder {
     const noWeights = this.constant([], [0], DType.FLOAT);
     return this.op('Bincount', [x, size, noWeights], { T: attr.type(DType.FLOAT) });
   }
+  /** kh×kw max over NHWC float x, stride 1, SAME padding (the padding never wins). */
+  maxPool(x: string, kh: number, kw: number): string {
+    return this.op('MaxPool', [x], {
+      T: attr.type(DType.FLOAT),
+      ksize: { list: { i: ['1', String(kh), String(kw), '1'] } },
+      strides: { list: { i: ['1', '1', '1', '1'] } },
+      padding: attr.string('SAME'),
+      data_format: attr.string('NHWC'),
+    });
+  }
   gather(x: string, indices: string, axis = 0): string {
     return this.op('GatherV2', [x, indices, this.i(axis)], { batch_dims: attr.int(0) });
   }

@@ -35,6 +35,12 @@ export const SHAPE_LABELS: Record<ShapeClassId, ShapeLabel> = {
 export const SQUARE_MIN_FILL = 0.9;
 export const CIRCLE_MIN_FILL = 0.65;
 
+/**
+ * A colour region thinner than this (pixels, in the image the graph sees) is a
+ * blended edge, not a shape: the graph removes it before finding boxes.
+ */
+export const MIN_SHAPE_THICKNESS = 3;
+
 /** Fewer matching pixels than this is a speck, not a shape. */
 export const MIN_SHAPE_PIXELS = 16;
 
@@ -42,5 +48,16 @@ export const MIN_SHAPE_PIXELS = 16;
 export function matchesPalette(rgb: Rgb): PaletteColour | undefined {
   return PALETTE_COLOURS.find((name) =>
     PALETTE[name].every((v, c) => Math.abs(v - rgb[c]) <= COLOUR_TOLERANCE),
+  );
+}
+
+/**
+ * True when `rgb` is more than COLOUR_TOLERANCE + `margin` away (on some channel)
+ * from every palette colour: a background that stays clear of the palette even
+ * after `margin` levels of encoding noise.
+ */
+export function isFarFromPalette(rgb: Rgb, margin: number): boolean {
+  return PALETTE_COLOURS.every((name) =>
+    PALETTE[name].some((v, c) => Math.abs(v - rgb[c]) > COLOUR_TOLERANCE + margin),
   );
 }

@@ -1,5 +1,6 @@
 import { buildColourLabelTable } from './colour-label-table';
 import { DType } from './graph-builder';
+import { openLabels } from './open-labels-graph';
 import type { GraphOps } from './graph-ops';
 import { CIRCLE_MIN_FILL, MIN_SHAPE_PIXELS, PALETTE_COLOURS, SQUARE_MIN_FILL } from './palette';
 
@@ -55,7 +56,10 @@ export function addShapeDetector(g: GraphOps, channelCodes: string): DetectedCol
     g.expandDims(g.cast(channelCodes, DType.INT32), 4),
   );
   const cell = g.expandDims(g.squeeze(g.sum(perChannel, [3]), [0]), 2);
-  const label = g.gatherNd(g.constant(table.labels, [table.labels.length], DType.INT32), cell);
+  const label = openLabels(
+    g,
+    g.gatherNd(g.constant(table.labels, [table.labels.length], DType.INT32), cell),
+  );
 
   const shape = g.shape(channelCodes);
   const heightI = g.element(g.stridedSlice(shape, [1], [2]), 0);

@@ -54,6 +54,7 @@ const ALLOWED_OPS = new Set([
   'Maximum',
   'Minimum',
   'Round',
+  'MaxPool',
   'Floor',
   'ClipByValue',
   'GreaterEqual',

@@ -1,5 +1,10 @@
 import sharp from 'sharp';
-import { COLOUR_TOLERANCE, PALETTE_COLOURS, matchesPalette } from '../../src/demo-model/palette';
+import {
+  COLOUR_TOLERANCE,
+  PALETTE_COLOURS,
+  isFarFromPalette,
+  matchesPalette,
+} from '../../src/demo-model/palette';
 import type { PaintedImage } from '../../src/demo-model/paint-shapes';
 import {
   MIN_SHAPE_SIZE,
@@ -28,6 +33,20 @@ test("PALETTE is DESIGN.md's, in its order", () => {
     ['magenta', [240, 50, 230]],
   ]);
   SAFE_BACKGROUNDS.forEach((bg) => expect(matchesPalette(bg)).toBeUndefined());
+});
+
+test('a background is far from the palette when some channel is beyond ±24 plus the margin', () => {
+  expect(isFarFromPalette([0, 0, 0], 16)).toBe(true);
+  expect(isFarFromPalette([255, 255, 255], 16)).toBe(true);
+  // Blue is 0,130,200: 41 levels off on green is far with margin 16, 40 is not.
+  expect(isFarFromPalette([0, 171, 200], 16)).toBe(true);
+  expect(isFarFromPalette([0, 170, 200], 16)).toBe(false);
+  expect(isFarFromPalette([0, 155, 200], 0)).toBe(true);
+  // Far with a margin implies not taken for a palette colour.
+  for (let v = 0; v < 256; v += 5) {
+    const rgb = [v, 255 - v, (v * 7) % 256] as const;
+    if (isFarFromPalette(rgb, 0)) expect(matchesPalette(rgb)).toBeUndefined();
+  }
 });
 
 test('the same options paint the same image; another seed another', () => {

@@ -194,6 +194,47 @@ describe('tf-od-api demo model, edge cases (wasm)', () => {
     }
   });
 
+  test('a thin ring of another palette colour around a shape is not an instance', async () => {
+    // A magenta square on black with a 2 px purple ring (what a blended edge can
+    // read as), and a real purple circle elsewhere: two instances, the purple one
+    // being the circle only; a 2 px purple line alone is no instance either.
+    const [W, H] = [200, 120];
+    const rgb = solid(W, H, [0, 0, 0]);
+    const magenta = new Uint8Array(W * H);
+    const circle = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const p = y * W + x;
+        if (x >= 20 && x < 80 && y >= 20 && y < 80) {
+          rgb.set([240, 50, 230], p * 3);
+          magenta[p] = 1;
+        } else if (x >= 18 && x < 82 && y >= 18 && y < 82) rgb.set([145, 30, 180], p * 3);
+        else if ((x - 140) ** 2 + (y - 50) ** 2 <= 30 ** 2) {
+          rgb.set([145, 30, 180], p * 3);
+          circle[p] = 1;
+        } else if (y >= 100 && y < 102 && x >= 10 && x < 190) rgb.set([0, 130, 200], p * 3);
+      }
+    }
+    const raw = await run(model, rgb, W, H);
+    expect(raw.num).toBe(2);
+    // Palette order: purple (slot 5) before magenta (slot 7); no blue line.
+    expect(Array.from(raw.classes.subarray(0, 2))).toEqual([2, 1]);
+    [circle, magenta].forEach((mask, i) => {
+      const box = Array.from(raw.boxes.subarray(i * 4, i * 4 + 4)) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      const m = raw.masks.slice(i * MASK * MASK, (i + 1) * MASK * MASK);
+      const pasted = regionToMask(pasteBoxMask(m, MASK, MASK, box, H, W), H, W);
+      expect(iou(mask, pasted)).toBeGreaterThanOrEqual(0.9);
+    });
+    expect(Array.from(raw.boxes.subarray(4, 8))).toEqual(
+      [20 / H, 20 / W, 80 / H, 80 / W].map(Math.fround),
+    );
+  });
+
   test.each([
     [1, 1],
     [1, 50],

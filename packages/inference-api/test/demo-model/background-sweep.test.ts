@@ -1,0 +1,88 @@
+/**
+ * The demo model on any background far from the palette (black and near-black
+ * included), random sizes across the input space, PNG and JPEG: a fixed-seed
+ * sweep through the real engine (worker, decode, adapter, post-processing), one
+ * engine per adapter. Every failure is collected and reported at once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_VARIANTS, generateDemoModels } from '../../src/demo-model/generate';
+import { encodeShapesImage } from '../../src/demo-model/paint-shapes';
+import type { WorkerInferenceEngine } from '../../src/inference/engine';
+import { createInferenceEngine } from '../../src/inference/engine';
+import { describeMismatch } from '../inference/shape-match';
+import { sweepCase } from './sweep-cases';
+
+// The engine runs dist/inference/worker.js: `pnpm build` before this test. The
+// models are generated from this checkout's src into a temporary folder.
+const IMAGES = Number(process.env.DEMO_SWEEP_IMAGES ?? 200);
+const SEED = 20_261_130;
+const PROGRESS_EVERY = 25;
+// About a minute per adapter on a busy 2-core machine; the default 60 s is too tight.
+const SWEEP_TIMEOUT_MS = 300_000;
+/**
+ * Pixels a reported box may be off. Resizing blends every edge; a blended pixel
+ * reads as its colour only when nearly covered, so a resized triangle loses its
+ * apex and base corners (and unmolding rounds): up to 3 px measured in the image
+ * the model sees, i.e. more in a larger image shrunk to MAX_MODEL_SIDE (the
+ * smaller of the adapters' limits). IoU ≥ 0.9 is the contract; the box check
+ * only pairs instances with shapes.
+ */
+const MAX_MODEL_SIDE = 1024;
+function boxTolerance(width: number, height: number): number {
+  return Math.ceil(3 * Math.max(1, Math.max(width, height) / MAX_MODEL_SIDE));
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'demo-sweep-'));
+  generateDemoModels(dir);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.each(Object.keys(DEMO_VARIANTS))('%s sweep', (variant) => {
+  let engine: WorkerInferenceEngine;
+  beforeAll(async () => {
+    engine = await createInferenceEngine({
+      modelPath: join(dir, variant),
+      maxImagePixels: 40_000_000,
+    });
+  });
+  afterAll(() => engine?.close());
+
+  test(
+    `${IMAGES} random images: one instance per shape, right class, IoU ≥ 0.9`,
+    async () => {
+      const failures: string[] = [];
+      const started = Date.now();
+      let shapes = 0;
+      for (let i = 0; i < IMAGES; i++) {
+        const { painted, format } = sweepCase(SEED, i);
+        shapes += painted.shapes.length;
+        const prediction = await engine.predict(await encodeShapesImage(painted, format), {
+          minScore: 0.5,
+        });
+        const problem = describeMismatch(
+          painted.shapes,
+          prediction.instances,
+          boxTolerance(painted.width, painted.height),
+        );
+        if (problem !== undefined) {
+          const { width, height, background } = painted;
+          failures.push(
+            `#${i} ${width}x${height} ${format} on ${background.join(',')}: ${problem}`,
+          );
+        }
+        if ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === IMAGES) {
+          process.stderr.write(
+            `${variant} sweep: ${i + 1}/${IMAGES} images, ${shapes} shapes, ` +
+              `${failures.length} failed, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+          );
+        }
+      }
+      expect(failures).toEqual([]);
+    },
+    SWEEP_TIMEOUT_MS,
+  );
+});
