@@ -25,6 +25,7 @@ export interface ServingMetrics {
   stageDuration: Histogram<'stage'>;
   queueDepth: Gauge;
   inFlight: Gauge;
+  uploadBytes: Gauge;
   rejected: Counter<'reason'>;
   instances: Histogram;
   modelLoadSeconds: Gauge;
@@ -68,9 +69,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       help: 'Model executions running (0 or 1: the engine is serial).',
       registers,
     }),
+    uploadBytes: new Gauge({
+      name: 'maskops_upload_bytes_in_flight',
+      help: 'Upload bytes reserved by /predict requests in progress (limit MAX_INFLIGHT_BYTES).',
+      registers,
+    }),
     rejected: new Counter({
       name: 'maskops_predict_rejected_total',
-      help: 'Predict requests refused, by reason (overloaded, queue_timeout, client_closed, not_ready, or the error code).',
+      help: 'Predict requests refused, by reason (overloaded, upload_budget, queue_timeout, client_closed, not_ready, or the error code).',
       labelNames: ['reason'],
       registers,
     }),
