@@ -10,10 +10,16 @@ import {
 import { registerImageBody } from './plugins/image-body';
 import { InferenceQueue } from './plugins/inference-queue';
 import { Lifecycle, Phase } from './plugins/lifecycle';
-import { createMetrics, recordEngine, registerRequestMetrics } from './plugins/metrics';
+import {
+  createMetrics,
+  observeRequest,
+  recordEngine,
+  registerRequestMetrics,
+} from './plugins/metrics';
 import {
   genReqId,
   loggerOptions,
+  logRequest,
   registerRequestLogging,
   type LogDestination,
 } from './plugins/request-logging';
@@ -95,6 +101,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       metrics.rejected.inc({ reason: c.reason });
       if (request.predictStats) request.predictStats.errorCode = c.code;
       else request.predictStats = { errorCode: c.code };
+    },
+    onClientGone: (request, reply) => {
+      logRequest(request, reply);
+      observeRequest(metrics, request, reply);
     },
   });
   registerRequestLogging(app);

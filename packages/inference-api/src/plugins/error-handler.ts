@@ -118,12 +118,24 @@ export function sendError(reply: FastifyReply, c: Classified): FastifyReply {
 
 export function registerErrorHandler(
   app: FastifyInstance,
-  options: { maxImageBytes: number; onError?: (request: FastifyRequest, c: Classified) => void },
+  options: {
+    maxImageBytes: number;
+    onError?: (request: FastifyRequest, c: Classified) => void;
+    /** The client went away: nobody gets an answer, so onResponse will not run either. */
+    onClientGone?: (request: FastifyRequest, reply: FastifyReply) => void;
+  },
 ): void {
   app.setErrorHandler((err, request, reply) => {
     const c = clientGone(err, request) ? CLIENT_CLOSED : classifyError(err, options.maxImageBytes);
     if (c.status >= 500 && c.status !== 503) request.log.error({ err }, 'request failed');
     options.onError?.(request, c);
+    if (c.code === ErrorCode.CLIENT_CLOSED) {
+      reply.code(c.status);
+      reply.hijack();
+      reply.raw.destroy();
+      options.onClientGone?.(request, reply);
+      return;
+    }
     return sendError(reply, c);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -170,8 +182,12 @@ export function clientErrorHandler(
   err: Error & { code?: string },
   socket: Socket,
 ): void {
-  // A reset connection has nobody to answer.
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // A reset connection, or one closed mid-request, has nobody to answer; the
+  // request's own outcome (499 CLIENT_CLOSED) is logged by the error handler.
+  if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
   const code = (err.code && PARSER_ERRORS[err.code]) || ErrorCode.INVALID_REQUEST;
   const status = httpStatusOf[code];
   const message = PARSER_MESSAGES[code] ?? 'malformed HTTP request';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceEngine } from '../inference/types';
 
 /**
@@ -131,13 +131,19 @@ export function recordEngine(metrics: ServingMetrics, engine: InferenceEngine): 
 
 /** Counts and times every response by route template (never the raw URL: bounded cardinality). */
 export function registerRequestMetrics(app: FastifyInstance, metrics: ServingMetrics): void {
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status_code: String(reply.statusCode),
-    };
-    metrics.requests.inc(labels);
-    metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
-  });
+  app.addHook('onResponse', async (request, reply) => observeRequest(metrics, request, reply));
+}
+
+export function observeRequest(
+  metrics: ServingMetrics,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const labels = {
+    method: request.method,
+    route: request.routeOptions.url ?? 'unmatched',
+    status_code: String(reply.statusCode),
+  };
+  metrics.requests.inc(labels);
+  metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
 }
