@@ -1,18 +1,30 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ServingConfig } from './config';
 import type { InferenceEngine } from './inference/types';
-import { registerErrorHandler } from './plugins/error-handler';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  registerErrorHandler,
+  sendError,
+} from './plugins/error-handler';
 import { registerImageBody } from './plugins/image-body';
 import { InferenceQueue } from './plugins/inference-queue';
 import { Lifecycle, Phase } from './plugins/lifecycle';
-import { createMetrics, recordEngine, registerRequestMetrics } from './plugins/metrics';
+import {
+  createMetrics,
+  observeRequest,
+  recordEngine,
+  registerRequestMetrics,
+} from './plugins/metrics';
 import {
   genReqId,
   loggerOptions,
+  logRequest,
   registerRequestLogging,
   type LogDestination,
 } from './plugins/request-logging';
 import { registerSwagger } from './plugins/swagger';
+import { UploadBudget } from './plugins/upload-budget';
 import { docsRoutes } from './routes/docs/docs-route';
 import { healthRoutes } from './routes/health/health-routes';
 import { infoRoute } from './routes/info/info-route';
@@ -21,7 +33,6 @@ import { predictRoutes } from './routes/predict/predict-route';
 import { errorSchema } from './routes/schemas';
 import { uiRoutes } from './routes/ui/ui-route';
 import type { ServingContext } from './serving-context';
-import { sendError } from './plugins/error-handler';
 import { ErrorCode } from './errors';
 
 export interface BuildAppOptions {
@@ -53,24 +64,33 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // requestTimeout stays Node's default (300 s): a 20 MiB upload on a slow link is
     // legitimate, and a slow upload holds no queue slot (the body is read first).
     ajv: { customOptions: { coerceTypes: true, removeAdditional: true, allErrors: false } },
+    // Refusals made before a route runs answer in the documented error shape too.
+    clientErrorHandler,
+    frameworkErrors: frameworkErrors(config.maxImageBytes),
   });
 
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
   const lifecycle = new Lifecycle(options.engine);
   const queue = new InferenceQueue({
     maxQueue: config.maxQueue,
+    maxWaitMs: config.maxQueueWaitMs,
+    // The engine runs one prediction at a time (one worker thread).
+    workers: 1,
     timeoutMs: config.requestTimeoutMs,
     onChange: (waiting, running) => {
       metrics.queueDepth.set(waiting);
       metrics.inFlight.set(running);
     },
   });
+  const uploads = new UploadBudget(config.maxInflightBytes, (used) =>
+    metrics.uploadBytes.set(used),
+  );
   void lifecycle.settled.then(() => {
     const engine = lifecycle.engineIfLoaded;
     if (engine) recordEngine(metrics, engine);
     else app.log.error({ err: lifecycle.loadError }, 'the model failed to load');
   });
-  const ctx: ServingContext = { config, lifecycle, queue, metrics };
+  const ctx: ServingContext = { config, lifecycle, queue, uploads, metrics };
   app.decorate('serving', ctx);
 
   app.addSchema(errorSchema);
@@ -81,6 +101,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       metrics.rejected.inc({ reason: c.reason });
       if (request.predictStats) request.predictStats.errorCode = c.code;
       else request.predictStats = { errorCode: c.code };
+    },
+    onClientGone: (request, reply) => {
+      logRequest(request, reply);
+      observeRequest(metrics, request, reply);
     },
   });
   registerRequestLogging(app);

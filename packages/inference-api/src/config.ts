@@ -21,8 +21,12 @@ export interface ServingConfig {
   maxImageBytes: number;
   /** Largest width×height, read from the header before any pixel is decoded; larger → 422. */
   maxImagePixels: number;
-  /** Requests allowed to wait for the model; one more → 503 OVERLOADED. */
+  /** Requests allowed to wait for the model; one more → 503 OVERLOADED (hard cap). */
   maxQueue: number;
+  /** Longest expected wait admitted: `auto` = one running-median service time. Longer → 503 OVERLOADED. */
+  maxQueueWaitMs: number | typeof AUTO;
+  /** Upload bytes held at once by requests in progress; one more that would pass it → 503 OVERLOADED. */
+  maxInflightBytes: number;
   /** How long a request may wait in the queue before 503 QUEUE_TIMEOUT (its work never starts). */
   requestTimeoutMs: number;
   /** From SIGTERM to a forced exit(1). */
@@ -44,6 +48,17 @@ export const DEFAULT_MODEL_PATH = join(PACKAGE_ROOT, 'models', 'shapes-tf-od-api
 
 const MiB = 1024 * 1024;
 
+/** A setting whose value is derived at run time instead of fixed. */
+export const AUTO = 'auto';
+
+/** `auto` (also when unset) or an integer >= 1. */
+function autoOrInteger(env: Env, name: string): number | typeof AUTO {
+  const v = env[name]?.trim() ?? '';
+  if (v === '' || v === AUTO) return AUTO;
+  if (!/^\d+$/.test(v)) throw new ConfigError(name, `must be auto or an integer >= 1, got "${v}"`);
+  return integer(env, name, 0, { min: 1 });
+}
+
 /** Reads and validates every setting; throws ConfigError naming the first bad variable. */
 export function readConfig(env: Env = process.env): ServingConfig {
   const shutdownGraceMs = integer(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0 });
@@ -60,12 +75,25 @@ export function readConfig(env: Env = process.env): ServingConfig {
       `must be less than SHUTDOWN_GRACE_MS (${shutdownGraceMs}), got ${shutdownDelayMs}`,
     );
   }
+  const maxImageBytes = integer(env, 'MAX_IMAGE_BYTES', 20 * MiB, { min: 1 });
+  const maxInflightBytes = integer(env, 'MAX_INFLIGHT_BYTES', Math.max(256 * MiB, maxImageBytes), {
+    min: 1,
+  });
+  // Smaller than one upload would refuse every large image forever.
+  if (maxInflightBytes < maxImageBytes) {
+    throw new ConfigError(
+      'MAX_INFLIGHT_BYTES',
+      `must be at least MAX_IMAGE_BYTES (${maxImageBytes}), got ${maxInflightBytes}`,
+    );
+  }
   return {
     port: integer(env, 'PORT', 8080, { min: 0, max: 65_535 }),
     host: optionalString(env, 'HOST', '0.0.0.0'),
-    maxImageBytes: integer(env, 'MAX_IMAGE_BYTES', 20 * MiB, { min: 1 }),
+    maxImageBytes,
     maxImagePixels: integer(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
     maxQueue: integer(env, 'MAX_QUEUE', 16, { min: 0 }),
+    maxQueueWaitMs: autoOrInteger(env, 'MAX_QUEUE_WAIT_MS'),
+    maxInflightBytes,
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, { min: 1 }),
     shutdownGraceMs,
     shutdownDelayMs,

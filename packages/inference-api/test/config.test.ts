@@ -10,6 +10,8 @@ describe('readConfig', () => {
       maxImageBytes: 20 * 1024 * 1024,
       maxImagePixels: 40_000_000,
       maxQueue: 16,
+      maxQueueWaitMs: 'auto',
+      maxInflightBytes: 256 * 1024 * 1024,
       requestTimeoutMs: 30_000,
       shutdownGraceMs: 25_000,
       shutdownDelayMs: 5_000,
@@ -35,6 +37,8 @@ describe('readConfig', () => {
       MAX_IMAGE_BYTES: '1000',
       MAX_IMAGE_PIXELS: '5000',
       MAX_QUEUE: '0',
+      MAX_QUEUE_WAIT_MS: '250',
+      MAX_INFLIGHT_BYTES: '4000',
       REQUEST_TIMEOUT_MS: '10',
       SHUTDOWN_GRACE_MS: '3000',
       SHUTDOWN_DELAY_MS: '0',
@@ -54,6 +58,8 @@ describe('readConfig', () => {
       maxImageBytes: 1000,
       maxImagePixels: 5000,
       maxQueue: 0,
+      maxQueueWaitMs: 250,
+      maxInflightBytes: 4000,
       requestTimeoutMs: 10,
       shutdownGraceMs: 3000,
       shutdownDelayMs: 0,
@@ -79,6 +85,12 @@ describe('readConfig', () => {
     ['MAX_IMAGE_BYTES', '0'],
     ['MAX_IMAGE_PIXELS', '-5'],
     ['MAX_QUEUE', '1.5'],
+    ['MAX_QUEUE_WAIT_MS', '0'],
+    ['MAX_QUEUE_WAIT_MS', '1.5'],
+    ['MAX_QUEUE_WAIT_MS', 'automatic'],
+    ['MAX_QUEUE_WAIT_MS', '-1'],
+    ['MAX_INFLIGHT_BYTES', '0'],
+    ['MAX_INFLIGHT_BYTES', '1000'],
     ['REQUEST_TIMEOUT_MS', 'soon'],
     ['DEFAULT_MIN_SCORE', '1.5'],
     ['MODEL_ADAPTER', 'detectron'],
@@ -93,6 +105,16 @@ describe('readConfig', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).variable).toBe(name);
+  });
+
+  it('takes MAX_QUEUE_WAIT_MS=auto, and no upload budget smaller than one upload', () => {
+    expect(readConfig({ MAX_QUEUE_WAIT_MS: 'auto' }).maxQueueWaitMs).toBe('auto');
+    expect(readConfig({ MAX_IMAGE_BYTES: String(300 * 1024 * 1024) }).maxInflightBytes).toBe(
+      300 * 1024 * 1024,
+    );
+    expect(() => readConfig({ MAX_IMAGE_BYTES: '5000', MAX_INFLIGHT_BYTES: '4999' })).toThrow(
+      /MAX_INFLIGHT_BYTES: must be at least MAX_IMAGE_BYTES \(5000\)/,
+    );
   });
 
   it('refuses a drain delay that is not shorter than the grace', () => {

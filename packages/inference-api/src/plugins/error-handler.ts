@@ -1,4 +1,12 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+} from 'fastify';
 import { ErrorCode, InferenceApiError, httpStatusOf } from '../errors';
 
 /**
@@ -83,6 +91,21 @@ export function classifyError(err: unknown, maxImageBytes: number): Classified {
   return { code: ErrorCode.INTERNAL, status: 500, message: 'internal error', reason: 'internal' };
 }
 
+/** What a request whose client went away is counted as (status 499: nobody reads it). */
+export const CLIENT_CLOSED: Classified = {
+  code: ErrorCode.CLIENT_CLOSED,
+  status: httpStatusOf.CLIENT_CLOSED,
+  message: 'the client closed the connection',
+  reason: 'client_closed',
+};
+
+/** An upload cut off by its client surfaces as a body-parser error; it is not a bad request. */
+function clientGone(err: unknown, request: FastifyRequest): boolean {
+  return (
+    (err as { code?: unknown })?.code === 'ECONNRESET' || request.raw.socket?.destroyed === true
+  );
+}
+
 function isServiceUnavailable(code: ErrorCode): boolean {
   return httpStatusOf[code] === 503;
 }
@@ -95,12 +118,24 @@ export function sendError(reply: FastifyReply, c: Classified): FastifyReply {
 
 export function registerErrorHandler(
   app: FastifyInstance,
-  options: { maxImageBytes: number; onError?: (request: FastifyRequest, c: Classified) => void },
+  options: {
+    maxImageBytes: number;
+    onError?: (request: FastifyRequest, c: Classified) => void;
+    /** The client went away: nobody gets an answer, so onResponse will not run either. */
+    onClientGone?: (request: FastifyRequest, reply: FastifyReply) => void;
+  },
 ): void {
   app.setErrorHandler((err, request, reply) => {
-    const c = classifyError(err, options.maxImageBytes);
+    const c = clientGone(err, request) ? CLIENT_CLOSED : classifyError(err, options.maxImageBytes);
     if (c.status >= 500 && c.status !== 503) request.log.error({ err }, 'request failed');
     options.onError?.(request, c);
+    if (c.code === ErrorCode.CLIENT_CLOSED) {
+      reply.code(c.status);
+      reply.hijack();
+      reply.raw.destroy();
+      options.onClientGone?.(request, reply);
+      return;
+    }
     return sendError(reply, c);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -111,4 +146,64 @@ export function registerErrorHandler(
       reason: 'not_found',
     }),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: refusals made before routing (a URL that does not
+ * decode, a too-long path parameter) answer in the same shape as every other error.
+ */
+export function frameworkErrors(
+  maxImageBytes: number,
+): NonNullable<FastifyServerOptions['frameworkErrors']> {
+  return (err, request, reply) => {
+    const c = classifyError(err, maxImageBytes);
+    request.log.info({ errorCode: c.code, status: c.status }, `refused before routing: ${c.code}`);
+    void sendError(reply, c);
+  };
+}
+
+// Node's HTTP parser refusals, which never become a Fastify request.
+const PARSER_ERRORS: Readonly<Record<string, ErrorCode>> = {
+  HPE_HEADER_OVERFLOW: ErrorCode.HEADERS_TOO_LARGE,
+  ERR_HTTP_REQUEST_TIMEOUT: ErrorCode.REQUEST_TIMEOUT,
+};
+const PARSER_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  HEADERS_TOO_LARGE: 'the request headers are larger than the server accepts',
+  REQUEST_TIMEOUT: 'the request was not received in time',
+};
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (headers over
+ * its limit, a malformed request line, a request that took too long) gets a
+ * complete HTTP answer with the documented error body, then the socket closes.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  err: Error & { code?: string },
+  socket: Socket,
+): void {
+  // A reset connection, or one closed mid-request, has nobody to answer; the
+  // request's own outcome (499 CLIENT_CLOSED) is logged by the error handler.
+  if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  const code = (err.code && PARSER_ERRORS[err.code]) || ErrorCode.INVALID_REQUEST;
+  const status = httpStatusOf[code];
+  const message = PARSER_MESSAGES[code] ?? 'malformed HTTP request';
+  this.log.info(
+    { errorCode: code, status, parserError: err.code },
+    `refused by the HTTP parser: ${code}`,
+  );
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(err);
 }

@@ -1,13 +1,24 @@
 import { ErrorCode, InferenceApiError } from '../errors';
+import { ServiceTime } from './service-time';
 
 /**
- * Admission control in front of the (serial) engine: one model execution at a
- * time, at most `maxQueue` waiting, each waiter with a deadline. A waiter that
- * times out or whose client goes away is removed and its work never starts, so
- * memory is bounded by maxQueue + 1 images whatever the offered load.
+ * Admission control in front of the engine: `workers` model executions at a
+ * time (1 today: the engine is serial), each waiter with a deadline. A newcomer
+ * is refused at arrival (503 OVERLOADED) when its expected wait — queued work ×
+ * the running-median service time ÷ workers — would pass `maxWaitMs`, or when
+ * `maxQueue` already wait (the hard cap, and the only limit before the first
+ * execution has been timed). Refusing early is the point (Triton's queue
+ * policy, CoDel): accepted requests keep a latency close to the unloaded one
+ * instead of all waiting ~maxQueue service times. A waiter that times out or
+ * whose client goes away is removed and its work never starts, so memory is
+ * bounded by maxQueue + workers images whatever the offered load.
  */
 export interface InferenceQueueOptions {
   maxQueue: number;
+  /** Longest expected wait admitted, ms, or `auto`: one median service time (default). */
+  maxWaitMs?: number | 'auto';
+  /** Executions that run at once (default 1). */
+  workers?: number;
   /** Longest wait in the queue before QUEUE_TIMEOUT. */
   timeoutMs: number;
   /** Called whenever the number of waiting or running tasks changes. */
@@ -32,15 +43,18 @@ interface Waiter {
   cancel: (err: InferenceApiError) => void;
 }
 
-// First guess for one execution until a real one has been measured.
+// Guess for one execution, for Retry-After only, until a real one has been measured.
 const INITIAL_SERVICE_MS = 1_000;
 
 export class InferenceQueue {
   private readonly waiters: Waiter[] = [];
   private running = 0;
-  private serviceMsEwma = INITIAL_SERVICE_MS;
+  private readonly workers: number;
+  readonly serviceTime = new ServiceTime();
 
-  constructor(private readonly options: InferenceQueueOptions) {}
+  constructor(private readonly options: InferenceQueueOptions) {
+    this.workers = Math.max(1, options.workers ?? 1);
+  }
 
   get waiting(): number {
     return this.waiters.length;
@@ -50,23 +64,54 @@ export class InferenceQueue {
     return this.running;
   }
 
+  /** Expected wait of a newcomer, ms; undefined before the first execution has been timed. */
+  expectedWaitMs(): number | undefined {
+    const s = this.serviceTime.medianMs;
+    if (s === undefined) return undefined;
+    if (this.running < this.workers) return 0;
+    return ((this.waiters.length + this.running) * s) / this.workers;
+  }
+
+  /** The admitted expected wait, ms; undefined while `auto` has no sample yet. */
+  waitLimitMs(): number | undefined {
+    const limit = this.options.maxWaitMs ?? 'auto';
+    return limit === 'auto' ? this.serviceTime.medianMs : limit;
+  }
+
   /** Seconds a rejected client should wait before retrying: the time to work off the queue. */
   retryAfterSeconds(): number {
-    const ms = (this.waiters.length + this.running) * this.serviceMsEwma;
+    const s = this.serviceTime.medianMs ?? INITIAL_SERVICE_MS;
+    const ms = ((this.waiters.length + this.running) * s) / this.workers;
     return Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
   }
 
-  /** True when one more request would be refused: the model is busy and maxQueue are waiting. */
+  /** True when maxQueue already wait behind busy workers (the hard cap). */
   get full(): boolean {
-    return this.running > 0 && this.waiters.length >= this.options.maxQueue;
+    return this.running >= this.workers && this.waiters.length >= this.options.maxQueue;
   }
 
-  overloaded(): InferenceApiError {
-    return new InferenceApiError(
-      ErrorCode.OVERLOADED,
-      `the model is busy and ${this.waiters.length} requests are already waiting; retry later`,
-      { details: { reason: RejectReason.OVERLOADED, retryAfterSeconds: this.retryAfterSeconds() } },
-    );
+  /** Why a newcomer would be refused now, or undefined when it would be admitted. */
+  refusal(): InferenceApiError | undefined {
+    if (this.full) {
+      return this.overloaded(
+        `the model is busy and ${this.waiters.length} requests are already waiting; retry later`,
+      );
+    }
+    const expected = this.expectedWaitMs();
+    const limit = this.waitLimitMs();
+    if (expected !== undefined && limit !== undefined && expected > limit) {
+      return this.overloaded(
+        `the model is busy: the expected wait (${Math.round(expected)} ms) is longer than ` +
+          `${Math.round(limit)} ms; retry later`,
+      );
+    }
+    return undefined;
+  }
+
+  private overloaded(message: string): InferenceApiError {
+    return new InferenceApiError(ErrorCode.OVERLOADED, message, {
+      details: { reason: RejectReason.OVERLOADED, retryAfterSeconds: this.retryAfterSeconds() },
+    });
   }
 
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<QueuedResult<T>> {
@@ -74,7 +119,7 @@ export class InferenceQueue {
     if (signal?.aborted) throw clientClosed();
     // A waiter is handed the slot by next() (running already counted for it), so no
     // newcomer can slip in between the hand-over and the waiter resuming.
-    if (this.running > 0) await this.wait(signal);
+    if (this.running >= this.workers) await this.wait(signal);
     else this.running += 1;
     const waitMs = performance.now() - enqueuedAt;
     this.changed();
@@ -82,14 +127,15 @@ export class InferenceQueue {
     try {
       return { value: await task(), waitMs };
     } finally {
-      this.serviceMsEwma = 0.8 * this.serviceMsEwma + 0.2 * (performance.now() - startedAt);
+      this.serviceTime.record(performance.now() - startedAt);
       this.running -= 1;
       this.next();
     }
   }
 
   private wait(signal: AbortSignal | undefined): Promise<void> {
-    if (this.waiters.length >= this.options.maxQueue) throw this.overloaded();
+    const refused = this.refusal();
+    if (refused) throw refused;
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => waiter.cancel(clientClosed());
       const timer = setTimeout(() => {
@@ -144,7 +190,7 @@ export class InferenceQueue {
 
 function clientClosed(): InferenceApiError {
   return new InferenceApiError(
-    ErrorCode.INVALID_REQUEST,
+    ErrorCode.CLIENT_CLOSED,
     'the client closed the connection while waiting',
     { details: { reason: RejectReason.CLIENT_CLOSED } },
   );

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceEngine } from '../inference/types';
 
 /**
@@ -25,6 +25,7 @@ export interface ServingMetrics {
   stageDuration: Histogram<'stage'>;
   queueDepth: Gauge;
   inFlight: Gauge;
+  uploadBytes: Gauge;
   rejected: Counter<'reason'>;
   instances: Histogram;
   modelLoadSeconds: Gauge;
@@ -68,9 +69,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
       help: 'Model executions running (0 or 1: the engine is serial).',
       registers,
     }),
+    uploadBytes: new Gauge({
+      name: 'maskops_upload_bytes_in_flight',
+      help: 'Upload bytes reserved by /predict requests in progress (limit MAX_INFLIGHT_BYTES).',
+      registers,
+    }),
     rejected: new Counter({
       name: 'maskops_predict_rejected_total',
-      help: 'Predict requests refused, by reason (overloaded, queue_timeout, client_closed, not_ready, or the error code).',
+      help: 'Predict requests refused, by reason (overloaded, upload_budget, queue_timeout, client_closed, not_ready, or the error code).',
       labelNames: ['reason'],
       registers,
     }),
@@ -125,13 +131,19 @@ export function recordEngine(metrics: ServingMetrics, engine: InferenceEngine): 
 
 /** Counts and times every response by route template (never the raw URL: bounded cardinality). */
 export function registerRequestMetrics(app: FastifyInstance, metrics: ServingMetrics): void {
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status_code: String(reply.statusCode),
-    };
-    metrics.requests.inc(labels);
-    metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
-  });
+  app.addHook('onResponse', async (request, reply) => observeRequest(metrics, request, reply));
+}
+
+export function observeRequest(
+  metrics: ServingMetrics,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const labels = {
+    method: request.method,
+    route: request.routeOptions.url ?? 'unmatched',
+    status_code: String(reply.statusCode),
+  };
+  metrics.requests.inc(labels);
+  metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { StageTimings } from '../inference/types';
 import type { LogLevel } from '../config';
@@ -71,20 +71,22 @@ export function registerRequestLogging(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const fields = {
-      method: request.method,
-      route,
-      path: request.url.split('?')[0]?.slice(0, 200),
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 10) / 10,
-      ...(request.predictStats ?? {}),
-    };
-    const message = `${request.method} ${route} ${reply.statusCode}`;
-    if (QUIET_ROUTES.has(route) && reply.statusCode < 400) request.log.debug(fields, message);
-    else if (reply.statusCode >= 500 && reply.statusCode !== 503)
-      request.log.error(fields, message);
-    else request.log.info(fields, message);
-  });
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
+}
+
+/** The one line per request: from onResponse, or from the error handler when the client is gone. */
+export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  const route = request.routeOptions.url ?? 'unmatched';
+  const fields = {
+    method: request.method,
+    route,
+    path: request.url.split('?')[0]?.slice(0, 200),
+    status: reply.statusCode,
+    durationMs: Math.round(reply.elapsedTime * 10) / 10,
+    ...(request.predictStats ?? {}),
+  };
+  const message = `${request.method} ${route} ${reply.statusCode}`;
+  if (QUIET_ROUTES.has(route) && reply.statusCode < 400) request.log.debug(fields, message);
+  else if (reply.statusCode >= 500 && reply.statusCode !== 503) request.log.error(fields, message);
+  else request.log.info(fields, message);
 }

@@ -60,6 +60,8 @@ describe('health and info', () => {
         maxImageBytes: 20 * 1024 * 1024,
         maxImagePixels: 40_000_000,
         maxQueue: 16,
+        maxQueueWaitMs: 'auto',
+        maxInflightBytes: 256 * 1024 * 1024,
         requestTimeoutMs: 30_000,
         defaultMinScore: 0.5,
       },

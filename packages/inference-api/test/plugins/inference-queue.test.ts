@@ -135,4 +135,117 @@ describe('InferenceQueue', () => {
     expect(q.active).toBe(0);
     await expect(q.run(async () => 7)).resolves.toMatchObject({ value: 7 });
   });
+
+  describe('admission by expected wait', () => {
+    it('before any execution has been timed, admits up to maxQueue', async () => {
+      const q = new InferenceQueue({ maxQueue: 3, maxWaitMs: 'auto', timeoutMs: 60_000 });
+      const gates = [gate(), gate(), gate(), gate()];
+      const runs = gates.map((g) => q.run(g.task));
+      await tick();
+      expect([q.active, q.waiting]).toEqual([1, 3]);
+      expect(q.refusal()).toMatchObject({ code: 'OVERLOADED' });
+      for (const [i, g] of gates.entries()) {
+        g.open();
+        await runs[i];
+        await tick();
+      }
+    });
+
+    it('auto: refuses at arrival once one median service time of work is ahead', async () => {
+      const q = new InferenceQueue({ maxQueue: 16, maxWaitMs: 'auto', timeoutMs: 60_000 });
+      q.serviceTime.record(100);
+      const [a, b, c] = [gate(), gate(), gate()];
+      const ra = q.run(a.task);
+      expect(q.expectedWaitMs()).toBe(100); // one running: wait ≈ one service time, admitted
+      const rb = q.run(b.task);
+      await tick();
+      expect(q.expectedWaitMs()).toBe(200);
+      const err = await q.run(c.task).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 'OVERLOADED',
+        message: expect.stringContaining('expected wait (200 ms) is longer than 100 ms'),
+        details: { reason: 'overloaded', retryAfterSeconds: 1 },
+      });
+      expect(c.started).toBe(false);
+      expect(q.waiting).toBe(1);
+      a.open();
+      await ra;
+      await tick();
+      b.open();
+      await rb;
+    });
+
+    it('a number of ms admits as many waiters as fit in it, and follows the estimate', async () => {
+      const q = new InferenceQueue({ maxQueue: 16, maxWaitMs: 250, timeoutMs: 60_000 });
+      q.serviceTime.record(100);
+      const gates = [gate(), gate()];
+      const runs = gates.map((g) => q.run(g.task));
+      await tick();
+      expect(q.refusal()).toBeUndefined(); // (1 waiting + 1 running) × 100 = 200 <= 250
+      const third = gate();
+      runs.push(q.run(third.task));
+      gates.push(third);
+      await tick();
+      expect(q.refusal()).toMatchObject({ code: 'OVERLOADED' }); // 300 > 250
+      // The model got faster: the same queue is now within the limit.
+      for (let i = 0; i < 32; i++) q.serviceTime.record(50);
+      expect(q.refusal()).toBeUndefined();
+      for (const [i, g] of gates.entries()) {
+        g.open();
+        await runs[i];
+        await tick();
+      }
+    });
+
+    it('maxQueue stays a hard cap whatever the wait limit', async () => {
+      const q = new InferenceQueue({ maxQueue: 1, maxWaitMs: 3_600_000, timeoutMs: 60_000 });
+      q.serviceTime.record(1);
+      const [a, b] = [gate(), gate()];
+      const ra = q.run(a.task);
+      const rb = q.run(b.task);
+      await expect(q.run(gate().task)).rejects.toMatchObject({
+        code: 'OVERLOADED',
+        message: expect.stringContaining('1 requests are already waiting'),
+      });
+      a.open();
+      await ra;
+      await tick();
+      b.open();
+      await rb;
+    });
+
+    it('with several workers, runs them at once and divides the queued work among them', async () => {
+      const q = new InferenceQueue({
+        maxQueue: 16,
+        maxWaitMs: 100,
+        workers: 2,
+        timeoutMs: 60_000,
+      });
+      q.serviceTime.record(100);
+      const [a, b, c] = [gate(), gate(), gate()];
+      const runs = [q.run(a.task), q.run(b.task)];
+      await tick();
+      expect([a.started, b.started, q.active]).toEqual([true, true, 2]);
+      expect(q.expectedWaitMs()).toBe(100); // 2 running × 100 ÷ 2
+      runs.push(q.run(c.task));
+      await tick();
+      expect(q.expectedWaitMs()).toBe(150);
+      await expect(q.run(gate().task)).rejects.toMatchObject({ code: 'OVERLOADED' });
+      a.open();
+      await runs[0];
+      await tick();
+      expect(c.started).toBe(true);
+      b.open();
+      c.open();
+      await Promise.all(runs);
+    });
+
+    it('times every execution into the estimate', async () => {
+      const q = new InferenceQueue({ maxQueue: 1, timeoutMs: 60_000 });
+      expect(q.serviceTime.medianMs).toBeUndefined();
+      await q.run(async () => 1);
+      expect(q.serviceTime.count).toBe(1);
+      expect(q.serviceTime.medianMs).toBeGreaterThanOrEqual(0);
+    });
+  });
 });

@@ -3,31 +3,41 @@ import type { ServingContext } from '../../serving-context';
 import type { Prediction } from '../../inference/types';
 import type { PredictStats } from '../../plugins/request-logging';
 import { readImage } from '../../plugins/image-body';
+import { admitUpload } from '../../plugins/upload-budget';
 import { Stage } from '../../plugins/metrics';
 import { probeImage } from '../../images/probe';
-import { PredictFormat, predictSchema, type PredictQuery } from './predict-schema';
+import {
+  PredictFormat,
+  predictSchema,
+  predictSchemaErrors,
+  type PredictQuery,
+} from './predict-schema';
 
 /**
- * POST /predict. Order matters: a full queue refuses before the body is read;
- * the body is read under its size limit; the header is probed (format, pixel
- * count) before the request may queue, so bad uploads and pixel bombs are
+ * POST /predict. Order matters: a queue whose expected wait is too long, or an
+ * upload byte budget that this body would overrun, refuses before the body is
+ * read; the body is read under its size limit; the header is probed (format,
+ * pixel count) before the request may queue, so bad uploads and pixel bombs are
  * refused at once and never hold a queue slot.
  */
 export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): Promise<void> {
-  const { config, lifecycle, queue, metrics } = ctx;
+  const { config, lifecycle, queue, uploads, metrics } = ctx;
 
   app.post<{ Querystring: PredictQuery }>(
     '/predict',
     {
       schema: predictSchema,
-      // With the queue already full, refuse before reading the body: the upload
-      // is neither received nor buffered, and the connection is not reused.
-      onRequest: async (_request, reply) => {
-        if (queue.full) {
+      // Refuse before reading the body: the upload is neither received nor
+      // buffered, and the connection is not reused.
+      onRequest: async (request, reply) => {
+        const refused = queue.refusal();
+        if (refused) {
           reply.header('connection', 'close');
-          throw queue.overloaded();
+          throw refused;
         }
+        admitUpload(uploads, request, reply, config.maxImageBytes);
       },
+      schemaErrorFormatter: predictSchemaErrors,
     },
     async (request, reply) => {
       const stats: PredictStats = {};
@@ -38,7 +48,11 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): 
       stats.image = await probeImage(bytes, config.maxImagePixels);
 
       const format = request.query.format ?? PredictFormat.JSON;
-      const minScore = request.query.min_score ?? config.defaultMinScore;
+      // The schema's pattern admits plain decimals in 0..1 only, so Number() is exact here.
+      const minScore =
+        request.query.min_score === undefined
+          ? config.defaultMinScore
+          : Number(request.query.min_score);
 
       // A client that goes away while queued gives up its place.
       const gone = new AbortController();

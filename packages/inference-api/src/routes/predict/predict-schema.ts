@@ -1,11 +1,29 @@
+import type { FastifySchemaValidationError } from 'fastify';
 import { errorRef } from '../schemas';
 
 export const PredictFormat = { JSON: 'json', PNG: 'png' } as const;
 export type PredictFormat = (typeof PredictFormat)[keyof typeof PredictFormat];
 
 export interface PredictQuery {
-  min_score?: number;
+  /** A plain decimal in 0..1, as sent (the pattern below guarantees it). */
+  min_score?: string;
   format?: PredictFormat;
+}
+
+/** Plain decimals from 0 to 1: 1, 1.0, 0, 0.5, .5, 00.25; not 1.5, 0x1, 1e0, -0, "". */
+export const MIN_SCORE_PATTERN = '^(?:0*1(?:\\.0*)?|0+(?:\\.\\d*)?|0*\\.\\d+)$';
+
+/** Readable messages for the query checks (Ajv's would quote the pattern). */
+export function predictSchemaErrors(
+  errors: FastifySchemaValidationError[],
+  dataVar: string,
+): Error {
+  const first = errors[0];
+  const field = first?.instancePath.replace(/^\//, '') ?? '';
+  if (first?.keyword === 'pattern' && field === 'min_score') {
+    return new Error(`${dataVar}/min_score must be a plain decimal number from 0 to 1, like 0.5`);
+  }
+  return new Error(`${dataVar}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`);
 }
 
 const instanceSchema = {
@@ -79,10 +97,13 @@ export const predictSchema = {
     type: 'object',
     properties: {
       min_score: {
-        type: 'number',
-        minimum: 0,
-        maximum: 1,
-        description: 'drop instances scoring below this (default: DEFAULT_MIN_SCORE)',
+        // A string with a pattern, not a coerced number: coercion would take 0x1,
+        // 1e0, Infinity-adjacent or empty values as numbers.
+        type: 'string',
+        pattern: MIN_SCORE_PATTERN,
+        examples: ['0.5', '1', '.25'],
+        description:
+          'drop instances scoring below this: a plain decimal from 0 to 1 (no sign, exponent or hex); default DEFAULT_MIN_SCORE',
       },
       format: {
         type: 'string',
