@@ -3,6 +3,11 @@ import type { DecodedImage } from '../adapters/adapter';
 import { ErrorCode, InferenceApiError } from '../errors';
 import { probeImage } from './probe';
 
+interface Size {
+  width: number;
+  height: number;
+}
+
 /**
  * Decodes an upload to upright 8-bit sRGB, row-major HWC — what every adapter
  * expects — at most `maxSide` pixels on its longest side. EXIF orientation is
@@ -30,24 +35,10 @@ export async function decodeImage(
 ): Promise<DecodedImage> {
   // Format and upright size from the header: 415/400/422 before any pixel is read.
   const probe = await probeImage(bytes, maxPixels);
-  const scaled = Math.max(probe.width, probe.height) > maxSide;
+  const size = fitInside(probe, maxSide);
+  const scaled = size.width !== probe.width || size.height !== probe.height;
   try {
-    let pipeline = sharp(bytes, {
-      failOn: 'error',
-      // Second guard behind probeImage: libvips refuses before allocating pixels.
-      limitInputPixels: maxPixels,
-    }).rotate();
-    if (scaled) {
-      pipeline = pipeline.resize({
-        width: maxSide,
-        height: maxSide,
-        fit: 'inside',
-        withoutEnlargement: true,
-      });
-    }
-    const { data, info } = await pipeline
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
+    const { data, info } = await uprightPipeline(bytes, maxPixels, probe, size)
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, not 3`);
@@ -64,4 +55,38 @@ export async function decodeImage(
       { cause: err },
     );
   }
+}
+
+/** `size` scaled to fit inside maxSide × maxSide (aspect kept); unchanged when it fits. */
+export function fitInside(size: Size, maxSide: number): Size {
+  const longest = Math.max(size.width, size.height);
+  if (longest <= maxSide) return { width: size.width, height: size.height };
+  const scale = maxSide / longest;
+  return {
+    width: Math.max(1, Math.round(size.width * scale)),
+    height: Math.max(1, Math.round(size.height * scale)),
+  };
+}
+
+/**
+ * The upload as upright, flattened sRGB of exactly `target` pixels (`upright`
+ * is its size before scaling), not yet written anywhere: decodeImage reads it
+ * as raw pixels, the overlay composites onto it while it streams.
+ */
+export function uprightPipeline(
+  bytes: Uint8Array,
+  maxPixels: number,
+  upright: Size,
+  target: Size,
+): sharp.Sharp {
+  let pipeline = sharp(bytes, {
+    failOn: 'error',
+    // Second guard behind probeImage: libvips refuses before allocating pixels.
+    limitInputPixels: maxPixels,
+  }).rotate();
+  if (target.width !== upright.width || target.height !== upright.height) {
+    // Explicit size (not fit: 'inside') so callers know it without asking libvips.
+    pipeline = pipeline.resize({ width: target.width, height: target.height, fit: 'fill' });
+  }
+  return pipeline.flatten({ background: '#ffffff' }).toColourspace('srgb');
 }

@@ -4,9 +4,9 @@ import type { Adapter, DecodedImage } from '../adapters/adapter';
 import { msSince, originalSize } from '../adapters/adapter';
 import { createMatterportAdapter } from '../adapters/matterport';
 import { createTfOdApiAdapter } from '../adapters/tf-od-api';
-import { decodeImage } from '../images/decode';
+import { decodeImage, fitInside, uprightPipeline } from '../images/decode';
 import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from '../images/limits';
-import { renderOverlay } from '../images/overlay';
+import { drawOverlay, renderOverlay } from '../images/overlay';
 import { selectBackend } from '../model/backend';
 import type { LoadedModel } from '../model/load-model';
 import { loadModel } from '../model/load-model';
@@ -95,8 +95,9 @@ export class ModelHost {
   /**
    * The overlay at the original size, or at most maxOverlaySide on its longest
    * side (overlayScale < 1 then). The working image is reused when it already
-   * has that size; otherwise the upload is decoded again straight to it, so no
-   * raster above the cap is ever allocated.
+   * has that size; otherwise the upload is decoded again straight to it and
+   * streamed through compositing and PNG encoding, so no raster above the cap
+   * (nor a whole one at it) is ever allocated.
    */
   private async overlay(
     bytes: Uint8Array,
@@ -104,16 +105,18 @@ export class ModelHost {
     instances: Prediction['instances'],
   ): Promise<Pick<Prediction, 'overlayPng' | 'overlayScale'>> {
     const size = originalSize(image);
+    const target = fitInside(size, this.maxOverlaySide);
+    const overlayPng =
+      target.width === image.width && target.height === image.height
+        ? await renderOverlay(image.rgb, image.width, image.height, instances, size)
+        : await drawOverlay(
+            uprightPipeline(bytes, this.maxImagePixels, size, target),
+            target,
+            instances,
+            size,
+          );
     const longest = Math.max(size.width, size.height);
-    const side = Math.min(longest, this.maxOverlaySide);
-    // The working image is not needed after this; a fresh decode is ours to draw on.
-    const drawn =
-      Math.max(image.width, image.height) === side
-        ? image
-        : await decodeImage(bytes, this.maxImagePixels, side);
-    const overlayPng = await renderOverlay(drawn.rgb, drawn.width, drawn.height, instances, size, {
-      inPlace: true,
-    });
+    const side = Math.max(target.width, target.height);
     return side < longest
       ? { overlayPng, overlayScale: Number((side / longest).toFixed(6)) }
       : { overlayPng };
