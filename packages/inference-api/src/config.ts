@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError, integer, number, oneOf, optionalString, type Env } from '@maskops/shared';
+import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from './images/limits';
 import { Backend, ModelAdapter } from './inference/types';
 import { PACKAGE_ROOT } from './package-root';
 
@@ -21,6 +22,13 @@ export interface ServingConfig {
   maxImageBytes: number;
   /** Largest width×height, read from the header before any pixel is decoded; larger → 422. */
   maxImagePixels: number;
+  /**
+   * Longest side a tf-od-api model is fed (maskops.json `maxInputSide` overrides it per
+   * model; Matterport uses IMAGE_MAX_DIM): larger images are scaled down on decode.
+   */
+  maxInputSide: number;
+  /** Longest side of a `format=png` overlay; larger ones are drawn scaled (X-Overlay-Scale). */
+  maxOverlaySide: number;
   /** Requests allowed to wait for the model; one more → 503 OVERLOADED (hard cap). */
   maxQueue: number;
   /** Longest expected wait admitted: `auto` = one running-median service time. Longer → 503 OVERLOADED. */
@@ -91,6 +99,8 @@ export function readConfig(env: Env = process.env): ServingConfig {
     host: optionalString(env, 'HOST', '0.0.0.0'),
     maxImageBytes,
     maxImagePixels: integer(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
+    maxInputSide: integer(env, 'MAX_INPUT_SIDE', DEFAULT_MAX_INPUT_SIDE, { min: 1 }),
+    maxOverlaySide: integer(env, 'MAX_OVERLAY_SIDE', DEFAULT_MAX_OVERLAY_SIDE, { min: 1 }),
     maxQueue: integer(env, 'MAX_QUEUE', 16, { min: 0 }),
     maxQueueWaitMs: autoOrInteger(env, 'MAX_QUEUE_WAIT_MS'),
     maxInflightBytes,

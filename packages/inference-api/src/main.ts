@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     backend: config.tfjsBackend,
     cacheDir: config.modelCacheDir,
     maxImagePixels: config.maxImagePixels,
+    maxInputSide: config.maxInputSide,
+    maxOverlaySide: config.maxOverlaySide,
     logger: workerLogger,
     // The worker died after start-up: stop being ready, drain, exit 1 (the pod restarts).
     onFatal: (err) => {

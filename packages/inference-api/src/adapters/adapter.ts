@@ -9,6 +9,17 @@ export interface DecodedImage {
   rgb: Uint8Array;
   width: number;
   height: number;
+  /**
+   * The upload's upright size when it was scaled down on decode (to the
+   * adapter's maxInputSide); boxes and masks are reported at this size.
+   * Absent: the pixels are the original.
+   */
+  original?: { width: number; height: number };
+}
+
+/** The size results are reported in: the original upload's, not the working pixels'. */
+export function originalSize(image: DecodedImage): { width: number; height: number } {
+  return image.original ?? { width: image.width, height: image.height };
 }
 
 export interface AdapterResult {
@@ -20,6 +31,8 @@ export interface AdapterResult {
 /** Turns an image into instances for one model contract (pre-process, run, post-process). */
 export interface Adapter {
   readonly name: ModelAdapterName;
+  /** The longest image side this model is fed; larger uploads are decoded scaled down to it. */
+  readonly maxInputSide: number;
   predict(image: DecodedImage, minScore: number): Promise<AdapterResult>;
 }
 

@@ -5,7 +5,8 @@ import { encodeMaskRegion, pasteBoxMask } from '../masks';
 import { labelOf } from '../model/labels';
 import type { RunnableModel } from '../model/runnable-model';
 import type { Adapter, AdapterResult, DecodedImage } from './adapter';
-import { msSince, requireTensors } from './adapter';
+import { msSince, originalSize, requireTensors } from './adapter';
+import { DEFAULT_MAX_INPUT_SIDE } from '../images/limits';
 
 const OUTPUTS = [
   'detection_boxes',
@@ -24,8 +25,16 @@ const OUTPUTS = [
  * (x0 = round(xmin·W), x1 = round(xmax·W), clipped to the image), reported as
  * [x0, y0, x1 − x0, y1 − y0] — the pixel grid a mask lives on, so bbox and mask agree.
  * A detection whose mask comes out empty keeps its box and gets an all-zero mask.
+ *
+ * The model sees the image scaled to at most `maxInputSide` (MAX_INPUT_SIDE, or
+ * `maxInputSide` in maskops.json). Its boxes are normalized, so they — and the
+ * masks, pasted region by region — land on the ORIGINAL image's pixel grid.
  */
-export function createTfOdApiAdapter(model: RunnableModel, labels: readonly string[]): Adapter {
+export function createTfOdApiAdapter(
+  model: RunnableModel,
+  labels: readonly string[],
+  maxInputSide = DEFAULT_MAX_INPUT_SIDE,
+): Adapter {
   const { inputs, outputs } = requireTensors(model, ModelAdapter.TF_OD_API);
   const input = inputs['input_tensor']!;
   const dtype = input.dtype === 'float32' ? 'float32' : 'int32';
@@ -33,12 +42,14 @@ export function createTfOdApiAdapter(model: RunnableModel, labels: readonly stri
 
   return {
     name: ModelAdapter.TF_OD_API,
+    maxInputSide,
     async predict(image: DecodedImage, minScore: number): Promise<AdapterResult> {
-      const { width: W, height: H } = image;
+      // Results are reported in original pixels; the tensor has the working size.
+      const { width: W, height: H } = originalSize(image);
       let start = performance.now();
       // The typed-array constructor widens uint8 in one native copy.
       const pixels = dtype === 'int32' ? new Int32Array(image.rgb) : new Float32Array(image.rgb);
-      const tensor = tf.tensor4d(pixels, [1, H, W, 3], dtype);
+      const tensor = tf.tensor4d(pixels, [1, image.height, image.width, 3], dtype);
       const preprocessMs = msSince(start);
 
       start = performance.now();

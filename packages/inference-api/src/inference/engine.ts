@@ -49,6 +49,8 @@ export async function createInferenceEngine(
   const init: WorkerInit = {
     modelPath: options.modelPath,
     maxImagePixels: options.maxImagePixels,
+    ...(options.maxInputSide ? { maxInputSide: options.maxInputSide } : {}),
+    ...(options.maxOverlaySide ? { maxOverlaySide: options.maxOverlaySide } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),
     ...(options.labelsPath ? { labelsPath: options.labelsPath } : {}),
     ...(options.backend ? { backend: options.backend } : {}),

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '@maskops/shared';
 import type { Adapter, DecodedImage } from '../adapters/adapter';
-import { msSince } from '../adapters/adapter';
+import { msSince, originalSize } from '../adapters/adapter';
 import { createMatterportAdapter } from '../adapters/matterport';
 import { createTfOdApiAdapter } from '../adapters/tf-od-api';
-import { decodeImage } from '../images/decode';
-import { renderOverlay } from '../images/overlay';
+import { decodeImage, fitInside, uprightPipeline } from '../images/decode';
+import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from '../images/limits';
+import { drawOverlay, renderOverlay } from '../images/overlay';
 import { selectBackend } from '../model/backend';
 import type { LoadedModel } from '../model/load-model';
 import { loadModel } from '../model/load-model';
@@ -26,6 +27,7 @@ export class ModelHost {
     private readonly loaded: LoadedModel,
     private readonly adapter: Adapter,
     private readonly maxImagePixels: number,
+    private readonly maxOverlaySide: number,
     readonly loadMs: number,
     readonly warmupMs: number,
   ) {}
@@ -47,7 +49,7 @@ export class ModelHost {
     });
     let adapter: Adapter;
     try {
-      adapter = createAdapter(loaded);
+      adapter = createAdapter(loaded, init.maxInputSide ?? DEFAULT_MAX_INPUT_SIDE);
     } catch (err) {
       loaded.model.dispose();
       throw err;
@@ -63,24 +65,61 @@ export class ModelHost {
       loadMs,
       warmupMs,
       numTensors: tf.memory().numTensors,
+      maxInputSide: adapter.maxInputSide,
     });
-    return new ModelHost(loaded, adapter, init.maxImagePixels, loadMs, warmupMs);
+    return new ModelHost(
+      loaded,
+      adapter,
+      init.maxImagePixels,
+      init.maxOverlaySide ?? DEFAULT_MAX_OVERLAY_SIDE,
+      loadMs,
+      warmupMs,
+    );
   }
 
   async predict(bytes: Uint8Array, options: PredictOptions): Promise<Prediction> {
     const start = performance.now();
-    const image = await decodeImage(bytes, this.maxImagePixels);
+    // Decoded at the model's working size: memory follows the model, not the upload.
+    const image = await decodeImage(bytes, this.maxImagePixels, this.adapter.maxInputSide);
     const decodeMs = msSince(start);
     const { instances, timings } = await this.adapter.predict(image, options.minScore);
     const prediction: Prediction = {
-      image: { width: image.width, height: image.height },
+      image: originalSize(image),
       instances,
       timings: { decodeMs, ...timings },
     };
-    if (options.overlay) {
-      prediction.overlayPng = await renderOverlay(image.rgb, image.width, image.height, instances);
-    }
+    if (options.overlay) Object.assign(prediction, await this.overlay(bytes, image, instances));
     return prediction;
+  }
+
+  /**
+   * The overlay at the original size, or at most maxOverlaySide on its longest
+   * side (overlayScale < 1 then). The working image is reused when it already
+   * has that size; otherwise the upload is decoded again straight to it and
+   * streamed through compositing and PNG encoding, so no raster above the cap
+   * (nor a whole one at it) is ever allocated.
+   */
+  private async overlay(
+    bytes: Uint8Array,
+    image: DecodedImage,
+    instances: Prediction['instances'],
+  ): Promise<Pick<Prediction, 'overlayPng' | 'overlayScale'>> {
+    const size = originalSize(image);
+    const target = fitInside(size, this.maxOverlaySide);
+    const overlayPng =
+      target.width === image.width && target.height === image.height
+        ? await renderOverlay(image.rgb, image.width, image.height, instances, size)
+        : await drawOverlay(
+            uprightPipeline(bytes, this.maxImagePixels, size, target),
+            target,
+            instances,
+            size,
+          );
+    const longest = Math.max(size.width, size.height);
+    const side = Math.max(target.width, target.height);
+    return side < longest
+      ? { overlayPng, overlayScale: Number((side / longest).toFixed(6)) }
+      : { overlayPng };
   }
 
   numTensors(): number {
@@ -92,11 +131,13 @@ export class ModelHost {
   }
 }
 
-function createAdapter(loaded: LoadedModel): Adapter {
+/** `maxInputSide` is MAX_INPUT_SIDE; the model's maskops.json may override it. */
+function createAdapter(loaded: LoadedModel, maxInputSide: number): Adapter {
   const { model, info } = loaded;
+  const side = loaded.maxInputSide ?? maxInputSide;
   return info.adapter === ModelAdapter.MATTERPORT
-    ? createMatterportAdapter(model, info.labels, loaded.matterportConfig)
-    : createTfOdApiAdapter(model, info.labels);
+    ? createMatterportAdapter(model, info.labels, loaded.matterportConfig, side)
+    : createTfOdApiAdapter(model, info.labels, side);
 }
 
 function warmupImage(): DecodedImage {

@@ -60,6 +60,11 @@ export interface Prediction {
   timings: StageTimings;
   /** PNG bytes, present when PredictOptions.overlay was set. */
   overlayPng?: Uint8Array;
+  /**
+   * Overlay size / original size, present only when the overlay was drawn
+   * scaled down (the original's longest side exceeds MAX_OVERLAY_SIDE).
+   */
+  overlayScale?: number;
 }
 
 /** What the header of an upload says, read without decoding pixels. */

@@ -16,6 +16,10 @@ export interface WorkerInit {
   cacheDir?: string;
   /** MAX_IMAGE_PIXELS, enforced again when the worker decodes. */
   maxImagePixels: number;
+  /** MAX_INPUT_SIDE (default 1333): longest side fed to a tf-od-api model. */
+  maxInputSide?: number;
+  /** MAX_OVERLAY_SIDE (default 4096): longest side of a drawn overlay. */
+  maxOverlaySide?: number;
 }
 
 export type ToWorker =

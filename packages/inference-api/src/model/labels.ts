@@ -4,12 +4,14 @@ import { ErrorCode, InferenceApiError } from '../errors';
 import { ModelAdapter } from '../inference/types';
 import { COCO_LABEL_MAP, MATTERPORT_COCO_CLASSES } from './coco-labels';
 
-/** `maskops.json` beside a model: its display name, demo flag and label map. */
+/** `maskops.json` beside a model: its display name, demo flag, label map and input cap. */
 export interface ModelManifest {
   name?: string;
   demo?: boolean;
   description?: string;
   labels?: Record<string, string>;
+  /** Overrides MAX_INPUT_SIDE for this model (tf-od-api; Matterport uses IMAGE_MAX_DIM). */
+  maxInputSide?: number;
 }
 
 export const LabelSource = {
@@ -88,17 +90,23 @@ export async function readManifest(modelDir: string): Promise<ModelManifest | un
     throw invalid(path, 'is not valid JSON', err);
   }
   if (!isRecord(value)) throw invalid(path, 'must be a JSON object');
-  const { name, demo, description, labels } = value;
+  const { name, demo, description, labels, maxInputSide } = value;
   if (name !== undefined && typeof name !== 'string')
     throw invalid(path, '"name" must be a string');
   if (demo !== undefined && typeof demo !== 'boolean')
     throw invalid(path, '"demo" must be a boolean');
   if (labels !== undefined && !isRecord(labels)) throw invalid(path, '"labels" must be an object');
+  if (
+    maxInputSide !== undefined &&
+    !(Number.isSafeInteger(maxInputSide) && Number(maxInputSide) >= 1)
+  )
+    throw invalid(path, '"maxInputSide" must be an integer ≥ 1');
   return {
     name,
     demo,
     description: typeof description === 'string' ? description : undefined,
     labels: labels as Record<string, string> | undefined,
+    ...(maxInputSide !== undefined ? { maxInputSide: maxInputSide as number } : {}),
   };
 }
 

@@ -38,6 +38,8 @@ export interface LoadedModel {
   dir: string;
   /** Parsed matterport-config.json beside the model, if any. */
   matterportConfig?: Record<string, unknown>;
+  /** maskops.json `maxInputSide`, if set: overrides MAX_INPUT_SIDE for this model. */
+  maxInputSide?: number;
 }
 
 export async function loadModel(options: LoadModelOptions): Promise<LoadedModel> {
@@ -78,7 +80,13 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       classCount: labels.classCount,
       dir,
     });
-    return { model, info, dir, ...(matterportConfig ? { matterportConfig } : {}) };
+    return {
+      model,
+      info,
+      dir,
+      ...(matterportConfig ? { matterportConfig } : {}),
+      ...(manifest?.maxInputSide !== undefined ? { maxInputSide: manifest.maxInputSide } : {}),
+    };
   } catch (err) {
     model.dispose();
     throw err;

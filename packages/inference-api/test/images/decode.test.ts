@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { ErrorCode } from '../../src/errors';
 import { decodeImage } from '../../src/images/decode';
+import { truncatedTiff } from '../fixtures/images';
 
 const MAX = 40_000_000;
 const RED = { r: 200, g: 30, b: 40 };
@@ -106,6 +107,55 @@ describe('decodeImage', () => {
     const gif = await (await marked()).gif().toBuffer();
     await expect(decodeImage(gif, MAX)).rejects.toMatchObject({
       code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    });
+  });
+});
+
+describe('decodeImage with a working-size cap', () => {
+  it('decodes an image within the cap exactly as without one', async () => {
+    const png = await (await marked()).png().toBuffer();
+    const capped = await decodeImage(png, MAX, 40);
+    const plain = await decodeImage(png, MAX);
+    expect(capped.original).toBeUndefined();
+    expect([capped.width, capped.height]).toEqual([40, 30]);
+    expect(Buffer.from(capped.rgb).equals(Buffer.from(plain.rgb))).toBe(true);
+  });
+
+  it.each([
+    ['png', (s: sharp.Sharp) => s.png().toBuffer()],
+    ['jpeg', (s: sharp.Sharp) => s.jpeg({ quality: 95 }).toBuffer()],
+    ['webp', (s: sharp.Sharp) => s.webp({ lossless: true }).toBuffer()],
+    ['tiff', (s: sharp.Sharp) => s.tiff({ compression: 'lzw' }).toBuffer()],
+  ])('scales a larger %s down to the cap and keeps the original size', async (_n, encode) => {
+    const img = await decodeImage(await encode(await marked()), MAX, 20);
+    expect([img.width, img.height, img.rgb.length]).toEqual([20, 15, 20 * 15 * 3]);
+    expect(img.original).toEqual({ width: 40, height: 30 });
+    // The blue block (10×5 at the top-left) is now 5×2.5: its core stays blue.
+    expect(near(pixel(img, 1, 0), [0, 0, 255], 40)).toBe(true);
+    expect(near(pixel(img, 12, 10), [RED.r, RED.g, RED.b], 12)).toBe(true);
+  });
+
+  it('reports the upright original size of a scaled EXIF-rotated image', async () => {
+    const bytes = await (
+      await marked()
+    )
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const img = await decodeImage(bytes, MAX, 20);
+    expect([img.width, img.height]).toEqual([15, 20]);
+    expect(img.original).toEqual({ width: 30, height: 40 });
+    expect(near(pixel(img, 13, 1), [0, 0, 255], 40)).toBe(true);
+  });
+
+  it('refuses a TIFF whose strip is shorter than its header declares', async () => {
+    const tiff = truncatedTiff(6000, 6000);
+    expect(tiff.length).toBe(138);
+    await expect(decodeImage(tiff, MAX)).rejects.toMatchObject({
+      code: ErrorCode.IMAGE_UNDECODABLE,
+    });
+    await expect(decodeImage(tiff, MAX, 1333)).rejects.toMatchObject({
+      code: ErrorCode.IMAGE_UNDECODABLE,
     });
   });
 });

@@ -56,4 +56,39 @@ describe('renderOverlay', () => {
     const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
     expect(data.every((v) => v === GREY)).toBe(true);
   });
+
+  it('maps original-pixel masks and boxes onto a scaled-down image', async () => {
+    // Instances on a 120×80 original, drawn on a 60×40 copy (scale 0.5).
+    const big = { width: 2 * W, height: 2 * H };
+    const bigMask = new Uint8Array(big.width * big.height);
+    for (let y = 40; y < 76; y++) for (let x = 20; x < 60; x++) bigMask[y * big.width + x] = 1;
+    const png = await renderOverlay(
+      rgb,
+      W,
+      H,
+      [
+        {
+          classId: 1,
+          label: 'a',
+          score: 0.9,
+          bbox: [20, 40, 40, 36],
+          mask: encodeRle(bigMask, big.height, big.width),
+        },
+      ],
+      big,
+    );
+    const { data, info } = await sharp(png)
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([W, H]);
+    // The mask covers x 10..29, y 20..37 of the drawn image (its tag sits above
+    // it): tinted inside, grey outside.
+    expect(at(data, 15, 25)).not.toEqual([GREY, GREY, GREY]);
+    expect(at(data, 45, 30)).toEqual([GREY, GREY, GREY]);
+    expect(at(data, 5, 30)).toEqual([GREY, GREY, GREY]);
+    // Every tinted pixel got the same single blend (none blended twice).
+    const inside = [at(data, 15, 25), at(data, 24, 30), at(data, 18, 33)];
+    expect(new Set(inside.map((p) => p.join())).size).toBe(1);
+  });
 });

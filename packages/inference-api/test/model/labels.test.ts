@@ -128,6 +128,13 @@ describe('readManifest', () => {
       code: ErrorCode.MODEL_INVALID,
       message: expect.stringContaining('"name" must be a string'),
     });
+    writeFileSync(join(empty, 'maskops.json'), '{"maxInputSide": 0}');
+    await expect(readManifest(empty)).rejects.toMatchObject({
+      code: ErrorCode.MODEL_INVALID,
+      message: expect.stringContaining('"maxInputSide" must be an integer ≥ 1'),
+    });
+    writeFileSync(join(empty, 'maskops.json'), '{"maxInputSide": 640}');
+    await expect(readManifest(empty)).resolves.toMatchObject({ maxInputSide: 640 });
     writeFileSync(join(empty, 'maskops.json'), 'not json');
     await expect(readManifest(empty)).rejects.toMatchObject({ code: ErrorCode.MODEL_INVALID });
   });

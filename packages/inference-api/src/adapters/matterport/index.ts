@@ -5,7 +5,8 @@ import { encodeMaskRegion } from '../../masks';
 import { labelOf } from '../../model/labels';
 import type { RunnableModel } from '../../model/runnable-model';
 import type { Adapter, AdapterResult, DecodedImage } from '../adapter';
-import { msSince, requireTensors } from '../adapter';
+import { msSince, originalSize, requireTensors } from '../adapter';
+import { DEFAULT_MAX_INPUT_SIDE } from '../../images/limits';
 import { roundScore } from '../tf-od-api';
 import { generatePyramidAnchors } from './anchors';
 import type { MatterportConfig } from './config';
@@ -23,11 +24,17 @@ import { computeResize } from './resize';
  * The resize matches skimage `resize(order=1, preserve_range, anti_aliasing=False)`
  * followed by the uint8 cast: bilinear with half-pixel centres, then floor.
  * bbox is Matterport's integer box [y1, x1, y2, x2) as [x1, y1, x2 − x1, y2 − y1].
+ *
+ * Matterport itself shrinks every image to IMAGE_MAX_DIM, so that is the
+ * adapter's maxInputSide (`fallbackMaxInputSide` only when IMAGE_MAX_DIM is 0):
+ * a larger upload is decoded at that size, and the detections, which are
+ * relative to the window, are unmolded straight onto the original image.
  */
 export function createMatterportAdapter(
   model: RunnableModel,
   labels: readonly string[],
   configJson?: unknown,
+  fallbackMaxInputSide = DEFAULT_MAX_INPUT_SIDE,
 ): Adapter {
   const config = mergeMatterportConfig(configJson);
   const { inputs, outputs } = requireTensors(model, ModelAdapter.MATTERPORT);
@@ -40,10 +47,12 @@ export function createMatterportAdapter(
 
   return {
     name: ModelAdapter.MATTERPORT,
+    maxInputSide: config.IMAGE_MAX_DIM > 0 ? config.IMAGE_MAX_DIM : fallbackMaxInputSide,
     async predict(image: DecodedImage, minScore: number): Promise<AdapterResult> {
-      const { width: W, height: H } = image;
+      // Results are reported in original pixels; the model is fed the working ones.
+      const { width: W, height: H } = originalSize(image);
       let start = performance.now();
-      const plan = computeResize(H, W, config);
+      const plan = computeResize(image.height, image.width, config);
       const molded = moldInputs(image, plan, config);
       const feed: tf.NamedTensorMap = {
         [feedNames.image]: molded.image,
@@ -111,6 +120,12 @@ function moldInputs(
   config: MatterportConfig,
 ): { image: tf.Tensor; meta: tf.Tensor; anchors: tf.Tensor } {
   const { width: W, height: H } = image;
+  const original = originalSize(image);
+  // The meta describes the upload as Matterport would have seen it: its own
+  // shape, and the scale from it (decode scaling × the plan's) to the molded image.
+  const scale = image.original
+    ? (plan.scale * Math.max(W, H)) / Math.max(original.width, original.height)
+    : plan.scale;
   const molded = tf.tidy(() => {
     let pixels: tf.Tensor = tf.tensor3d(new Float32Array(image.rgb), [H, W, 3], 'float32');
     if (plan.outHeight !== H || plan.outWidth !== W) {
@@ -131,10 +146,10 @@ function moldInputs(
   });
   const meta = composeImageMeta(
     0,
-    [H, W, 3],
+    [original.height, original.width, 3],
     [plan.paddedHeight, plan.paddedWidth, 3],
     plan.window,
-    plan.scale,
+    scale,
     new Array<number>(config.NUM_CLASSES).fill(0),
   );
   const anchors = generatePyramidAnchors(config, [plan.paddedHeight, plan.paddedWidth]);

@@ -96,6 +96,10 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): 
 
       if (format === PredictFormat.PNG) {
         if (!prediction.overlayPng) throw new Error('the engine returned no overlay');
+        // Boxes and masks are in original pixels; this maps them onto the drawn image.
+        if (prediction.overlayScale !== undefined) {
+          reply.header('x-overlay-scale', String(prediction.overlayScale));
+        }
         return reply.type('image/png').send(Buffer.from(prediction.overlayPng));
       }
       const { name, adapter, backend } = engine.info;

@@ -1,0 +1,10 @@
+/**
+ * Defaults of the resolution caps (DESIGN.md "inference-api contract"), shared
+ * by config.ts and the worker, which applies them when its init leaves them out.
+ */
+
+/** MAX_INPUT_SIDE: the longest side fed to a tf-od-api model; larger images shrink on decode. */
+export const DEFAULT_MAX_INPUT_SIDE = 1333;
+
+/** MAX_OVERLAY_SIDE: the longest side of a `format=png` overlay; larger ones are drawn scaled down. */
+export const DEFAULT_MAX_OVERLAY_SIDE = 4096;

@@ -1,0 +1,60 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryLogger } from '@maskops/shared';
+import sharp from 'sharp';
+import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import { ModelHost } from '../../src/inference/model-host';
+
+/*
+ * Which side each model is fed, in-process (the worker runs the same ModelHost):
+ * MAX_INPUT_SIDE, overridden by maskops.json, and Matterport's IMAGE_MAX_DIM.
+ */
+jest.setTimeout(60_000);
+
+const MODELS = join(__dirname, '..', '..', 'models');
+
+async function start(modelPath: string, maxInputSide?: number) {
+  const logger = createMemoryLogger();
+  const host = await ModelHost.start(
+    { modelPath, backend: 'cpu', maxImagePixels: 40_000_000, maxInputSide, maxOverlaySide: 100 },
+    logger,
+  );
+  const warmed = logger.lines.find((l) => l.message === 'model warmed up');
+  return { host, side: warmed?.['maxInputSide'] };
+}
+
+describe('ModelHost input side', () => {
+  it('uses MAX_INPUT_SIDE for tf-od-api, or the model’s maskops.json maxInputSide', async () => {
+    const plain = await start(join(MODELS, 'shapes-tf-od-api'), 500);
+    expect(plain.side).toBe(500);
+    plain.host.dispose();
+
+    const dir = mkdtempSync(join(tmpdir(), 'maskops-side-'));
+    cpSync(join(MODELS, 'shapes-tf-od-api'), dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'maskops.json'), 'utf8')) as object;
+    writeFileSync(join(dir, 'maskops.json'), JSON.stringify({ ...manifest, maxInputSide: 320 }));
+    const overridden = await start(dir, 500);
+    expect(overridden.side).toBe(320);
+
+    // Answers stay in original pixels; the overlay is capped (maxOverlaySide 100 here).
+    const painted = paintShapes({ width: 800, height: 400, seed: 3, count: 2 });
+    const png = await encodeShapesImage(painted, 'png');
+    const p = await overridden.host.predict(png, { minScore: 0.5, overlay: true });
+    expect(p.image).toEqual({ width: 800, height: 400 });
+    expect(p.instances.map((i) => i.mask.size)).toEqual([
+      [400, 800],
+      [400, 800],
+    ]);
+    expect(p.overlayScale).toBe(0.125);
+    const meta = await sharp(Buffer.from(p.overlayPng!)).metadata();
+    expect([meta.width, meta.height]).toEqual([100, 50]);
+    overridden.host.dispose();
+  });
+
+  it('uses IMAGE_MAX_DIM for matterport', async () => {
+    const { host, side } = await start(join(MODELS, 'shapes-matterport'), 500);
+    expect(side).toBe(1024);
+    host.dispose();
+  });
+});
