@@ -1,4 +1,4 @@
-import type { Painter } from './painter';
+import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 
 /**
  * Keeps POSTing generated shape images to the Service while rollouts happen and
@@ -36,20 +36,19 @@ export class LoadClient {
 
   constructor(
     private readonly url: string,
-    private readonly painter: Painter,
     private readonly concurrency = 2,
   ) {}
 
   async prepare(n = 6): Promise<void> {
     for (let seed = 1; seed <= n; seed++) {
-      const painted = this.painter.paintShapes({
+      const painted = paintShapes({
         width: 640,
         height: 480,
         seed,
         count: 1 + (seed % 4),
       });
       this.images.push({
-        body: await this.painter.encodeShapesImage(painted, 'jpeg'),
+        body: await encodeShapesImage(painted, 'jpeg'),
         count: painted.shapes.length,
       });
     }

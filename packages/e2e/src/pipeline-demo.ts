@@ -14,7 +14,6 @@ import { buildLocalImage, ImageRegistry, type LocalImage } from './image-store';
 import { runLocalCloudBuild } from './local-cloud-build';
 import { LoadClient, percentile, type LoadReport } from './load-client';
 import { packageDir } from './package-dir';
-import { loadPainter } from './painter';
 import { PodController } from './pod-controller';
 import { ServiceProxy } from './service-proxy';
 import { summarizeFunctionLog } from './function-log';
@@ -218,7 +217,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     );
     log(`[function] onNewImage listening on ${fn.url}`);
 
-    client = new LoadClient(`http://127.0.0.1:${service.port}`, loadPainter(), o.concurrency ?? 2);
+    client = new LoadClient(`http://127.0.0.1:${service.port}`, o.concurrency ?? 2);
     await client.prepare();
     client.start();
     log(`[client] POSTing shape images to the service, concurrency ${o.concurrency ?? 2}`);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { createInferenceEngine } = require(join(root, 'dist/inference/engine.js'));
-const { paintShapes, encodeShapesImage } = require(join(root, 'dist/demo-model/paint-shapes.js'));
+const { paintShapes, encodeShapesImage } = require('@maskops/demo-model');
 
 const RUNS = Number(process.argv[2] ?? 20);
 const WIDTH = 1024;

@@ -48,9 +48,7 @@ export async function startServer(env = {}) {
 }
 
 export async function shapesJpegs(n, width = 1024, height = 768) {
-  const { paintShapes, encodeShapesImage } = require(
-    join(PACKAGE, 'dist', 'demo-model', 'paint-shapes.js'),
-  );
+  const { paintShapes, encodeShapesImage } = require('@maskops/demo-model');
   const out = [];
   for (let i = 0; i < n; i++) {
     out.push(await encodeShapesImage(paintShapes({ width, height, seed: 1000 + i }), 'jpeg'));

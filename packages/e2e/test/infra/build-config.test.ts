@@ -22,6 +22,27 @@ describe('Dockerfile', () => {
       expect(dockerfile).toContain(`COPY packages/${pkg}/package.json packages/${pkg}/`);
     }
   });
+  it("copies the source of every workspace package inference-api's build needs, dev ones included", () => {
+    const manifest = (dir: string): Obj => JSON.parse(read('packages', dir, 'package.json')) as Obj;
+    const dirOf = new Map(
+      readdirSync(join(root, 'packages')).map((dir) => [manifest(dir).name as string, dir]),
+    );
+    const needed = new Set<string>();
+    const visit = (dir: string): void => {
+      if (needed.has(dir)) return;
+      needed.add(dir);
+      const m = manifest(dir);
+      for (const name of Object.keys({ ...m.dependencies, ...m.devDependencies })) {
+        const dep = dirOf.get(name);
+        if (dep !== undefined) visit(dep);
+      }
+    };
+    visit('inference-api');
+    expect([...needed].sort()).toEqual(['demo-model', 'inference-api', 'shared']);
+    for (const dir of needed) {
+      expect(dockerfile).toMatch(new RegExp(`^COPY packages/${dir} packages/${dir}$`, 'm'));
+    }
+  });
 });
 
 describe('cloudbuild.yaml', () => {

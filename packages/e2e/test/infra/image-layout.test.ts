@@ -5,11 +5,11 @@
  * `COPY ${MODEL_DIR}/ /app/model/` does, serves predictions, and drains on SIGTERM.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import { freePort } from '@maskops/localcloud';
-import { loadPainter } from '../../src/painter';
 import { REPO_ROOT } from '../helpers/repo-root';
 
 jest.setTimeout(180_000);
@@ -46,6 +46,12 @@ function imageEnv(args: Record<string, string>): Record<string, string> {
           stdio: 'ignore',
         },
       );
+      // The generator is a devDependency of inference-api: no part of it ships.
+      expect(existsSync(join(app, 'node_modules', '@maskops', 'demo-model'))).toBe(false);
+      expect(
+        readdirSync(join(app, 'node_modules', '.pnpm')).filter((d) => d.includes('demo-model')),
+      ).toEqual([]);
+      expect(existsSync(join(app, 'models', 'shapes-tf-od-api', 'model.json'))).toBe(true);
       cpSync(join(root, 'packages', 'inference-api', 'models', 'shapes-tf-od-api'), model, {
         recursive: true,
       });
@@ -85,12 +91,11 @@ function imageEnv(args: Record<string, string>): Record<string, string> {
           commitSha: 'c0ffee',
           model: { demo: true },
         });
-        const painter = loadPainter();
-        const painted = painter.paintShapes({ width: 320, height: 240, seed: 3, count: 3 });
+        const painted = paintShapes({ width: 320, height: 240, seed: 3, count: 3 });
         const res = await fetch(`${url}/predict`, {
           method: 'POST',
           headers: { 'content-type': 'image/png' },
-          body: await painter.encodeShapesImage(painted, 'png'),
+          body: await encodeShapesImage(painted, 'png'),
         });
         expect(res.status).toBe(200);
         expect(((await res.json()) as { instances: unknown[] }).instances).toHaveLength(3);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Adapter } from '../../src/adapters/adapter';
 import { createTfOdApiAdapter } from '../../src/adapters/tf-od-api';
-import { paintShapes } from '../../src/demo-model/paint-shapes';
+import { paintShapes } from '@maskops/demo-model';
 import { ErrorCode } from '../../src/errors';
 import { selectBackend } from '../../src/model/backend';
 import type { LoadedModel } from '../../src/model/load-model';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createMemoryLogger } from '@maskops/shared';
-import type { PaintedShape } from '../../src/demo-model/paint-shapes';
-import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import type { PaintedShape } from '@maskops/demo-model';
+import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import { ErrorCode } from '../../src/errors';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';

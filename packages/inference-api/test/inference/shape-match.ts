@@ -2,7 +2,7 @@
  * Test helpers: compare a prediction with the shapes that were painted.
  * Not a test file itself (no .test.ts), shared by the adapter and engine tests.
  */
-import type { PaintedShape } from '../../src/demo-model/paint-shapes';
+import type { PaintedShape } from '@maskops/demo-model';
 import type { Instance } from '../../src/inference/types';
 import { decodeRle } from '../../src/masks';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import { MAIN_JS, startServer, type ServerProcess } from './server-process';
 
 /*

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
 import { DEFAULT_MODEL_PATH } from '../../src/config';
-import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';
 import type { Prediction } from '../../src/inference/types';

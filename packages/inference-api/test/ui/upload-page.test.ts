@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { buildApp } from '../../src/app';
 import { DEFAULT_MODEL_PATH } from '../../src/config';
-import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';
 import { testConfig } from '../fixtures/test-config';

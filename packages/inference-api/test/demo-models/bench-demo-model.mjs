@@ -1,16 +1,18 @@
 // Per-inference time of the generated demo models on TF.js wasm (or cpu).
 // Run after `pnpm --filter @maskops/inference-api build`:
-//   node test/demo-model/bench-demo-model.mjs [runs] [wasm|cpu]
+//   node test/demo-models/bench-demo-model.mjs [runs] [wasm|cpu]
 // Prints medians in ms; no assertions — the machine is shared, timings are for reading.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs');
 const { setWasmPaths } = require('@tensorflow/tfjs-backend-wasm');
-const { paintShapes } = require('../../dist/demo-model/paint-shapes.js');
-const { DEFAULT_MODELS_DIR } = require('../../dist/demo-model/generate.js');
+const { paintShapes } = require('@maskops/demo-model');
+// This package's own build output (`maskops-demo-model --out models`).
+const MODELS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models');
 
 const RUNS = Number(process.argv[2] ?? 10);
 const BACKEND = process.argv[3] ?? 'wasm';
@@ -54,7 +56,7 @@ await tf.setBackend(BACKEND);
 await tf.ready();
 
 const painted = paintShapes({ width: 1024, height: 768, seed: 1, count: 8 });
-const tfOdApi = await load(join(DEFAULT_MODELS_DIR, 'shapes-tf-od-api'));
+const tfOdApi = await load(join(MODELS_DIR, 'shapes-tf-od-api'));
 const pixels = new Int32Array(painted.rgb);
 await time(`${BACKEND} tf-od-api 1024x768`, tfOdApi, () => ({
   input_tensor: tf.tensor(pixels, [1, 768, 1024, 3], 'int32'),
@@ -68,7 +70,7 @@ molded.set(
   Float32Array.from(painted.rgb, (v, i) => v - MEAN[i % 3]),
   128 * S * 3,
 );
-const matterport = await load(join(DEFAULT_MODELS_DIR, 'shapes-matterport'));
+const matterport = await load(join(MODELS_DIR, 'shapes-matterport'));
 await time(`${BACKEND} matterport 1024x1024`, matterport, () => ({
   input_image: tf.tensor(molded, [1, S, S, 3]),
   input_image_meta: tf.zeros([1, 16]),

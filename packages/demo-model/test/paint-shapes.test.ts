@@ -4,15 +4,15 @@ import {
   PALETTE_COLOURS,
   isFarFromPalette,
   matchesPalette,
-} from '../../src/demo-model/palette';
-import type { PaintedImage } from '../../src/demo-model/paint-shapes';
+} from '../src/palette';
+import type { PaintedImage } from '../src/paint-shapes';
 import {
   MIN_SHAPE_SIZE,
   PALETTE,
   SAFE_BACKGROUNDS,
   encodeShapesImage,
   paintShapes,
-} from '../../src/demo-model/paint-shapes';
+} from '../src/paint-shapes';
 
 const GAP = 8;
 
@@ -21,7 +21,7 @@ function fill(shape: PaintedImage['shapes'][number]): number {
   return area / (shape.bbox[2] * shape.bbox[3]);
 }
 
-test("PALETTE is DESIGN.md's, in its order", () => {
+test("PALETTE is the contract's (README), in its order", () => {
   expect(Object.entries(PALETTE)).toEqual([
     ['red', [230, 25, 75]],
     ['green', [60, 180, 75]],

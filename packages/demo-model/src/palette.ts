@@ -1,11 +1,11 @@
 /**
- * The demo "shapes" model's contract (DESIGN.md "The demo shapes model"): the
+ * The demo "shapes" model's contract (this package's README, "What the models find"): the
  * palette it recognises, the colour tolerance and the fill-ratio classes.
  */
 
 export type Rgb = readonly [r: number, g: number, b: number];
 
-/** In DESIGN order; the model's per-colour slots follow this order. */
+/** In the contract's order; the model's per-colour slots follow this order. */
 export const PALETTE = {
   red: [230, 25, 75],
   green: [60, 180, 75],

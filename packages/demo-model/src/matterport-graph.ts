@@ -11,7 +11,7 @@ export const MATTERPORT_NUM_CLASSES = 4;
 /** Matterport's COCO config defaults, which the demo keeps. */
 export const MATTERPORT_MEAN_PIXEL = [123.7, 116.8, 103.9] as const;
 
-export const MATTERPORT_OUTPUTS = ['mrcnn_detection', 'mrcnn_mask'] as const;
+const MATTERPORT_OUTPUTS = ['mrcnn_detection', 'mrcnn_mask'] as const;
 
 /**
  * The matterport variant: inputs `input_image` float32 [1,S,S,3] (molded: minus

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { generateDemoModels } from '../../src/demo-model/generate';
-import type { PaintedImage } from '../../src/demo-model/paint-shapes';
-import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import type { PaintedImage } from '@maskops/demo-model';
+import { encodeShapesImage, generateDemoModels, paintShapes } from '@maskops/demo-model';
 import { pasteBoxMask } from '../../src/masks/paste-box-mask';
 import { iou, loadDemoModel, regionToMask, tf, useBackend } from './harness';
 

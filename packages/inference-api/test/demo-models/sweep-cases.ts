@@ -1,19 +1,17 @@
 /**
- * The fixed-seed random sweep of demo-model images (DESIGN.md "The demo shapes
- * model": any background far from the palette, black included). Not a test file
+ * The fixed-seed random sweep of demo-model images (@maskops/demo-model's README, "What the
+ * models find": any background far from the palette, black included). Not a test file
  * itself: background-sweep.test.ts runs these cases through the real engine.
  */
+import type { ImageFormat, PaintedImage, Rgb } from '@maskops/demo-model';
+import { PALETTE_COLOURS, isFarFromPalette, paintShapes } from '@maskops/demo-model';
 import { seededRandom } from '@maskops/shared';
-import type { ImageFormat, PaintedImage } from '../../src/demo-model/paint-shapes';
-import { paintShapes } from '../../src/demo-model/paint-shapes';
-import type { Rgb } from '../../src/demo-model/palette';
-import { PALETTE_COLOURS, isFarFromPalette } from '../../src/demo-model/palette';
 
 /** Levels of encoding noise a background must stay clear of, beyond the ±24 band. */
-export const BACKGROUND_MARGIN = 16;
+const BACKGROUND_MARGIN = 16;
 /** Image sides span the input space: below, between and above both adapters' resize limits. */
-export const MIN_SIDE = 64;
-export const MAX_SIDE = 1400;
+const MIN_SIDE = 64;
+const MAX_SIDE = 1400;
 /** Most sweep images stay under this side, to keep the sweep short; every LARGE_EVERY-th does not. */
 const SMALL_SIDE = 720;
 const LARGE_EVERY = 4;

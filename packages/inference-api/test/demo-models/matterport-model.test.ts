@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unmoldDetections } from '../../src/adapters/matterport/unmold';
-import { generateDemoModels } from '../../src/demo-model/generate';
-import { paintShapes } from '../../src/demo-model/paint-shapes';
+import { generateDemoModels, paintShapes } from '@maskops/demo-model';
 import { iou, loadDemoModel, moldSquare, regionToMask, tf, useBackend } from './harness';
 
 const N = 8;

@@ -1,10 +1,12 @@
 /**
- * Writes the demo "shapes" models (DESIGN.md "The demo shapes model"):
- *   node dist/demo-model/generate.js [--out DIR]   (default: the package's models/)
- * Deterministic: the same bytes on every run.
+ * Builds and writes the demo "shapes" models (see this package's README):
+ * two TF.js graph models, one per TF adapter contract. Deterministic: the same bytes on
+ * every run. The tensor names, the maskops.json shape and the Matterport config keys
+ * written here are the model contract, owned by this package; inference-api's tests run
+ * these files through its real loader and adapters, which is what keeps both sides equal.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import type { DemoGraph } from './demo-graph';
 import {
   buildMatterportGraph,
@@ -14,7 +16,7 @@ import {
 } from './matterport-graph';
 import { SHAPE_LABELS } from './palette';
 import { SLOTS } from './shape-detector-graph';
-import { buildTfOdApiGraph } from './tf-od-api-graph';
+import { TF_OD_API_MASK_SIZE, buildTfOdApiGraph } from './tf-od-api-graph';
 
 export const DEMO_VARIANTS = {
   'shapes-tf-od-api': 'tf-od-api',
@@ -22,11 +24,10 @@ export const DEMO_VARIANTS = {
 } as const;
 export type DemoVariantDir = keyof typeof DEMO_VARIANTS;
 
-export const DEFAULT_MODELS_DIR = join(__dirname, '..', '..', 'models');
 export const WEIGHTS_FILE = 'group1-shard1of1.bin';
 
 /** Matterport config overrides for the demo (the rest are Matterport's COCO defaults). */
-export const DEMO_MATTERPORT_CONFIG = {
+const DEMO_MATTERPORT_CONFIG = {
   NAME: 'shapes-demo',
   NUM_CLASSES: MATTERPORT_NUM_CLASSES,
   DETECTION_MAX_INSTANCES: SLOTS,
@@ -56,7 +57,7 @@ function modelJson(demo: DemoGraph, outputShapes: Record<string, number[]>): Buf
   return json({
     format: 'graph-model',
     generatedBy: 'maskops demo-model generator',
-    convertedBy: 'maskops packages/inference-api/src/demo-model/generate.ts',
+    convertedBy: 'maskops @maskops/demo-model',
     signature: {
       inputs: Object.fromEntries(
         Object.entries(demo.inputs).map(([name, spec]) => [
@@ -99,7 +100,7 @@ export function buildDemoModelFiles(): GeneratedFile[] {
       bytes: modelJson(tf, {
         detection_boxes: [1, n, 4],
         detection_classes: [1, n],
-        detection_masks: [1, n, 33, 33],
+        detection_masks: [1, n, TF_OD_API_MASK_SIZE, TF_OD_API_MASK_SIZE],
         detection_scores: [1, n],
         num_detections: [1],
       }),
@@ -119,8 +120,9 @@ export function buildDemoModelFiles(): GeneratedFile[] {
   ];
 }
 
+/** Writes every file under `outDir` (created as needed), one `log` line per file. */
 export function generateDemoModels(
-  outDir: string = DEFAULT_MODELS_DIR,
+  outDir: string,
   log: (line: string) => void = () => undefined,
 ): GeneratedFile[] {
   const files = buildDemoModelFiles();
@@ -134,23 +136,4 @@ export function generateDemoModels(
     );
   }
   return files;
-}
-
-function parseOut(argv: readonly string[]): string {
-  const at = argv.indexOf('--out');
-  if (at === -1) return DEFAULT_MODELS_DIR;
-  const value = argv[at + 1];
-  if (value === undefined || value.startsWith('--')) {
-    throw new Error('usage: generate.js [--out DIR]');
-  }
-  return resolve(value);
-}
-
-if (require.main === module) {
-  try {
-    generateDemoModels(parseOut(process.argv.slice(2)), (line) => console.log(line));
-  } catch (error) {
-    console.error(`demo-model: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
 }

@@ -9,7 +9,7 @@ import type { DemoGraph } from './demo-graph';
 export const TF_OD_API_MASK_SIZE = 33;
 export const DEMO_SCORE = 0.99;
 
-export const TF_OD_API_OUTPUTS = [
+const TF_OD_API_OUTPUTS = [
   'detection_boxes',
   'detection_classes',
   'detection_masks',

@@ -14,7 +14,7 @@ const REACH = 2 * MIN_SHAPE_THICKNESS;
  * Removes every colour region thinner than MIN_SHAPE_THICKNESS from the label
  * image (int32 [H,W], 0 = none, k+1 = palette slot k): the blended edge of a
  * shape (JPEG, resizing) can read as a thin ring of another palette colour, and
- * a ring is never an instance (DESIGN.md "The demo shapes model").
+ * a ring is never an instance (this package's README, "What the models find").
  *
  * A morphological opening by reconstruction, for all colours at once on the one
  * label channel: a pixel is in its colour's core when its k×k window holds that

@@ -2,11 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  buildDemoModelFiles,
-  generateDemoModels,
-  WEIGHTS_FILE,
-} from '../../src/demo-model/generate';
+import { buildDemoModelFiles, generateDemoModels, WEIGHTS_FILE } from '../src/generate';
 
 interface Node {
   name: string;
@@ -214,8 +210,8 @@ test('maskops.json and matterport-config.json', () => {
   });
 });
 
-describe('the built CLI (dist/demo-model/generate.js, built before tests by turbo)', () => {
-  const cli = join(__dirname, '..', '..', 'dist', 'demo-model', 'generate.js');
+describe('the built CLI (dist/cli.js, built before tests by turbo)', () => {
+  const cli = join(__dirname, '..', 'dist', 'cli.js');
 
   test('--out DIR writes the same files and prints one line per file', () => {
     const out = tempDir();
@@ -229,9 +225,18 @@ describe('the built CLI (dist/demo-model/generate.js, built before tests by turb
     );
   });
 
-  test('a bare --out is a usage error', () => {
-    const result = spawnSync(process.execPath, [cli, '--out'], { encoding: 'utf8' });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain('usage: generate.js [--out DIR]');
+  test.each([[['--out']], [[]], [['--out', '--verbose']]])(
+    '%j is a usage error that writes nothing',
+    (args) => {
+      const cwd = tempDir();
+      const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe('demo-model: usage: maskops-demo-model --out DIR\n');
+      expect(readdirSync(cwd)).toEqual([]);
+    },
+  );
+
+  test('is executable through its shebang, as the package bin', () => {
+    expect(readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 });

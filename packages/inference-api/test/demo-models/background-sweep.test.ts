@@ -7,8 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_VARIANTS, generateDemoModels } from '../../src/demo-model/generate';
-import { encodeShapesImage } from '../../src/demo-model/paint-shapes';
+import { DEMO_VARIANTS, encodeShapesImage, generateDemoModels } from '@maskops/demo-model';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';
 import { describeMismatch } from '../inference/shape-match';

@@ -26,7 +26,7 @@ export interface AttrValue {
   tensor?: { dtype: DType; tensorShape: TensorShape };
 }
 
-export interface TensorShape {
+interface TensorShape {
   dim?: Array<{ size: string }>;
 }
 
@@ -49,7 +49,7 @@ export interface BuiltGraph {
   weightData: Buffer;
 }
 
-export function tensorShape(dims: readonly number[]): TensorShape {
+function tensorShape(dims: readonly number[]): TensorShape {
   return dims.length === 0 ? {} : { dim: dims.map((d) => ({ size: String(d) })) };
 }
 
