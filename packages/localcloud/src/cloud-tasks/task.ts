@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Methods Cloud Tasks accepts for an HTTP target. */
-export const HTTP_METHOD = {
+const HTTP_METHOD = {
   POST: 'POST',
   GET: 'GET',
   HEAD: 'HEAD',
@@ -10,7 +10,7 @@ export const HTTP_METHOD = {
   PATCH: 'PATCH',
   OPTIONS: 'OPTIONS',
 } as const;
-export type HttpMethod = (typeof HTTP_METHOD)[keyof typeof HTTP_METHOD];
+type HttpMethod = (typeof HTTP_METHOD)[keyof typeof HTTP_METHOD];
 
 /** A task as the stand-in keeps it, after validation. */
 export interface TaskSpec {

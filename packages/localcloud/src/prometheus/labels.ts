@@ -22,7 +22,7 @@ export function withoutLabels(labels: Labels, drop: readonly string[] = []): Lab
 }
 
 export const MATCH_OP = { eq: '=', neq: '!=', re: '=~' } as const;
-export type MatchOp = (typeof MATCH_OP)[keyof typeof MATCH_OP];
+type MatchOp = (typeof MATCH_OP)[keyof typeof MATCH_OP];
 
 export interface Matcher {
   name: string;

@@ -17,7 +17,7 @@ export type QueryResult =
   { resultType: 'scalar'; value: number } | { resultType: 'vector'; samples: VectorSample[] };
 
 /** Prometheus's default lookback for instant vector selectors. */
-export const LOOKBACK_MS = 5 * 60_000;
+const LOOKBACK_MS = 5 * 60_000;
 
 function byLabels(a: VectorSample, b: VectorSample): number {
   const ka = labelsKey(a.labels);

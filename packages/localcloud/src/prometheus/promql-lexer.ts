@@ -8,7 +8,7 @@ export const TOKEN = {
   punct: 'punct',
   eof: 'eof',
 } as const;
-export type TokenKind = (typeof TOKEN)[keyof typeof TOKEN];
+type TokenKind = (typeof TOKEN)[keyof typeof TOKEN];
 
 export interface Token {
   kind: TokenKind;

@@ -10,7 +10,7 @@ export const FUNCTION = {
   increase: 'increase',
   histogramQuantile: 'histogram_quantile',
 } as const;
-export type FunctionName = (typeof FUNCTION)[keyof typeof FUNCTION];
+type FunctionName = (typeof FUNCTION)[keyof typeof FUNCTION];
 
 export type Expr =
   | { kind: 'number'; value: number }
@@ -19,7 +19,7 @@ export type Expr =
   | { kind: 'sum'; by: string[]; expr: Expr }
   | { kind: 'div'; lhs: Expr; rhs: Expr };
 
-export type ValueType = 'scalar' | 'vector' | 'matrix';
+type ValueType = 'scalar' | 'vector' | 'matrix';
 
 const MAX_DEPTH = 64;
 const MAX_QUERY_LENGTH = 16_384;
@@ -53,7 +53,7 @@ export function parsePromql(query: string): Expr {
   return expr;
 }
 
-export function typeOf(e: Expr): ValueType {
+function typeOf(e: Expr): ValueType {
   if (e.kind === 'number') return 'scalar';
   if (e.kind === 'selector') return e.rangeMs === undefined ? 'vector' : 'matrix';
   if (e.kind === 'div') {

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { closeServer, listen, readBody } from '../../src/http-util';
 
-export interface Received {
+interface Received {
   atMs: number;
   method: string;
   path: string;
