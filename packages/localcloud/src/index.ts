@@ -16,6 +16,22 @@ export { applyStrategicMergePatch } from './kube-api/strategic-merge';
 export { applyMergePatch } from './kube-api/merge-patch';
 export { applyJsonPatch } from './kube-api/json-patch';
 export { kubeconfigYaml } from './kube-api/kubeconfig';
+export { startCloudTasks } from './cloud-tasks/server';
+export type { CloudTasksOptions, CloudTasksServer } from './cloud-tasks/server';
+export { TASK_STATE } from './cloud-tasks/dispatcher';
+export type {
+  DeliveryAttempt,
+  LogLine,
+  RetryPolicy,
+  TaskOutcome,
+  TaskState,
+} from './cloud-tasks/dispatcher';
+export { startPrometheus } from './prometheus/server';
+export type { PrometheusOptions, PrometheusServer } from './prometheus/server';
+export type { ScrapeTarget, TargetHealth } from './prometheus/scraper';
+export type { QueryResult, VectorSample } from './prometheus/promql-eval';
+export type { Labels as PrometheusLabels } from './prometheus/labels';
+export { parseExposition } from './prometheus/exposition';
 export { startLocalCloud } from './local-cloud';
 export type { LocalCloud, LocalCloudOptions } from './local-cloud';
 export {
