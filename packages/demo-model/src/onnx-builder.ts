@@ -85,14 +85,15 @@ export class OnnxBuilder {
     return name;
   }
 
-  /** Declares `value` a graph output named `name` (through an Identity node). */
+  /**
+   * Declares node result `value` a graph output named `name` by renaming it (an
+   * Identity node would cost ORT a copy of a full-size output).
+   */
   output(name: string, value: string, type: OnnxType, dims: readonly Dim[]): void {
-    this.nodes.push({
-      name: `outputs/${name}`,
-      opType: 'Identity',
-      input: [value],
-      output: [name],
-    });
+    for (const node of this.nodes) {
+      node.input = node.input!.map((v) => (v === value ? name : v));
+      node.output = node.output!.map((v) => (v === value ? name : v));
+    }
     this.outputs.push(valueInfo(name, type, dims));
   }
 

@@ -1,5 +1,4 @@
 import { buildColourLabelTable, strideTable } from './colour-label-table';
-import type { OnnxAttr } from './onnx-builder';
 import { OnnxBuilder, OnnxType } from './onnx-builder';
 import { REACH } from './open-labels-graph';
 import { CIRCLE_MIN_FILL, MIN_SHAPE_PIXELS, MIN_SHAPE_THICKNESS, SQUARE_MIN_FILL } from './palette';
@@ -14,17 +13,15 @@ class Ops extends OnnxBuilder {
   binary(type: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Equal' | 'Less' | 'And', a: string, b: string) {
     return this.op(type, [a, b]);
   }
-  reduce(
-    type: 'ReduceMax' | 'ArgMax',
-    x: string,
-    axis: number,
-    attrs: Record<string, OnnxAttr> = {},
-  ) {
-    const axes: OnnxAttr = type === 'ArgMax' ? { int: axis } : { ints: [axis] };
-    return this.op(type, [x], {
-      [type === 'ArgMax' ? 'axis' : 'axes']: axes,
+  reduceMax(x: string, axes: readonly number[]): string {
+    return this.op('ReduceMax', [x], { axes: { ints: axes }, keepdims: { int: 0 } });
+  }
+  /** The first (or, with `last`, the last) index of the maximum along `axis`. */
+  argMax(x: string, axis: number, last: boolean): string {
+    return this.op('ArgMax', [x], {
+      axis: { int: axis },
       keepdims: { int: 0 },
-      ...attrs,
+      select_last_index: { int: last ? 1 : 0 },
     });
   }
   /** A tensor of `shapeOf`'s shape, filled with `value`. */
@@ -73,13 +70,11 @@ export function buildTorchvisionGraph(): Buffer {
     g.constant(OnnxType.INT32, [channelTable.length], channelTable),
     codes,
   ]);
+  // (A 1×1 Conv summing the channels was slower here: ORT reorders it to NCHWc and back.)
   const cell = g.op('ReduceSum', [perChannel, g.ints([0])], { keepdims: { int: 0 } });
   const labelTable = g.constant(OnnxType.FLOAT, [table.labels.length], table.labels);
-  const raw = g.op('Gather', [labelTable, cell]); // [H,W]: 0 none, k+1 palette slot k
-  const label = g.op('Squeeze', [
-    openLabels(g, g.op('Unsqueeze', [raw, g.ints([0, 1])])),
-    g.ints([0]),
-  ]); // [1,H,W]
+  const raw = g.op('Gather', [labelTable, g.op('Unsqueeze', [cell, g.ints([0, 1])])]); // 0 none, k+1 slot k
+  const label = openLabels(g, raw); // [1,1,H,W]
 
   g.scope = 'detect/present';
   const flat = g.cast(g.op('Reshape', [label, g.ints([-1])]), OnnxType.INT64);
@@ -93,17 +88,17 @@ export function buildTorchvisionGraph(): Buffer {
   const found = g.op('Reshape', [g.op('NonZero', [present]), g.ints([-1])]); // int64 [N]: labels
 
   g.scope = 'detect/masks';
-  const foundColumn = g.op('Reshape', [g.cast(found, OnnxType.FLOAT), g.ints([-1, 1, 1])]);
-  const masks = g.cast(g.binary('Equal', label, foundColumn), OnnxType.FLOAT); // [N,H,W]
+  const foundColumn = g.op('Reshape', [g.cast(found, OnnxType.FLOAT), g.ints([-1, 1, 1, 1])]);
+  const masks = g.cast(g.binary('Equal', label, foundColumn), OnnxType.FLOAT); // [N,1,H,W]
 
   g.scope = 'detect/boxes';
-  const rows = g.reduce('ReduceMax', masks, 2); // [N,H]
-  const cols = g.reduce('ReduceMax', masks, 1); // [N,W]
-  const edge = (occupied: string, last: 0 | 1): string => {
-    const at = g.reduce('ArgMax', occupied, 1, { select_last_index: { int: last } });
-    return g.binary('Add', g.cast(at, OnnxType.FLOAT), g.f(last));
-  };
-  const [y1, x1, y2, x2] = [edge(rows, 0), edge(cols, 0), edge(rows, 1), edge(cols, 1)];
+  const rows = g.reduceMax(masks, [1, 3]); // [N,H]
+  const cols = g.reduceMax(masks, [1, 2]); // [N,W]
+  // x2, y2 = last occupied column, row + 1 (torchvision's pixel-edge boxes).
+  const first = (occupied: string): string => g.cast(g.argMax(occupied, 1, false), OnnxType.FLOAT);
+  const end = (occupied: string): string =>
+    g.binary('Add', g.cast(g.argMax(occupied, 1, true), OnnxType.FLOAT), g.f(1));
+  const [y1, x1, y2, x2] = [first(rows), first(cols), end(rows), end(cols)];
 
   g.scope = 'detect/classes';
   const area = g.binary('Mul', g.binary('Sub', y2, y1), g.binary('Sub', x2, x1));
@@ -125,7 +120,7 @@ export function buildTorchvisionGraph(): Buffer {
   g.output('boxes', boxes, OnnxType.FLOAT, ['N', 4]);
   g.output('labels', classes, OnnxType.INT64, ['N']);
   g.output('scores', g.filled(found, OnnxType.FLOAT, DEMO_SCORE), OnnxType.FLOAT, ['N']);
-  g.output('masks', g.op('Unsqueeze', [masks, g.ints([1])]), OnnxType.FLOAT, ['N', 1, 'H', 'W']);
+  g.output('masks', masks, OnnxType.FLOAT, ['N', 1, 'H', 'W']);
 
   return g.build(
     'maskops-shapes-demo-torchvision',
