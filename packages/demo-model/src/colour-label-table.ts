@@ -52,3 +52,14 @@ export function buildColourLabelTable(): ColourLabelTable {
   }
   return { channelIntervals, sizes, labels };
 }
+
+/**
+ * The three per-channel tables end to end (channel c at offset 256·c), each interval
+ * id times its channel's stride in `labels`: the sum of the three entries for
+ * (r, g + 256, b + 512) is the pixel's index into `labels`.
+ */
+export function strideTable(table: ColourLabelTable): number[] {
+  const [, sg, sb] = table.sizes;
+  const strides = [sg * sb, sb, 1];
+  return table.channelIntervals.flatMap((ids, c) => ids.map((id) => id * strides[c]!));
+}

@@ -1,6 +1,7 @@
 /**
  * Builds and writes the demo "shapes" models (see this package's README):
- * two TF.js graph models, one per TF adapter contract. Deterministic: the same bytes on
+ * two TF.js graph models, one per TF adapter contract, and an ONNX model in the
+ * torchvision contract. Deterministic: the same bytes on
  * every run. The tensor names, the maskops.json shape and the Matterport config keys
  * written here are the model contract, owned by this package; inference-api's tests run
  * these files through its real loader and adapters, which is what keeps both sides equal.
@@ -17,12 +18,19 @@ import {
 import { SHAPE_LABELS } from './palette';
 import { SLOTS } from './shape-detector-graph';
 import { TF_OD_API_MASK_SIZE, buildTfOdApiGraph } from './tf-od-api-graph';
+import { buildTorchvisionGraph } from './torchvision-graph';
 
+/** The TF.js variants: folder → adapter. */
 export const DEMO_VARIANTS = {
   'shapes-tf-od-api': 'tf-od-api',
   'shapes-matterport': 'matterport',
 } as const;
 export type DemoVariantDir = keyof typeof DEMO_VARIANTS;
+
+/** The ONNX variants (run by ONNX Runtime, not TF.js): folder → adapter. */
+export const DEMO_ONNX_VARIANTS = { 'shapes-torchvision': 'torchvision' } as const;
+export type DemoOnnxVariantDir = keyof typeof DEMO_ONNX_VARIANTS;
+export const ONNX_MODEL_FILE = 'model.onnx';
 
 export const WEIGHTS_FILE = 'group1-shard1of1.bin';
 
@@ -87,13 +95,14 @@ function maskopsJson(variant: string): Buffer {
   });
 }
 
-/** Every file of both variants, in a fixed order. */
+/** Every file of every variant, in a fixed order. */
 export function buildDemoModelFiles(): GeneratedFile[] {
   const tf = buildTfOdApiGraph();
   const mp = buildMatterportGraph();
   const n = SLOTS;
   const tfDir: DemoVariantDir = 'shapes-tf-od-api';
   const mpDir: DemoVariantDir = 'shapes-matterport';
+  const tvDir: DemoOnnxVariantDir = 'shapes-torchvision';
   return [
     {
       path: `${tfDir}/model.json`,
@@ -117,6 +126,8 @@ export function buildDemoModelFiles(): GeneratedFile[] {
     { path: `${mpDir}/${WEIGHTS_FILE}`, bytes: mp.graph.weightData },
     { path: `${mpDir}/maskops.json`, bytes: maskopsJson(DEMO_VARIANTS[mpDir]) },
     { path: `${mpDir}/matterport-config.json`, bytes: json(DEMO_MATTERPORT_CONFIG) },
+    { path: `${tvDir}/${ONNX_MODEL_FILE}`, bytes: buildTorchvisionGraph() },
+    { path: `${tvDir}/maskops.json`, bytes: maskopsJson(DEMO_ONNX_VARIANTS[tvDir]) },
   ];
 }
 

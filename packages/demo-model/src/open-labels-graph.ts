@@ -8,7 +8,7 @@ import { MIN_SHAPE_THICKNESS } from './palette';
  * the triangle is narrower than MIN_SHAPE_THICKNESS and a downscale blurs (one
  * core width was measured too short on a 1280×720 image shrunk to 1024).
  */
-const REACH = 2 * MIN_SHAPE_THICKNESS;
+export const REACH = 2 * MIN_SHAPE_THICKNESS;
 
 /**
  * Removes every colour region thinner than MIN_SHAPE_THICKNESS from the label

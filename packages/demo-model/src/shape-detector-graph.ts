@@ -1,4 +1,4 @@
-import { buildColourLabelTable } from './colour-label-table';
+import { buildColourLabelTable, strideTable } from './colour-label-table';
 import { DType } from './graph-builder';
 import { openLabels } from './open-labels-graph';
 import type { GraphOps } from './graph-ops';
@@ -46,11 +46,7 @@ export const CHANNEL_OFFSETS = [0, 256, 512] as const;
 export function addShapeDetector(g: GraphOps, channelCodes: string): DetectedColours {
   g.scope = 'detect';
   const table = buildColourLabelTable();
-  const [, sg, sb] = table.sizes;
-  const strides = [sg * sb, sb, 1];
-  const channelTable = table.channelIntervals.flatMap((ids, c) =>
-    ids.map((id) => id * strides[c]!),
-  );
+  const channelTable = strideTable(table);
   const perChannel = g.gatherNd(
     g.constant(channelTable, [channelTable.length], DType.INT32),
     g.expandDims(g.cast(channelCodes, DType.INT32), 4),

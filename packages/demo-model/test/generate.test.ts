@@ -31,6 +31,8 @@ const FILES = [
   `shapes-matterport/${WEIGHTS_FILE}`,
   'shapes-matterport/maskops.json',
   'shapes-matterport/matterport-config.json',
+  'shapes-torchvision/model.onnx',
+  'shapes-torchvision/maskops.json',
 ];
 
 /**
@@ -90,7 +92,7 @@ function listFiles(dir: string, prefix = ''): string[] {
   );
 }
 
-test('writes the seven files, one progress line each, byte-identical on every run', () => {
+test('writes the nine files, one progress line each, byte-identical on every run', () => {
   const [a, b] = [tempDir(), tempDir()];
   const lines: string[] = [];
   generateDemoModels(a, (line) => lines.push(line));
@@ -197,6 +199,12 @@ test('maskops.json and matterport-config.json', () => {
   });
   expect(files.get('shapes-matterport/maskops.json')).toEqual({
     name: 'maskops-shapes-demo-matterport',
+    demo: true,
+    description,
+    labels,
+  });
+  expect(files.get('shapes-torchvision/maskops.json')).toEqual({
+    name: 'maskops-shapes-demo-torchvision',
     demo: true,
     description,
     labels,
