@@ -38,8 +38,13 @@ const GOOGLE_STATUS: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-export function googleError(code: number, message: string): { error: Record<string, unknown> } {
-  return { error: { code, message, status: GOOGLE_STATUS[code] ?? 'UNKNOWN' } };
+/** Google's JSON error; `status` overrides the usual one for the code (409 is also ALREADY_EXISTS). */
+export function googleError(
+  code: number,
+  message: string,
+  status?: string,
+): { error: Record<string, unknown> } {
+  return { error: { code, message, status: status ?? GOOGLE_STATUS[code] ?? 'UNKNOWN' } };
 }
 
 function clusterResource(c: ClusterDefinition): Record<string, unknown> {

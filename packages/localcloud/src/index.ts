@@ -16,6 +16,16 @@ export { applyStrategicMergePatch } from './kube-api/strategic-merge';
 export { applyMergePatch } from './kube-api/merge-patch';
 export { applyJsonPatch } from './kube-api/json-patch';
 export { kubeconfigYaml } from './kube-api/kubeconfig';
+export { startCloudTasks } from './cloud-tasks/server';
+export type { CloudTasksOptions, CloudTasksServer } from './cloud-tasks/server';
+export { TASK_STATE } from './cloud-tasks/dispatcher';
+export type {
+  DeliveryAttempt,
+  LogLine,
+  RetryPolicy,
+  TaskOutcome,
+  TaskState,
+} from './cloud-tasks/dispatcher';
 export { startLocalCloud } from './local-cloud';
 export type { LocalCloud, LocalCloudOptions } from './local-cloud';
 export {

@@ -1,3 +1,5 @@
+import { startCloudTasks } from './cloud-tasks/server';
+import type { CloudTasksOptions, CloudTasksServer } from './cloud-tasks/server';
 import { startContainerApi } from './container-api';
 import type { ContainerApiServer } from './container-api';
 import { startKubeApi } from './kube-api/server';
@@ -9,7 +11,12 @@ export interface LocalCloud {
   metadata: MetadataServer;
   kube: KubeApiServer;
   container: ContainerApiServer;
-  /** GCE_METADATA_HOST, CONTAINER_API_ENDPOINT, PROJECT, ZONE, CLUSTER for the deployer. */
+  /** Started when `cloudTasks` is asked for. */
+  cloudTasks?: CloudTasksServer;
+  /**
+   * GCE_METADATA_HOST, CONTAINER_API_ENDPOINT, PROJECT, ZONE, CLUSTER for the deployer;
+   * CLOUD_TASKS_ENDPOINT when Cloud Tasks runs.
+   */
   env: Record<string, string>;
   close(): Promise<void>;
 }
@@ -19,6 +26,13 @@ export interface LocalCloudOptions {
   location?: string;
   cluster?: string;
   rolloutStepMs?: number;
+  /** Start the Cloud Tasks stand-in (it accepts the metadata server's access token). */
+  cloudTasks?: boolean | Omit<CloudTasksOptions, 'token'>;
+}
+
+function standInOptions<T extends object>(value: boolean | T | undefined): T | undefined {
+  if (value === undefined || value === false) return undefined;
+  return value === true ? ({} as T) : value;
 }
 
 /** Metadata server + Kubernetes API + Container API wired together like one GKE project. */
@@ -35,19 +49,32 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     token: metadata.token,
     clusters: [{ project, location, name: cluster, endpoint: kube.endpoint, caPem: kube.caPem }],
   });
-  return {
+  const env: Record<string, string> = {
+    GCE_METADATA_HOST: metadata.host,
+    CONTAINER_API_ENDPOINT: container.url,
+    PROJECT: project,
+    ZONE: location,
+    CLUSTER: cluster,
+  };
+  const cloud: LocalCloud = {
     metadata,
     kube,
     container,
-    env: {
-      GCE_METADATA_HOST: metadata.host,
-      CONTAINER_API_ENDPOINT: container.url,
-      PROJECT: project,
-      ZONE: location,
-      CLUSTER: cluster,
-    },
+    env,
     async close() {
-      await Promise.all([container.close(), kube.close(), metadata.close()]);
+      const optional = [cloud.cloudTasks?.close()];
+      await Promise.all([...optional, container.close(), kube.close(), metadata.close()]);
     },
   };
+  const tasksOpts = standInOptions(opts.cloudTasks);
+  try {
+    if (tasksOpts) {
+      cloud.cloudTasks = await startCloudTasks({ ...tasksOpts, token: metadata.token });
+      env.CLOUD_TASKS_ENDPOINT = cloud.cloudTasks.url;
+    }
+  } catch (err) {
+    await cloud.close();
+    throw err;
+  }
+  return cloud;
 }

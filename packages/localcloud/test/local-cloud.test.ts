@@ -3,6 +3,7 @@ import { GoogleAuth } from 'google-auth-library';
 import { deploymentFixture } from '../src/kube-api/deployment-object';
 import { startLocalCloud } from '../src/local-cloud';
 import type { LocalCloud } from '../src/local-cloud';
+import { startTarget } from './cloud-tasks/target-server';
 
 describe('startLocalCloud', () => {
   let cloud: LocalCloud;
@@ -78,5 +79,30 @@ describe('startLocalCloud', () => {
       .makeApiClient(AppsV1Api)
       .listNamespacedDeployment({ namespace: 'default' });
     expect(list.items.map((d) => d.metadata?.name)).toContain('inference-api');
+  });
+});
+
+describe('startLocalCloud with the optional stand-ins', () => {
+  it('starts Cloud Tasks behind the metadata token and names it in env', async () => {
+    const cloud = await startLocalCloud({ cloudTasks: { retry: { maxAttempts: 1 } } });
+    const target = await startTarget();
+    try {
+      const { CLOUD_TASKS_ENDPOINT } = cloud.env;
+      expect(CLOUD_TASKS_ENDPOINT).toBe(cloud.cloudTasks?.url);
+      const queue = 'projects/local-project/locations/us-central1/queues/q';
+      const res = await fetch(`${CLOUD_TASKS_ENDPOINT}/v2/${queue}/tasks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cloud.metadata.token}` },
+        body: JSON.stringify({
+          task: { name: `${queue}/tasks/t1`, httpRequest: { url: target.url } },
+        }),
+      });
+      expect(res.status).toBe(200);
+      await cloud.cloudTasks?.waitDelivered('t1');
+      expect(target.received).toHaveLength(1);
+    } finally {
+      await cloud.close();
+      await target.close();
+    }
   });
 });
