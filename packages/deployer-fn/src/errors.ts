@@ -33,6 +33,8 @@ export const DeployErrorCode = {
   METRICS_REJECTED: 'METRICS_REJECTED',
   /** Cloud Tasks: unreachable, 5xx, 429 or a timeout (canary). */
   TASKS_UNAVAILABLE: 'TASKS_UNAVAILABLE',
+  /** Another copy of a canary step moved the state first: redelivered, the step finds itself done. */
+  CANARY_STATE_CHANGED: 'CANARY_STATE_CHANGED',
   /** Cloud Tasks refused the task (4xx other than ALREADY_EXISTS). */
   TASKS_REJECTED: 'TASKS_REJECTED',
 } as const;

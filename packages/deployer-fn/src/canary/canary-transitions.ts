@@ -1,17 +1,22 @@
 import type { V1Deployment } from '@kubernetes/client-node';
+import { withConflictRetry } from '../deploy/conflict-retry';
+import { transient } from '../errors';
 import { Outcome } from '../outcome';
 import type { CanaryDeps } from './canary-deps';
 import { canaryName } from './canary-deps';
 import type { CanaryDecision } from './canary-result';
 import type { CanaryState } from './canary-state';
-import { CanaryAnnotation, stateAnnotations } from './canary-state';
+import { CanaryAnnotation, readCanaryState, stateAnnotations } from './canary-state';
 import { enqueueStep } from './step-event';
 import type { AbortReason, Figures } from './verdict';
 
 /**
- * Writes the canary's new state with the resourceVersion read at the start of
- * the step: of two copies of one step running at once, the second gets a 409,
- * is redelivered, and then finds the step done. `replicas` 0 scales it down.
+ * Writes the canary's new state as a compare-and-swap on the recorded state:
+ * the patch carries a resourceVersion, and on a conflict (the rollout
+ * controller's status writes bump it too) the write is retried only while the
+ * canary still holds the state this step started from. Of two copies of one
+ * step running at once, the second thus fails (redelivered, it then finds the
+ * step done). `replicas` 0 scales the canary down.
  */
 export async function writeState(
   deps: CanaryDeps,
@@ -19,13 +24,29 @@ export async function writeState(
   next: CanaryState,
   replicas?: number,
 ): Promise<void> {
-  const resourceVersion = read.metadata?.resourceVersion;
-  await deps.api.patch(deps.config.namespace, canaryName(deps.config.deployment), {
-    metadata: {
-      ...(resourceVersion === undefined ? {} : { resourceVersion }),
-      annotations: stateAnnotations(next),
-    },
-    ...(replicas === undefined ? {} : { spec: { replicas } }),
+  const { namespace } = deps.config;
+  const name = canaryName(deps.config.deployment);
+  const from = stateAnnotations(readCanaryState(read)!);
+  let current = read;
+  await withConflictRetry(deps, `canary state ${next.buildId}`, async (attempt) => {
+    if (attempt > 1) {
+      current = await deps.api.read(namespace, name);
+      const now = readCanaryState(current);
+      if (!now || JSON.stringify(stateAnnotations(now)) !== JSON.stringify(from)) {
+        throw transient(
+          'CANARY_STATE_CHANGED',
+          `canary state of ${next.buildId} changed meanwhile`,
+        );
+      }
+    }
+    const resourceVersion = current.metadata?.resourceVersion;
+    await deps.api.patch(namespace, name, {
+      metadata: {
+        ...(resourceVersion === undefined ? {} : { resourceVersion }),
+        annotations: stateAnnotations(next),
+      },
+      ...(replicas === undefined ? {} : { spec: { replicas } }),
+    });
   });
 }
 
