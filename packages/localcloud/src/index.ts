@@ -26,6 +26,12 @@ export type {
   TaskOutcome,
   TaskState,
 } from './cloud-tasks/dispatcher';
+export { startPrometheus } from './prometheus/server';
+export type { PrometheusOptions, PrometheusServer } from './prometheus/server';
+export type { ScrapeTarget, TargetHealth } from './prometheus/scraper';
+export type { QueryResult, VectorSample } from './prometheus/promql-eval';
+export type { Labels as PrometheusLabels } from './prometheus/labels';
+export { parseExposition } from './prometheus/exposition';
 export { startLocalCloud } from './local-cloud';
 export type { LocalCloud, LocalCloudOptions } from './local-cloud';
 export {

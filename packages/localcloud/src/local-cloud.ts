@@ -5,6 +5,8 @@ import type { ContainerApiServer } from './container-api';
 import { startKubeApi } from './kube-api/server';
 import type { KubeApiServer } from './kube-api/server';
 import { startMetadataServer } from './metadata-server';
+import { startPrometheus } from './prometheus/server';
+import type { PrometheusOptions, PrometheusServer } from './prometheus/server';
 import type { MetadataServer } from './metadata-server';
 
 export interface LocalCloud {
@@ -13,9 +15,11 @@ export interface LocalCloud {
   container: ContainerApiServer;
   /** Started when `cloudTasks` is asked for. */
   cloudTasks?: CloudTasksServer;
+  /** Started when `prometheus` is asked for. */
+  prometheus?: PrometheusServer;
   /**
    * GCE_METADATA_HOST, CONTAINER_API_ENDPOINT, PROJECT, ZONE, CLUSTER for the deployer;
-   * CLOUD_TASKS_ENDPOINT when Cloud Tasks runs.
+   * CLOUD_TASKS_ENDPOINT and PROMETHEUS_QUERY_URL when those stand-ins run.
    */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -28,6 +32,8 @@ export interface LocalCloudOptions {
   rolloutStepMs?: number;
   /** Start the Cloud Tasks stand-in (it accepts the metadata server's access token). */
   cloudTasks?: boolean | Omit<CloudTasksOptions, 'token'>;
+  /** Start the Prometheus query API stand-in (targets are added as pods come and go). */
+  prometheus?: boolean | PrometheusOptions;
 }
 
 function standInOptions<T extends object>(value: boolean | T | undefined): T | undefined {
@@ -62,7 +68,7 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     container,
     env,
     async close() {
-      const optional = [cloud.cloudTasks?.close()];
+      const optional = [cloud.cloudTasks?.close(), cloud.prometheus?.close()];
       await Promise.all([...optional, container.close(), kube.close(), metadata.close()]);
     },
   };
@@ -71,6 +77,11 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     if (tasksOpts) {
       cloud.cloudTasks = await startCloudTasks({ ...tasksOpts, token: metadata.token });
       env.CLOUD_TASKS_ENDPOINT = cloud.cloudTasks.url;
+    }
+    const promOpts = standInOptions(opts.prometheus);
+    if (promOpts) {
+      cloud.prometheus = await startPrometheus(promOpts);
+      env.PROMETHEUS_QUERY_URL = cloud.prometheus.url;
     }
   } catch (err) {
     await cloud.close();

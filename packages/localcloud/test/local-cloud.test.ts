@@ -83,6 +83,22 @@ describe('startLocalCloud', () => {
 });
 
 describe('startLocalCloud with the optional stand-ins', () => {
+  it('starts Prometheus when asked, names it in env and closes it with the rest', async () => {
+    const cloud = await startLocalCloud({ prometheus: { scrapeIntervalMs: 60_000 } });
+    try {
+      expect(cloud.env.PROMETHEUS_QUERY_URL).toBe(cloud.prometheus?.url);
+      expect(cloud.cloudTasks).toBeUndefined();
+      const res = await fetch(`${cloud.env.PROMETHEUS_QUERY_URL}/api/v1/query?query=up`);
+      await expect(res.json()).resolves.toEqual({
+        status: 'success',
+        data: { resultType: 'vector', result: [] },
+      });
+    } finally {
+      await cloud.close();
+    }
+    await expect(fetch(`${cloud.env.PROMETHEUS_QUERY_URL}/-/healthy`)).rejects.toThrow();
+  });
+
   it('starts Cloud Tasks behind the metadata token and names it in env', async () => {
     const cloud = await startLocalCloud({ cloudTasks: { retry: { maxAttempts: 1 } } });
     const target = await startTarget();
