@@ -40,7 +40,12 @@ const taskIds = (f: CanaryFn): string[] =>
 it('a delivery starts the canary: image by digest, replicas from the weight, state, step 1 scheduled; stable untouched', async () => {
   const f = await fn({ CANARY_WEIGHT_PERCENT: '25' });
   expect(await deliver(f, 1)).toBe(204);
-  expect(lastLog(f)).toMatchObject({ outcome: 'canary-started', severity: 'NOTICE', replicas: 3 });
+  expect(lastLog(f)).toMatchObject({
+    outcome: 'canary-started',
+    severity: 'NOTICE',
+    replicas: 3,
+    enqueued: 'created',
+  });
   expect(canaryImage(f)).toBe(`${REPO}@${digest('1')}`);
   expect(f.canary().spec.replicas).toBe(3); // 25 % of 10 ready, rounded
   expect(canaryNote(f, Annotation.BUILD_ID)).toBe('build-1');

@@ -3,7 +3,6 @@ import { deploymentFixture, freePort, startLocalCloud } from '@maskops/localclou
 import type { Fn } from './cloud';
 import { OLD_IMAGE, startFunction } from './cloud';
 
-export const QUEUE = 'projects/local-project/locations/us-central1/queues/maskops-canary';
 export const TASKS_SA = 'maskops-deployer@local-project.iam.gserviceaccount.com';
 
 /** The local cloud with the Cloud Tasks stand-in (short retries). */
@@ -36,6 +35,8 @@ export async function startCanaryFunction(
   counter += 1;
   const name = `canary-app-${counter}`;
   const canaryName = `${name}-canary`;
+  // A queue per function: Cloud Tasks keeps a used task name taken for an hour.
+  const queue = `projects/local-project/locations/us-central1/queues/canary-${counter}`;
   cloud.kube.putDeployment(
     deploymentFixture({
       name: canaryName,
@@ -52,7 +53,7 @@ export async function startCanaryFunction(
     env: {
       ROLLOUT_STRATEGY: 'canary',
       CLOUD_TASKS_ENDPOINT: cloud.cloudTasks!.url,
-      CANARY_TASKS_QUEUE: QUEUE,
+      CANARY_TASKS_QUEUE: queue,
       FUNCTION_URL: url,
       CANARY_TASKS_SERVICE_ACCOUNT: TASKS_SA,
       PROMETHEUS_QUERY_URL: 'http://127.0.0.1:9',
@@ -79,6 +80,6 @@ export async function startCanaryFunction(
         body: JSON.stringify(event),
       });
     },
-    pending: () => cloud.cloudTasks!.pendingTasks(QUEUE),
+    pending: () => cloud.cloudTasks!.pendingTasks(queue),
   };
 }
