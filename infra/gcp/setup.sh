@@ -26,6 +26,8 @@ usage: infra/gcp/setup.sh --project ID [options]
   --github-owner O --github-repo R [--branch-pattern RE]   create the Cloud Build trigger
   --internal-lb         expose the Service on an internal load balancer (VPC only)
   --pod-monitoring      add a PodMonitoring (Managed Service for Prometheus scrapes /metrics)
+  --canary              deploy with ROLLOUT_STRATEGY=canary (Cloud Tasks queue, metrics reader;
+                        implies --pod-monitoring: the canary is judged on the pods' metrics)
   --skip-build          do not submit the first build
   --dry-run             print the commands, run nothing
 USAGE
@@ -44,6 +46,7 @@ GITHUB_REPO=""
 BRANCH_PATTERN='^main$'
 INTERNAL_LB=0
 POD_MONITORING=0
+CANARY=0
 SKIP_BUILD=0
 DRY_RUN=0
 
@@ -62,6 +65,7 @@ while [ $# -gt 0 ]; do
     --branch-pattern) BRANCH_PATTERN="$2"; shift 2 ;;
     --internal-lb) INTERNAL_LB=1; shift ;;
     --pod-monitoring) POD_MONITORING=1; shift ;;
+    --canary) CANARY=1; POD_MONITORING=1; shift ;;
     --skip-build) SKIP_BUILD=1; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -112,6 +116,10 @@ FUNCTION=maskops-deployer
 FUNCTION_TIMEOUT_SECONDS=540
 ROLLOUT_TIMEOUT_SECONDS=480
 DEAD_LETTER_TOPIC="${FUNCTION}-dead-letter"
+CANARY_QUEUE=maskops-canary
+# A 2nd gen function also answers on this stable URL, known before the first deploy;
+# canary steps are Cloud Tasks posting back to it with an OIDC token for it.
+FUNCTION_URL="https://${REGION}-${PROJECT}.cloudfunctions.net/${FUNCTION}"
 DEAD_LETTER_MAX_ATTEMPTS=15
 # A build without a trigger has no SHORT_SHA: the first image gets a tag of its own,
 # which the first apply of the manifests uses.
@@ -221,6 +229,24 @@ fi
 run gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${DEPLOYER_SA}" \
   --role roles/container.clusterViewer --condition=None --quiet
 
+if [ "$CANARY" = 1 ]; then
+  step "canary: Cloud Tasks queue ${CANARY_QUEUE}, metrics reader, OIDC tokens as the deployer"
+  run gcloud services enable cloudtasks.googleapis.com monitoring.googleapis.com --project "$PROJECT"
+  if ! exists gcloud tasks queues describe "$CANARY_QUEUE" --location "$REGION" --project "$PROJECT"; then
+    run gcloud tasks queues create "$CANARY_QUEUE" --location "$REGION" --project "$PROJECT" \
+      --max-attempts 20 --min-backoff 5s --max-backoff 60s
+  fi
+  # enqueuer: create the step tasks; monitoring.viewer: query Managed Service for
+  # Prometheus; serviceAccountUser on itself: Cloud Tasks mints the tasks' OIDC
+  # tokens as the deployer, which needs actAs on that account.
+  for role in roles/cloudtasks.enqueuer roles/monitoring.viewer; do
+    run gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${DEPLOYER_SA}" \
+      --role "$role" --condition=None --quiet
+  done
+  run gcloud iam service-accounts add-iam-policy-binding "$DEPLOYER_SA" --project "$PROJECT" \
+    --member "serviceAccount:${DEPLOYER_SA}" --role roles/iam.serviceAccountUser
+fi
+
 step "build service account ${BUILD_SA}"
 # New projects may run builds as the Compute Engine default service account, which
 # may hold no roles; builds (ours and the function's) run as this account instead.
@@ -275,8 +301,12 @@ components=()
 if [ "$DRY_RUN" = 1 ]; then
   printf '+ kubectl -n %s apply view-last-applied deployment/%s -o json | node %q | kubectl -n %s apply set-last-applied -f -   # only when last-applied still sets replicas\n' \
     "$NAMESPACE" "$DEPLOYMENT" "$ROOT/infra/gcp/last-applied-without-replicas.mjs" "$NAMESPACE"
+  echo "= kubectl -n ${NAMESPACE} get deployment ${DEPLOYMENT} -o jsonpath={.spec.selector.matchLabels.maskops\\.dev/track}   # empty on an older install: migrate"
+  printf '+ kubectl -n %s delete deployment %s --cascade=orphan   # only when migrating: its pods keep serving\n' "$NAMESPACE" "$DEPLOYMENT"
   printf '+ kubectl kustomize %q (components: %s) | sed (IMAGE_PLACEHOLDER=%s, DEPLOYER_SA_PLACEHOLDER=%s, namespace %s) | kubectl apply -f -\n' \
     "$OVERLAY_DIR" "${components[*]:-none}" "${IMAGE}:${FIRST_TAG}" "$DEPLOYER_SA" "$NAMESPACE"
+  printf '+ kubectl -n %s rollout status deployment/%s --timeout %ss   # only when migrating\n' "$NAMESPACE" "$DEPLOYMENT" "$ROLLOUT_TIMEOUT_SECONDS"
+  printf '+ kubectl -n %s delete replicaset -l app.kubernetes.io/name=%s,!maskops.dev/track   # only when migrating: the orphaned pods drain\n' "$NAMESPACE" "$DEPLOYMENT"
 else
   # The manifests no longer set replicas (the HPA does); drop them from an older
   # install's last-applied configuration first, or this apply resets them to 1.
@@ -297,15 +327,33 @@ else
   # Only the first apply sets the image: afterwards the deployer owns it.
   current_image="$(kubectl -n "$NAMESPACE" get deployment "$DEPLOYMENT" \
     -o jsonpath="{.spec.template.spec.containers[?(@.name==\"${CONTAINER}\")].image}" 2>/dev/null || true)"
+  # The stable selector gained maskops.dev/track, and a selector is immutable. An
+  # older install's Deployment is deleted with --cascade=orphan: its ReplicaSet and
+  # pods keep serving behind the Service (which selects the name label only) until
+  # the new Deployment's pods are ready; only then are the orphans deleted.
+  migrate=0
+  if [ -n "$current_image" ] &&
+    [ -z "$(kubectl -n "$NAMESPACE" get deployment "$DEPLOYMENT" -o jsonpath='{.spec.selector.matchLabels.maskops\.dev/track}')" ]; then
+    migrate=1
+    kubectl -n "$NAMESPACE" delete deployment "$DEPLOYMENT" --cascade=orphan
+  fi
   kubectl kustomize "$OVERLAY_DIR" |
     sed -e "s#IMAGE_PLACEHOLDER#${current_image:-${IMAGE}:${FIRST_TAG}}#" \
       -e "s#DEPLOYER_SA_PLACEHOLDER#${DEPLOYER_SA}#" \
       -e "s#namespace: maskops#namespace: ${NAMESPACE}#" \
       -e "s#^  name: maskops\$#  name: ${NAMESPACE}#" |
     kubectl apply -f -
+  if [ "$migrate" = 1 ]; then
+    kubectl -n "$NAMESPACE" rollout status "deployment/${DEPLOYMENT}" --timeout "${ROLLOUT_TIMEOUT_SECONDS}s"
+    kubectl -n "$NAMESPACE" delete replicaset -l "app.kubernetes.io/name=${DEPLOYMENT},!maskops.dev/track"
+  fi
 fi
 
 step "deployer function ${FUNCTION} (2nd gen, Pub/Sub trigger on ${TOPIC}, retried on failure)"
+FUNCTION_ENV="PROJECT=${PROJECT},ZONE=${LOCATION},CLUSTER=${CLUSTER},NAMESPACE=${NAMESPACE},DEPLOYMENT=${DEPLOYMENT},CONTAINER=${CONTAINER},IMAGE=${IMAGE},ROLLOUT_TIMEOUT_SECONDS=${ROLLOUT_TIMEOUT_SECONDS},ROLLBACK_ON_FAILURE=true"
+if [ "$CANARY" = 1 ]; then
+  FUNCTION_ENV+=",ROLLOUT_STRATEGY=canary,PROMETHEUS_QUERY_URL=https://monitoring.googleapis.com/v1/projects/${PROJECT}/location/global/prometheus,CANARY_TASKS_QUEUE=projects/${PROJECT}/locations/${REGION}/queues/${CANARY_QUEUE},FUNCTION_URL=${FUNCTION_URL},CANARY_TASKS_SERVICE_ACCOUNT=${DEPLOYER_SA}"
+fi
 run node "$ROOT/infra/gcp/stage-function.mjs" "$STAGE_DIR"
 # internal-only: Eventarc's Pub/Sub push from this project counts as internal traffic.
 # https://cloud.google.com/functions/docs/networking/network-settings#ingress_settings
@@ -314,7 +362,7 @@ run gcloud functions deploy "$FUNCTION" --gen2 --runtime nodejs20 --region "$REG
   --service-account "$DEPLOYER_SA" --trigger-service-account "$DEPLOYER_SA" \
   --build-service-account "$BUILD_SA_RESOURCE" --ingress-settings internal-only \
   --memory 256Mi --timeout "${FUNCTION_TIMEOUT_SECONDS}s" --max-instances 1 \
-  --set-env-vars "PROJECT=${PROJECT},ZONE=${LOCATION},CLUSTER=${CLUSTER},NAMESPACE=${NAMESPACE},DEPLOYMENT=${DEPLOYMENT},CONTAINER=${CONTAINER},IMAGE=${IMAGE},ROLLOUT_TIMEOUT_SECONDS=${ROLLOUT_TIMEOUT_SECONDS},ROLLBACK_ON_FAILURE=true"
+  --set-env-vars "$FUNCTION_ENV"
 # The trigger's identity may invoke this function's Cloud Run service, nothing else.
 run gcloud functions add-invoker-policy-binding "$FUNCTION" --region "$REGION" --project "$PROJECT" \
   --member "serviceAccount:${DEPLOYER_SA}"

@@ -1,4 +1,6 @@
 import type { Env } from '@maskops/shared';
+import type { CanaryConfig } from './canary/canary-config';
+import { readCanaryConfig } from './canary/canary-config';
 import { KubeconfigFileError, loadKubeconfigFile } from './cluster/kubeconfig-file';
 import {
   boolean,
@@ -31,6 +33,8 @@ export interface DeployerConfig {
    * is refused (FUTURE_BUILD), and a deployed key that far ahead is distrusted.
    */
   readonly maxClockSkewSeconds: number;
+  /** ROLLOUT_STRATEGY=canary; absent for the default rolling strategy. */
+  readonly canary?: CanaryConfig;
 }
 
 // Kubernetes object names: DNS-1123 subdomain for Deployments, label for the rest.
@@ -88,6 +92,7 @@ export function readConfig(env: Env): DeployerConfig {
   }
   const kubeconfig = optionalString(env, 'KUBECONFIG');
   if (kubeconfig !== undefined) checkKubeconfig(kubeconfig);
+  const canary = readCanaryConfig(env);
   return {
     project,
     zone,
@@ -101,5 +106,6 @@ export function readConfig(env: Env): DeployerConfig {
     containerApiEndpoint: url(env, 'CONTAINER_API_ENDPOINT', 'https://container.googleapis.com'),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
     maxClockSkewSeconds: integer(env, 'MAX_CLOCK_SKEW_SECONDS', 600, { min: 0, max: 86_400 }),
+    ...(canary === undefined ? {} : { canary }),
   };
 }

@@ -27,6 +27,16 @@ export const DeployErrorCode = {
   KUBE_CONFLICT: 'KUBE_CONFLICT',
   CONTAINER_NOT_FOUND: 'CONTAINER_NOT_FOUND',
   CONTAINER_AMBIGUOUS: 'CONTAINER_AMBIGUOUS',
+  /** Prometheus query API: unreachable, 5xx, 429 or a timeout (canary). */
+  METRICS_UNAVAILABLE: 'METRICS_UNAVAILABLE',
+  /** Prometheus refused the query or the credentials (4xx): a configuration error. */
+  METRICS_REJECTED: 'METRICS_REJECTED',
+  /** Cloud Tasks: unreachable, 5xx, 429 or a timeout (canary). */
+  TASKS_UNAVAILABLE: 'TASKS_UNAVAILABLE',
+  /** Another copy of a canary step moved the state first: redelivered, the step finds itself done. */
+  CANARY_STATE_CHANGED: 'CANARY_STATE_CHANGED',
+  /** Cloud Tasks refused the task (4xx other than ALREADY_EXISTS). */
+  TASKS_REJECTED: 'TASKS_REJECTED',
 } as const;
 export type DeployErrorCode = (typeof DeployErrorCode)[keyof typeof DeployErrorCode];
 

@@ -1,5 +1,9 @@
 import type { DeployCandidate, LogFields, PubsubMessage, Severity } from '@maskops/shared';
 import { decodeBuildMessage, describeError } from '@maskops/shared';
+import { asCanaryDeps } from './canary/canary-deps';
+import type { CanaryDecision } from './canary/canary-result';
+import type { CanaryPlan } from './canary/canary-start';
+import { canaryPlan, precheck, startCanary } from './canary/canary-start';
 import { applyCandidate } from './deploy/apply-patch';
 import type { DeployDeps } from './deploy/deps';
 import { isBeyond, latestTrustedTime } from './deploy/clock-skew';
@@ -34,6 +38,8 @@ export interface HandleResult {
   readonly previousImage?: string;
   readonly patch?: DeploymentPatch;
   readonly error?: DeployError;
+  /** Dry run with ROLLOUT_STRATEGY=canary: what the canary start would do. */
+  readonly canaryPlan?: CanaryPlan;
   readonly durations: { totalMs: number; patchMs?: number; rolloutMs?: number };
 }
 
@@ -121,7 +127,39 @@ export async function handleMessage(
     );
   };
 
+  const decided = (d: CanaryDecision, extra: Partial<HandleResult> = {}): HandleResult =>
+    finish(
+      {
+        outcome: d.outcome,
+        ack: true,
+        ...(d.reason === undefined ? {} : { reason: d.reason }),
+        ...about,
+        ...(d.previousImage === undefined ? {} : { previousImage: d.previousImage }),
+        ...extra,
+      },
+      d.text,
+      { ...fields, ...d.fields },
+      d.severity,
+    );
+
   try {
+    if (config.canary !== undefined) {
+      if (!options.dryRun) {
+        return decided(await startCanary(asCanaryDeps(deps), candidate, planOptions));
+      }
+      const stable = await deps.api.read(config.namespace, config.deployment);
+      const early = precheck(deps, stable, candidate, planOptions);
+      if (early) return decided({ ...early, outcome: Outcome.DRY_RUN });
+      const plan = canaryPlan(config.canary, config.deployment, stable, candidate);
+      return decided(
+        {
+          outcome: Outcome.DRY_RUN,
+          text: `dry run: would start a canary of ${candidate.image} on ${plan.canaryDeployment}`,
+          fields: { canaryPlan: plan },
+        },
+        { canaryPlan: plan },
+      );
+    }
     if (options.dryRun) {
       const plan = planPatch(
         await deps.api.read(config.namespace, config.deployment),

@@ -1,6 +1,9 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Env, Logger } from '@maskops/shared';
 import { createLogger, extractPubsubMessage, loadConfigOrExit } from '@maskops/shared';
+import { createCanaryClients } from './canary/canary-deps';
+import { handleStepEvent } from './canary/step-handler';
+import { decodeStepEvent } from './canary/step-event';
 import { createClusterConnector } from './cluster/cluster-connector';
 import type { DeploymentsApi } from './cluster/kube-client';
 import type { TokenSource } from './cluster/token-source';
@@ -45,22 +48,36 @@ export function createPubsubHandler(options: OnNewImageOptions = {}): PubsubEven
   const config = options.config ?? loadConfigOrExit(() => readConfig(options.env ?? process.env));
   const logger = options.logger ?? createLogger({ base: { component: 'deployer-fn' } });
   let api = options.api;
+  let tokenSource = options.tokenSource;
+  const timeout =
+    options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs };
+  const canaryClients = () => {
+    if (config.canary === undefined) return {};
+    return { canaryClients: createCanaryClients(config.canary, tokenSource!, timeout) };
+  };
   const deps = () => {
-    api ??= createClusterConnector({
-      config,
-      tokenSource: options.tokenSource ?? googleTokenSource({ projectId: config.project }),
-      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
-    });
+    tokenSource ??= googleTokenSource({ projectId: config.project });
+    api ??= createClusterConnector({ config, tokenSource, ...timeout });
     return {
       api,
       config,
       logger,
+      ...canaryClients(),
       ...defaultRuntime,
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     };
   };
 
   return async (event, context) => {
+    const ce = event as { id?: unknown; source?: unknown };
+    const eventId = typeof ce.id === 'string' ? { eventId: ce.id.slice(0, 100) } : {};
+    // Canary steps come back to this same endpoint from Cloud Tasks.
+    const step = decodeStepEvent(event);
+    if (step.kind !== 'not-a-step') {
+      const result = await handleStepEvent(deps(), step, eventId);
+      options.onResult?.(result);
+      return result;
+    }
     const found = extractPubsubMessage(event, context);
     let result: HandleResult;
     if (!found.ok) {
@@ -76,12 +93,8 @@ export function createPubsubHandler(options: OnNewImageOptions = {}): PubsubEven
         deployment: `${config.namespace}/${config.deployment}`,
       });
     } else {
-      const ce = event as { id?: unknown; source?: unknown };
       result = await handleMessage(deps(), found.message, {
-        logFields: {
-          envelope: found.shape,
-          ...(typeof ce.id === 'string' ? { eventId: ce.id.slice(0, 100) } : {}),
-        },
+        logFields: { envelope: found.shape, ...eventId },
       });
     }
     options.onResult?.(result);

@@ -23,6 +23,20 @@ export const Outcome = {
   RETRY: 'retry',
   /** Dry run: the patch that would be sent. */
   DRY_RUN: 'dry-run',
+  /** Canary: the canary Deployment runs the build; step 1 is scheduled. */
+  CANARY_STARTED: 'canary-started',
+  /** Canary: this build's canary is already running (a redelivery); its next step is ensured. */
+  CANARY_RUNNING: 'canary-running',
+  /** Canary: a step that found no breach (or a canary not ready yet); the next step is scheduled. */
+  CANARY_CONTINUE: 'canary-continue',
+  /** Canary: promoted; the stable rollout is watched by the next steps. */
+  CANARY_PROMOTING: 'canary-promoting',
+  /** Canary: aborted; the stable Deployment was never touched. */
+  CANARY_ABORTED: 'canary-aborted',
+  /** Canary: a delivery of a build whose canary was aborted; nothing analysed again. */
+  ALREADY_ABORTED: 'already-aborted',
+  /** Canary: a step with nothing to do (duplicate, superseded build, finished canary). */
+  CANARY_STEP_SKIPPED: 'canary-step-skipped',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -38,4 +52,11 @@ export const OUTCOME_SEVERITY: Record<Outcome, Severity> = {
   rejected: 'ERROR',
   retry: 'WARNING',
   'dry-run': 'INFO',
+  'canary-started': 'NOTICE',
+  'canary-running': 'INFO',
+  'canary-continue': 'INFO',
+  'canary-promoting': 'NOTICE',
+  'canary-aborted': 'ERROR',
+  'already-aborted': 'INFO',
+  'canary-step-skipped': 'INFO',
 };

@@ -1,4 +1,5 @@
 import type { Logger } from '@maskops/shared';
+import type { CanaryClients } from '../canary/canary-deps';
 import type { DeploymentsApi } from '../cluster/kube-client';
 import type { DeployerConfig } from '../config';
 
@@ -16,6 +17,8 @@ export interface DeployDeps {
   readonly pollIntervalMs?: number;
   /** Patch attempts when the Deployment changes under us (409); default 4. */
   readonly maxPatchAttempts?: number;
+  /** Cloud Tasks and Prometheus, with ROLLOUT_STRATEGY=canary (not needed for a dry run). */
+  readonly canaryClients?: CanaryClients;
 }
 
 export const defaultRuntime = {

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { GoogleAuth } from 'google-auth-library';
 import { createLogger, loadConfigOrExit } from '@maskops/shared';
+import { createCanaryClients } from '../canary/canary-deps';
 import { createClusterConnector } from '../cluster/cluster-connector';
 import { googleTokenSource } from '../cluster/token-source';
 import { readConfig } from '../config';
@@ -160,7 +161,13 @@ async function main(): Promise<number> {
     write: (l) => process.stderr.write(l + '\n'),
   });
   const api = createClusterConnector({ config, tokenSource: tokens });
-  const result = await handleMessage({ api, config, logger, ...defaultRuntime }, message, {
+  // With ROLLOUT_STRATEGY=canary an in-process replay starts a canary, as the function would.
+  const canaryClients =
+    config.canary === undefined
+      ? {}
+      : { canaryClients: createCanaryClients(config.canary, tokens) };
+  const deps = { api, config, logger, ...defaultRuntime, ...canaryClients };
+  const result = await handleMessage(deps, message, {
     dryRun: values['dry-run'],
     force: values.force,
   });

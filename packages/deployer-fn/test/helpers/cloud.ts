@@ -69,10 +69,14 @@ export async function startFunction(
     fn?: Partial<OnNewImageOptions>;
     /** Skip creating the Deployment. */
     noDeployment?: boolean;
+    /** Listen on this port (default: any free one), for settings that name the function's URL. */
+    port?: number;
+    /** Use this Deployment name instead of a fresh one. */
+    name?: string;
   } = {},
 ): Promise<Fn> {
   counter += 1;
-  const name = `app-${counter}`;
+  const name = opts.name ?? `app-${counter}`;
   if (!opts.noDeployment) {
     cloud.kube.putDeployment(
       deploymentFixture({
@@ -106,7 +110,7 @@ export async function startFunction(
       ...opts.fn,
     }),
   );
-  const server: Server = getTestServer(fnName).listen(0, '127.0.0.1');
+  const server: Server = getTestServer(fnName).listen(opts.port ?? 0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const ns = config.namespace;

@@ -25,19 +25,36 @@ export const find = (kind: string): Obj => {
   return found[0]!;
 };
 
-export const deployment = find('Deployment');
+/** The Deployment or Deployments of a track (the canary's name ends in -canary). */
+const deployments = docs.filter((d) => d.kind === 'Deployment');
+const ofTrack = (canary: boolean): Obj => {
+  const found = deployments.filter((d) => d.metadata.name.endsWith('-canary') === canary);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+export const deployment = ofTrack(false);
+export const canaryDeployment = ofTrack(true);
 export const pod = deployment.spec.template.spec;
 export const container = pod.containers[0];
+/** The container's literal env values (downward-API entries are checked on their own). */
 export const env: Record<string, string> = Object.fromEntries(
-  (container.env as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]),
+  (container.env as Array<{ name: string; value?: string }>)
+    .filter((e) => e.value !== undefined)
+    .map((e) => [e.name, e.value!]),
 );
 export const setupSh = read('infra', 'gcp', 'setup.sh');
-/** The function's --set-env-vars, unexpanded (`NAME=${VAR}`). */
-export const functionEnv: Record<string, string> = Object.fromEntries(
-  /--set-env-vars "([^"]+)"/
-    .exec(setupSh)![1]!
+const envPairs = (list: string): Array<[string, string]> =>
+  list
     .split(',')
-    .map((kv) => kv.split('=') as [string, string]),
+    .filter((kv) => kv !== '')
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]);
+/** The function's env (FUNCTION_ENV, its --set-env-vars), unexpanded (`NAME=${VAR}`). */
+export const functionEnv: Record<string, string> = Object.fromEntries(
+  envPairs(/^FUNCTION_ENV="([^"]+)"$/m.exec(setupSh)![1]!),
+);
+/** What `--canary` adds to the function's env. */
+export const canaryFunctionEnv: Record<string, string> = Object.fromEntries(
+  envPairs(/^\s*FUNCTION_ENV\+=",([^"]+)"$/m.exec(setupSh)![1]!),
 );
 /** A plain `NAME=value` assignment of setup.sh. */
 export const shellVar = (name: string): string =>

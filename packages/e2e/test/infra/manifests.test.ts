@@ -6,6 +6,8 @@
 import { readdirSync } from 'node:fs';
 import { parse } from 'yaml';
 import {
+  canaryDeployment,
+  canaryFunctionEnv,
   container,
   deployment,
   docs,
@@ -116,10 +118,13 @@ describe('Kubernetes manifests', () => {
     expect(hpa.spec.minReplicas).toBeGreaterThan(find('PodDisruptionBudget').spec.minAvailable);
   });
 
-  it('the deployer Role allows exactly what the function does, on this Deployment only', () => {
+  it('the deployer Role allows exactly what the function does, on the two Deployments only', () => {
     const role = find('Role');
     expect(role.rules).toHaveLength(1);
-    expect(role.rules[0].resourceNames).toEqual([deployment.metadata.name]);
+    expect(role.rules[0].resourceNames).toEqual([
+      deployment.metadata.name,
+      canaryDeployment.metadata.name,
+    ]);
     expect([...role.rules[0].verbs].sort()).toEqual(['get', 'list', 'patch', 'watch']);
     expect(find('RoleBinding').roleRef.name).toBe(role.metadata.name);
   });
@@ -128,6 +133,67 @@ describe('Kubernetes manifests', () => {
     const configSource = read('packages', 'inference-api', 'src', 'config.ts');
     for (const name of Object.keys(env))
       expect([name, configSource.includes(`'${name}'`)]).toEqual([name, true]);
+  });
+});
+
+describe('the canary track', () => {
+  const TRACK = 'maskops.dev/track';
+  const NAME = 'app.kubernetes.io/name';
+
+  it('is <DEPLOYMENT>-canary, the name the deployer derives', () => {
+    expect(canaryDeployment.metadata.name).toBe(`${deployment.metadata.name}-canary`);
+    expect(canaryDeployment.metadata.namespace).toBe(deployment.metadata.namespace);
+  });
+
+  it('stable and canary select disjoint pods by track; the Service selects both', () => {
+    expect(deployment.spec.selector.matchLabels).toEqual({
+      [NAME]: 'inference-api',
+      [TRACK]: 'stable',
+    });
+    expect(canaryDeployment.spec.selector.matchLabels).toEqual({
+      [NAME]: 'inference-api',
+      [TRACK]: 'canary',
+    });
+    expect(canaryDeployment.spec.template.metadata.labels[TRACK]).toBe('canary');
+    // Traffic follows the replica ratio only if the Service ignores the track.
+    expect(find('Service').spec.selector).toEqual({ [NAME]: 'inference-api' });
+  });
+
+  it('runs exactly the stable pod spec, from 0 replicas', () => {
+    expect(canaryDeployment.spec.replicas).toBe(0);
+    expect(canaryDeployment.spec.template.spec).toEqual(pod);
+    const { replicas: _r, selector: _s, template: _t, ...rest } = canaryDeployment.spec;
+    const { selector: _s2, template: _t2, ...stableRest } = deployment.spec;
+    expect(rest).toEqual(stableRest);
+  });
+
+  it('both tracks get MASKOPS_TRACK from their own pod label (downward API)', () => {
+    for (const d of [deployment, canaryDeployment]) {
+      const e = (d.spec.template.spec.containers[0].env as Obj[]).find(
+        (x) => x.name === 'MASKOPS_TRACK',
+      );
+      expect(e?.valueFrom?.fieldRef?.fieldPath).toBe(`metadata.labels['${TRACK}']`);
+    }
+  });
+
+  it('the HPA and the PDB keep to the stable track', () => {
+    expect(find('HorizontalPodAutoscaler').spec.scaleTargetRef.name).toBe(deployment.metadata.name);
+    expect(find('PodDisruptionBudget').spec.selector.matchLabels[TRACK]).toBe('stable');
+  });
+
+  it('--canary sets settings the function reads, on the queue and identity setup.sh makes', () => {
+    const sources = [
+      read('packages', 'deployer-fn', 'src', 'config.ts'),
+      read('packages', 'deployer-fn', 'src', 'canary', 'canary-config.ts'),
+    ].join('\n');
+    for (const name of Object.keys(canaryFunctionEnv))
+      expect([name, sources.includes(`'${name}'`)]).toEqual([name, true]);
+    expect(canaryFunctionEnv).toMatchObject({
+      ROLLOUT_STRATEGY: 'canary',
+      CANARY_TASKS_QUEUE: 'projects/${PROJECT}/locations/${REGION}/queues/${CANARY_QUEUE}',
+      CANARY_TASKS_SERVICE_ACCOUNT: '${DEPLOYER_SA}',
+      FUNCTION_URL: '${FUNCTION_URL}',
+    });
   });
 });
 

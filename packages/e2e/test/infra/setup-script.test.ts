@@ -241,6 +241,82 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     }
   });
 
+  it('migrates an install whose stable selector lacks the track without dropping traffic', () => {
+    const at = (prefix: string) => cmds.findIndex((c) => c.startsWith(prefix));
+    const orphan = at('kubectl -n maskops delete deployment inference-api --cascade=orphan');
+    const apply = at('kubectl kustomize');
+    const wait = at('kubectl -n maskops rollout status deployment/inference-api');
+    const drain = at(
+      'kubectl -n maskops delete replicaset -l app.kubernetes.io/name=inference-api,!maskops.dev/track',
+    );
+    // Orphaned pods keep serving until the new stable pods are ready; then they go.
+    expect([orphan, apply, wait, drain].every((i) => i >= 0)).toBe(true);
+    expect(orphan).toBeLessThan(apply);
+    expect(apply).toBeLessThan(wait);
+    expect(wait).toBeLessThan(drain);
+    expect(lines(stdout, '= ')).toEqual(
+      expect.arrayContaining([expect.stringContaining('matchLabels.maskops\\.dev/track')]),
+    );
+  });
+
+  it('sets up no canary without --canary', () => {
+    expect(cmds.some((c) => c.includes('gcloud tasks'))).toBe(false);
+    expect(deploy()).not.toContain('ROLLOUT_STRATEGY');
+  });
+
+  describe('--canary', () => {
+    const r = dryRun(...PROJECT, '--canary');
+    const c = commands(r.stdout);
+    const checks = lines(r.stdout, '? ');
+    const roles = c
+      .filter((x) => x.includes(`--member serviceAccount:${DEPLOYER} `) && x.includes('--role'))
+      .map((x) => /--role (\S+)/.exec(x)![1]!)
+      .sort();
+
+    it('creates the step queue after checking for it, with the APIs it needs', () => {
+      expect(r.status).toBe(0);
+      expect(checks).toContain(
+        'gcloud tasks queues describe maskops-canary --location us-central1 --project demo-proj-1',
+      );
+      expect(
+        c.some((x) =>
+          x.startsWith('gcloud tasks queues create maskops-canary --location us-central1 '),
+        ),
+      ).toBe(true);
+      expect(c).toContain(
+        'gcloud services enable cloudtasks.googleapis.com monitoring.googleapis.com --project demo-proj-1',
+      );
+    });
+
+    it('grants the deployer enqueuer, metrics viewer and actAs on itself (OIDC tokens)', () => {
+      expect(roles).toEqual([
+        'roles/cloudtasks.enqueuer',
+        'roles/container.clusterViewer',
+        'roles/iam.serviceAccountUser',
+        'roles/monitoring.viewer',
+      ]);
+      expect(c).toContain(
+        `gcloud iam service-accounts add-iam-policy-binding ${DEPLOYER} --project demo-proj-1 --member serviceAccount:${DEPLOYER} --role roles/iam.serviceAccountUser`,
+      );
+    });
+
+    it('deploys the function with the canary settings and scrapes the pods', () => {
+      const d = c.find((x) => x.startsWith('gcloud functions deploy'))!.replaceAll('\\,', ',');
+      for (const v of [
+        'ROLLOUT_STRATEGY=canary',
+        'PROMETHEUS_QUERY_URL=https://monitoring.googleapis.com/v1/projects/demo-proj-1/location/global/prometheus',
+        'CANARY_TASKS_QUEUE=projects/demo-proj-1/locations/us-central1/queues/maskops-canary',
+        'FUNCTION_URL=https://us-central1-demo-proj-1.cloudfunctions.net/maskops-deployer',
+        `CANARY_TASKS_SERVICE_ACCOUNT=${DEPLOYER}`,
+      ]) {
+        expect(d).toContain(v);
+      }
+      expect(c.find((x) => x.startsWith('kubectl kustomize'))).toContain(
+        'components/pod-monitoring',
+      );
+    });
+  });
+
   it('honours another region and namespace', () => {
     const r = dryRun(...PROJECT, '--region', 'europe-west1', '--namespace', 'ml');
     expect(r.status).toBe(0);

@@ -1,0 +1,91 @@
+import type { Env } from '@maskops/shared';
+import { ConfigError, integer, number, oneOf, requireString, url } from '@maskops/shared';
+
+export const RolloutStrategy = { ROLLING: 'rolling', CANARY: 'canary' } as const;
+export type RolloutStrategy = (typeof RolloutStrategy)[keyof typeof RolloutStrategy];
+
+export const OnInconclusive = { PROMOTE: 'promote', ABORT: 'abort' } as const;
+export type OnInconclusive = (typeof OnInconclusive)[keyof typeof OnInconclusive];
+
+/** The verdict's thresholds (DESIGN "Canary"). */
+export interface CanaryThresholds {
+  readonly analysisSeconds: number;
+  readonly minRequests: number;
+  readonly onInconclusive: OnInconclusive;
+  readonly maxErrorDelta: number;
+  readonly maxLatencyRatio: number;
+  readonly maxBehaviourShift: number;
+  readonly maxScoreShift: number;
+}
+
+/** Present only with ROLLOUT_STRATEGY=canary. */
+export interface CanaryConfig extends CanaryThresholds {
+  readonly weightPercent: number;
+  readonly intervalSeconds: number;
+  /** Unset: the stable Deployment's progressDeadlineSeconds, read at run time. */
+  readonly readyDeadlineSeconds?: number;
+  /** The shortest query window: two scrapes, or rate() has nothing to work with. */
+  readonly scrapeIntervalSeconds: number;
+  readonly prometheusQueryUrl: string;
+  readonly cloudTasksEndpoint: string;
+  /** projects/P/locations/L/queues/Q */
+  readonly tasksQueue: string;
+  /** The function's own URL: the tasks' target and the OIDC audience. */
+  readonly functionUrl: string;
+  readonly tasksServiceAccount: string;
+}
+
+const QUEUE =
+  /^projects\/[a-z][a-z0-9.:-]{4,61}\/locations\/[a-z0-9-]+\/queues\/[A-Za-z0-9-]{1,100}$/;
+const SERVICE_ACCOUNT = /^[a-z0-9-]{6,30}@[a-z0-9.-]+\.gserviceaccount\.com$/;
+
+function matching(env: Env, name: string, pattern: RegExp, what: string): string {
+  const v = requireString(env, name);
+  if (!pattern.test(v)) throw new ConfigError(name, `must be ${what}, got "${v.slice(0, 100)}"`);
+  return v;
+}
+
+function requiredUrl(env: Env, name: string): string {
+  requireString(env, name);
+  return url(env, name, '');
+}
+
+/** The canary settings, or undefined for the rolling strategy (today's behaviour). */
+export function readCanaryConfig(env: Env): CanaryConfig | undefined {
+  const strategy = oneOf(env, 'ROLLOUT_STRATEGY', Object.values(RolloutStrategy), 'rolling');
+  if (strategy === RolloutStrategy.ROLLING) return undefined;
+  const ready = env.CANARY_READY_DEADLINE_SECONDS?.trim();
+  return {
+    weightPercent: integer(env, 'CANARY_WEIGHT_PERCENT', 10, { min: 1, max: 100 }),
+    intervalSeconds: integer(env, 'CANARY_INTERVAL_SECONDS', 30, { min: 1, max: 3600 }),
+    analysisSeconds: integer(env, 'CANARY_ANALYSIS_SECONDS', 180, { min: 1, max: 86_400 }),
+    ...(ready
+      ? {
+          readyDeadlineSeconds: integer(env, 'CANARY_READY_DEADLINE_SECONDS', 0, {
+            min: 1,
+            max: 86_400,
+          }),
+        }
+      : {}),
+    scrapeIntervalSeconds: integer(env, 'PROMETHEUS_SCRAPE_INTERVAL_SECONDS', 15, {
+      min: 1,
+      max: 600,
+    }),
+    minRequests: integer(env, 'CANARY_MIN_REQUESTS', 50, { min: 0, max: 1_000_000_000 }),
+    onInconclusive: oneOf(env, 'CANARY_ON_INCONCLUSIVE', Object.values(OnInconclusive), 'promote'),
+    maxErrorDelta: number(env, 'CANARY_MAX_ERROR_DELTA', 0.01, { min: 0, max: 1 }),
+    maxLatencyRatio: number(env, 'CANARY_MAX_LATENCY_RATIO', 1.5, { min: 1, max: 1000 }),
+    maxBehaviourShift: number(env, 'CANARY_MAX_BEHAVIOUR_SHIFT', 0.5, { min: 0, max: 1000 }),
+    maxScoreShift: number(env, 'CANARY_MAX_SCORE_SHIFT', 0.2, { min: 0, max: 1 }),
+    prometheusQueryUrl: requiredUrl(env, 'PROMETHEUS_QUERY_URL'),
+    cloudTasksEndpoint: url(env, 'CLOUD_TASKS_ENDPOINT', 'https://cloudtasks.googleapis.com'),
+    tasksQueue: matching(env, 'CANARY_TASKS_QUEUE', QUEUE, 'projects/P/locations/L/queues/Q'),
+    functionUrl: requiredUrl(env, 'FUNCTION_URL'),
+    tasksServiceAccount: matching(
+      env,
+      'CANARY_TASKS_SERVICE_ACCOUNT',
+      SERVICE_ACCOUNT,
+      'a service account email',
+    ),
+  };
+}

@@ -1,0 +1,55 @@
+import type { PrometheusClient } from './prometheus-client';
+import type { Figures, TrackFigures } from './verdict';
+
+export const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
+export type Track = (typeof Track)[keyof typeof Track];
+
+const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** The label selector of a track (BRIEF-canary: the canary is also pinned to its build). */
+export function trackSelector(track: Track, buildId: string): string {
+  return track === 'canary' ? `track="canary",build=${quote(buildId)}` : `track="stable"`;
+}
+
+/** The five instant queries of one track over a window of `w` seconds (DESIGN "Canary"). */
+export function trackQueries(selector: string, w: number): Record<keyof TrackFigures, string> {
+  const S = selector;
+  const mean = (m: string): string =>
+    `sum by (track) (rate(${m}_sum{${S}}[${w}s])) / sum by (track) (rate(${m}_count{${S}}[${w}s]))`;
+  return {
+    requests: `sum by (track) (increase(maskops_predict_requests_total{${S}, outcome!="refused"}[${w}s]))`,
+    errors: `sum by (track) (increase(maskops_predict_requests_total{${S}, outcome="server_error"}[${w}s]))`,
+    p95Seconds: `histogram_quantile(0.95, sum by (track, le) (rate(maskops_predict_accepted_duration_seconds_bucket{${S}}[${w}s])))`,
+    meanInstances: mean('maskops_predict_instances'),
+    meanTopScore: mean('maskops_predict_top_score'),
+  };
+}
+
+async function trackFigures(prom: PrometheusClient, selector: string, w: number) {
+  const queries = Object.entries(trackQueries(selector, w));
+  const values = await Promise.all(
+    queries.map(async ([, q]) => {
+      const samples = await prom.query(q);
+      // One series per track by construction; none means no data (not zero).
+      return samples.length === 0 ? NaN : samples[0]!.value;
+    }),
+  );
+  const figures: Record<string, number> = {};
+  queries.forEach(([name], i) => (figures[name] = values[i]!));
+  // No errors counted while requests were: the error series has not appeared yet.
+  if (Number.isNaN(figures.errors) && (figures.requests ?? 0) > 0) figures.errors = 0;
+  return figures as TrackFigures;
+}
+
+/** Both tracks' figures over the last `windowSeconds`. */
+export async function readFigures(
+  prom: PrometheusClient,
+  buildId: string,
+  windowSeconds: number,
+): Promise<Figures> {
+  const [stable, canary] = await Promise.all([
+    trackFigures(prom, trackSelector('stable', buildId), windowSeconds),
+    trackFigures(prom, trackSelector('canary', buildId), windowSeconds),
+  ]);
+  return { stable, canary };
+}

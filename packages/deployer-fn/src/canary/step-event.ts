@@ -1,0 +1,74 @@
+import type { CanaryDeps } from './canary-deps';
+import type { EnqueueResult } from './cloud-tasks-client';
+import { taskId } from './cloud-tasks-client';
+
+/** The CloudEvent type the canary's Cloud Tasks post back to `onNewImage`. */
+export const STEP_EVENT_TYPE = 'dev.maskops.canary.step';
+export const STEP_EVENT_SOURCE = '//maskops.dev/deployer';
+
+export interface StepEvent {
+  readonly buildId: string;
+  readonly step: number;
+}
+
+export type StepDecode =
+  | { readonly kind: 'not-a-step' }
+  | { readonly kind: 'malformed'; readonly detail: string }
+  | { readonly kind: 'step'; readonly event: StepEvent };
+
+/** A structured (or binary) CloudEvent of type dev.maskops.canary.step, checked field by field. */
+export function decodeStepEvent(event: unknown): StepDecode {
+  if (typeof event !== 'object' || event === null) return { kind: 'not-a-step' };
+  const e = event as { type?: unknown; data?: unknown };
+  if (e.type !== STEP_EVENT_TYPE) return { kind: 'not-a-step' };
+  let data = e.data;
+  if (typeof data === 'string') {
+    try {
+      data = JSON.parse(data);
+    } catch {
+      return { kind: 'malformed', detail: 'data is not JSON' };
+    }
+  }
+  const d = (data ?? {}) as { buildId?: unknown; step?: unknown };
+  if (typeof d.buildId !== 'string' || d.buildId === '' || d.buildId.length > 200) {
+    return { kind: 'malformed', detail: 'data.buildId must be a non-empty string' };
+  }
+  if (typeof d.step !== 'number' || !Number.isSafeInteger(d.step) || d.step < 1) {
+    return { kind: 'malformed', detail: 'data.step must be a positive integer' };
+  }
+  return { kind: 'step', event: { buildId: d.buildId, step: d.step } };
+}
+
+/** The task id of a step: Cloud Tasks dedupes by it, so enqueueing twice is harmless. */
+export const stepTaskId = (buildId: string, step: number): string =>
+  taskId(`${buildId}-step-${step}`);
+
+/** Schedules `step` of `buildId` CANARY_INTERVAL_SECONDS from now. */
+export async function enqueueStep(
+  deps: CanaryDeps,
+  buildId: string,
+  step: number,
+): Promise<EnqueueResult> {
+  const now = deps.now();
+  const id = stepTaskId(buildId, step);
+  const event = {
+    specversion: '1.0',
+    type: STEP_EVENT_TYPE,
+    source: STEP_EVENT_SOURCE,
+    id,
+    time: new Date(now).toISOString(),
+    datacontenttype: 'application/json',
+    data: { buildId, step },
+  };
+  return deps.clients.tasks.enqueue({
+    id,
+    scheduleTime: new Date(now + deps.canary.intervalSeconds * 1000),
+    url: deps.canary.functionUrl,
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify(event),
+    oidc: {
+      serviceAccountEmail: deps.canary.tasksServiceAccount,
+      audience: deps.canary.functionUrl,
+    },
+  });
+}

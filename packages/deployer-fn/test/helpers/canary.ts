@@ -1,0 +1,85 @@
+import type { LocalCloud } from '@maskops/localcloud';
+import { deploymentFixture, freePort, startLocalCloud } from '@maskops/localcloud';
+import type { Fn } from './cloud';
+import { OLD_IMAGE, startFunction } from './cloud';
+
+export const TASKS_SA = 'maskops-deployer@local-project.iam.gserviceaccount.com';
+
+/** The local cloud with the Cloud Tasks stand-in (short retries). */
+export function startCanaryCloud(): Promise<LocalCloud> {
+  return startLocalCloud({
+    rolloutStepMs: 10,
+    cloudTasks: { retry: { maxAttempts: 3, minBackoffMs: 50, maxBackoffMs: 200 } },
+  });
+}
+
+let counter = 0;
+
+export interface CanaryFn extends Fn {
+  canaryName: string;
+  canary(): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Posts a step event as Cloud Tasks would (structured CloudEvent). */
+  step(buildId: string, step: number): Promise<number>;
+  pending(): Record<string, unknown>[];
+}
+
+/**
+ * A stable Deployment, its `-canary` twin at 0 replicas, and onNewImage with
+ * ROLLOUT_STRATEGY=canary whose tasks come back to it through the stand-in.
+ */
+export async function startCanaryFunction(
+  cloud: LocalCloud,
+  env: Record<string, string> = {},
+  opts: { replicas?: number } = {},
+): Promise<CanaryFn> {
+  counter += 1;
+  const name = `canary-app-${counter}`;
+  const canaryName = `${name}-canary`;
+  // A queue per function: Cloud Tasks keeps a used task name taken for an hour.
+  const queue = `projects/local-project/locations/us-central1/queues/canary-${counter}`;
+  cloud.kube.putDeployment(
+    deploymentFixture({
+      name: canaryName,
+      containers: [{ name: 'inference-api', image: OLD_IMAGE }],
+      replicas: 0,
+    }),
+  );
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const fn = await startFunction(cloud, {
+    name,
+    port,
+    replicas: opts.replicas ?? 10,
+    env: {
+      ROLLOUT_STRATEGY: 'canary',
+      CLOUD_TASKS_ENDPOINT: cloud.cloudTasks!.url,
+      CANARY_TASKS_QUEUE: queue,
+      FUNCTION_URL: url,
+      CANARY_TASKS_SERVICE_ACCOUNT: TASKS_SA,
+      PROMETHEUS_QUERY_URL: 'http://127.0.0.1:9',
+      CANARY_INTERVAL_SECONDS: '3600',
+      ...env,
+    },
+  });
+  return {
+    ...fn,
+    canaryName,
+    canary: () => cloud.kube.getDeployment('default', canaryName)!,
+    async step(buildId, step) {
+      const event = {
+        specversion: '1.0',
+        type: 'dev.maskops.canary.step',
+        source: '//maskops.dev/deployer',
+        id: `${buildId}-step-${step}`,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: { buildId, step },
+      };
+      return fn.post({
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify(event),
+      });
+    },
+    pending: () => cloud.cloudTasks!.pendingTasks(queue),
+  };
+}

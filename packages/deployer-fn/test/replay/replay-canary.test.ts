@@ -1,0 +1,64 @@
+/** maskops-replay --dry-run with ROLLOUT_STRATEGY=canary prints the canary plan. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deploymentFixture, startLocalCloud, type LocalCloud } from '@maskops/localcloud';
+import { runCli } from '../helpers/replay-cli';
+
+const BUILD_FILE = join(__dirname, 'fixtures', 'build-success.json');
+const build = JSON.parse(readFileSync(BUILD_FILE, 'utf8'));
+const REPO = 'us-central1-docker.pkg.dev/local-project/maskops/inference-api';
+const OLD_IMAGE = `${REPO}@sha256:${'0'.repeat(64)}`;
+
+let cloud: LocalCloud;
+beforeAll(async () => {
+  cloud = await startLocalCloud({ rolloutStepMs: 5 });
+  for (const [name, replicas] of [
+    ['inference-api', 20],
+    ['inference-api-canary', 0],
+  ] as const) {
+    cloud.kube.putDeployment(
+      deploymentFixture({ name, namespace: 'maskops', image: OLD_IMAGE, replicas }),
+    );
+  }
+});
+afterAll(() => cloud.close());
+
+it('--dry-run prints the canary plan and writes nothing', async () => {
+  const r = await runCli(['--file', BUILD_FILE, '--dry-run'], {
+    ...cloud.env,
+    DEPLOYMENT: 'inference-api',
+    NAMESPACE: 'maskops',
+    IMAGE: REPO,
+    ROLLOUT_STRATEGY: 'canary',
+    CANARY_WEIGHT_PERCENT: '15',
+    PROMETHEUS_QUERY_URL: 'http://127.0.0.1:9',
+    CLOUD_TASKS_ENDPOINT: 'http://127.0.0.1:9',
+    CANARY_TASKS_QUEUE: 'projects/local-project/locations/us-central1/queues/q',
+    FUNCTION_URL: 'http://127.0.0.1:9/fn',
+    CANARY_TASKS_SERVICE_ACCOUNT: 'maskops-deployer@local-project.iam.gserviceaccount.com',
+  });
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.stdout);
+  expect(out.outcome).toBe('dry-run');
+  expect(out.canaryPlan).toMatchObject({
+    canaryDeployment: 'inference-api-canary',
+    image: `${REPO}@${build.results.images[0].digest}`,
+    replicas: 3,
+    stableReadyReplicas: 20,
+    firstStepInSeconds: 30,
+    settings: { analysisSeconds: 180, maxBehaviourShift: 0.5, onInconclusive: 'promote' },
+  });
+  expect(cloud.kube.requests.filter((q) => q.method === 'PATCH')).toHaveLength(0);
+});
+
+it('a missing canary setting stops the replay with one line naming it (exit 78)', async () => {
+  const r = await runCli(['--file', BUILD_FILE, '--dry-run'], {
+    ...cloud.env,
+    DEPLOYMENT: 'inference-api',
+    IMAGE: REPO,
+    ROLLOUT_STRATEGY: 'canary',
+  });
+  expect(r.code).toBe(78);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toContain('PROMETHEUS_QUERY_URL');
+});
