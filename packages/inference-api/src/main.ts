@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     maxImagePixels: config.maxImagePixels,
     maxInputSide: config.maxInputSide,
     maxOverlaySide: config.maxOverlaySide,
+    intraOpThreads: config.ortIntraOpThreads,
     logger: workerLogger,
     // The worker died after start-up: stop being ready, drain, exit 1 (the pod restarts).
     onFatal: (err) => {
