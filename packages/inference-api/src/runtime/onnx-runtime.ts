@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { describeError } from '@maskops/shared';
 import { ErrorCode, InferenceApiError } from '../errors';
 import { ModelFormat, Runtime } from '../inference/types';
@@ -12,6 +12,8 @@ export interface OnnxModel extends ModelRuntime<ort.Tensor> {
   readonly runtime: typeof Runtime.ONNXRUNTIME;
   /** intra-op threads of the session. */
   readonly threads: number;
+  /** A float32 input tensor over `data` (no copy). */
+  float32(data: Float32Array, dims: readonly number[]): ort.Tensor;
 }
 
 export interface OnnxSessionOptions {
@@ -26,6 +28,8 @@ export interface OnnxSessionOptions {
  * the same cores). A file ONNX Runtime cannot load is MODEL_INVALID.
  */
 export async function loadOnnxModel(file: string, options: OnnxSessionOptions): Promise<OnnxModel> {
+  // Loaded on first use: a TF.js deployment never maps ONNX Runtime's 45 MB library.
+  const ort = await import('onnxruntime-node');
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, {
@@ -47,6 +51,7 @@ export async function loadOnnxModel(file: string, options: OnnxSessionOptions): 
     runtime: Runtime.ONNXRUNTIME,
     format: ModelFormat.ONNX,
     threads: options.intraOpThreads,
+    float32: (data, dims) => new ort.Tensor('float32', data, dims),
     inputs: specs(session.inputMetadata),
     outputs: specs(session.outputMetadata),
     async run(feed, outputNames) {

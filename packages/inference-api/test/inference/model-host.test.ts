@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@maskops/shared';
 import sharp from 'sharp';
-import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import { ModelHost } from '../../src/inference/model-host';
 
 /*

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { PaintedImage } from '../../src/demo-model/paint-shapes';
-import { encodeShapesImage, paintShapes } from '../../src/demo-model/paint-shapes';
+import type { PaintedImage } from '@maskops/demo-model';
+import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import type { Instance } from '../../src/inference/types';
 import { truncatedTiff } from '../fixtures/images';
 import { expectShapesFound } from '../inference/shape-match';

@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { Instance } from '../../inference/types';
 import { ModelAdapter } from '../../inference/types';
 import { encodeMaskRegion, trimRegion } from '../../masks';
@@ -56,7 +56,7 @@ export function createTorchvisionAdapter(
         chw[plane + p] = UNIT[image.rgb[i + 1]!]!;
         chw[2 * plane + p] = UNIT[image.rgb[i + 2]!]!;
       }
-      const input = new ort.Tensor('float32', chw, [3, h, w]);
+      const input = model.float32(chw, [3, h, w]);
       const preprocessMs = msSince(start);
 
       start = performance.now();
