@@ -74,8 +74,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const queue = new InferenceQueue({
     maxQueue: config.maxQueue,
     maxWaitMs: config.maxQueueWaitMs,
-    // The engine runs one prediction at a time (one worker thread).
-    workers: 1,
+    // Each inference worker runs one prediction at a time (INFERENCE_WORKERS).
+    workers: config.inferenceWorkers,
     timeoutMs: config.requestTimeoutMs,
     onChange: (waiting, running) => {
       metrics.queueDepth.set(waiting);

@@ -3,6 +3,7 @@ import { ConfigError, integer, number, oneOf, optionalString, type Env } from '@
 import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from './images/limits';
 import { Backend, ModelAdapter } from './inference/types';
 import { PACKAGE_ROOT } from './package-root';
+import { containerCpus } from './runtime/cpu-quota';
 
 export const LogLevel = {
   TRACE: 'trace',
@@ -47,6 +48,10 @@ export interface ServingConfig {
   modelLabels: string | undefined;
   modelCacheDir: string | undefined;
   tfjsBackend: Backend | undefined;
+  /** ONNX Runtime threads inside one op, per worker (default: the container's CPU quota). */
+  ortIntraOpThreads: number;
+  /** Inference worker threads, each with its own copy of the model. */
+  inferenceWorkers: number;
   buildId: string | undefined;
   commitSha: string | undefined;
   logLevel: LogLevel;
@@ -113,6 +118,8 @@ export function readConfig(env: Env = process.env): ServingConfig {
     modelLabels: optionalString(env, 'MODEL_LABELS'),
     modelCacheDir: optionalString(env, 'MODEL_CACHE_DIR'),
     tfjsBackend: oneOf(env, 'TFJS_BACKEND', Object.values(Backend)),
+    ortIntraOpThreads: integer(env, 'ORT_INTRA_OP_THREADS', containerCpus(), { min: 1, max: 256 }),
+    inferenceWorkers: integer(env, 'INFERENCE_WORKERS', 1, { min: 1, max: 64 }),
     buildId: optionalString(env, 'MASKOPS_BUILD_ID'),
     commitSha: optionalString(env, 'MASKOPS_COMMIT_SHA'),
     logLevel: oneOf(env, 'LOG_LEVEL', Object.values(LogLevel), LogLevel.INFO),

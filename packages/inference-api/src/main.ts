@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, loadConfigOrExit, Severity } from '@maskops/shared';
 import { buildApp } from './app';
 import { readConfig, type LogLevel } from './config';
-import { createInferenceEngine } from './inference/engine';
+import { createEnginePool } from './inference/engine-pool';
 import type { InferenceEngine } from './inference/types';
 import { installGracefulShutdown } from './shutdown';
 
@@ -28,23 +28,27 @@ async function main(): Promise<void> {
     base: { service: 'inference-api', component: 'engine' },
     minSeverity: SEVERITY_OF[config.logLevel],
   });
-  const engine = createInferenceEngine({
-    modelPath: config.modelPath,
-    adapter: config.modelAdapter,
-    labelsPath: config.modelLabels,
-    backend: config.tfjsBackend,
-    cacheDir: config.modelCacheDir,
-    maxImagePixels: config.maxImagePixels,
-    maxInputSide: config.maxInputSide,
-    maxOverlaySide: config.maxOverlaySide,
-    logger: workerLogger,
-    // The worker died after start-up: stop being ready, drain, exit 1 (the pod restarts).
-    onFatal: (err) => {
-      app.log.fatal({ err }, 'the inference engine died');
-      app.serving.lifecycle.fail(err);
-      void shutdown('engine-died', 1);
+  const engine = createEnginePool(
+    {
+      modelPath: config.modelPath,
+      adapter: config.modelAdapter,
+      labelsPath: config.modelLabels,
+      backend: config.tfjsBackend,
+      cacheDir: config.modelCacheDir,
+      maxImagePixels: config.maxImagePixels,
+      maxInputSide: config.maxInputSide,
+      maxOverlaySide: config.maxOverlaySide,
+      intraOpThreads: config.ortIntraOpThreads,
+      logger: workerLogger,
+      // The worker died after start-up: stop being ready, drain, exit 1 (the pod restarts).
+      onFatal: (err) => {
+        app.log.fatal({ err }, 'the inference engine died');
+        app.serving.lifecycle.fail(err);
+        void shutdown('engine-died', 1);
+      },
     },
-  });
+    config.inferenceWorkers,
+  );
   // Handled below; keeps an early rejection from counting as unhandled.
   engine.catch(() => undefined);
   let loaded: InferenceEngine | undefined;

@@ -1,3 +1,4 @@
+import { containerCpus } from '../src/runtime/cpu-quota';
 import { join } from 'node:path';
 import { ConfigError } from '@maskops/shared';
 import { DEFAULT_MODEL_PATH, readConfig } from '../src/config';
@@ -23,6 +24,8 @@ describe('readConfig', () => {
       modelLabels: undefined,
       modelCacheDir: undefined,
       tfjsBackend: undefined,
+      ortIntraOpThreads: containerCpus(),
+      inferenceWorkers: 1,
       buildId: undefined,
       commitSha: undefined,
       logLevel: 'info',
@@ -130,5 +133,16 @@ describe('readConfig', () => {
     expect(() => readConfig({ SHUTDOWN_GRACE_MS: '1000', SHUTDOWN_DELAY_MS: '1000' })).toThrow(
       /SHUTDOWN_DELAY_MS: must be less than SHUTDOWN_GRACE_MS/,
     );
+  });
+});
+
+describe('ONNX Runtime settings', () => {
+  it('reads ORT_INTRA_OP_THREADS and INFERENCE_WORKERS, refusing values below 1', () => {
+    expect(readConfig({ ORT_INTRA_OP_THREADS: '3', INFERENCE_WORKERS: '2' })).toMatchObject({
+      ortIntraOpThreads: 3,
+      inferenceWorkers: 2,
+    });
+    expect(() => readConfig({ ORT_INTRA_OP_THREADS: '0' })).toThrow(/ORT_INTRA_OP_THREADS/);
+    expect(() => readConfig({ INFERENCE_WORKERS: 'two' })).toThrow(/INFERENCE_WORKERS/);
   });
 });

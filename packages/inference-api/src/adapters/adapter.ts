@@ -52,10 +52,15 @@ export const ADAPTER_TENSORS = {
     inputs: ['input_image', 'input_image_meta', 'input_anchors'],
     outputs: ['mrcnn_detection', 'mrcnn_mask'],
   },
+  [ModelAdapter.TORCHVISION]: {
+    inputs: ['images'],
+    outputs: ['boxes', 'labels', 'scores', 'masks'],
+  },
 } as const satisfies Record<ModelAdapterName, { inputs: string[]; outputs: string[] }>;
 
-// What identifies each contract when MODEL_ADAPTER is unset.
-const SIGNATURES: Record<ModelAdapterName, { inputs: string[]; outputs: string[] }> = {
+// What identifies each TF.js contract when MODEL_ADAPTER is unset (ONNX graphs
+// are matched by adapters/torchvision/contract.ts).
+const SIGNATURES: Partial<Record<ModelAdapterName, { inputs: string[]; outputs: string[] }>> = {
   [ModelAdapter.TF_OD_API]: { inputs: ['input_tensor'], outputs: ['detection_masks'] },
   [ModelAdapter.MATTERPORT]: {
     inputs: ['input_image', 'input_image_meta', 'input_anchors'],
@@ -65,7 +70,7 @@ const SIGNATURES: Record<ModelAdapterName, { inputs: string[]; outputs: string[]
 
 export function detectAdapter(model: Pick<RunnableModel, 'inputs' | 'outputs'>): ModelAdapterName {
   const fits = (Object.keys(SIGNATURES) as ModelAdapterName[]).filter((name) => {
-    const sig = SIGNATURES[name];
+    const sig = SIGNATURES[name]!;
     return (
       sig.inputs.every((n) => findTensor(model.inputs, n)) &&
       sig.outputs.every((n) => findTensor(model.outputs, n))

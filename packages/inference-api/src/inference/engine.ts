@@ -55,6 +55,7 @@ export async function createInferenceEngine(
     ...(options.labelsPath ? { labelsPath: options.labelsPath } : {}),
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
   };
   const worker = new Worker(options.workerFile ?? DEFAULT_WORKER_FILE, { workerData: init });
   const logger = options.logger;

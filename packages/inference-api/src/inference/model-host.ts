@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '@maskops/shared';
 import type { Adapter, DecodedImage } from '../adapters/adapter';
 import { msSince, originalSize } from '../adapters/adapter';
 import { createMatterportAdapter } from '../adapters/matterport';
 import { createTfOdApiAdapter } from '../adapters/tf-od-api';
+import { createTorchvisionAdapter } from '../adapters/torchvision';
 import { decodeImage, fitInside, uprightPipeline } from '../images/decode';
 import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from '../images/limits';
 import { drawOverlay, renderOverlay } from '../images/overlay';
@@ -12,7 +12,7 @@ import type { LoadedModel } from '../model/load-model';
 import { loadModel } from '../model/load-model';
 import type { WorkerInit } from './worker-protocol';
 import type { ModelInfo, Prediction, PredictOptions } from './types';
-import { ModelAdapter } from './types';
+import { ModelAdapter, Runtime } from './types';
 
 // Mid-grey with a darker block: exercises every op, finds nothing.
 const WARMUP_SIZE = 256;
@@ -38,15 +38,16 @@ export class ModelHost {
 
   static async start(init: WorkerInit, logger?: Logger): Promise<ModelHost> {
     let start = performance.now();
-    const backend = await selectBackend(init.backend, logger);
     const loaded = await loadModel({
       modelPath: init.modelPath,
       adapter: init.adapter,
       labelsPath: init.labelsPath,
       cacheDir: init.cacheDir,
-      backend,
+      backend: () => selectBackend(init.backend, logger),
+      intraOpThreads: init.intraOpThreads,
       logger,
     });
+    const backend = loaded.info.backend;
     let adapter: Adapter;
     try {
       adapter = createAdapter(loaded, init.maxInputSide ?? DEFAULT_MAX_INPUT_SIDE);
@@ -64,7 +65,7 @@ export class ModelHost {
       backend,
       loadMs,
       warmupMs,
-      numTensors: tf.memory().numTensors,
+      numTensors: loaded.model.liveTensors(),
       maxInputSide: adapter.maxInputSide,
     });
     return new ModelHost(
@@ -123,7 +124,7 @@ export class ModelHost {
   }
 
   numTensors(): number {
-    return tf.memory().numTensors;
+    return this.loaded.model.liveTensors();
   }
 
   dispose(): void {
@@ -135,6 +136,8 @@ export class ModelHost {
 function createAdapter(loaded: LoadedModel, maxInputSide: number): Adapter {
   const { model, info } = loaded;
   const side = loaded.maxInputSide ?? maxInputSide;
+  if (model.runtime === Runtime.ONNXRUNTIME)
+    return createTorchvisionAdapter(model, info.labels, side);
   return info.adapter === ModelAdapter.MATTERPORT
     ? createMatterportAdapter(model, info.labels, loaded.matterportConfig, side)
     : createTfOdApiAdapter(model, info.labels, side);

@@ -4,14 +4,26 @@
  * JSON shapes follow DESIGN.md "POST /predict JSON answer" exactly.
  */
 
-export const ModelAdapter = { TF_OD_API: 'tf-od-api', MATTERPORT: 'matterport' } as const;
+export const ModelAdapter = {
+  TF_OD_API: 'tf-od-api',
+  MATTERPORT: 'matterport',
+  TORCHVISION: 'torchvision',
+} as const;
 export type ModelAdapter = (typeof ModelAdapter)[keyof typeof ModelAdapter];
 
-export const ModelFormat = { GRAPH_MODEL: 'tfjs-graph-model', SAVED_MODEL: 'saved-model' } as const;
+export const ModelFormat = {
+  GRAPH_MODEL: 'tfjs-graph-model',
+  SAVED_MODEL: 'saved-model',
+  ONNX: 'onnx',
+} as const;
 export type ModelFormat = (typeof ModelFormat)[keyof typeof ModelFormat];
 
 export const Backend = { TENSORFLOW: 'tensorflow', WASM: 'wasm', CPU: 'cpu' } as const;
 export type Backend = (typeof Backend)[keyof typeof Backend];
+
+/** What executes the graph; follows the model format (.onnx → ONNX Runtime, else TF.js). */
+export const Runtime = { TFJS: 'tfjs', ONNXRUNTIME: 'onnxruntime' } as const;
+export type Runtime = (typeof Runtime)[keyof typeof Runtime];
 
 /** COCO compressed RLE, pycocotools-compatible (column-major, rleToString). */
 export interface RleMask {
@@ -39,7 +51,13 @@ export interface ModelInfo {
   name: string;
   adapter: ModelAdapter;
   format: ModelFormat;
+  runtime: Runtime;
+  /** TF.js backend, or ONNX Runtime's execution provider (`cpu`). */
   backend: Backend;
+  /** ONNX Runtime intra-op threads per worker; absent under TF.js (its backend decides). */
+  threads?: number;
+  /** Inference worker threads, each holding its own copy of the model. */
+  workers: number;
   classCount: number;
   /** Index = classId; index 0 is background. */
   labels: readonly string[];
@@ -85,7 +103,11 @@ export interface InferenceEngine {
   readonly loadMs: number;
   readonly warmupMs: number;
   predict(image: Uint8Array, options: PredictOptions): Promise<Prediction>;
-  /** Number of live tf tensors in the worker (tests check it returns to its start value). */
+  /**
+   * Live tensors in the worker (tests check it returns to its start value): TF.js's
+   * tensor count, or under ONNX Runtime the run outputs not yet released (0 at rest).
+   * With several workers, the sum over them.
+   */
   numTensors(): Promise<number>;
   close(): Promise<void>;
 }

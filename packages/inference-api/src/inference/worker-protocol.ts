@@ -20,6 +20,8 @@ export interface WorkerInit {
   maxInputSide?: number;
   /** MAX_OVERLAY_SIDE (default 4096): longest side of a drawn overlay. */
   maxOverlaySide?: number;
+  /** ORT_INTRA_OP_THREADS for ONNX models (the container's CPUs when unset). */
+  intraOpThreads?: number;
 }
 
 export type ToWorker =

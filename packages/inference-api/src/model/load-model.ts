@@ -4,9 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '@maskops/shared';
 import { describeError } from '@maskops/shared';
 import { detectAdapter, requireTensors } from '../adapters/adapter';
+import { fitsTorchvision, unknownOnnxContract } from '../adapters/torchvision/contract';
 import { ErrorCode, InferenceApiError } from '../errors';
-import type { Backend, ModelInfo } from '../inference/types';
-import { ModelAdapter, ModelFormat } from '../inference/types';
+import type { ModelInfo } from '../inference/types';
+import { Backend, ModelAdapter, ModelFormat, Runtime } from '../inference/types';
+import type { OnnxModel } from '../runtime/onnx-runtime';
+import { loadOnnxModel } from '../runtime/onnx-runtime';
 import { artifactsHandler, readGraphModelArtifacts } from './graph-model-files';
 import { readManifest, resolveLabels } from './labels';
 import type { StorageLike } from './model-source';
@@ -24,15 +27,20 @@ export interface LoadModelOptions {
   labelsPath?: string;
   /** Where gs:// models are cached (MODEL_CACHE_DIR). */
   cacheDir?: string;
-  /** The backend already selected (selectBackend). */
-  backend: Backend;
+  /**
+   * The TF.js backend, or how to select it (selectBackend): only called for
+   * TF.js formats, so an ONNX model never initialises a TF.js backend.
+   */
+  backend: Backend | (() => Promise<Backend>);
+  /** ORT_INTRA_OP_THREADS for ONNX models (default 1). */
+  intraOpThreads?: number;
   logger?: Logger;
   /** Cloud Storage client override (tests). */
   storage?: StorageLike;
 }
 
 export interface LoadedModel {
-  model: RunnableModel;
+  model: RunnableModel | OnnxModel;
   info: ModelInfo;
   /** Local directory the model was read from. */
   dir: string;
@@ -54,11 +62,21 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       : location.path;
   const { dir, file, format } = await locateModelFile(localPath, options.modelPath);
 
-  const model =
-    format === ModelFormat.GRAPH_MODEL ? await loadGraph(file) : await loadSaved(dir, file);
+  const onnx = format === ModelFormat.ONNX;
+  const backend = onnx
+    ? Backend.CPU
+    : typeof options.backend === 'function'
+      ? await options.backend()
+      : options.backend;
+  const model = onnx
+    ? await loadOnnxModel(file, { intraOpThreads: options.intraOpThreads ?? 1 })
+    : format === ModelFormat.GRAPH_MODEL
+      ? await loadGraph(file)
+      : await loadSaved(dir, file);
   try {
-    const adapter = options.adapter ?? detectAdapter(model);
-    requireTensors(model, adapter);
+    const adapter = onnx
+      ? onnxAdapter(model, options.adapter)
+      : tfjsAdapter(model, options.adapter);
     const manifest = await readManifest(dir);
     const labels = await resolveLabels({ adapter, manifest, labelsPath: options.labelsPath });
     const matterportConfig =
@@ -67,7 +85,10 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       name: manifest?.name ?? basename(dir),
       adapter,
       format,
-      backend: options.backend,
+      runtime: model.runtime,
+      backend,
+      ...(model.runtime === Runtime.ONNXRUNTIME ? { threads: model.threads } : {}),
+      workers: 1,
       classCount: labels.classCount,
       labels: labels.labels,
       demo: manifest?.demo ?? false,
@@ -76,6 +97,9 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       model: info.name,
       adapter,
       format,
+      runtime: info.runtime,
+      backend,
+      ...(info.threads ? { threads: info.threads } : {}),
       labels: labels.source,
       classCount: labels.classCount,
       dir,
@@ -93,6 +117,30 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
   }
 }
 
+/** ONNX graphs: torchvision is the one ONNX contract; MODEL_ADAPTER may only confirm it. */
+function onnxAdapter(model: OnnxModel | RunnableModel, forced?: ModelAdapter): ModelAdapter {
+  if (forced !== undefined && forced !== ModelAdapter.TORCHVISION) {
+    throw new InferenceApiError(
+      ErrorCode.MODEL_INVALID,
+      `MODEL_ADAPTER=${forced} needs a TF.js graph model or SavedModel, but MODEL_PATH is an ONNX graph (ONNX adapters: torchvision)`,
+    );
+  }
+  if (!fitsTorchvision(model)) throw unknownOnnxContract(model);
+  return ModelAdapter.TORCHVISION;
+}
+
+function tfjsAdapter(model: OnnxModel | RunnableModel, forced?: ModelAdapter): ModelAdapter {
+  if (forced === ModelAdapter.TORCHVISION) {
+    throw new InferenceApiError(
+      ErrorCode.MODEL_INVALID,
+      'MODEL_ADAPTER=torchvision needs an ONNX graph (an .onnx file, or a directory holding model.onnx)',
+    );
+  }
+  const adapter = forced ?? detectAdapter(model);
+  requireTensors(model, adapter);
+  return adapter;
+}
+
 async function locateModelFile(
   localPath: string,
   given: string,
@@ -102,21 +150,25 @@ async function locateModelFile(
     throw new InferenceApiError(ErrorCode.MODEL_NOT_FOUND, `MODEL_PATH ${given} does not exist`);
   }
   if (kind === 'file') {
-    const format = basename(localPath).endsWith('.pb')
+    const name = basename(localPath);
+    const format = name.endsWith('.pb')
       ? ModelFormat.SAVED_MODEL
-      : ModelFormat.GRAPH_MODEL;
+      : name.endsWith('.onnx')
+        ? ModelFormat.ONNX
+        : ModelFormat.GRAPH_MODEL;
     return { dir: dirname(localPath), file: localPath, format };
   }
   for (const [name, format] of [
     ['model.json', ModelFormat.GRAPH_MODEL],
     ['saved_model.pb', ModelFormat.SAVED_MODEL],
+    ['model.onnx', ModelFormat.ONNX],
   ] as const) {
     const file = join(localPath, name);
     if ((await pathKind(file)) === 'file') return { dir: localPath, file, format };
   }
   throw new InferenceApiError(
     ErrorCode.MODEL_NOT_FOUND,
-    `MODEL_PATH ${given} contains neither model.json (TF.js graph model) nor saved_model.pb (TF SavedModel)`,
+    `MODEL_PATH ${given} contains no model.json (TF.js graph model), saved_model.pb (TF SavedModel) or model.onnx (ONNX)`,
   );
 }
 
@@ -191,4 +243,15 @@ async function readMatterportConfig(dir: string): Promise<Record<string, unknown
       cause: err,
     });
   }
+}
+
+/** The TF.js model of a load, or MODEL_INVALID when the format runs on another runtime. */
+export function tfjsModel(loaded: LoadedModel): RunnableModel {
+  if (loaded.model.runtime !== Runtime.TFJS) {
+    throw new InferenceApiError(
+      ErrorCode.MODEL_INVALID,
+      `${loaded.info.name} is not a TF.js model`,
+    );
+  }
+  return loaded.model;
 }

@@ -14,7 +14,7 @@ export type ModelLocation =
       bucket: string;
       /** Object prefix of the model directory: '' or ending in '/'. */
       prefix: string;
-      /** Set when the URL names a file (…/model.json) rather than a directory. */
+      /** Set when the URL names a file (…/model.json, …/model.onnx) rather than a directory. */
       file?: string;
     };
 
@@ -30,7 +30,7 @@ export function parseModelPath(modelPath: string): ModelLocation {
   const bucket = match[1]!;
   let path = (match[2] ?? '').replace(/\/+$/, '');
   let file: string | undefined;
-  if (/\.(json|pb)$/.test(path)) {
+  if (/\.(json|pb|onnx)$/.test(path)) {
     file = posix.basename(path);
     path = posix.dirname(path) === '.' ? '' : posix.dirname(path);
   }

@@ -1,5 +1,6 @@
-import type * as tf from '@tensorflow/tfjs';
-import { ModelFormat } from '../inference/types';
+import * as tf from '@tensorflow/tfjs';
+import { ModelFormat, Runtime } from '../inference/types';
+import type { ModelRuntime } from '../runtime/runtime';
 import type { TfjsNodeSavedModel } from './tfjs-node';
 
 export interface TensorSpec {
@@ -13,14 +14,16 @@ export interface TensorSpec {
  * A loaded model, whatever its format: named inputs in, named outputs out.
  * Adapters only talk to this, so graph models and SavedModels run the same code.
  */
-export interface RunnableModel {
-  readonly format: ModelFormat;
-  readonly inputs: readonly TensorSpec[];
-  readonly outputs: readonly TensorSpec[];
-  /** Returns the requested outputs in the order asked; the caller disposes them. */
-  run(inputs: tf.NamedTensorMap, outputNames: readonly string[]): Promise<tf.Tensor[]>;
-  dispose(): void;
+export interface RunnableModel extends ModelRuntime<tf.Tensor> {
+  readonly runtime: typeof Runtime.TFJS;
 }
+
+/** The TF.js half of ModelRuntime, the same for graph models and SavedModels. */
+const TFJS_RUNTIME = {
+  runtime: Runtime.TFJS,
+  release: (tensors: readonly tf.Tensor[]) => tf.dispose([...tensors]),
+  liveTensors: () => tf.memory().numTensors,
+} as const;
 
 export function normalizeTensorName(name: string): string {
   return name.replace(/:0$/, '');
@@ -55,6 +58,7 @@ export function wrapGraphModel(model: tf.GraphModel): RunnableModel {
   // graphs run faster and quieter through execute. Learn which on first use.
   let needsAsync = false;
   return {
+    ...TFJS_RUNTIME,
     format: ModelFormat.GRAPH_MODEL,
     inputs,
     outputs,
@@ -80,6 +84,7 @@ export function wrapSavedModel(
   outputs: TensorSpec[],
 ): RunnableModel {
   return {
+    ...TFJS_RUNTIME,
     format: ModelFormat.SAVED_MODEL,
     inputs,
     outputs,

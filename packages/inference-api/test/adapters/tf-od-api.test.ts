@@ -6,7 +6,7 @@ import { paintShapes } from '@maskops/demo-model';
 import { ErrorCode } from '../../src/errors';
 import { selectBackend } from '../../src/model/backend';
 import type { LoadedModel } from '../../src/model/load-model';
-import { loadModel } from '../../src/model/load-model';
+import { loadModel, tfjsModel } from '../../src/model/load-model';
 import type { RunnableModel } from '../../src/model/runnable-model';
 import { expectShapesFound } from '../inference/shape-match';
 
@@ -19,7 +19,7 @@ describe('tf-od-api adapter on the demo shapes model', () => {
   beforeAll(async () => {
     const backend = await selectBackend('wasm');
     loaded = await loadModel({ modelPath: MODEL, backend });
-    adapter = createTfOdApiAdapter(loaded.model, loaded.info.labels);
+    adapter = createTfOdApiAdapter(tfjsModel(loaded), loaded.info.labels);
   });
   afterAll(() => loaded?.model.dispose());
 
@@ -65,7 +65,7 @@ describe('tf-od-api adapter on the demo shapes model', () => {
 
   it('refuses a model without the tf-od-api tensors, naming what it found', () => {
     const model: RunnableModel = {
-      ...loaded.model,
+      ...tfjsModel(loaded),
       outputs: loaded.model.outputs.filter((o) => o.name !== 'detection_masks'),
     };
     expect(() => createTfOdApiAdapter(model, loaded.info.labels)).toThrow(

@@ -56,7 +56,9 @@ describe('loadModel', () => {
       name: 'maskops-shapes-demo-tf-od-api',
       adapter: 'tf-od-api',
       format: 'tfjs-graph-model',
+      runtime: 'tfjs',
       backend: 'wasm',
+      workers: 1,
       classCount: 3,
       labels: ['background', 'square', 'circle', 'triangle'],
       demo: true,
@@ -112,7 +114,7 @@ describe('loadModel', () => {
     });
     await expect(load({ modelPath: scratch() })).rejects.toMatchObject({
       code: ErrorCode.MODEL_NOT_FOUND,
-      message: expect.stringContaining('neither model.json'),
+      message: expect.stringContaining('no model.json'),
     });
   });
 
@@ -160,4 +162,58 @@ describe('loadModel', () => {
       });
     },
   );
+});
+
+describe('loadModel with ONNX graphs', () => {
+  const ONNX_DIR = join(__dirname, '..', 'fixtures', 'torchvision-maskrcnn-small');
+  // ONNX never asks for a TF.js backend: this one would fail the load if it were called.
+  const noTfjs = () => Promise.reject(new Error('a TF.js backend was selected for ONNX'));
+
+  it.each([
+    ['an .onnx file', join(ONNX_DIR, 'model.onnx')],
+    ['a directory holding model.onnx', ONNX_DIR],
+  ])('runs %s on ONNX Runtime with the torchvision adapter and COCO labels', async (_, path) => {
+    const loaded = await loadModel({ modelPath: path, backend: noTfjs, intraOpThreads: 1 });
+    try {
+      expect(loaded.info).toMatchObject({
+        adapter: 'torchvision',
+        format: 'onnx',
+        runtime: 'onnxruntime',
+        backend: 'cpu',
+        threads: 1,
+        classCount: 80,
+      });
+      expect(loaded.model.liveTensors()).toBe(0);
+    } finally {
+      loaded.model.dispose();
+    }
+  });
+
+  it('refuses a TF.js adapter for an ONNX graph, and torchvision for a TF.js model', async () => {
+    await expect(
+      loadModel({ modelPath: ONNX_DIR, adapter: 'tf-od-api', backend: noTfjs }),
+    ).rejects.toMatchObject({
+      code: ErrorCode.MODEL_INVALID,
+      message: expect.stringContaining('MODEL_ADAPTER=tf-od-api needs a TF.js graph model'),
+    });
+    await expect(
+      loadModel({ modelPath: TF_OD_API, adapter: 'torchvision', backend: 'cpu' }),
+    ).rejects.toMatchObject({
+      code: ErrorCode.MODEL_INVALID,
+      message: expect.stringContaining('MODEL_ADAPTER=torchvision needs an ONNX graph'),
+    });
+  });
+
+  it('refuses a file ONNX Runtime cannot parse as MODEL_INVALID', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onnx-bad-'));
+    try {
+      writeFileSync(join(dir, 'model.onnx'), 'not a protobuf');
+      await expect(loadModel({ modelPath: dir, backend: noTfjs })).rejects.toMatchObject({
+        code: ErrorCode.MODEL_INVALID,
+        message: expect.stringContaining('is not a loadable ONNX model'),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

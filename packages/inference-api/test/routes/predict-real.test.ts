@@ -49,6 +49,7 @@ describe('POST /predict with the demo model', () => {
     expect(body.model).toEqual({
       name: engine.info.name,
       adapter: 'tf-od-api',
+      runtime: 'tfjs',
       backend: engine.info.backend,
     });
     expect(body.image).toEqual({ width: 640, height: 480 });

@@ -18,7 +18,19 @@ export const infoSchema = {
         name: { type: 'string' },
         format: { type: 'string' },
         adapter: { type: 'string' },
-        backend: { type: 'string' },
+        runtime: { type: 'string', enum: ['tfjs', 'onnxruntime'] },
+        backend: {
+          type: 'string',
+          description: 'TF.js backend, or the ONNX Runtime execution provider (cpu)',
+        },
+        threads: {
+          type: 'integer',
+          description: 'ONNX Runtime intra-op threads per worker (ORT_INTRA_OP_THREADS)',
+        },
+        workers: {
+          type: 'integer',
+          description: 'inference worker threads, each with its own model (INFERENCE_WORKERS)',
+        },
         classCount: { type: 'integer' },
         labels: { type: 'array', items: { type: 'string' } },
         demo: { type: 'boolean' },

@@ -102,9 +102,9 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): 
         }
         return reply.type('image/png').send(Buffer.from(prediction.overlayPng));
       }
-      const { name, adapter, backend } = engine.info;
+      const { name, adapter, runtime, backend } = engine.info;
       return reply.type('application/json; charset=utf-8').send({
-        model: { name, adapter, backend },
+        model: { name, adapter, runtime, backend },
         image: prediction.image,
         instances: prediction.instances,
         timings: prediction.timings,

@@ -58,11 +58,16 @@ export const predictResponseSchema = {
   properties: {
     model: {
       type: 'object',
-      required: ['name', 'adapter', 'backend'],
+      required: ['name', 'adapter', 'runtime', 'backend'],
       properties: {
         name: { type: 'string' },
-        adapter: { type: 'string', enum: ['tf-od-api', 'matterport'] },
-        backend: { type: 'string', enum: ['tensorflow', 'wasm', 'cpu'] },
+        adapter: { type: 'string', enum: ['tf-od-api', 'matterport', 'torchvision'] },
+        runtime: { type: 'string', enum: ['tfjs', 'onnxruntime'] },
+        backend: {
+          type: 'string',
+          enum: ['tensorflow', 'wasm', 'cpu'],
+          description: 'TF.js backend, or the ONNX Runtime execution provider (cpu)',
+        },
       },
     },
     image: {

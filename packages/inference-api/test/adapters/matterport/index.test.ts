@@ -6,7 +6,7 @@ import { paintShapes } from '@maskops/demo-model';
 import { ErrorCode } from '../../../src/errors';
 import { selectBackend } from '../../../src/model/backend';
 import type { LoadedModel } from '../../../src/model/load-model';
-import { loadModel } from '../../../src/model/load-model';
+import { loadModel, tfjsModel } from '../../../src/model/load-model';
 import { expectShapesFound } from '../../inference/shape-match';
 
 const MODEL = join(__dirname, '..', '..', '..', 'models', 'shapes-matterport');
@@ -20,7 +20,11 @@ describe('matterport adapter on the demo shapes model', () => {
   beforeAll(async () => {
     const backend = await selectBackend('wasm');
     loaded = await loadModel({ modelPath: MODEL, backend });
-    adapter = createMatterportAdapter(loaded.model, loaded.info.labels, loaded.matterportConfig);
+    adapter = createMatterportAdapter(
+      tfjsModel(loaded),
+      loaded.info.labels,
+      loaded.matterportConfig,
+    );
   });
   afterAll(() => loaded?.model.dispose());
 
@@ -45,7 +49,7 @@ describe('matterport adapter on the demo shapes model', () => {
 
   it('refuses a config the model cannot have been built with', () => {
     expect(() =>
-      createMatterportAdapter(loaded.model, loaded.info.labels, { IMAGE_RESIZE_MODE: 'crop' }),
+      createMatterportAdapter(tfjsModel(loaded), loaded.info.labels, { IMAGE_RESIZE_MODE: 'crop' }),
     ).toThrow(expect.objectContaining({ code: ErrorCode.MODEL_INVALID }));
   });
 });

@@ -1,0 +1,168 @@
+import type * as ort from 'onnxruntime-node';
+import type { Instance } from '../../inference/types';
+import { ModelAdapter } from '../../inference/types';
+import { encodeMaskRegion, trimRegion } from '../../masks';
+import { labelOf } from '../../model/labels';
+import type { OnnxModel } from '../../runtime/onnx-runtime';
+import type { Adapter, AdapterResult, DecodedImage } from '../adapter';
+import { msSince, originalSize } from '../adapter';
+import { roundScore } from '../tf-od-api';
+import { fitsTorchvision, TORCHVISION_TENSORS, unknownOnnxContract } from './contract';
+import type { FloatRegion, Window } from './float-region';
+import { thresholdRegion } from './float-region';
+import { pasteTorchvisionMask } from './paste-masks';
+
+// x / 255 in float32 for every byte (torchvision's ToTensor), looked up, not divided.
+const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
+/**
+ * A full-size mask is non-zero only inside the box torchvision pasted it into:
+ * the detection box grown by (M+2)/M (M = the mask head's size, 28 in every
+ * torchvision model; 10 % per side covers M ≥ 10) plus the int cast and +1.
+ * Only this window of each [1,H,W] plane is read.
+ */
+const MARGIN_FRACTION = 0.1;
+const MARGIN_PX = 2;
+
+/**
+ * torchvision detection models exported to ONNX: `images` float32 [3,H,W] RGB in
+ * [0,1] in; `boxes` [N,4] x1,y1,x2,y2 in input pixels, `labels` int64 [N],
+ * `scores` [N] (highest first, kept in that order), `masks` [N,1,H,W] full-size
+ * probabilities or [N,1,M,M] box-relative (pasted like paste_masks_in_image) out.
+ *
+ * The image is fed at most `maxInputSide` on its longest side (MAX_INPUT_SIDE):
+ * ONNX Runtime allocates N full-size float masks at the input's size. Boxes
+ * are scaled back to original pixels and reported as [x, y, w, h] unrounded;
+ * masks are thresholded per box window and resampled to original pixels.
+ */
+export function createTorchvisionAdapter(
+  model: OnnxModel,
+  labels: readonly string[],
+  maxInputSide: number,
+): Adapter {
+  if (!fitsTorchvision(model)) throw unknownOnnxContract(model);
+  const outputNames = TORCHVISION_TENSORS.outputs;
+  return {
+    name: ModelAdapter.TORCHVISION,
+    maxInputSide,
+    async predict(image: DecodedImage, minScore: number): Promise<AdapterResult> {
+      const { width: W, height: H } = originalSize(image);
+      const { width: w, height: h } = image;
+      let start = performance.now();
+      const chw = new Float32Array(3 * h * w);
+      const plane = h * w;
+      for (let i = 0, p = 0; p < plane; p++, i += 3) {
+        chw[p] = UNIT[image.rgb[i]!]!;
+        chw[plane + p] = UNIT[image.rgb[i + 1]!]!;
+        chw[2 * plane + p] = UNIT[image.rgb[i + 2]!]!;
+      }
+      const input = model.float32(chw, [3, h, w]);
+      const preprocessMs = msSince(start);
+
+      start = performance.now();
+      const result = await model.run({ [TORCHVISION_TENSORS.input]: input }, outputNames);
+      const inferMs = msSince(start);
+
+      start = performance.now();
+      try {
+        const [boxes, classes, scores, masks] = result as [
+          ort.Tensor,
+          ort.Tensor,
+          ort.Tensor,
+          ort.Tensor,
+        ];
+        const instances = decode(
+          boxes.data as Float32Array,
+          classes.data as BigInt64Array,
+          scores.data as Float32Array,
+          masks.data as Float32Array,
+          masks.dims as readonly number[],
+          { w, h, W, H, minScore, labels },
+        );
+        return { instances, timings: { preprocessMs, inferMs, postprocessMs: msSince(start) } };
+      } finally {
+        model.release(result);
+      }
+    },
+  };
+}
+
+interface Frame {
+  /** Input (working) size and original size. */
+  w: number;
+  h: number;
+  W: number;
+  H: number;
+  minScore: number;
+  labels: readonly string[];
+}
+
+function decode(
+  boxes: Float32Array,
+  classes: BigInt64Array,
+  scores: Float32Array,
+  masks: Float32Array,
+  maskDims: readonly number[],
+  { w, h, W, H, minScore, labels }: Frame,
+): Instance[] {
+  const [, , mh = 0, mw = 0] = maskDims;
+  // Decided per run: a graph may hold paste_masks_in_image or leave it out.
+  const fullSize = mh === h && mw === w;
+  const sx = W / w;
+  const sy = H / h;
+  const instances: Instance[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    const score = scores[i]!;
+    if (!(score >= minScore)) continue;
+    const box = [boxes[i * 4]!, boxes[i * 4 + 1]!, boxes[i * 4 + 2]!, boxes[i * 4 + 3]!] as const;
+    const maskData = masks.subarray(i * mh * mw, (i + 1) * mh * mw);
+    let source: FloatRegion | null;
+    let window: Window;
+    if (fullSize) {
+      source = { data: maskData, top: 0, left: 0, height: h, width: w, stride: w };
+      window = boxWindow(box, w, h);
+    } else {
+      source = pasteTorchvisionMask(maskData, mh, mw, box, h, w);
+      window = source
+        ? {
+            x0: source.left,
+            y0: source.top,
+            x1: source.left + source.width,
+            y1: source.top + source.height,
+          }
+        : { x0: 0, y0: 0, x1: 0, y1: 0 };
+    }
+    const region = source ? thresholdRegion(source, window, sx, sy, W, H) : null;
+    const classId = Number(classes[i]!);
+    instances.push({
+      classId,
+      label: labelOf(labels, classId),
+      score: roundScore(score),
+      bbox: [
+        round3(box[0] * sx),
+        round3(box[1] * sy),
+        round3((box[2] - box[0]) * sx),
+        round3((box[3] - box[1]) * sy),
+      ],
+      mask: encodeMaskRegion(region && trimRegion(region), H, W),
+    });
+  }
+  return instances;
+}
+
+/** The detection box grown by the paste margin, in whole pixels, clipped to the input. */
+function boxWindow(box: readonly [number, number, number, number], w: number, h: number): Window {
+  const mx = (box[2] - box[0]) * MARGIN_FRACTION + MARGIN_PX;
+  const my = (box[3] - box[1]) * MARGIN_FRACTION + MARGIN_PX;
+  return {
+    x0: Math.max(0, Math.floor(box[0] - mx)),
+    y0: Math.max(0, Math.floor(box[1] - my)),
+    x1: Math.min(w, Math.ceil(box[2] + mx) + 1),
+    y1: Math.min(h, Math.ceil(box[3] + my) + 1),
+  };
+}
+
+/** Thousandths of a pixel: well inside any float32 box's precision, short JSON. */
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
