@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { DecodedImage } from '../adapters/adapter';
+import type { DecodedImage } from './decoded-image';
 import { ErrorCode, InferenceApiError } from '../errors';
 import { probeImage } from './probe';
 

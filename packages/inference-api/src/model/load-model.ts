@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Logger } from '@maskops/shared';
+import type { WorkerLogger } from '../logging/worker-log';
 import { describeError } from '@maskops/shared';
 import { detectAdapter, requireTensors } from '../adapters/adapter';
-import { ErrorCode, InferenceApiError } from '../errors';
+import { modelInvalid, modelNotFound } from '../errors';
 import type { Backend, ModelInfo } from '../inference/types';
 import { ModelAdapter, ModelFormat } from '../inference/types';
 import { artifactsHandler, readGraphModelArtifacts } from './graph-model-files';
@@ -26,7 +26,7 @@ export interface LoadModelOptions {
   cacheDir?: string;
   /** The backend already selected (selectBackend). */
   backend: Backend;
-  logger?: Logger;
+  logger?: WorkerLogger;
   /** Cloud Storage client override (tests). */
   storage?: StorageLike;
 }
@@ -99,7 +99,7 @@ async function locateModelFile(
 ): Promise<{ dir: string; file: string; format: ModelFormat }> {
   const kind = await pathKind(localPath);
   if (kind === 'missing') {
-    throw new InferenceApiError(ErrorCode.MODEL_NOT_FOUND, `MODEL_PATH ${given} does not exist`);
+    throw modelNotFound(`MODEL_PATH ${given} does not exist`);
   }
   if (kind === 'file') {
     const format = basename(localPath).endsWith('.pb')
@@ -114,8 +114,7 @@ async function locateModelFile(
     const file = join(localPath, name);
     if ((await pathKind(file)) === 'file') return { dir: localPath, file, format };
   }
-  throw new InferenceApiError(
-    ErrorCode.MODEL_NOT_FOUND,
+  throw modelNotFound(
     `MODEL_PATH ${given} contains neither model.json (TF.js graph model) nor saved_model.pb (TF SavedModel)`,
   );
 }
@@ -133,8 +132,7 @@ async function loadGraph(modelJsonPath: string): Promise<RunnableModel> {
   try {
     return wrapGraphModel(await tf.loadGraphModel(artifactsHandler(artifacts)));
   } catch (err) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
+    throw modelInvalid(
       `${modelJsonPath} is not a loadable TF.js graph model: ${describeError(err)}`,
       { cause: err },
     );
@@ -144,8 +142,7 @@ async function loadGraph(modelJsonPath: string): Promise<RunnableModel> {
 async function loadSaved(dir: string, file: string): Promise<RunnableModel> {
   const tfn = tryLoadTfjsNode();
   if (!tfn || !tf.findBackendFactory('tensorflow')) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
+    throw modelInvalid(
       `${file} is a TF SavedModel, which needs @tensorflow/tfjs-node (not installed here); ` +
         `convert it with tensorflowjs_converter to a TF.js graph model to run it on wasm or cpu`,
     );
@@ -164,11 +161,9 @@ async function loadSaved(dir: string, file: string): Promise<RunnableModel> {
     const model = await tfn.node.loadSavedModel(dir, ['serve'], 'serving_default');
     return wrapSavedModel(model, specs(signature.inputs), specs(signature.outputs));
   } catch (err) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
-      `${dir} is not a loadable SavedModel: ${describeError(err)}`,
-      { cause: err },
-    );
+    throw modelInvalid(`${dir} is not a loadable SavedModel: ${describeError(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -187,7 +182,7 @@ async function readMatterportConfig(dir: string): Promise<Record<string, unknown
     }
     return value as Record<string, unknown>;
   } catch (err) {
-    throw new InferenceApiError(ErrorCode.MODEL_INVALID, `${path} is not a JSON object`, {
+    throw modelInvalid(`${path} is not a JSON object`, {
       cause: err,
     });
   }

@@ -71,7 +71,7 @@ describe('health and info', () => {
   it('/readyz turns 503 when draining while /healthz stays 200', async () => {
     const other = await buildApp({ config: testConfig(), engine, logger: false });
     try {
-      other.serving.lifecycle.drain();
+      other.lifecycle.drain();
       const r = await other.inject('/readyz');
       expect(r.statusCode).toBe(503);
       expect(r.headers['retry-after']).toBeDefined();
@@ -85,7 +85,7 @@ describe('health and info', () => {
   it('/readyz turns 503 when the engine died', async () => {
     const other = await buildApp({ config: testConfig(), engine, logger: false });
     try {
-      other.serving.lifecycle.fail(new Error('worker exited'));
+      other.lifecycle.fail(new Error('worker exited'));
       expect((await other.inject('/readyz')).statusCode).toBe(503);
       const r = await other.inject({
         method: 'POST',
@@ -103,11 +103,11 @@ describe('health and info', () => {
   it('while closing, answers 503 with Connection: close instead of serving', async () => {
     const other = await buildApp({ config: testConfig(), engine, logger: false });
     try {
-      other.serving.lifecycle.drain();
+      other.lifecycle.drain();
       const draining = await other.inject('/healthz');
       expect(draining.statusCode).toBe(200);
       expect(draining.headers['connection']).toBe('close');
-      other.serving.lifecycle.close();
+      other.lifecycle.close();
       const r = await other.inject('/v1/info');
       expect(r.statusCode).toBe(503);
       expect(r.headers['connection']).toBe('close');
