@@ -28,7 +28,7 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** The HTTP status of each code; anything that is not an InferenceApiError is a 500. */
-export const HTTP_STATUS = {
+const HTTP_STATUS = {
   EMPTY_BODY: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

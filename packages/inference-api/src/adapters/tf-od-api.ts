@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Instance } from '../inference/types';
 import { ModelAdapter } from '../inference/types';
-import { encodeMaskRegion, pasteBoxMask } from '../masks';
+import { pasteBoxMask } from '../masks/paste-box-mask';
+import { encodeMaskRegion } from '../masks/rle';
 import { labelOf } from '../model/labels';
 import type { RunnableModel } from '../model/runnable-model';
 import type { Adapter, AdapterResult } from './adapter';

@@ -34,7 +34,7 @@ export interface WorkerInferenceEngine extends InferenceEngine {
  * package root (this file lives in src/inference under jest and dist/inference in
  * production), so tests need `pnpm build` first — turbo runs it before test.
  */
-export const DEFAULT_WORKER_FILE = join(__dirname, '..', '..', 'dist', 'inference', 'worker.js');
+const DEFAULT_WORKER_FILE = join(__dirname, '..', '..', 'dist', 'inference', 'worker.js');
 
 interface Pending {
   resolve(value: unknown): void;

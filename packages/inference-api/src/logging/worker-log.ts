@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LogFields, Logger } from '@maskops/shared';
 
 /** The levels the model code logs at (pino's method names). */
-export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
+type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
  * What model loading and inference log through: message first, then fields.

@@ -20,8 +20,6 @@ import type { MaskRegion } from './mask-region';
 import { trimRegion } from './mask-region';
 import { internal } from '../errors';
 
-export type { MaskRegion } from './mask-region';
-
 const f32 = Math.fround;
 /** tf.maximum(ymax − ymin, 1e-4): the API's guard against zero-size boxes, in float32. */
 const MIN_EXTENT = f32(1e-4);

@@ -15,13 +15,13 @@ export interface ModelManifest {
   maxInputSide?: number;
 }
 
-export const LabelSource = {
+const LabelSource = {
   MODEL_LABELS: 'MODEL_LABELS',
   MANIFEST: 'maskops.json',
   COCO: 'coco',
   MATTERPORT_COCO: 'matterport-coco',
 } as const;
-export type LabelSource = (typeof LabelSource)[keyof typeof LabelSource];
+type LabelSource = (typeof LabelSource)[keyof typeof LabelSource];
 
 export interface LabelSet {
   /** Index = classId; index 0 is background; ids without a name get `class <id>`. */

@@ -40,7 +40,7 @@ export function parseModelPath(modelPath: string): ModelLocation {
   };
 }
 
-export function defaultCacheRoot(): string {
+function defaultCacheRoot(): string {
   return join(tmpdir(), 'maskops-models');
 }
 

@@ -284,8 +284,9 @@ describe('docs and upload page', () => {
     expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(html.headers['content-security-policy']).toContain("default-src 'none'");
     expect(html.body).toContain('id="file-input"');
-    for (const asset of ['/static/app.js', '/static/style.css']) {
-      expect(html.body).toContain(asset);
+    for (const asset of ['/static/app.js', '/static/rle-codec.js', '/static/style.css']) {
+      // The page links app.js and style.css; app.js imports the codec.
+      if (asset !== '/static/rle-codec.js') expect(html.body).toContain(asset);
       const r = await app.inject(asset);
       expect(r.statusCode).toBe(200);
       expect(r.body).not.toMatch(/https?:\/\//);

@@ -9,7 +9,7 @@
 import type { Window } from './resize';
 import { internal } from '../../errors';
 
-export type Shape3 = [height: number, width: number, channels: number];
+type Shape3 = [height: number, width: number, channels: number];
 
 export interface ImageMeta {
   imageId: number;
@@ -20,7 +20,7 @@ export interface ImageMeta {
   activeClassIds: number[];
 }
 
-export const IMAGE_META_FIXED_LENGTH = 12;
+const IMAGE_META_FIXED_LENGTH = 12;
 
 export function composeImageMeta(
   imageId: number,

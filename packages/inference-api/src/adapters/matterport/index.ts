@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Instance } from '../../inference/types';
 import { ModelAdapter } from '../../inference/types';
-import { encodeMaskRegion } from '../../masks';
+import { encodeMaskRegion } from '../../masks/rle';
 import { labelOf } from '../../model/labels';
 import type { RunnableModel } from '../../model/runnable-model';
 import type { Adapter, AdapterResult } from '../adapter';
