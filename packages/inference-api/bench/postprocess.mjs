@@ -6,13 +6,10 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const {
-  pasteBoxMask,
-  resizeMaskToBox,
-  encodeMaskRegion,
-  encodeRle,
-  regionToFullMask,
-} = require('../dist/masks/index.js');
+const { pasteBoxMask } = require('../dist/masks/paste-box-mask.js');
+const { resizeMaskToBox } = require('../dist/masks/resize-mask.js');
+const { encodeMaskRegion, encodeRle } = require('../dist/masks/rle.js');
+const { regionToFullMask } = require('../dist/masks/mask-region.js');
 
 const RUNS = Number(process.argv[2] ?? 20);
 const H = 1024;

@@ -1,6 +1,7 @@
 // maskops upload page: post an image to /predict, draw the returned RLE masks over it
-// on a canvas, and list the instances. Plain browser JavaScript, no dependencies.
-'use strict';
+// on a canvas, and list the instances. A plain browser ES module; the RLE string
+// decoder is the server's own (src/masks/rle-codec.ts, served compiled).
+import { countsArea, countsFromString } from '/static/rle-codec.js';
 
 const COLORS = [
   [230, 25, 75],
@@ -25,34 +26,6 @@ function showError(text) {
   $('error').textContent = text;
   $('error').hidden = false;
   setState('error', '');
-}
-
-/** COCO compressed RLE string → run lengths (pycocotools rleFrString). */
-function decodeCounts(s) {
-  const counts = [];
-  let p = 0;
-  while (p < s.length) {
-    let x = 0;
-    let k = 0;
-    let more = true;
-    while (more) {
-      const c = s.charCodeAt(p) - 48;
-      x |= (c & 0x1f) << (5 * k);
-      more = (c & 0x20) !== 0;
-      p += 1;
-      k += 1;
-      if (!more && (c & 0x10) !== 0) x |= -1 << (5 * k);
-    }
-    if (counts.length > 2) x += counts[counts.length - 2];
-    counts.push(x);
-  }
-  return counts;
-}
-
-function maskArea(counts) {
-  let area = 0;
-  for (let i = 1; i < counts.length; i += 2) area += counts[i];
-  return area;
 }
 
 /** Blend one column-major RLE mask into RGBA pixels. */
@@ -95,9 +68,9 @@ function drawResult(result, background) {
   const rows = [];
   result.instances.forEach((inst, i) => {
     const color = COLORS[i % COLORS.length];
-    const counts = decodeCounts(inst.mask.counts);
+    const counts = countsFromString(inst.mask.counts);
     paintMask(image.data, width, height, counts, color);
-    rows.push({ inst, color, area: maskArea(counts) });
+    rows.push({ inst, color, area: countsArea(counts) });
   });
   ctx.putImageData(image, 0, 0);
   ctx.lineWidth = Math.max(2, Math.round(width / 400));

@@ -62,7 +62,7 @@ export const DEFAULT_MODEL_PATH = join(PACKAGE_ROOT, 'models', 'shapes-tf-od-api
 const MiB = 1024 * 1024;
 
 /** A setting whose value is derived at run time instead of fixed. */
-export const AUTO = 'auto';
+const AUTO = 'auto';
 
 /** `auto` (also when unset) or an integer >= 1. */
 function autoOrInteger(env: Env, name: string): number | typeof AUTO {

@@ -1,9 +1,9 @@
 import { MaskopsError } from '@maskops/shared';
 
 /**
- * Every error code the inference API can answer with, and its HTTP status.
- * The single error handler (plugins/error-handler.ts) maps codes through this
- * table; anything not listed is a 500 with a generic body.
+ * Every error code the inference API can answer with. HTTP_STATUS below is the
+ * only place a status is decided; every error is built by one of the factories
+ * at the end of this file.
  */
 export const ErrorCode = {
   EMPTY_BODY: 'EMPTY_BODY',
@@ -27,7 +27,8 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
+/** The HTTP status of each code; anything that is not an InferenceApiError is a 500. */
+const HTTP_STATUS = {
   EMPTY_BODY: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -47,15 +48,144 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   MODEL_NOT_FOUND: 500,
   INFERENCE_FAILED: 500,
   INTERNAL: 500,
-};
+} as const satisfies Record<ErrorCode, number>;
+
+/** Why a prediction was refused before it ran: the maskops_predict_rejected_total label. */
+export const RejectReason = {
+  OVERLOADED: 'overloaded',
+  UPLOAD_BUDGET: 'upload_budget',
+  QUEUE_TIMEOUT: 'queue_timeout',
+  CLIENT_CLOSED: 'client_closed',
+  NOT_READY: 'not_ready',
+  CLOSING: 'closing',
+} as const;
+export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
+
+interface ErrorOptions {
+  cause?: unknown;
+  /** Extra, non-secret context for logs. */
+  details?: Record<string, unknown>;
+}
+
+interface RefusalOptions extends ErrorOptions {
+  /** Seconds a refused client should wait: the Retry-After of a 503. */
+  retryAfterSeconds?: number;
+  /** Metrics label; the lower-cased code when absent. */
+  reason?: RejectReason;
+}
 
 export class InferenceApiError extends MaskopsError {
   declare readonly code: ErrorCode;
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
+  readonly retryAfterSeconds: number | undefined;
+  readonly reason: RejectReason | Lowercase<ErrorCode>;
+
+  constructor(code: ErrorCode, message: string, options: RefusalOptions = {}) {
     super(code, message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.reason = options.reason ?? (code.toLowerCase() as Lowercase<ErrorCode>);
+  }
+
+  get status(): number {
+    return HTTP_STATUS[this.code];
   }
 }
+
+// --- The upload ---------------------------------------------------------------
+
+export const emptyBody = (message: string): InferenceApiError =>
+  new InferenceApiError(ErrorCode.EMPTY_BODY, message);
+
+export const payloadTooLarge = (limitBytes: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    `the upload is larger than the server accepts (${limitBytes} bytes)`,
+  );
+
+export const unsupportedMediaType = (
+  message = 'send image/jpeg, image/png, image/tiff or image/webp bytes, or multipart/form-data with a file field "image"',
+): InferenceApiError => new InferenceApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, message);
+
+export const imageUndecodable = (message: string, options?: ErrorOptions): InferenceApiError =>
+  new InferenceApiError(ErrorCode.IMAGE_UNDECODABLE, message, options);
+
+export const imageTooManyPixels = (
+  width: number,
+  height: number,
+  maxPixels: number,
+): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.IMAGE_TOO_MANY_PIXELS,
+    `the image is ${width}×${height} = ${width * height} pixels; the limit is ${maxPixels}`,
+    { details: { width, height, maxPixels } },
+  );
+
+export const missingImageField = (field: string): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.MISSING_IMAGE_FIELD,
+    `the multipart body has no file field "${field}"`,
+  );
+
+export const invalidRequest = (message: string, options?: ErrorOptions): InferenceApiError =>
+  new InferenceApiError(ErrorCode.INVALID_REQUEST, message, options);
+
+// --- The HTTP exchange --------------------------------------------------------
+
+export const headersTooLarge = (): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.HEADERS_TOO_LARGE,
+    'the request headers are larger than the server accepts',
+  );
+
+export const requestTimeout = (): InferenceApiError =>
+  new InferenceApiError(ErrorCode.REQUEST_TIMEOUT, 'the request was not received in time');
+
+export const clientClosed = (message = 'the client closed the connection'): InferenceApiError =>
+  new InferenceApiError(ErrorCode.CLIENT_CLOSED, message, { reason: RejectReason.CLIENT_CLOSED });
+
+export const notFound = (message: string): InferenceApiError =>
+  new InferenceApiError(ErrorCode.NOT_FOUND, message);
+
+// --- Refusals: 503 with Retry-After -------------------------------------------
+
+export const overloaded = (
+  message: string,
+  refusal: { retryAfterSeconds: number; reason: RejectReason },
+): InferenceApiError => new InferenceApiError(ErrorCode.OVERLOADED, message, refusal);
+
+export const queueTimeout = (timeoutMs: number, retryAfterSeconds: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.QUEUE_TIMEOUT,
+    `waited ${timeoutMs} ms for the model without getting a turn; retry later`,
+    { retryAfterSeconds, reason: RejectReason.QUEUE_TIMEOUT },
+  );
+
+export const notReady = (
+  message: string,
+  refusal: { retryAfterSeconds?: number; reason?: RejectReason } = {},
+): InferenceApiError =>
+  new InferenceApiError(ErrorCode.NOT_READY, message, {
+    reason: RejectReason.NOT_READY,
+    ...refusal,
+  });
+
+// --- The model and the server -------------------------------------------------
+
+export const modelInvalid = (message: string, options?: ErrorOptions): InferenceApiError =>
+  new InferenceApiError(ErrorCode.MODEL_INVALID, message, options);
+
+export const modelNotFound = (message: string, options?: ErrorOptions): InferenceApiError =>
+  new InferenceApiError(ErrorCode.MODEL_NOT_FOUND, message, options);
+
+export const inferenceFailed = (message: string, options?: ErrorOptions): InferenceApiError =>
+  new InferenceApiError(ErrorCode.INFERENCE_FAILED, message, options);
+
+/** A broken invariant inside the server (a bug): a 500 whose message no client sees. */
+export const internal = (message: string, options?: ErrorOptions): InferenceApiError =>
+  new InferenceApiError(ErrorCode.INTERNAL, message, options);
+
+/** A worker's error re-created in the main thread (classes do not survive structured clone). */
+export const fromWorker = (
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): InferenceApiError => new InferenceApiError(code, message, details ? { details } : {});

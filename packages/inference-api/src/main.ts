@@ -1,20 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { createLogger, loadConfigOrExit, Severity } from '@maskops/shared';
+import { loadConfigOrExit } from '@maskops/shared';
 import { buildApp } from './app';
-import { readConfig, type LogLevel } from './config';
+import { readConfig } from './config';
 import { createEnginePool } from './inference/engine-pool';
 import type { InferenceEngine } from './inference/types';
 import { installGracefulShutdown } from './shutdown';
-
-const SEVERITY_OF: Readonly<Record<LogLevel, Severity>> = {
-  trace: Severity.DEBUG,
-  debug: Severity.DEBUG,
-  info: Severity.INFO,
-  warn: Severity.WARNING,
-  error: Severity.ERROR,
-  fatal: Severity.CRITICAL,
-  silent: Severity.CRITICAL,
-};
 
 /**
  * Reads the config once, starts loading the model, and listens right away:
@@ -24,9 +14,12 @@ const SEVERITY_OF: Readonly<Record<LogLevel, Severity>> = {
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => readConfig(process.env));
-  const workerLogger = createLogger({
-    base: { service: 'inference-api', component: 'engine' },
-    minSeverity: SEVERITY_OF[config.logLevel],
+  // The app is built first so the engine can log with its (pino) logger; it takes
+  // the engine as a promise anyway, answering /healthz while the model loads.
+  let startEngine!: (engine: Promise<InferenceEngine>) => void;
+  const app = await buildApp({
+    config,
+    engine: new Promise<InferenceEngine>((resolve) => (startEngine = resolve)),
   });
   const engine = createEnginePool(
     {
@@ -39,11 +32,11 @@ async function main(): Promise<void> {
       maxInputSide: config.maxInputSide,
       maxOverlaySide: config.maxOverlaySide,
       intraOpThreads: config.ortIntraOpThreads,
-      logger: workerLogger,
+      logger: app.log.child({ component: 'engine' }),
       // The worker died after start-up: stop being ready, drain, exit 1 (the pod restarts).
       onFatal: (err) => {
         app.log.fatal({ err }, 'the inference engine died');
-        app.serving.lifecycle.fail(err);
+        app.lifecycle.fail(err);
         void shutdown('engine-died', 1);
       },
     },
@@ -51,9 +44,9 @@ async function main(): Promise<void> {
   );
   // Handled below; keeps an early rejection from counting as unhandled.
   engine.catch(() => undefined);
+  startEngine(engine);
   let loaded: InferenceEngine | undefined;
 
-  const app = await buildApp({ config, engine });
   const shutdown = installGracefulShutdown({
     app,
     engine: () => loaded,

@@ -37,12 +37,12 @@ export function installGracefulShutdown(options: ShutdownOptions): Shutdown {
     }
     draining = true;
     const started = performance.now();
-    const { queue } = app.serving;
+    const { queue } = app;
     app.log.info(
       { signal, delayMs, graceMs, queued: queue.waiting, running: queue.active },
       'draining: readiness off, still serving',
     );
-    app.serving.lifecycle.drain();
+    app.lifecycle.drain();
     const force = setTimeout(() => {
       app.log.error(
         { signal, graceMs, queued: queue.waiting, running: queue.active },

@@ -1,26 +1,9 @@
-import { ErrorCode, InferenceApiError } from '../errors';
+import { modelInvalid } from '../errors';
 import type { Instance, ModelAdapter as ModelAdapterName, StageTimings } from '../inference/types';
 import { ModelAdapter } from '../inference/types';
 import type { RunnableModel, TensorSpec } from '../model/runnable-model';
 import { findTensor } from '../model/runnable-model';
-
-/** An upright (EXIF-rotated) 8-bit sRGB image, row-major HWC. */
-export interface DecodedImage {
-  rgb: Uint8Array;
-  width: number;
-  height: number;
-  /**
-   * The upload's upright size when it was scaled down on decode (to the
-   * adapter's maxInputSide); boxes and masks are reported at this size.
-   * Absent: the pixels are the original.
-   */
-  original?: { width: number; height: number };
-}
-
-/** The size results are reported in: the original upload's, not the working pixels'. */
-export function originalSize(image: DecodedImage): { width: number; height: number } {
-  return image.original ?? { width: image.width, height: image.height };
-}
+import type { DecodedImage } from '../images/decoded-image';
 
 export interface AdapterResult {
   /** Sorted by score, highest first. */
@@ -36,7 +19,10 @@ export interface Adapter {
   predict(image: DecodedImage, minScore: number): Promise<AdapterResult>;
 }
 
-/** The tensors each contract needs, by name (graph order is not reliable). */
+/**
+ * The tensors each contract needs, by name (graph order is not reliable). The
+ * outputs are in the order the adapter asks the model for them, mask head last.
+ */
 export const ADAPTER_TENSORS = {
   [ModelAdapter.TF_OD_API]: {
     inputs: ['input_tensor'],
@@ -58,30 +44,33 @@ export const ADAPTER_TENSORS = {
   },
 } as const satisfies Record<ModelAdapterName, { inputs: string[]; outputs: string[] }>;
 
-// What identifies each TF.js contract when MODEL_ADAPTER is unset (ONNX graphs
-// are matched by adapters/torchvision/contract.ts).
-const SIGNATURES: Partial<Record<ModelAdapterName, { inputs: string[]; outputs: string[] }>> = {
-  [ModelAdapter.TF_OD_API]: { inputs: ['input_tensor'], outputs: ['detection_masks'] },
-  [ModelAdapter.MATTERPORT]: {
-    inputs: ['input_image', 'input_image_meta', 'input_anchors'],
-    outputs: ['mrcnn_detection', 'mrcnn_mask'],
-  },
-};
+// The TF.js contracts, told apart by tensor names when MODEL_ADAPTER is unset (ONNX
+// graphs are matched by adapters/torchvision/contract.ts).
+const ADAPTER_NAMES: ModelAdapterName[] = [ModelAdapter.TF_OD_API, ModelAdapter.MATTERPORT];
+
+/**
+ * What identifies a contract when MODEL_ADAPTER is unset: all its inputs and its
+ * mask head. A model that has those but lacks another output is then named in
+ * requireTensors' error ("missing …") instead of being unrecognisable.
+ */
+function signature(name: ModelAdapterName): { inputs: readonly string[]; mask: string } {
+  const { inputs, outputs } = ADAPTER_TENSORS[name];
+  return { inputs, mask: outputs[outputs.length - 1]! };
+}
 
 export function detectAdapter(model: Pick<RunnableModel, 'inputs' | 'outputs'>): ModelAdapterName {
-  const fits = (Object.keys(SIGNATURES) as ModelAdapterName[]).filter((name) => {
-    const sig = SIGNATURES[name]!;
-    return (
-      sig.inputs.every((n) => findTensor(model.inputs, n)) &&
-      sig.outputs.every((n) => findTensor(model.outputs, n))
-    );
+  const fits = ADAPTER_NAMES.filter((name) => {
+    const { inputs, mask } = signature(name);
+    return inputs.every((n) => findTensor(model.inputs, n)) && findTensor(model.outputs, mask);
   });
   if (fits.length !== 1) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
+    const needs = ADAPTER_NAMES.map((name) => {
+      const { inputs, mask } = signature(name);
+      return `${name} needs ${inputs.join(', ')} and ${mask}`;
+    });
+    throw modelInvalid(
       `cannot tell the model's adapter (set MODEL_ADAPTER): ${describeTensors(model)}; ` +
-        `tf-od-api needs input_tensor and detection_masks, matterport needs ` +
-        `input_image, input_image_meta, input_anchors, mrcnn_detection and mrcnn_mask`,
+        needs.join(', '),
     );
   }
   return fits[0]!;
@@ -105,8 +94,7 @@ export function requireTensors<A extends ModelAdapterName>(
   const inputs = pick(model.inputs, wanted.inputs);
   const outputs = pick(model.outputs, wanted.outputs);
   if (missing.length > 0) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
+    throw modelInvalid(
       `the model does not fit the ${adapter} adapter: missing ${missing.join(', ')}; ` +
         describeTensors(model),
     );
@@ -114,13 +102,8 @@ export function requireTensors<A extends ModelAdapterName>(
   return { inputs, outputs };
 }
 
-export function describeTensors(model: Pick<RunnableModel, 'inputs' | 'outputs'>): string {
+function describeTensors(model: Pick<RunnableModel, 'inputs' | 'outputs'>): string {
   const list = (specs: readonly TensorSpec[]) =>
     specs.length ? specs.map((s) => s.name).join(', ') : '(none)';
   return `inputs found: ${list(model.inputs)}; outputs found: ${list(model.outputs)}`;
-}
-
-/** Milliseconds since `start` (performance.now()), rounded to 0.01 ms. */
-export function msSince(start: number): number {
-  return Math.round((performance.now() - start) * 100) / 100;
 }

@@ -1,20 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Instance } from '../inference/types';
 import { ModelAdapter } from '../inference/types';
-import { encodeMaskRegion, pasteBoxMask } from '../masks';
+import { pasteBoxMask } from '../masks/paste-box-mask';
+import { encodeMaskRegion } from '../masks/rle';
 import { labelOf } from '../model/labels';
 import type { RunnableModel } from '../model/runnable-model';
-import type { Adapter, AdapterResult, DecodedImage } from './adapter';
-import { msSince, originalSize, requireTensors } from './adapter';
+import type { Adapter, AdapterResult } from './adapter';
+import { ADAPTER_TENSORS, requireTensors } from './adapter';
+import type { DecodedImage } from '../images/decoded-image';
+import { originalSize } from '../images/decoded-image';
+import { msSince } from '../util/timing';
 import { DEFAULT_MAX_INPUT_SIDE } from '../images/limits';
-
-const OUTPUTS = [
-  'detection_boxes',
-  'detection_scores',
-  'detection_classes',
-  'num_detections',
-  'detection_masks',
-] as const;
 
 /**
  * TF2 Object Detection API / TF Hub Mask R-CNN exports: `input_tensor` [1,H,W,3]
@@ -38,7 +34,7 @@ export function createTfOdApiAdapter(
   const { inputs, outputs } = requireTensors(model, ModelAdapter.TF_OD_API);
   const input = inputs['input_tensor']!;
   const dtype = input.dtype === 'float32' ? 'float32' : 'int32';
-  const outputNames = OUTPUTS.map((n) => outputs[n]!.name);
+  const outputNames = ADAPTER_TENSORS[ModelAdapter.TF_OD_API].outputs.map((n) => outputs[n]!.name);
 
   return {
     name: ModelAdapter.TF_OD_API,

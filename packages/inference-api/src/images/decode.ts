@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import type { DecodedImage } from '../adapters/adapter';
-import { ErrorCode, InferenceApiError } from '../errors';
+import type { DecodedImage } from './decoded-image';
+import { imageUndecodable } from '../errors';
 import { probeImage } from './probe';
 
 interface Size {
@@ -49,11 +49,7 @@ export async function decodeImage(
       ...(scaled ? { original: { width: probe.width, height: probe.height } } : {}),
     };
   } catch (err) {
-    throw new InferenceApiError(
-      ErrorCode.IMAGE_UNDECODABLE,
-      `the ${probe.format} image cannot be decoded`,
-      { cause: err },
-    );
+    throw imageUndecodable(`the ${probe.format} image cannot be decoded`, { cause: err });
   }
 }
 

@@ -11,7 +11,8 @@
  */
 import type sharp from 'sharp';
 import type { Instance } from '../inference/types';
-import { countsFromString, rleToBbox } from '../masks';
+import { rleToBbox } from '../masks/rle';
+import { countsFromString } from '../masks/rle-codec';
 
 export interface Size {
   width: number;

@@ -3,8 +3,6 @@ import type { Instance } from '../inference/types';
 import type { Size } from './overlay-layers';
 import { overlayLayers } from './overlay-layers';
 
-export type { Size as OverlaySource } from './overlay-layers';
-
 /**
  * The image with each instance's mask tinted in its colour, its box outlined and
  * a "label 0.97" tag, as PNG bytes. `rgb` (width×height) is read, never written.

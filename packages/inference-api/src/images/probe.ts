@@ -1,7 +1,14 @@
 import sharp from 'sharp';
-import { ErrorCode, InferenceApiError } from '../errors';
-import type { ImageProbe } from '../inference/types';
+import { imageTooManyPixels, imageUndecodable, unsupportedMediaType } from '../errors';
 import { sniffImageFormat } from './sniff';
+
+/** What the header of an upload says, read without decoding pixels. */
+export interface ImageProbe {
+  /** sharp's format name: jpeg, png, tiff, webp */
+  format: string;
+  width: number;
+  height: number;
+}
 
 /**
  * Reads an upload's format and (upright) dimensions from its header only, so
@@ -14,10 +21,7 @@ import { sniffImageFormat } from './sniff';
 export async function probeImage(bytes: Uint8Array, maxPixels: number): Promise<ImageProbe> {
   const format = sniffImageFormat(bytes);
   if (!format) {
-    throw new InferenceApiError(
-      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-      'the body is not a JPEG, PNG, TIFF or WebP image',
-    );
+    throw unsupportedMediaType('the body is not a JPEG, PNG, TIFF or WebP image');
   }
   let meta: sharp.Metadata;
   try {
@@ -25,33 +29,17 @@ export async function probeImage(bytes: Uint8Array, maxPixels: number): Promise<
     // reads only the header.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new InferenceApiError(
-      ErrorCode.IMAGE_UNDECODABLE,
-      `the ${format} header cannot be read`,
-      { cause: err },
-    );
+    throw imageUndecodable(`the ${format} header cannot be read`, { cause: err });
   }
   if (meta.format !== format || !meta.width || !meta.height) {
-    throw new InferenceApiError(
-      ErrorCode.IMAGE_UNDECODABLE,
-      `the ${format} header cannot be read`,
-      { details: { sharpFormat: meta.format } },
-    );
+    throw imageUndecodable(`the ${format} header cannot be read`, {
+      details: { sharpFormat: meta.format },
+    });
   }
   // EXIF orientations 5–8 rotate by 90°: the upright image is height × width.
   const swap = (meta.orientation ?? 1) >= 5;
   const width = swap ? meta.height : meta.width;
   const height = swap ? meta.width : meta.height;
-  checkPixels(width, height, maxPixels);
+  if (width * height > maxPixels) throw imageTooManyPixels(width, height, maxPixels);
   return { format, width, height };
-}
-
-export function checkPixels(width: number, height: number, maxPixels: number): void {
-  if (width * height > maxPixels) {
-    throw new InferenceApiError(
-      ErrorCode.IMAGE_TOO_MANY_PIXELS,
-      `the image is ${width}×${height} = ${width * height} pixels; the limit is ${maxPixels}`,
-      { details: { width, height, maxPixels } },
-    );
-  }
 }

@@ -3,15 +3,17 @@
 import 'sharp';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '@maskops/shared';
-import { ErrorCode, InferenceApiError } from '../errors';
+import type { FastifyBaseLogger } from 'fastify';
+import { inferenceFailed, notReady, type InferenceApiError } from '../errors';
 import type { InferenceEngine, ModelInfo, Prediction, PredictOptions } from './types';
+import { writeWorkerLine } from '../logging/worker-log';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 import { deserializeError } from './worker-protocol';
 
 /** The model settings (WorkerInit: MODEL_PATH, MODEL_ADAPTER, …) plus what stays in this thread. */
 export interface InferenceEngineOptions extends WorkerInit {
-  logger?: Logger;
+  /** The process's pino logger: the worker's lines are written with it. */
+  logger?: FastifyBaseLogger;
   /**
    * Called once if the worker dies after start-up (crash, OOM, native abort).
    * Every pending and later predict() rejects with INFERENCE_FAILED; the engine
@@ -32,7 +34,7 @@ export interface WorkerInferenceEngine extends InferenceEngine {
  * package root (this file lives in src/inference under jest and dist/inference in
  * production), so tests need `pnpm build` first — turbo runs it before test.
  */
-export const DEFAULT_WORKER_FILE = join(__dirname, '..', '..', 'dist', 'inference', 'worker.js');
+const DEFAULT_WORKER_FILE = join(__dirname, '..', '..', 'dist', 'inference', 'worker.js');
 
 interface Pending {
   resolve(value: unknown): void;
@@ -77,14 +79,14 @@ export async function createInferenceEngine(
           reject(error);
           return;
         }
-        logger?.error('inference worker died', { error: cause });
+        logger?.error({ err: cause }, 'inference worker died');
         options.onFatal?.(error);
       };
 
       worker.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'log':
-            logger?.log(message.severity, message.message, message.fields);
+            if (logger) writeWorkerLine(logger, message);
             return;
           case 'ready':
             state = 'ready';
@@ -111,21 +113,10 @@ export async function createInferenceEngine(
         }
       });
       worker.on('error', (err) => {
-        die(
-          new InferenceApiError(ErrorCode.INFERENCE_FAILED, 'the inference worker crashed', {
-            cause: err,
-          }),
-          err,
-        );
+        die(inferenceFailed('the inference worker crashed', { cause: err }), err);
       });
       worker.on('exit', (code) => {
-        die(
-          new InferenceApiError(
-            ErrorCode.INFERENCE_FAILED,
-            `the inference worker exited (code ${code})`,
-          ),
-          { exitCode: code },
-        );
+        die(inferenceFailed(`the inference worker exited (code ${code})`), { exitCode: code });
       });
     },
   );
@@ -134,15 +125,10 @@ export async function createInferenceEngine(
 
   const call = <T>(message: ToWorker, transfer: ArrayBuffer[] = []): Promise<T> => {
     if (state === 'closed') {
-      return Promise.reject(
-        new InferenceApiError(ErrorCode.NOT_READY, 'the inference engine is closed'),
-      );
+      return Promise.reject(notReady('the inference engine is closed'));
     }
     if (state !== 'ready') {
-      return Promise.reject(
-        deathError ??
-          new InferenceApiError(ErrorCode.INFERENCE_FAILED, 'the inference worker has stopped'),
-      );
+      return Promise.reject(deathError ?? inferenceFailed('the inference worker has stopped'));
     }
     return new Promise<T>((resolve, reject) => {
       pending.set(message.id, { resolve: resolve as (v: unknown) => void, reject });
@@ -193,7 +179,7 @@ export async function createInferenceEngine(
     async close(): Promise<void> {
       if (state === 'closed') return;
       state = 'closed';
-      const closed = new InferenceApiError(ErrorCode.NOT_READY, 'the inference engine is closed');
+      const closed = notReady('the inference engine is closed');
       for (const p of pending.values()) p.reject(closed);
       pending.clear();
       await worker.terminate();

@@ -1,6 +1,8 @@
-import type { Logger } from '@maskops/shared';
-import type { Adapter, DecodedImage } from '../adapters/adapter';
-import { msSince, originalSize } from '../adapters/adapter';
+import type { WorkerLogger as Logger } from '../logging/worker-log';
+import type { Adapter } from '../adapters/adapter';
+import type { DecodedImage } from '../images/decoded-image';
+import { originalSize } from '../images/decoded-image';
+import { msSince } from '../util/timing';
 import { createMatterportAdapter } from '../adapters/matterport';
 import { createTfOdApiAdapter } from '../adapters/tf-od-api';
 import { createTorchvisionAdapter } from '../adapters/torchvision';

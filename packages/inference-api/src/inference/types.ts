@@ -85,14 +85,6 @@ export interface Prediction {
   overlayScale?: number;
 }
 
-/** What the header of an upload says, read without decoding pixels. */
-export interface ImageProbe {
-  /** sharp's format name: jpeg, png, tiff, webp */
-  format: string;
-  width: number;
-  height: number;
-}
-
 /**
  * A loaded, warmed model running off the event loop (worker thread). One
  * predict() at a time is executed by the engine; callers queue in front of it.

@@ -1,5 +1,5 @@
-import type { LogFields, Severity } from '@maskops/shared';
-import { ErrorCode, InferenceApiError } from '../errors';
+import { ErrorCode, fromWorker, inferenceFailed, type InferenceApiError } from '../errors';
+import type { WorkerLogLine } from '../logging/worker-log';
 import type { Backend, ModelAdapter, ModelInfo, Prediction } from './types';
 
 /** What the worker needs to load the model (workerData). */
@@ -34,7 +34,7 @@ export type FromWorker =
   | { type: 'result'; id: number; prediction: Prediction }
   | { type: 'num-tensors'; id: number; value: number }
   | { type: 'error'; id: number; error: SerializedError }
-  | { type: 'log'; severity: Severity; message: string; fields?: LogFields };
+  | ({ type: 'log' } & WorkerLogLine);
 
 /** Errors cross the thread boundary as plain data; classes do not survive structured clone. */
 export interface SerializedError {
@@ -84,14 +84,12 @@ const MODEL_CODES: ReadonlySet<string> = new Set([
  */
 export function deserializeError(error: SerializedError): InferenceApiError {
   if (error.code && (CLIENT_CODES.has(error.code) || MODEL_CODES.has(error.code))) {
-    return new InferenceApiError(error.code as ErrorCode, error.message, {
-      details: error.details,
-    });
+    return fromWorker(error.code as ErrorCode, error.message, error.details);
   }
   const cause = Object.assign(new Error(error.message), {
     name: error.name,
     ...(error.code ? { code: error.code } : {}),
     ...(error.stack ? { stack: error.stack } : {}),
   });
-  return new InferenceApiError(ErrorCode.INFERENCE_FAILED, 'inference failed', { cause });
+  return inferenceFailed('inference failed', { cause });
 }

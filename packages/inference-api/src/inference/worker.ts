@@ -4,8 +4,7 @@
  * two images at once and the main thread's event loop never runs it at all.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { LogFields, Logger, Severity } from '@maskops/shared';
-import { createLogger } from '@maskops/shared';
+import { workerLogSink } from '../logging/worker-log';
 import { ModelHost } from './model-host';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 import { serializeError } from './worker-protocol';
@@ -16,21 +15,8 @@ if (!port) throw new Error('inference worker must run in a worker thread');
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
 
-// Log lines travel to the main thread, which writes them with its own logger.
-const logger: Logger = createLogger({
-  write: (line) => {
-    const {
-      severity,
-      message,
-      time: _time,
-      ...fields
-    } = JSON.parse(line) as LogFields & {
-      severity: Severity;
-      message: string;
-    };
-    post({ type: 'log', severity, message, fields });
-  },
-});
+// Log lines travel to the main thread as objects; its pino logger writes them.
+const logger = workerLogSink((line) => post({ type: 'log', ...line }));
 
 async function main(): Promise<void> {
   let host: ModelHost;

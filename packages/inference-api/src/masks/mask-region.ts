@@ -56,14 +56,6 @@ export function trimRegion(region: MaskRegion): MaskRegion | null {
   return { top: region.top + minRow, left: region.left + minCol, height: h, width: w, data: out };
 }
 
-/** Number of set pixels. */
-export function regionArea(region: MaskRegion): number {
-  let n = 0;
-  const { data } = region;
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) n++;
-  return n;
-}
-
 /**
  * Writes the region into a full row-major image mask. For tests, overlays and
  * callers that really need the whole image; the hot path never calls this.

@@ -18,9 +18,7 @@
  */
 import type { MaskRegion } from './mask-region';
 import { trimRegion } from './mask-region';
-import { InferenceApiError } from '../errors';
-
-export type { MaskRegion } from './mask-region';
+import { internal } from '../errors';
 
 const f32 = Math.fround;
 /** tf.maximum(ymax − ymin, 1e-4): the API's guard against zero-size boxes, in float32. */
@@ -108,12 +106,12 @@ export function pasteBoxMask(
 ): MaskRegion | null {
   if (maskHeight < 1 || maskWidth < 1 || imageHeight < 1 || imageWidth < 1) return null;
   if (boxMask.length < maskHeight * maskWidth) {
-    throw new InferenceApiError('INTERNAL', 'box mask is smaller than its size', {
+    throw internal('box mask is smaller than its size', {
       details: { values: boxMask.length, maskHeight, maskWidth },
     });
   }
   // Samples outside the mask are 0; a negative threshold would set the whole image.
-  if (!(threshold >= 0)) throw new InferenceApiError('INTERNAL', 'mask threshold must be ≥ 0');
+  if (!(threshold >= 0)) throw internal('mask threshold must be ≥ 0');
   const ymin = f32(box[0]);
   const xmin = f32(box[1]);
   const ymax = f32(box[2]);

@@ -18,7 +18,7 @@
  */
 import type { MaskRegion } from './mask-region';
 import { trimRegion } from './mask-region';
-import { InferenceApiError } from '../errors';
+import { internal } from '../errors';
 
 interface LinearAxis {
   /** Lower source index per output index (may be −1 or inSize−1 at the edges). */
@@ -66,12 +66,12 @@ export function resizeMaskToBox(
   threshold = 0.5,
 ): MaskRegion | null {
   if (![y1, x1, y2, x2].every(Number.isSafeInteger)) {
-    throw new InferenceApiError('INTERNAL', 'resizeMaskToBox needs an integer pixel box', {
+    throw internal('resizeMaskToBox needs an integer pixel box', {
       details: { box: [y1, x1, y2, x2] },
     });
   }
   if (mask.length < maskHeight * maskWidth) {
-    throw new InferenceApiError('INTERNAL', 'mask is smaller than its size', {
+    throw internal('mask is smaller than its size', {
       details: { values: mask.length, maskHeight, maskWidth },
     });
   }

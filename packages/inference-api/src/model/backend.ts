@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { Logger } from '@maskops/shared';
+import type { WorkerLogger } from '../logging/worker-log';
 import { describeError } from '@maskops/shared';
-import { ErrorCode, InferenceApiError } from '../errors';
+import { modelInvalid } from '../errors';
 import { Backend } from '../inference/types';
 import { loadTfjsNode } from './tfjs-node';
 
@@ -13,7 +13,7 @@ import { loadTfjsNode } from './tfjs-node';
  * the pure-JS cpu backend. A forced backend that fails is an error, never a
  * silent fallback: an operator who sets TFJS_BACKEND wants to know.
  */
-export async function selectBackend(forced?: Backend, logger?: Logger): Promise<Backend> {
+export async function selectBackend(forced?: Backend, logger?: WorkerLogger): Promise<Backend> {
   const order: Backend[] = forced ? [forced] : [Backend.TENSORFLOW, Backend.WASM, Backend.CPU];
   const failures: string[] = [];
   for (const backend of order) {
@@ -28,8 +28,7 @@ export async function selectBackend(forced?: Backend, logger?: Logger): Promise<
     } catch (err) {
       failures.push(`${backend}: ${describeError(err)}`);
       if (forced) {
-        throw new InferenceApiError(
-          ErrorCode.MODEL_INVALID,
+        throw modelInvalid(
           `TFJS_BACKEND=${forced} could not be initialised: ${describeError(err)}`,
           { cause: err },
         );
@@ -41,10 +40,7 @@ export async function selectBackend(forced?: Backend, logger?: Logger): Promise<
     }
   }
   // cpu is part of @tensorflow/tfjs, so reaching this means the install is broken.
-  throw new InferenceApiError(
-    ErrorCode.MODEL_INVALID,
-    `no TF.js backend could be initialised (${failures.join('; ')})`,
-  );
+  throw modelInvalid(`no TF.js backend could be initialised (${failures.join('; ')})`);
 }
 
 async function initBackend(backend: Backend): Promise<void> {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ErrorCode, InferenceApiError } from '../errors';
+import type { InferenceApiError } from '../errors';
+import { modelInvalid, modelNotFound } from '../errors';
 
 /**
  * Reads a TF.js graph model (model.json + weight shards) from disk into
@@ -16,7 +17,7 @@ export async function readGraphModelArtifacts(
   try {
     text = await readFile(modelJsonPath, 'utf8');
   } catch (err) {
-    throw new InferenceApiError(ErrorCode.MODEL_NOT_FOUND, `${modelJsonPath} cannot be read`, {
+    throw modelNotFound(`${modelJsonPath} cannot be read`, {
       cause: err,
     });
   }
@@ -69,5 +70,5 @@ function toArrayBuffer(bytes: Buffer): ArrayBuffer {
 }
 
 function invalid(path: string, problem: string, cause?: unknown): InferenceApiError {
-  return new InferenceApiError(ErrorCode.MODEL_INVALID, `${path} ${problem}`, { cause });
+  return modelInvalid(`${path} ${problem}`, { cause });
 }

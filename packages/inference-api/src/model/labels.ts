@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, InferenceApiError } from '../errors';
+import type { InferenceApiError } from '../errors';
+import { modelInvalid, modelNotFound } from '../errors';
 import { ModelAdapter } from '../inference/types';
 import { COCO_LABEL_MAP, MATTERPORT_COCO_CLASSES } from './coco-labels';
 
@@ -14,13 +15,13 @@ export interface ModelManifest {
   maxInputSide?: number;
 }
 
-export const LabelSource = {
+const LabelSource = {
   MODEL_LABELS: 'MODEL_LABELS',
   MANIFEST: 'maskops.json',
   COCO: 'coco',
   MATTERPORT_COCO: 'matterport-coco',
 } as const;
-export type LabelSource = (typeof LabelSource)[keyof typeof LabelSource];
+type LabelSource = (typeof LabelSource)[keyof typeof LabelSource];
 
 export interface LabelSet {
   /** Index = classId; index 0 is background; ids without a name get `class <id>`. */
@@ -47,11 +48,7 @@ export async function resolveLabels(opts: {
     try {
       text = await readFile(opts.labelsPath, 'utf8');
     } catch (err) {
-      throw new InferenceApiError(
-        ErrorCode.MODEL_NOT_FOUND,
-        `MODEL_LABELS file ${opts.labelsPath} cannot be read`,
-        { cause: err },
-      );
+      throw modelNotFound(`MODEL_LABELS file ${opts.labelsPath} cannot be read`, { cause: err });
     }
     return toLabelSet(
       parseLabels(text, `MODEL_LABELS file ${opts.labelsPath}`),
@@ -195,5 +192,5 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function invalid(source: string, problem: string, cause?: unknown): InferenceApiError {
-  return new InferenceApiError(ErrorCode.MODEL_INVALID, `${source} ${problem}`, { cause });
+  return modelInvalid(`${source} ${problem}`, { cause });
 }

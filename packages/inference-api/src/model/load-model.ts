@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Logger } from '@maskops/shared';
+import type { WorkerLogger } from '../logging/worker-log';
 import { describeError } from '@maskops/shared';
 import { detectAdapter, requireTensors } from '../adapters/adapter';
 import { fitsTorchvision, unknownOnnxContract } from '../adapters/torchvision/contract';
-import { ErrorCode, InferenceApiError } from '../errors';
+import { modelInvalid, modelNotFound } from '../errors';
 import type { ModelInfo } from '../inference/types';
 import { Backend, ModelAdapter, ModelFormat, Runtime } from '../inference/types';
 import type { OnnxModel } from '../runtime/onnx-runtime';
@@ -34,7 +34,7 @@ export interface LoadModelOptions {
   backend: Backend | (() => Promise<Backend>);
   /** ORT_INTRA_OP_THREADS for ONNX models (default 1). */
   intraOpThreads?: number;
-  logger?: Logger;
+  logger?: WorkerLogger;
   /** Cloud Storage client override (tests). */
   storage?: StorageLike;
 }
@@ -120,8 +120,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
 /** ONNX graphs: torchvision is the one ONNX contract; MODEL_ADAPTER may only confirm it. */
 function onnxAdapter(model: OnnxModel | RunnableModel, forced?: ModelAdapter): ModelAdapter {
   if (forced !== undefined && forced !== ModelAdapter.TORCHVISION) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
+    throw modelInvalid(
       `MODEL_ADAPTER=${forced} needs a TF.js graph model or SavedModel, but MODEL_PATH is an ONNX graph (ONNX adapters: torchvision)`,
     );
   }
@@ -131,8 +130,7 @@ function onnxAdapter(model: OnnxModel | RunnableModel, forced?: ModelAdapter): M
 
 function tfjsAdapter(model: OnnxModel | RunnableModel, forced?: ModelAdapter): ModelAdapter {
   if (forced === ModelAdapter.TORCHVISION) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
+    throw modelInvalid(
       'MODEL_ADAPTER=torchvision needs an ONNX graph (an .onnx file, or a directory holding model.onnx)',
     );
   }
@@ -147,7 +145,7 @@ async function locateModelFile(
 ): Promise<{ dir: string; file: string; format: ModelFormat }> {
   const kind = await pathKind(localPath);
   if (kind === 'missing') {
-    throw new InferenceApiError(ErrorCode.MODEL_NOT_FOUND, `MODEL_PATH ${given} does not exist`);
+    throw modelNotFound(`MODEL_PATH ${given} does not exist`);
   }
   if (kind === 'file') {
     const name = basename(localPath);
@@ -166,8 +164,7 @@ async function locateModelFile(
     const file = join(localPath, name);
     if ((await pathKind(file)) === 'file') return { dir: localPath, file, format };
   }
-  throw new InferenceApiError(
-    ErrorCode.MODEL_NOT_FOUND,
+  throw modelNotFound(
     `MODEL_PATH ${given} contains no model.json (TF.js graph model), saved_model.pb (TF SavedModel) or model.onnx (ONNX)`,
   );
 }
@@ -185,8 +182,7 @@ async function loadGraph(modelJsonPath: string): Promise<RunnableModel> {
   try {
     return wrapGraphModel(await tf.loadGraphModel(artifactsHandler(artifacts)));
   } catch (err) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
+    throw modelInvalid(
       `${modelJsonPath} is not a loadable TF.js graph model: ${describeError(err)}`,
       { cause: err },
     );
@@ -196,8 +192,7 @@ async function loadGraph(modelJsonPath: string): Promise<RunnableModel> {
 async function loadSaved(dir: string, file: string): Promise<RunnableModel> {
   const tfn = tryLoadTfjsNode();
   if (!tfn || !tf.findBackendFactory('tensorflow')) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
+    throw modelInvalid(
       `${file} is a TF SavedModel, which needs @tensorflow/tfjs-node (not installed here); ` +
         `convert it with tensorflowjs_converter to a TF.js graph model to run it on wasm or cpu`,
     );
@@ -216,11 +211,9 @@ async function loadSaved(dir: string, file: string): Promise<RunnableModel> {
     const model = await tfn.node.loadSavedModel(dir, ['serve'], 'serving_default');
     return wrapSavedModel(model, specs(signature.inputs), specs(signature.outputs));
   } catch (err) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
-      `${dir} is not a loadable SavedModel: ${describeError(err)}`,
-      { cause: err },
-    );
+    throw modelInvalid(`${dir} is not a loadable SavedModel: ${describeError(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -239,7 +232,7 @@ async function readMatterportConfig(dir: string): Promise<Record<string, unknown
     }
     return value as Record<string, unknown>;
   } catch (err) {
-    throw new InferenceApiError(ErrorCode.MODEL_INVALID, `${path} is not a JSON object`, {
+    throw modelInvalid(`${path} is not a JSON object`, {
       cause: err,
     });
   }
@@ -248,10 +241,7 @@ async function readMatterportConfig(dir: string): Promise<Record<string, unknown
 /** The TF.js model of a load, or MODEL_INVALID when the format runs on another runtime. */
 export function tfjsModel(loaded: LoadedModel): RunnableModel {
   if (loaded.model.runtime !== Runtime.TFJS) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
-      `${loaded.info.name} is not a TF.js model`,
-    );
+    throw modelInvalid(`${loaded.info.name} is not a TF.js model`);
   }
   return loaded.model;
 }

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
-import type { Logger } from '@maskops/shared';
-import { ErrorCode, InferenceApiError } from '../errors';
+import type { WorkerLogger } from '../logging/worker-log';
+import { InferenceApiError, modelInvalid, modelNotFound } from '../errors';
 
 /** Where MODEL_PATH points: a local directory/file, or a Cloud Storage prefix. */
 export type ModelLocation =
@@ -22,10 +22,7 @@ export function parseModelPath(modelPath: string): ModelLocation {
   if (!modelPath.startsWith('gs://')) return { kind: 'local', path: resolve(modelPath) };
   const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(modelPath);
   if (!match) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
-      `MODEL_PATH ${modelPath} is not a valid gs://bucket/prefix URL`,
-    );
+    throw modelInvalid(`MODEL_PATH ${modelPath} is not a valid gs://bucket/prefix URL`);
   }
   const bucket = match[1]!;
   let path = (match[2] ?? '').replace(/\/+$/, '');
@@ -43,7 +40,7 @@ export function parseModelPath(modelPath: string): ModelLocation {
   };
 }
 
-export function defaultCacheRoot(): string {
+function defaultCacheRoot(): string {
   return join(tmpdir(), 'maskops-models');
 }
 
@@ -77,7 +74,7 @@ const COMPLETE_MARKER = '.maskops-complete.json';
  */
 export async function fetchGcsModel(
   location: Extract<ModelLocation, { kind: 'gcs' }>,
-  options: { cacheRoot?: string; storage?: StorageLike; logger?: Logger } = {},
+  options: { cacheRoot?: string; storage?: StorageLike; logger?: WorkerLogger } = {},
 ): Promise<string> {
   const dir = gcsCacheDir(location, options.cacheRoot ?? defaultCacheRoot());
   const target = location.file ? join(dir, location.file) : dir;
@@ -92,8 +89,7 @@ export async function fetchGcsModel(
     const [files] = await storage.bucket(location.bucket).getFiles({ prefix: location.prefix });
     const objects = files.filter((f) => !f.name.endsWith('/'));
     if (objects.length === 0) {
-      throw new InferenceApiError(
-        ErrorCode.MODEL_NOT_FOUND,
+      throw modelNotFound(
         `MODEL_PATH ${location.url}: no objects under gs://${location.bucket}/${location.prefix}`,
       );
     }
@@ -115,11 +111,7 @@ export async function fetchGcsModel(
   } catch (err) {
     await rm(partial, { recursive: true, force: true });
     if (err instanceof InferenceApiError) throw err;
-    throw new InferenceApiError(
-      ErrorCode.MODEL_NOT_FOUND,
-      `MODEL_PATH ${location.url} could not be downloaded`,
-      { cause: err },
-    );
+    throw modelNotFound(`MODEL_PATH ${location.url} could not be downloaded`, { cause: err });
   }
   options.logger?.info('model downloaded', {
     modelPath: location.url,

@@ -7,13 +7,13 @@
 import { createRequire } from 'node:module';
 import type { NamedTensorMap, Tensor } from '@tensorflow/tfjs';
 
-export interface SavedModelTensorInfo {
+interface SavedModelTensorInfo {
   name: string;
   dtype?: string;
   shape?: number[];
 }
 
-export interface SavedModelSignature {
+interface SavedModelSignature {
   inputs: Record<string, SavedModelTensorInfo>;
   outputs: Record<string, SavedModelTensorInfo>;
 }

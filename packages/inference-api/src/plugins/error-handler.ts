@@ -7,37 +7,33 @@ import type {
   FastifyRequest,
   FastifyServerOptions,
 } from 'fastify';
-import { ErrorCode, InferenceApiError, httpStatusOf } from '../errors';
+import fp from 'fastify-plugin';
+import {
+  clientClosed,
+  ErrorCode,
+  headersTooLarge,
+  InferenceApiError,
+  internal,
+  invalidRequest,
+  notFound,
+  payloadTooLarge,
+  requestTimeout,
+  unsupportedMediaType,
+} from '../errors';
+import { observeRequest } from './metrics';
+import { logRequest } from './request-logging';
 
 /**
  * The one place errors become HTTP answers: `{"error":{"code","message"}}` with
- * the status from httpStatusOf. Client mistakes are 4xx with a readable message;
- * anything unexpected is a 500 that says nothing about internals (the log has it).
+ * the status of the code (errors.ts HTTP_STATUS). Client mistakes are 4xx with a
+ * readable message; anything unexpected is a 500 that says nothing about
+ * internals (the log has it).
  */
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
 
-// Fastify / @fastify/multipart error codes that mean "the client sent something wrong".
-const FRAMEWORK_CODES: Readonly<Record<string, ErrorCode>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.PAYLOAD_TOO_LARGE,
-  FST_REQ_FILE_TOO_LARGE: ErrorCode.PAYLOAD_TOO_LARGE,
-  FST_PARTS_LIMIT: ErrorCode.PAYLOAD_TOO_LARGE,
-  FST_FILES_LIMIT: ErrorCode.PAYLOAD_TOO_LARGE,
-  FST_FIELDS_LIMIT: ErrorCode.PAYLOAD_TOO_LARGE,
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-  FST_ERR_CTP_INVALID_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-  FST_INVALID_MULTIPART_CONTENT_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-  FST_ERR_CTP_EMPTY_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-  FST_ERR_NOT_FOUND: ErrorCode.NOT_FOUND,
-};
-
-const FRAMEWORK_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  PAYLOAD_TOO_LARGE: 'the upload is larger than the server accepts',
-  UNSUPPORTED_MEDIA_TYPE:
-    'send image/jpeg, image/png, image/tiff or image/webp bytes, or multipart/form-data with a file field "image"',
-};
-
+/** An error as it is answered: public message, status and metrics label. */
 export interface Classified {
   code: ErrorCode;
   status: number;
@@ -47,57 +43,45 @@ export interface Classified {
   reason: string;
 }
 
+// Fastify / @fastify/multipart error codes that mean "the client sent something wrong".
+type FrameworkError = Partial<FastifyError> | undefined;
+const FRAMEWORK_ERRORS: Readonly<
+  Record<string, (maxImageBytes: number, err: FrameworkError) => InferenceApiError>
+> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: payloadTooLarge,
+  FST_REQ_FILE_TOO_LARGE: payloadTooLarge,
+  FST_PARTS_LIMIT: payloadTooLarge,
+  FST_FILES_LIMIT: payloadTooLarge,
+  FST_FIELDS_LIMIT: payloadTooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => unsupportedMediaType(),
+  FST_ERR_CTP_INVALID_TYPE: () => unsupportedMediaType(),
+  FST_INVALID_MULTIPART_CONTENT_TYPE: () => unsupportedMediaType(),
+  FST_ERR_CTP_EMPTY_TYPE: () => unsupportedMediaType(),
+  FST_ERR_NOT_FOUND: (_max, err) => notFound(err?.message ?? ErrorCode.NOT_FOUND),
+};
+
+/** What the client is told about `err`; 5xx other than 503 never carry the internal message. */
+function answerOf(err: InferenceApiError): Classified {
+  const { code, status, retryAfterSeconds, reason } = err;
+  const message = status >= 500 && status !== 503 ? 'internal error' : err.message;
+  return { code, status, message, retryAfterSeconds, reason };
+}
+
 export function classifyError(err: unknown, maxImageBytes: number): Classified {
-  if (err instanceof InferenceApiError) {
-    const details = err.details ?? {};
-    const retry = details['retryAfterSeconds'];
-    const reason = details['reason'];
-    return {
-      code: err.code,
-      status: httpStatusOf[err.code] ?? 500,
-      message:
-        httpStatusOf[err.code] >= 500 && !isServiceUnavailable(err.code)
-          ? 'internal error'
-          : err.message,
-      retryAfterSeconds: typeof retry === 'number' ? retry : undefined,
-      reason: typeof reason === 'string' ? reason : err.code.toLowerCase(),
-    };
-  }
-  const fe = err as Partial<FastifyError> | undefined;
+  if (err instanceof InferenceApiError) return answerOf(err);
+  const fe = err as FrameworkError;
   if (fe && Array.isArray(fe.validation)) {
-    return {
-      code: ErrorCode.INVALID_REQUEST,
-      status: 400,
-      message: fe.message ?? 'invalid request',
-      reason: 'invalid_request',
-    };
+    return answerOf(invalidRequest(fe.message ?? 'invalid request'));
   }
-  const mapped = fe?.code ? FRAMEWORK_CODES[fe.code] : undefined;
-  if (mapped) {
-    let message = FRAMEWORK_MESSAGES[mapped] ?? fe?.message ?? mapped;
-    if (mapped === ErrorCode.PAYLOAD_TOO_LARGE) message += ` (${maxImageBytes} bytes)`;
-    return { code: mapped, status: httpStatusOf[mapped], message, reason: mapped.toLowerCase() };
-  }
+  const framework = fe?.code ? FRAMEWORK_ERRORS[fe.code] : undefined;
+  if (framework) return answerOf(framework(maxImageBytes, fe));
   // Other framework 4xx (bad content-length, aborted upload, malformed multipart …).
   const status = fe?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return {
-      code: ErrorCode.INVALID_REQUEST,
-      status: 400,
-      message: fe?.message || 'invalid request',
-      reason: 'invalid_request',
-    };
+    return answerOf(invalidRequest(fe?.message || 'invalid request'));
   }
-  return { code: ErrorCode.INTERNAL, status: 500, message: 'internal error', reason: 'internal' };
+  return answerOf(internal('internal error'));
 }
-
-/** What a request whose client went away is counted as (status 499: nobody reads it). */
-export const CLIENT_CLOSED: Classified = {
-  code: ErrorCode.CLIENT_CLOSED,
-  status: httpStatusOf.CLIENT_CLOSED,
-  message: 'the client closed the connection',
-  reason: 'client_closed',
-};
 
 /** An upload cut off by its client surfaces as a body-parser error; it is not a bad request. */
 function clientGone(err: unknown, request: FastifyRequest): boolean {
@@ -106,47 +90,53 @@ function clientGone(err: unknown, request: FastifyRequest): boolean {
   );
 }
 
-function isServiceUnavailable(code: ErrorCode): boolean {
-  return httpStatusOf[code] === 503;
+/** The answer to `err` on this request: CLIENT_CLOSED (499) when nobody is left to read it. */
+export function classifyRequestError(
+  err: unknown,
+  request: FastifyRequest,
+  maxImageBytes: number,
+): Classified {
+  return clientGone(err, request) ? answerOf(clientClosed()) : classifyError(err, maxImageBytes);
 }
 
-export function sendError(reply: FastifyReply, c: Classified): FastifyReply {
+export function sendError(reply: FastifyReply, err: Classified | InferenceApiError): FastifyReply {
+  const c = err instanceof InferenceApiError ? answerOf(err) : err;
   if (c.status === 503) reply.header('retry-after', String(c.retryAfterSeconds ?? 1));
   const body: ErrorBody = { error: { code: c.code, message: c.message } };
   return reply.code(c.status).type('application/json; charset=utf-8').send(body);
 }
 
-export function registerErrorHandler(
-  app: FastifyInstance,
-  options: {
-    maxImageBytes: number;
-    onError?: (request: FastifyRequest, c: Classified) => void;
-    /** The client went away: nobody gets an answer, so onResponse will not run either. */
-    onClientGone?: (request: FastifyRequest, reply: FastifyReply) => void;
+/** The app's error and not-found handlers. */
+export const errorHandlerPlugin = fp(
+  async (app) => {
+    const { maxImageBytes } = app.config;
+    app.setErrorHandler((err, request, reply) => {
+      const c = classifyRequestError(err, request, maxImageBytes);
+      if (c.status >= 500 && c.status !== 503) request.log.error({ err }, 'request failed');
+      if (c.code === ErrorCode.CLIENT_CLOSED) {
+        reply.code(c.status);
+        reply.hijack();
+        reply.raw.destroy();
+        // Nobody gets an answer, so onResponse will not run: log and count here.
+        logRequest(request, reply);
+        observeRequest(app.metrics, request, reply);
+        return;
+      }
+      return sendError(reply, c);
+    });
+    app.setNotFoundHandler((request, reply) =>
+      sendError(
+        reply,
+        notFound(`no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`),
+      ),
+    );
   },
-): void {
-  app.setErrorHandler((err, request, reply) => {
-    const c = clientGone(err, request) ? CLIENT_CLOSED : classifyError(err, options.maxImageBytes);
-    if (c.status >= 500 && c.status !== 503) request.log.error({ err }, 'request failed');
-    options.onError?.(request, c);
-    if (c.code === ErrorCode.CLIENT_CLOSED) {
-      reply.code(c.status);
-      reply.hijack();
-      reply.raw.destroy();
-      options.onClientGone?.(request, reply);
-      return;
-    }
-    return sendError(reply, c);
-  });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, {
-      code: ErrorCode.NOT_FOUND,
-      status: 404,
-      message: `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
-      reason: 'not_found',
-    }),
-  );
-}
+  {
+    name: 'error-handler',
+    fastify: '5.x',
+    dependencies: ['serving', 'metrics', 'request-logging'],
+  },
+);
 
 /**
  * Fastify's `frameworkErrors`: refusals made before routing (a URL that does not
@@ -163,13 +153,9 @@ export function frameworkErrors(
 }
 
 // Node's HTTP parser refusals, which never become a Fastify request.
-const PARSER_ERRORS: Readonly<Record<string, ErrorCode>> = {
-  HPE_HEADER_OVERFLOW: ErrorCode.HEADERS_TOO_LARGE,
-  ERR_HTTP_REQUEST_TIMEOUT: ErrorCode.REQUEST_TIMEOUT,
-};
-const PARSER_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  HEADERS_TOO_LARGE: 'the request headers are larger than the server accepts',
-  REQUEST_TIMEOUT: 'the request was not received in time',
+const PARSER_ERRORS: Readonly<Record<string, () => InferenceApiError>> = {
+  HPE_HEADER_OVERFLOW: headersTooLarge,
+  ERR_HTTP_REQUEST_TIMEOUT: requestTimeout,
 };
 
 /**
@@ -188,9 +174,8 @@ export function clientErrorHandler(
     socket.destroy();
     return;
   }
-  const code = (err.code && PARSER_ERRORS[err.code]) || ErrorCode.INVALID_REQUEST;
-  const status = httpStatusOf[code];
-  const message = PARSER_MESSAGES[code] ?? 'malformed HTTP request';
+  const parser = err.code ? PARSER_ERRORS[err.code] : undefined;
+  const { code, status, message } = (parser ?? (() => invalidRequest('malformed HTTP request')))();
   this.log.info(
     { errorCode: code, status, parserError: err.code },
     `refused by the HTTP parser: ${code}`,

@@ -1,6 +1,13 @@
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ErrorCode, InferenceApiError } from '../errors';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+  emptyBody,
+  InferenceApiError,
+  invalidRequest,
+  missingImageField,
+  unsupportedMediaType,
+} from '../errors';
 
 /**
  * How uploads are read. Raw bodies of the four image types (and
@@ -23,29 +30,30 @@ export const RAW_IMAGE_TYPES = [
 
 export const IMAGE_FIELD = 'image';
 
-export async function registerImageBody(
-  app: FastifyInstance,
-  options: { maxImageBytes: number },
-): Promise<void> {
-  // No JSON or text bodies anywhere in this API: their default parsers would let
-  // a JSON body reach /predict as an object instead of a 415.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    [...RAW_IMAGE_TYPES],
-    { parseAs: 'buffer', bodyLimit: options.maxImageBytes },
-    (_request, body, done) => done(null, body),
-  );
-  await app.register(multipart, {
-    limits: {
-      fileSize: options.maxImageBytes,
-      files: 4,
-      fields: 16,
-      fieldSize: 1024,
-      parts: 20,
-      headerPairs: 100,
-    },
-  });
-}
+export const imageBodyPlugin = fp(
+  async (app) => {
+    const { maxImageBytes } = app.config;
+    // No JSON or text bodies anywhere in this API: their default parsers would let
+    // a JSON body reach /predict as an object instead of a 415.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(
+      [...RAW_IMAGE_TYPES],
+      { parseAs: 'buffer', bodyLimit: maxImageBytes },
+      (_request, body, done) => done(null, body),
+    );
+    await app.register(multipart, {
+      limits: {
+        fileSize: maxImageBytes,
+        files: 4,
+        fields: 16,
+        fieldSize: 1024,
+        parts: 20,
+        headerPairs: 100,
+      },
+    });
+  },
+  { name: 'image-body', fastify: '5.x', dependencies: ['serving'] },
+);
 
 /** The uploaded image bytes of a request, or a 4xx InferenceApiError. */
 export async function readImage(request: FastifyRequest): Promise<Buffer> {
@@ -56,12 +64,12 @@ export async function readImage(request: FastifyRequest): Promise<Buffer> {
     bytes = request.body;
   } else if (request.body === undefined || request.body === null) {
     // No Content-Type and no body at all.
-    throw new InferenceApiError(ErrorCode.EMPTY_BODY, 'the request has no image in its body');
+    throw emptyBody('the request has no image in its body');
   } else {
-    throw new InferenceApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send image bytes');
+    throw unsupportedMediaType('send image bytes');
   }
   if (bytes.length === 0) {
-    throw new InferenceApiError(ErrorCode.EMPTY_BODY, 'the uploaded image is empty (0 bytes)');
+    throw emptyBody('the uploaded image is empty (0 bytes)');
   }
   return bytes;
 }
@@ -80,17 +88,10 @@ async function readMultipartImage(request: FastifyRequest): Promise<Buffer> {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('FST_')) throw err; // limits: mapped to 413
     // busboy's "Unexpected end of form", "Malformed part header", …: the client's doing.
-    throw new InferenceApiError(
-      ErrorCode.INVALID_REQUEST,
-      `malformed multipart body: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw invalidRequest(`malformed multipart body: ${(err as Error).message}`, { cause: err });
   }
   if (image === undefined) {
-    throw new InferenceApiError(
-      ErrorCode.MISSING_IMAGE_FIELD,
-      `the multipart body has no file field "${IMAGE_FIELD}"`,
-    );
+    throw missingImageField(IMAGE_FIELD);
   }
   return image;
 }

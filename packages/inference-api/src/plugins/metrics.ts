@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { InferenceEngine } from '../inference/types';
 
 /**
@@ -33,7 +34,7 @@ export interface ServingMetrics {
   modelInfo: Gauge<'model' | 'adapter' | 'backend' | 'format' | 'demo'>;
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServingMetrics {
+function createMetrics(options: { defaultMetrics?: boolean } = {}): ServingMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -129,10 +130,24 @@ export function recordEngine(metrics: ServingMetrics, engine: InferenceEngine): 
   metrics.modelInfo.set({ model: name, adapter, backend, format, demo: String(demo) }, 1);
 }
 
-/** Counts and times every response by route template (never the raw URL: bounded cardinality). */
-export function registerRequestMetrics(app: FastifyInstance, metrics: ServingMetrics): void {
-  app.addHook('onResponse', async (request, reply) => observeRequest(metrics, request, reply));
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: ServingMetrics;
+  }
 }
+
+/**
+ * `app.metrics`, and every response counted and timed by route template (never
+ * the raw URL: bounded cardinality).
+ */
+export const metricsPlugin = fp<{ defaultMetrics?: boolean }>(
+  async (app, options) => {
+    const metrics = createMetrics(options);
+    app.decorate('metrics', metrics);
+    app.addHook('onResponse', async (request, reply) => observeRequest(metrics, request, reply));
+  },
+  { name: 'metrics', fastify: '5.x' },
+);
 
 export function observeRequest(
   metrics: ServingMetrics,

@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { VERSION } from '../version';
 import { IMAGE_FIELD, RAW_IMAGE_TYPES } from './image-body';
 
@@ -7,41 +7,44 @@ import { IMAGE_FIELD, RAW_IMAGE_TYPES } from './image-body';
  * The OpenAPI document is generated from the route schemas. Image bodies are
  * not JSON-validated (a Buffer), so the /predict request body is described here.
  */
-export async function registerSwagger(app: FastifyInstance): Promise<void> {
-  const binary = { schema: { type: 'string', format: 'binary' } };
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'maskops inference-api',
-        description:
-          'Mask R-CNN instance segmentation over HTTP. Errors are {"error":{"code","message"}}.',
-        version: VERSION,
+export const swaggerPlugin = fp(
+  async (app) => {
+    const binary = { schema: { type: 'string', format: 'binary' } };
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'maskops inference-api',
+          description:
+            'Mask R-CNN instance segmentation over HTTP. Errors are {"error":{"code","message"}}.',
+          version: VERSION,
+        },
       },
-    },
-    refResolver: {
-      buildLocalReference: (json, _baseUri, fragment, i) =>
-        typeof json.$id === 'string' ? json.$id : `${fragment}-${i}`,
-    },
-    transformObject: (doc) => {
-      const spec = 'openapiObject' in doc ? doc.openapiObject : undefined;
-      const post = spec?.paths?.['/predict']?.post as Record<string, unknown> | undefined;
-      if (post) {
-        post['requestBody'] = {
-          required: true,
-          content: {
-            ...Object.fromEntries(RAW_IMAGE_TYPES.map((t) => [t, binary])),
-            'multipart/form-data': {
-              schema: {
-                type: 'object',
-                required: [IMAGE_FIELD],
-                properties: { [IMAGE_FIELD]: { type: 'string', format: 'binary' } },
+      refResolver: {
+        buildLocalReference: (json, _baseUri, fragment, i) =>
+          typeof json.$id === 'string' ? json.$id : `${fragment}-${i}`,
+      },
+      transformObject: (doc) => {
+        const spec = 'openapiObject' in doc ? doc.openapiObject : undefined;
+        const post = spec?.paths?.['/predict']?.post as Record<string, unknown> | undefined;
+        if (post) {
+          post['requestBody'] = {
+            required: true,
+            content: {
+              ...Object.fromEntries(RAW_IMAGE_TYPES.map((t) => [t, binary])),
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: [IMAGE_FIELD],
+                  properties: { [IMAGE_FIELD]: { type: 'string', format: 'binary' } },
+                },
               },
             },
-          },
-        };
-      }
-      return spec ?? {};
-    },
-  });
-}
+          };
+        }
+        return spec ?? {};
+      },
+    });
+  },
+  { name: 'swagger', fastify: '5.x' },
+);

@@ -17,6 +17,3 @@ export const errorSchema = {
 } as const;
 
 export const errorRef = { $ref: 'Error#' } as const;
-
-/** Responses every route can give. */
-export const commonErrors = { 500: errorRef } as const;

@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { describeError } from '@maskops/shared';
-import { ErrorCode, InferenceApiError } from '../errors';
+import { modelInvalid } from '../errors';
 import { ModelFormat, Runtime } from '../inference/types';
 import type { TensorSpec } from '../model/runnable-model';
 import type { ModelRuntime } from './runtime';
@@ -40,11 +40,9 @@ export async function loadOnnxModel(file: string, options: OnnxSessionOptions): 
       executionMode: 'sequential',
     });
   } catch (err) {
-    throw new InferenceApiError(
-      ErrorCode.MODEL_INVALID,
-      `${file} is not a loadable ONNX model: ${describeError(err)}`,
-      { cause: err },
-    );
+    throw modelInvalid(`${file} is not a loadable ONNX model: ${describeError(err)}`, {
+      cause: err,
+    });
   }
   let live = 0;
   return {

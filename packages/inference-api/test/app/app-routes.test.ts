@@ -73,7 +73,7 @@ describe('health and info', () => {
   it('/readyz turns 503 when draining while /healthz stays 200', async () => {
     const other = await buildApp({ config: testConfig(), engine, logger: false });
     try {
-      other.serving.lifecycle.drain();
+      other.lifecycle.drain();
       const r = await other.inject('/readyz');
       expect(r.statusCode).toBe(503);
       expect(r.headers['retry-after']).toBeDefined();
@@ -87,7 +87,7 @@ describe('health and info', () => {
   it('/readyz turns 503 when the engine died', async () => {
     const other = await buildApp({ config: testConfig(), engine, logger: false });
     try {
-      other.serving.lifecycle.fail(new Error('worker exited'));
+      other.lifecycle.fail(new Error('worker exited'));
       expect((await other.inject('/readyz')).statusCode).toBe(503);
       const r = await other.inject({
         method: 'POST',
@@ -105,11 +105,11 @@ describe('health and info', () => {
   it('while closing, answers 503 with Connection: close instead of serving', async () => {
     const other = await buildApp({ config: testConfig(), engine, logger: false });
     try {
-      other.serving.lifecycle.drain();
+      other.lifecycle.drain();
       const draining = await other.inject('/healthz');
       expect(draining.statusCode).toBe(200);
       expect(draining.headers['connection']).toBe('close');
-      other.serving.lifecycle.close();
+      other.lifecycle.close();
       const r = await other.inject('/v1/info');
       expect(r.statusCode).toBe(503);
       expect(r.headers['connection']).toBe('close');
@@ -286,8 +286,9 @@ describe('docs and upload page', () => {
     expect(html.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(html.headers['content-security-policy']).toContain("default-src 'none'");
     expect(html.body).toContain('id="file-input"');
-    for (const asset of ['/static/app.js', '/static/style.css']) {
-      expect(html.body).toContain(asset);
+    for (const asset of ['/static/app.js', '/static/rle-codec.js', '/static/style.css']) {
+      // The page links app.js and style.css; app.js imports the codec.
+      if (asset !== '/static/rle-codec.js') expect(html.body).toContain(asset);
       const r = await app.inject(asset);
       expect(r.statusCode).toBe(200);
       expect(r.body).not.toMatch(/https?:\/\//);

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { renderOverlay } from '../../src/images/overlay';
 import type { Instance } from '../../src/inference/types';
-import { encodeRle } from '../../src/masks';
+import { encodeRle } from '../../src/masks/rle';
 
 const W = 60;
 const H = 40;

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createMemoryLogger } from '@maskops/shared';
 import type { PaintedShape } from '@maskops/demo-model';
 import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import { ErrorCode } from '../../src/errors';
@@ -8,6 +7,7 @@ import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';
 import { expectShapesFound, rotateMaskCw } from './shape-match';
 import { pngHeaderOnly } from '../fixtures/images';
+import { memoryPino } from '../fixtures/memory-pino';
 
 // The engine runs dist/inference/worker.js: `pnpm build` before these tests.
 const MODELS = join(__dirname, '..', '..', 'models');
@@ -32,7 +32,7 @@ function bboxOf(mask: Uint8Array, width: number): [number, number, number, numbe
 
 describe('inference engine with the tf-od-api demo model', () => {
   let engine: WorkerInferenceEngine;
-  const logger = createMemoryLogger();
+  const { logger, lines } = memoryPino();
 
   beforeAll(async () => {
     engine = await createInferenceEngine({
@@ -55,13 +55,16 @@ describe('inference engine with the tf-od-api demo model', () => {
     expect(engine.loadMs).toBeGreaterThan(0);
     expect(engine.warmupMs).toBeGreaterThan(0);
     expect(engine.healthy).toBe(true);
-    // Worker log lines arrive through the caller's logger.
-    expect(logger.lines.map((l) => l.message)).toEqual(
+    // Worker log lines arrive as objects and are written by the caller's pino logger.
+    expect(lines.map((l) => l['message'])).toEqual(
       expect.arrayContaining([
         `TF.js backend: ${engine.info.backend}`,
         'model loaded',
         'model warmed up',
       ]),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ severity: 'INFO', message: 'model loaded', adapter: 'tf-od-api' }),
     );
   });
 

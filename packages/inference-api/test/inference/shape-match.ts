@@ -4,7 +4,7 @@
  */
 import type { PaintedShape } from '@maskops/demo-model';
 import type { Instance } from '../../src/inference/types';
-import { decodeRle } from '../../src/masks';
+import { decodeRle } from '../helpers/rle-eval';
 
 export function iou(a: Uint8Array, b: Uint8Array): number {
   let inter = 0;
@@ -16,14 +16,14 @@ export function iou(a: Uint8Array, b: Uint8Array): number {
   return union === 0 ? 0 : inter / union;
 }
 
-export interface ShapeMatch {
+interface ShapeMatch {
   shape: PaintedShape;
   instance: Instance | undefined;
   iou: number;
 }
 
 /** Pairs every painted shape with the instance whose mask overlaps it best. */
-export function matchShapes(
+function matchShapes(
   shapes: readonly PaintedShape[],
   instances: readonly Instance[],
 ): ShapeMatch[] {

@@ -39,7 +39,7 @@ it('a dead engine drains like SIGTERM: not ready, in-flight work finishes, engin
     delayMs: 50,
     graceMs: 10_000,
   });
-  app.serving.lifecycle.fail(new Error('worker exited'));
+  app.lifecycle.fail(new Error('worker exited'));
   const done = shutdown('engine-died', 1);
   expect((await app.inject('/readyz')).statusCode).toBe(503);
   engine.releaseAll();

@@ -1,4 +1,4 @@
-import { ErrorCode, InferenceApiError } from '../../src/errors';
+import { ErrorCode, InferenceApiError, overloaded } from '../../src/errors';
 import { classifyError } from '../../src/plugins/error-handler';
 
 const MAX = 1000;
@@ -13,9 +13,7 @@ describe('classifyError', () => {
   });
 
   it('keeps 503 messages and their Retry-After hint', () => {
-    const err = new InferenceApiError(ErrorCode.OVERLOADED, 'busy', {
-      details: { reason: 'overloaded', retryAfterSeconds: 7 },
-    });
+    const err = overloaded('busy', { reason: 'overloaded', retryAfterSeconds: 7 });
     expect(classifyError(err, MAX)).toEqual({
       code: 'OVERLOADED',
       status: 503,

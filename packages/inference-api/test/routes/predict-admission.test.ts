@@ -59,7 +59,7 @@ async function fill(s: Server, waiting: number): Promise<Promise<Response>[]> {
   await s.engine.started(1);
   for (let i = 0; i < waiting; i++) {
     running.push(s.predict());
-    await until(() => s.app.serving.queue.waiting === i + 1);
+    await until(() => s.app.queue.waiting === i + 1);
   }
   return running;
 }
@@ -74,7 +74,7 @@ describe('admission by expected wait', () => {
   it('auto: with one median service time of work queued, refuses at arrival, before the body', async () => {
     const s = await start({ maxQueue: 16, maxQueueWaitMs: 'auto' });
     try {
-      s.app.serving.queue.serviceTime.record(1_000);
+      s.app.queue.serviceTime.record(1_000);
       // Running + 0 waiting: a newcomer would wait ~1 s = the limit, admitted.
       const pending = await fill(s, 1);
       const refused = await arriveWithoutBody(s.port);
@@ -86,7 +86,7 @@ describe('admission by expected wait', () => {
           message: expect.stringContaining('expected wait (2000 ms) is longer than 1000 ms'),
         },
       });
-      expect(s.app.serving.queue.waiting).toBe(1);
+      expect(s.app.queue.waiting).toBe(1);
       await finish(s, pending);
       expect(s.engine.calls).toHaveLength(2);
     } finally {
@@ -98,7 +98,7 @@ describe('admission by expected wait', () => {
   it('a number of ms admits the waiters that fit in it', async () => {
     const s = await start({ maxQueue: 16, maxQueueWaitMs: 2_500 });
     try {
-      s.app.serving.queue.serviceTime.record(1_000);
+      s.app.queue.serviceTime.record(1_000);
       const pending = await fill(s, 2); // a third would wait 3 s
       const refused = await arriveWithoutBody(s.port);
       expect(refused.status).toBe(503);
@@ -114,7 +114,7 @@ describe('admission by expected wait', () => {
   it('MAX_QUEUE still caps when the wait limit would admit more', async () => {
     const s = await start({ maxQueue: 1, maxQueueWaitMs: 3_600_000 });
     try {
-      s.app.serving.queue.serviceTime.record(1);
+      s.app.queue.serviceTime.record(1);
       const pending = await fill(s, 1);
       const refused = await arriveWithoutBody(s.port);
       expect(refused.status).toBe(503);
@@ -138,12 +138,12 @@ describe('admission by expected wait', () => {
         expect((await first[n - 1])?.status).toBe(200);
         if (n < 3) await s.engine.started(n + 1);
       }
-      await until(() => s.app.serving.queue.serviceTime.count === 3);
+      await until(() => s.app.queue.serviceTime.count === 3);
       // Now one waiter is one service time; a second would wait two.
       const pending = [s.predict()];
       await s.engine.started(4);
       pending.push(s.predict());
-      await until(() => s.app.serving.queue.waiting === 1);
+      await until(() => s.app.queue.waiting === 1);
       expect((await arriveWithoutBody(s.port)).status).toBe(503);
       await finish(s, pending);
     } finally {

@@ -51,7 +51,7 @@ describe('backpressure', () => {
       const first = predict(url, png);
       await engine.started(1);
       const queued = [predict(url, png), predict(url, png)];
-      await until(() => app.serving.queue.waiting === 2);
+      await until(() => app.queue.waiting === 2);
       expect(await metric(url, 'maskops_inference_queue_depth')).toContain(
         'maskops_inference_queue_depth 2',
       );
@@ -86,13 +86,13 @@ describe('backpressure', () => {
       const first = predict(url, png);
       await engine.started(1);
       const second = predict(url, png);
-      await until(() => app.serving.queue.waiting === 1);
+      await until(() => app.queue.waiting === 1);
       const bomb = await predict(url, pngHeaderOnly(50_000, 50_000));
       expect(bomb.status).toBe(422);
       expect((await bomb.json()) as unknown).toMatchObject({
         error: { code: 'IMAGE_TOO_MANY_PIXELS' },
       });
-      expect(app.serving.queue.waiting).toBe(1);
+      expect(app.queue.waiting).toBe(1);
       engine.releaseAll();
       await Promise.all([first, second]);
     } finally {
@@ -107,7 +107,7 @@ describe('backpressure', () => {
       const first = predict(url, png);
       await engine.started(1);
       const second = predict(url, png);
-      await until(() => app.serving.queue.full);
+      await until(() => app.queue.full);
       const { port } = new URL(url);
       // Announce 10 MB, send a few bytes, never the rest: the answer must not wait for it.
       const answer = await new Promise<{
@@ -158,7 +158,7 @@ describe('backpressure', () => {
       expect(await late.json()).toMatchObject({ error: { code: 'QUEUE_TIMEOUT' } });
       engine.releaseOne();
       expect((await first).status).toBe(200);
-      await until(() => app.serving.queue.active === 0);
+      await until(() => app.queue.active === 0);
       expect(engine.calls).toHaveLength(1);
       expect(await metric(url, 'maskops_predict_rejected_total')).toContain(
         'maskops_predict_rejected_total{reason="queue_timeout"} 1',
@@ -184,12 +184,12 @@ describe('backpressure', () => {
       });
       req.on('error', () => undefined);
       req.end(png);
-      await until(() => app.serving.queue.waiting === 1);
+      await until(() => app.queue.waiting === 1);
       req.destroy();
-      await until(() => app.serving.queue.waiting === 0);
+      await until(() => app.queue.waiting === 0);
       engine.releaseOne();
       expect((await first).status).toBe(200);
-      await until(() => app.serving.queue.active === 0);
+      await until(() => app.queue.active === 0);
       expect(engine.calls).toHaveLength(1);
       expect(await metric(url, 'maskops_predict_rejected_total')).toContain(
         'maskops_predict_rejected_total{reason="client_closed"} 1',
@@ -221,7 +221,7 @@ describe('backpressure', () => {
       expect((await app.inject('/v1/info')).json()).toMatchObject({ ready: false, model: null });
 
       resolveEngine(new GatedEngine(false));
-      await app.serving.lifecycle.settled;
+      await app.lifecycle.settled;
       expect((await app.inject('/readyz')).statusCode).toBe(200);
     } finally {
       await app.close();
@@ -235,7 +235,7 @@ describe('backpressure', () => {
       logger: false,
     });
     try {
-      await app.serving.lifecycle.settled;
+      await app.lifecycle.settled;
       expect((await app.inject('/healthz')).statusCode).toBe(200);
       expect((await app.inject('/readyz')).statusCode).toBe(503);
       const r = await app.inject({

@@ -174,13 +174,13 @@ describe('POST /predict with the demo model', () => {
       headers: { 'content-type': 'image/png' },
       payload: bytes,
     });
-    while (app.serving.queue.active === 0) await new Promise((r) => setImmediate(r));
+    while (app.queue.active === 0) await new Promise((r) => setImmediate(r));
     const health = await app.inject('/healthz');
     const ready = await app.inject('/readyz');
     const metrics = await app.inject('/metrics');
     const info = await app.inject('/v1/info');
     // Still running: the probes did not wait for the model.
-    const stillRunning = app.serving.queue.active;
+    const stillRunning = app.queue.active;
     expect([health.statusCode, ready.statusCode, metrics.statusCode, info.statusCode]).toEqual([
       200, 200, 200, 200,
     ]);

@@ -6,7 +6,8 @@
  * settings such as LEARNING_RATE) are ignored, so a dump of a full Python
  * config can be used as is.
  */
-import { InferenceApiError } from '../../errors';
+import type { InferenceApiError } from '../../errors';
+import { modelInvalid } from '../../errors';
 
 export const ResizeMode = { SQUARE: 'square', PAD64: 'pad64', NONE: 'none' } as const;
 export type ResizeMode = (typeof ResizeMode)[keyof typeof ResizeMode];
@@ -46,7 +47,7 @@ export const defaultMatterportConfig: Readonly<MatterportConfig> = Object.freeze
 });
 
 function invalid(key: string, message: string, value: unknown): InferenceApiError {
-  return new InferenceApiError('MODEL_INVALID', `Matterport config ${key}: ${message}`, {
+  return modelInvalid(`Matterport config ${key}: ${message}`, {
     details: { key, value },
   });
 }

@@ -7,9 +7,9 @@
  *   [12..] active class ids (all 0 at inference).
  */
 import type { Window } from './resize';
-import { InferenceApiError } from '../../errors';
+import { internal } from '../../errors';
 
-export type Shape3 = [height: number, width: number, channels: number];
+type Shape3 = [height: number, width: number, channels: number];
 
 export interface ImageMeta {
   imageId: number;
@@ -20,7 +20,7 @@ export interface ImageMeta {
   activeClassIds: number[];
 }
 
-export const IMAGE_META_FIXED_LENGTH = 12;
+const IMAGE_META_FIXED_LENGTH = 12;
 
 export function composeImageMeta(
   imageId: number,
@@ -42,7 +42,7 @@ export function composeImageMeta(
 
 export function parseImageMeta(meta: ArrayLike<number>): ImageMeta {
   if (meta.length < IMAGE_META_FIXED_LENGTH) {
-    throw new InferenceApiError('INTERNAL', `image meta has ${meta.length} values, needs ≥ 12`);
+    throw internal(`image meta has ${meta.length} values, needs ≥ 12`);
   }
   const at = (i: number): number => meta[i];
   return {

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Instance } from '../../inference/types';
 import { ModelAdapter } from '../../inference/types';
-import { encodeMaskRegion } from '../../masks';
+import { encodeMaskRegion } from '../../masks/rle';
 import { labelOf } from '../../model/labels';
 import type { RunnableModel } from '../../model/runnable-model';
-import type { Adapter, AdapterResult, DecodedImage } from '../adapter';
-import { msSince, originalSize, requireTensors } from '../adapter';
+import type { Adapter, AdapterResult } from '../adapter';
+import { ADAPTER_TENSORS, requireTensors } from '../adapter';
+import type { DecodedImage } from '../../images/decoded-image';
+import { originalSize } from '../../images/decoded-image';
+import { msSince } from '../../util/timing';
 import { DEFAULT_MAX_INPUT_SIDE } from '../../images/limits';
 import { roundScore } from '../tf-od-api';
 import { generatePyramidAnchors } from './anchors';
@@ -43,7 +46,7 @@ export function createMatterportAdapter(
     meta: inputs['input_image_meta']!.name,
     anchors: inputs['input_anchors']!.name,
   };
-  const outputNames = [outputs['mrcnn_detection']!.name, outputs['mrcnn_mask']!.name];
+  const outputNames = ADAPTER_TENSORS[ModelAdapter.MATTERPORT].outputs.map((n) => outputs[n]!.name);
 
   return {
     name: ModelAdapter.MATTERPORT,

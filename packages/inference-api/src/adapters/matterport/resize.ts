@@ -6,7 +6,7 @@
  */
 import type { MatterportConfig } from './config';
 import { ResizeMode } from './config';
-import { InferenceApiError } from '../../errors';
+import { internal, modelInvalid } from '../../errors';
 
 export type Window = [y1: number, x1: number, y2: number, x2: number];
 
@@ -47,7 +47,7 @@ export function computeResize(
   >,
 ): ResizePlan {
   if (!Number.isSafeInteger(height) || !Number.isSafeInteger(width) || height < 1 || width < 1) {
-    throw new InferenceApiError('INTERNAL', `invalid image size ${height}×${width}`);
+    throw internal(`invalid image size ${height}×${width}`);
   }
   const mode = config.IMAGE_RESIZE_MODE;
   if (mode === ResizeMode.NONE) {
@@ -66,7 +66,7 @@ export function computeResize(
     };
   }
   if (mode !== ResizeMode.SQUARE && mode !== ResizeMode.PAD64) {
-    throw new InferenceApiError('MODEL_INVALID', `unsupported IMAGE_RESIZE_MODE ${String(mode)}`);
+    throw modelInvalid(`unsupported IMAGE_RESIZE_MODE ${String(mode)}`);
   }
   const minDim = config.IMAGE_MIN_DIM;
   const maxDim = config.IMAGE_MAX_DIM;
@@ -91,7 +91,7 @@ export function computeResize(
     horizontal = [left, maxDim - outWidth - left];
   } else {
     if (minDim % 64 !== 0) {
-      throw new InferenceApiError('MODEL_INVALID', 'pad64 mode needs IMAGE_MIN_DIM % 64 == 0');
+      throw modelInvalid('pad64 mode needs IMAGE_MIN_DIM % 64 == 0');
     }
     vertical = padTo64(outHeight);
     horizontal = padTo64(outWidth);

@@ -16,7 +16,7 @@
 import type { MaskRegion } from '../../masks/mask-region';
 import { resizeMaskToBox } from '../../masks/resize-mask';
 import { denormBox, normBox } from './resize';
-import { InferenceApiError } from '../../errors';
+import { inferenceFailed } from '../../errors';
 
 export interface UnmoldedInstance {
   classId: number;
@@ -52,13 +52,9 @@ export function unmoldDetections(
 ): UnmoldedInstance[] {
   const maskSize = maskHeight * maskWidth;
   if (detections.length < n * 6 || masks.length < n * maskSize * numClasses) {
-    throw new InferenceApiError(
-      'INFERENCE_FAILED',
-      'Matterport outputs are smaller than expected',
-      {
-        details: { n, detections: detections.length, masks: masks.length },
-      },
-    );
+    throw inferenceFailed('Matterport outputs are smaller than expected', {
+      details: { n, detections: detections.length, masks: masks.length },
+    });
   }
   const [origH, origW] = originalShape;
   const [wy1, wx1, wy2, wx2] = normBox(window, imageShape[0], imageShape[1]);
@@ -73,13 +69,9 @@ export function unmoldDetections(
     if (rawClass === 0) break;
     const classId = Math.trunc(rawClass); // astype(np.int32)
     if (!(classId > 0 && classId < numClasses)) {
-      throw new InferenceApiError(
-        'INFERENCE_FAILED',
-        `detection class id ${rawClass} out of range`,
-        {
-          details: { numClasses },
-        },
-      );
+      throw inferenceFailed(`detection class id ${rawClass} out of range`, {
+        details: { numClasses },
+      });
     }
     const onWindow = [
       f32(f32(detections[row] - wy1) / wh),

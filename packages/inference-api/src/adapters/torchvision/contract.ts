@@ -1,4 +1,4 @@
-import { ErrorCode, InferenceApiError } from '../../errors';
+import { modelInvalid, type InferenceApiError } from '../../errors';
 import type { TensorSpec } from '../../model/runnable-model';
 
 /** The tensors of torchvision's detection exports (DESIGN.md "ONNX models"). */
@@ -64,8 +64,7 @@ export function unknownOnnxContract(model: {
           .map((s) => `${s.name} ${s.dtype ?? '?'} [${(s.shape ?? []).map(dim).join(',')}]`)
           .join(', ')
       : '(none)';
-  return new InferenceApiError(
-    ErrorCode.MODEL_INVALID,
+  return modelInvalid(
     `the ONNX graph fits no supported contract: inputs found: ${list(model.inputs)}; ` +
       `outputs found: ${list(model.outputs)}; supported: ${SUPPORTED_ONNX_CONTRACTS}`,
   );

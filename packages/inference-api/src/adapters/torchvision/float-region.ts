@@ -1,4 +1,4 @@
-import type { MaskRegion } from '../../masks';
+import type { MaskRegion } from '../../masks/mask-region';
 
 /**
  * Mask probabilities over a rectangle of the model's input image, row-major

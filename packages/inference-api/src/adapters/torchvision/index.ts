@@ -1,11 +1,14 @@
 import type * as ort from 'onnxruntime-node';
 import type { Instance } from '../../inference/types';
 import { ModelAdapter } from '../../inference/types';
-import { encodeMaskRegion, trimRegion } from '../../masks';
+import { trimRegion } from '../../masks/mask-region';
+import { encodeMaskRegion } from '../../masks/rle';
 import { labelOf } from '../../model/labels';
 import type { OnnxModel } from '../../runtime/onnx-runtime';
-import type { Adapter, AdapterResult, DecodedImage } from '../adapter';
-import { msSince, originalSize } from '../adapter';
+import type { Adapter, AdapterResult } from '../adapter';
+import type { DecodedImage } from '../../images/decoded-image';
+import { originalSize } from '../../images/decoded-image';
+import { msSince } from '../../util/timing';
 import { roundScore } from '../tf-od-api';
 import { fitsTorchvision, TORCHVISION_TENSORS, unknownOnnxContract } from './contract';
 import type { FloatRegion, Window } from './float-region';

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServingContext } from '../../serving-context';
 import { sendError } from '../../plugins/error-handler';
-import { ErrorCode } from '../../errors';
+import { notReady, RejectReason } from '../../errors';
 
 const statusSchema = {
   type: 'object',
@@ -14,7 +13,7 @@ const statusSchema = {
  * model never blocks (it runs in a worker thread), so probes stay fast while
  * an image is being segmented.
  */
-export async function healthRoutes(app: FastifyInstance, ctx: ServingContext): Promise<void> {
+export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/healthz',
     {
@@ -38,15 +37,12 @@ export async function healthRoutes(app: FastifyInstance, ctx: ServingContext): P
       },
     },
     async (_request, reply) => {
-      const { phase, ready } = ctx.lifecycle;
+      const { phase, ready } = app.lifecycle;
       if (ready) return { status: 'ready', phase };
-      return sendError(reply, {
-        code: ErrorCode.NOT_READY,
-        status: 503,
-        message: `not ready: ${phase}`,
-        retryAfterSeconds: 5,
-        reason: 'not_ready',
-      });
+      return sendError(
+        reply,
+        notReady(`not ready: ${phase}`, { retryAfterSeconds: 5, reason: RejectReason.NOT_READY }),
+      );
     },
   );
 }

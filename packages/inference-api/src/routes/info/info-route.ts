@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServingContext } from '../../serving-context';
 import { VERSION } from '../../version';
 
-export const infoSchema = {
+const infoSchema = {
   type: 'object',
   required: ['service', 'version', 'buildId', 'commitSha', 'ready', 'model', 'limits'],
   properties: {
@@ -54,8 +53,8 @@ export const infoSchema = {
 } as const;
 
 /** What is running here: service and build, the model, and the limits a client must respect. */
-export async function infoRoute(app: FastifyInstance, ctx: ServingContext): Promise<void> {
-  const { config, lifecycle } = ctx;
+export async function infoRoute(app: FastifyInstance): Promise<void> {
+  const { config, lifecycle } = app;
   app.get(
     '/v1/info',
     {

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServingContext } from '../../serving-context';
 
-export async function metricsRoute(app: FastifyInstance, ctx: ServingContext): Promise<void> {
-  const { registry } = ctx.metrics;
+export async function metricsRoute(app: FastifyInstance): Promise<void> {
+  const { registry } = app.metrics;
   app.get(
     '/metrics',
     { schema: { summary: 'Prometheus metrics', tags: ['info'], hide: false } },

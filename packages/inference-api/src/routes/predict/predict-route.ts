@@ -1,17 +1,27 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServingContext } from '../../serving-context';
-import type { Prediction } from '../../inference/types';
-import type { PredictStats } from '../../plugins/request-logging';
+import type { Prediction, StageTimings } from '../../inference/types';
 import { readImage } from '../../plugins/image-body';
-import { admitUpload } from '../../plugins/upload-budget';
+import { classifyRequestError } from '../../plugins/error-handler';
 import { Stage } from '../../plugins/metrics';
 import { probeImage } from '../../images/probe';
+import { roundMs } from '../../util/timing';
+import { admitUpload } from './admit-upload';
 import {
   PredictFormat,
   predictSchema,
   predictSchemaErrors,
   type PredictQuery,
 } from './predict-schema';
+
+/** What a predict adds to its request's log line (request.logFields). */
+type PredictStats = {
+  queueWaitMs?: number;
+  timings?: StageTimings;
+  instances?: number;
+  imageBytes?: number;
+  image?: { format: string; width: number; height: number };
+  errorCode?: string;
+};
 
 /**
  * POST /predict. Order matters: a queue whose expected wait is too long, or an
@@ -20,8 +30,8 @@ import {
  * pixel count) before the request may queue, so bad uploads and pixel bombs are
  * refused at once and never hold a queue slot.
  */
-export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): Promise<void> {
-  const { config, lifecycle, queue, uploads, metrics } = ctx;
+export async function predictRoutes(app: FastifyInstance): Promise<void> {
+  const { config, lifecycle, queue, uploads, metrics } = app;
 
   app.post<{ Querystring: PredictQuery }>(
     '/predict',
@@ -38,10 +48,19 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): 
         admitUpload(uploads, request, reply, config.maxImageBytes);
       },
       schemaErrorFormatter: predictSchemaErrors,
+      // Before the error handler answers: a refused or failed prediction is counted
+      // by reason, and its code goes on the request's log line.
+      onError: async (request, _reply, err) => {
+        const { code, reason } = classifyRequestError(err, request, config.maxImageBytes);
+        metrics.rejected.inc({ reason });
+        const stats = (request.logFields ?? {}) as PredictStats;
+        stats.errorCode = code;
+        request.logFields = stats;
+      },
     },
     async (request, reply) => {
       const stats: PredictStats = {};
-      request.predictStats = stats;
+      request.logFields = stats;
       const engine = lifecycle.engine();
       const bytes = await readImage(request);
       stats.imageBytes = bytes.length;
@@ -72,7 +91,7 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): 
       }
 
       const t = prediction.timings;
-      stats.queueWaitMs = round(waitMs);
+      stats.queueWaitMs = roundMs(waitMs);
       stats.timings = t;
       stats.instances = prediction.instances.length;
       metrics.stageDuration.observe({ stage: Stage.QUEUE_WAIT }, waitMs / 1000);
@@ -85,11 +104,11 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): 
       reply.header(
         'server-timing',
         [
-          `queue;dur=${round(waitMs)}`,
-          `decode;dur=${round(t.decodeMs)}`,
-          `preprocess;dur=${round(t.preprocessMs)}`,
-          `infer;dur=${round(t.inferMs)}`,
-          `postprocess;dur=${round(t.postprocessMs)}`,
+          `queue;dur=${roundMs(waitMs)}`,
+          `decode;dur=${roundMs(t.decodeMs)}`,
+          `preprocess;dur=${roundMs(t.preprocessMs)}`,
+          `infer;dur=${roundMs(t.inferMs)}`,
+          `postprocess;dur=${roundMs(t.postprocessMs)}`,
         ].join(', '),
       );
       reply.header('x-instance-count', String(prediction.instances.length));
@@ -111,8 +130,4 @@ export async function predictRoutes(app: FastifyInstance, ctx: ServingContext): 
       });
     },
   );
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }

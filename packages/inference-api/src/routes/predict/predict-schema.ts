@@ -11,7 +11,7 @@ export interface PredictQuery {
 }
 
 /** Plain decimals from 0 to 1: 1, 1.0, 0, 0.5, .5, 00.25; not 1.5, 0x1, 1e0, -0, "". */
-export const MIN_SCORE_PATTERN = '^(?:0*1(?:\\.0*)?|0+(?:\\.\\d*)?|0*\\.\\d+)$';
+const MIN_SCORE_PATTERN = '^(?:0*1(?:\\.0*)?|0+(?:\\.\\d*)?|0*\\.\\d+)$';
 
 /** Readable messages for the query checks (Ajv's would quote the pattern). */
 export function predictSchemaErrors(
@@ -52,7 +52,7 @@ const instanceSchema = {
   },
 } as const;
 
-export const predictResponseSchema = {
+const predictResponseSchema = {
   type: 'object',
   required: ['model', 'image', 'instances', 'timings'],
   properties: {

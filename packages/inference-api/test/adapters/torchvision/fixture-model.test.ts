@@ -5,7 +5,7 @@ import { buildApp } from '../../../src/app';
 import type { WorkerInferenceEngine } from '../../../src/inference/engine';
 import { createInferenceEngine } from '../../../src/inference/engine';
 import type { Prediction, RleMask } from '../../../src/inference/types';
-import { maskIou } from '../../../src/masks';
+import { maskIou } from '../../helpers/rle-eval';
 import { testConfig } from '../../fixtures/test-config';
 
 /*

@@ -1,4 +1,4 @@
-import { ServiceTime } from '../../src/plugins/service-time';
+import { ServiceTime } from '../../src/serving/service-time';
 
 describe('ServiceTime', () => {
   it('has no estimate before the first sample', () => {

@@ -1,5 +1,5 @@
 import { InferenceApiError } from '../../src/errors';
-import { InferenceQueue } from '../../src/plugins/inference-queue';
+import { InferenceQueue } from '../../src/serving/inference-queue';
 
 /** A task the test finishes by hand, so ordering is exact without timing. */
 function gate(): { task: () => Promise<string>; open: (v?: string) => void; started: boolean } {
@@ -49,7 +49,7 @@ describe('InferenceQueue', () => {
     const err = await q.run(c.task).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InferenceApiError);
     expect((err as InferenceApiError).code).toBe('OVERLOADED');
-    expect((err as InferenceApiError).details?.['retryAfterSeconds']).toBeGreaterThanOrEqual(1);
+    expect((err as InferenceApiError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(c.started).toBe(false);
     a.open();
     await tick();
@@ -97,7 +97,7 @@ describe('InferenceQueue', () => {
     const rc = q.run(c.task);
     await tick();
     gone.abort();
-    await expect(rb).rejects.toMatchObject({ details: { reason: 'client_closed' } });
+    await expect(rb).rejects.toMatchObject({ reason: 'client_closed' });
     expect(q.waiting).toBe(1);
     a.open();
     await ra;
@@ -164,7 +164,8 @@ describe('InferenceQueue', () => {
       expect(err).toMatchObject({
         code: 'OVERLOADED',
         message: expect.stringContaining('expected wait (200 ms) is longer than 100 ms'),
-        details: { reason: 'overloaded', retryAfterSeconds: 1 },
+        reason: 'overloaded',
+        retryAfterSeconds: 1,
       });
       expect(c.started).toBe(false);
       expect(q.waiting).toBe(1);

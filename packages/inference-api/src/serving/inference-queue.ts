@@ -1,4 +1,10 @@
-import { ErrorCode, InferenceApiError } from '../errors';
+import {
+  clientClosed,
+  overloaded,
+  queueTimeout,
+  RejectReason,
+  type InferenceApiError,
+} from '../errors';
 import { ServiceTime } from './service-time';
 
 /**
@@ -30,13 +36,6 @@ export interface QueuedResult<T> {
   /** Time spent waiting for the model, ms. */
   waitMs: number;
 }
-
-export const RejectReason = {
-  OVERLOADED: 'overloaded',
-  QUEUE_TIMEOUT: 'queue_timeout',
-  CLIENT_CLOSED: 'client_closed',
-} as const;
-export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
 interface Waiter {
   start: () => void;
@@ -109,14 +108,15 @@ export class InferenceQueue {
   }
 
   private overloaded(message: string): InferenceApiError {
-    return new InferenceApiError(ErrorCode.OVERLOADED, message, {
-      details: { reason: RejectReason.OVERLOADED, retryAfterSeconds: this.retryAfterSeconds() },
+    return overloaded(message, {
+      reason: RejectReason.OVERLOADED,
+      retryAfterSeconds: this.retryAfterSeconds(),
     });
   }
 
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<QueuedResult<T>> {
     const enqueuedAt = performance.now();
-    if (signal?.aborted) throw clientClosed();
+    if (signal?.aborted) throw closedWhileWaiting();
     // A waiter is handed the slot by next() (running already counted for it), so no
     // newcomer can slip in between the hand-over and the waiter resuming.
     if (this.running >= this.workers) await this.wait(signal);
@@ -137,20 +137,9 @@ export class InferenceQueue {
     const refused = this.refusal();
     if (refused) throw refused;
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => waiter.cancel(clientClosed());
+      const onAbort = (): void => waiter.cancel(closedWhileWaiting());
       const timer = setTimeout(() => {
-        waiter.cancel(
-          new InferenceApiError(
-            ErrorCode.QUEUE_TIMEOUT,
-            `waited ${this.options.timeoutMs} ms for the model without getting a turn; retry later`,
-            {
-              details: {
-                reason: RejectReason.QUEUE_TIMEOUT,
-                retryAfterSeconds: this.retryAfterSeconds(),
-              },
-            },
-          ),
-        );
+        waiter.cancel(queueTimeout(this.options.timeoutMs, this.retryAfterSeconds()));
       }, this.options.timeoutMs);
       const settle = (): boolean => {
         const i = this.waiters.indexOf(waiter);
@@ -188,10 +177,6 @@ export class InferenceQueue {
   }
 }
 
-function clientClosed(): InferenceApiError {
-  return new InferenceApiError(
-    ErrorCode.CLIENT_CLOSED,
-    'the client closed the connection while waiting',
-    { details: { reason: RejectReason.CLIENT_CLOSED } },
-  );
+function closedWhileWaiting(): InferenceApiError {
+  return clientClosed('the client closed the connection while waiting');
 }

@@ -1,7 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
-import { UploadBudget } from '../../src/plugins/upload-budget';
+import { UploadBudget } from '../../src/serving/upload-budget';
 import { GatedEngine } from '../fixtures/gated-engine';
 import { solidImage } from '../fixtures/images';
 import { openSocket, predictHead, readAnswer } from '../fixtures/raw-http';
@@ -66,7 +66,7 @@ describe('POST /predict under the upload byte budget', () => {
   }
 
   it('refuses the upload that would pass it before its body, and releases aborted ones', async () => {
-    const uploads = app.serving.uploads;
+    const uploads = app.uploads;
     const stalled: Socket[] = [];
     for (let i = 0; i < 3; i++) {
       const s = await openSocket(port);
@@ -120,7 +120,7 @@ describe('POST /predict under the upload byte budget', () => {
   });
 
   it('reserves MAX_IMAGE_BYTES for a chunked upload, and releases a refused one (413)', async () => {
-    const uploads = app.serving.uploads;
+    const uploads = app.uploads;
     const chunked = await openSocket(port);
     chunked.on('error', () => undefined);
     chunked.write(

@@ -1,4 +1,4 @@
-import { Lifecycle } from '../../src/plugins/lifecycle';
+import { Lifecycle } from '../../src/serving/lifecycle';
 import { GatedEngine } from '../fixtures/gated-engine';
 
 describe('Lifecycle', () => {

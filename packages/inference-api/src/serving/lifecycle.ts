@@ -1,4 +1,4 @@
-import { ErrorCode, InferenceApiError } from '../errors';
+import { notReady, RejectReason } from '../errors';
 import type { InferenceEngine } from '../inference/types';
 
 /**
@@ -55,10 +55,12 @@ export class Lifecycle {
   /** The engine for a request, or NOT_READY (503) when there is none to use. */
   engine(): InferenceEngine {
     if (this.loaded && this.current !== Phase.FAILED) return this.loaded;
-    throw new InferenceApiError(
-      ErrorCode.NOT_READY,
+    throw notReady(
       this.current === Phase.FAILED ? 'the model failed' : 'the model is still loading',
-      { details: { reason: 'not_ready', retryAfterSeconds: 5 } },
+      {
+        reason: RejectReason.NOT_READY,
+        retryAfterSeconds: 5,
+      },
     );
   }
 
