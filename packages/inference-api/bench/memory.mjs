@@ -63,7 +63,7 @@ for (const model of ['shapes-tf-od-api', 'shapes-matterport']) {
   }
   console.log(
     `${model}: status ${status}, idle RSS ${idle.toFixed(0)} MiB, ${RUNS} runs, medians: ` +
-      `peak growth ${median(peaks).toFixed(0)} MiB, ` +
+      `peak growth ${median(peaks).toFixed(0)} MiB (peak RSS ${(idle + median(peaks)).toFixed(0)} MiB), ` +
       `RSS 3 s later +${median(after).toFixed(0)} MiB, time ${median(times).toFixed(0)} ms`,
   );
   await server.stop();

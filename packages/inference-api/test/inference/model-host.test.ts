@@ -5,6 +5,8 @@ import { createMemoryLogger } from '@maskops/shared';
 import sharp from 'sharp';
 import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import { ModelHost } from '../../src/inference/model-host';
+import * as tf from '@tensorflow/tfjs';
+import type { Backend } from '../../src/inference/types';
 
 /*
  * Which side each model is fed, in-process (the worker runs the same ModelHost):
@@ -14,14 +16,14 @@ jest.setTimeout(60_000);
 
 const MODELS = join(__dirname, '..', '..', 'models');
 
-async function start(modelPath: string, maxInputSide?: number) {
+async function start(modelPath: string, maxInputSide?: number, backend: Backend = 'cpu') {
   const logger = createMemoryLogger();
   const host = await ModelHost.start(
-    { modelPath, backend: 'cpu', maxImagePixels: 40_000_000, maxInputSide, maxOverlaySide: 100 },
+    { modelPath, backend, maxImagePixels: 40_000_000, maxInputSide, maxOverlaySide: 100 },
     logger,
   );
   const warmed = logger.lines.find((l) => l.message === 'model warmed up');
-  return { host, side: warmed?.['maxInputSide'] };
+  return { host, side: warmed?.['maxInputSide'], warmupSide: warmed?.['warmupSide'] };
 }
 
 describe('ModelHost input side', () => {
@@ -55,6 +57,25 @@ describe('ModelHost input side', () => {
   it('uses IMAGE_MAX_DIM for matterport', async () => {
     const { host, side } = await start(join(MODELS, 'shapes-matterport'), 500);
     expect(side).toBe(1024);
+    host.dispose();
+  });
+
+  it('on wasm warms up at the working side, so no upload grows the heap that never shrinks', async () => {
+    const { host, warmupSide } = await start(join(MODELS, 'shapes-tf-od-api'), 600, 'wasm');
+    expect(warmupSide).toBe(600);
+    const heap = (): number =>
+      (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
+    const warmed = heap();
+    for (const [width, height] of [
+      [2400, 2400],
+      [1800, 2400],
+      [600, 450],
+    ] as const) {
+      const painted = paintShapes({ width, height, seed: width + height, count: 6 });
+      const p = await host.predict(await encodeShapesImage(painted, 'png'), { minScore: 0.5 });
+      expect(p.instances).toHaveLength(6);
+      expect(heap()).toBe(warmed);
+    }
     host.dispose();
   });
 });
