@@ -170,6 +170,13 @@ describe('bad input gets a clear error and exit 2', () => {
     expect(r.stderr).toMatch(/REPLAY_INPUT_EMPTY: stdin is empty/);
   });
 
+  it('a message whose publishTime is no time makes no CloudEvent (checked before posting)', async () => {
+    const message = { data: Buffer.from('{}').toString('base64'), publishTime: 'yesterday' };
+    const r = await run(['--url', 'http://127.0.0.1:9/'], env, JSON.stringify(message));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/REPLAY_INPUT_INVALID: the message makes no valid CloudEvent/);
+  });
+
   it('an ignored message is acknowledged, not an error', async () => {
     const r = await run(['--dry-run'], env, JSON.stringify({ ...build, status: 'FAILURE' }));
     expect(r.code).toBe(0);
