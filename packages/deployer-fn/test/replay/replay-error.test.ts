@@ -1,10 +1,6 @@
 import { ReplayExit } from '../../src/replay/exit-codes';
-import {
-  REPLAY_EXIT,
-  ReplayError,
-  ReplayErrorCode,
-  replayError,
-} from '../../src/replay/replay-error';
+import { REPLAY_EXIT, ReplayErrorCode } from '../../src/replay/replay-error';
+import { ReplayError, replayError } from '../../src/replay/replay-error';
 
 describe('ReplayError', () => {
   it('takes its exit code from the one table, for every code', () => {
