@@ -2,6 +2,7 @@ import { generateCertificateAuthority, startContainerApi } from '@maskops/localc
 import type { Fn } from './helpers/cloud';
 import { digest, OLD_IMAGE, REPO } from './helpers/cloud';
 import { deliver, functionSuite, lastLog } from './helpers/suite';
+import { sleep } from '@maskops/shared';
 
 const suite = functionSuite({ ROLLOUT_TIMEOUT_SECONDS: '0' });
 const { fn } = suite;
@@ -48,7 +49,7 @@ describe('Kubernetes API failures', () => {
     // Delay our patch so another writer changes the Deployment after our read.
     suite.cloud.kube.injectFault({ method: 'PATCH', path: deploymentPath(f), delayMs: 300 });
     const pending = deliver(f);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const d = suite.cloud.kube.getDeployment('default', f.name)!;
     d.metadata.labels = { ...d.metadata.labels, touched: 'yes' };
     suite.cloud.kube.putDeployment(d);

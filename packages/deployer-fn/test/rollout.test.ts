@@ -1,3 +1,4 @@
+import { sleep } from '@maskops/shared';
 import { Annotation } from '../src/deploy/annotations';
 import { digest, OLD_IMAGE, REPO } from './helpers/cloud';
 import { annotations, deliver, functionSuite, lastLog } from './helpers/suite';
@@ -79,8 +80,7 @@ it('a rollback never undoes somebody else’s newer deploy', async () => {
   const f = await fn({ env: { ROLLOUT_TIMEOUT_SECONDS: '1' } });
   suite.cloud.kube.setRolloutMode('default', f.name, 'hang');
   const pending = deliver(f);
-  for (let i = 0; i < 100 && f.image() !== NEW_IMAGE; i++)
-    await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 100 && f.image() !== NEW_IMAGE; i++) await sleep(10);
   const d = suite.cloud.kube.getDeployment('default', f.name)!;
   d.spec.template.spec.containers[0].image = `${REPO}:hotfix`;
   suite.cloud.kube.putDeployment(d);

@@ -86,7 +86,6 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const SHA = /^[a-f0-9]{7,64}$/i;
 
-
 function ignore(
   reason: IgnoreReason,
   detail: string,

@@ -1,5 +1,5 @@
 import { cloudEventBinary, pubsubMessage } from '@maskops/localcloud';
-import { CloudEventMode, cloudEventRequest } from '@maskops/shared';
+import { CloudEventMode, cloudEventRequest, sleep } from '@maskops/shared';
 import { CanaryAnnotation } from '../../src/canary/canary-state';
 import { STEP_EVENT_SOURCE, STEP_EVENT_TYPE } from '../../src/canary/step-event';
 import { Annotation } from '../../src/deploy/annotations';
@@ -111,7 +111,7 @@ it('a canary not ready by its deadline is aborted; the aborted build redelivered
   const f = await fn({ CANARY_READY_DEADLINE_SECONDS: '1' });
   suite.cloud.kube.setRolloutMode('default', f.canaryName, 'hang');
   await deliver(f, 1);
-  await new Promise((r) => setTimeout(r, 1100));
+  await sleep(1100);
   expect(await f.step('build-1', 1)).toBe(204);
   expect(lastLog(f)).toMatchObject({
     outcome: 'canary-aborted',
