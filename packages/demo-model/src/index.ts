@@ -10,3 +10,5 @@ export { PALETTE_COLOURS, isFarFromPalette } from './palette';
 export { sweepCase } from './sweep-cases';
 export type { SweepCase } from './sweep-cases';
 export type { PaletteColour, Rgb, ShapeClassId, ShapeLabel } from './palette';
+export { MIN_SHAPE_IOU, describeShapeMismatch, maskIou } from './shape-match';
+export type { FoundInstance } from './shape-match';

@@ -8,12 +8,12 @@ import { buildColourLabelTable } from '../src/colour-label-table';
 import { encodeShapesImage, paintShapes } from '../src/paint-shapes';
 import { buildTorchvisionGraph } from '../src/torchvision-graph';
 import type { TorchvisionOutputs } from './torchvision-harness';
+import { maskIou } from '../src/shape-match';
 import {
   OrtSession,
   decodeImages,
   describeMismatch,
   instanceMask,
-  iou,
   toImages,
 } from './torchvision-harness';
 
@@ -112,7 +112,7 @@ describe('on ONNX Runtime', () => {
       expect(Array.from(out.scores.data)).toEqual(new Array<number>(count).fill(Math.fround(0.99)));
       painted.shapes.forEach((shape) => {
         const best = Math.max(
-          ...painted.shapes.map((_, i) => iou(instanceMask(out.masks, i), shape.mask)),
+          ...painted.shapes.map((_, i) => maskIou(instanceMask(out.masks, i), shape.mask)),
         );
         expect(best).toBe(1);
       });
@@ -154,8 +154,8 @@ describe('on ONNX Runtime', () => {
     const out = await session.run(toImages(rgb, W, H));
     // Palette order: purple (slot 5) before magenta (slot 7); no blue line.
     expect(Array.from(out.labels.data)).toEqual([2n, 1n]);
-    expect(iou(instanceMask(out.masks, 0), circle)).toBeGreaterThanOrEqual(0.9);
-    expect(iou(instanceMask(out.masks, 1), magenta)).toBe(1);
+    expect(maskIou(instanceMask(out.masks, 0), circle)).toBeGreaterThanOrEqual(0.9);
+    expect(maskIou(instanceMask(out.masks, 1), magenta)).toBe(1);
     expect(Array.from(out.boxes.data.subarray(4, 8))).toEqual([20, 20, 80, 80]);
   });
 

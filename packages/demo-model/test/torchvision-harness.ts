@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import type { PaintedShape } from '../src/paint-shapes';
+import type { FoundInstance } from '../src/shape-match';
+import { describeShapeMismatch } from '../src/shape-match';
 import { buildTorchvisionGraph } from '../src/torchvision-graph';
 
 /** The contract's float32 [3,H,W] input. */
@@ -111,53 +113,26 @@ export function instanceMask(masks: OutputTensor<Float32Array>, i: number): Uint
   return Uint8Array.from(probabilities, (p) => (p > 0.5 ? 1 : 0));
 }
 
-export function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] && b[i]) inter++;
-    if (a[i] || b[i]) union++;
-  }
-  return union === 0 ? 0 : inter / union;
-}
-
 /**
- * What breaks the demo contract, or undefined: one instance per painted shape (paired
- * by best mask IoU), the right class, IoU ≥ 0.9, box x1,y1,x2,y2 (x2 = last column + 1)
- * within `tolerance` pixels of the painted box, scores highest first.
+ * What breaks the demo contract, or undefined (`describeShapeMismatch`; boxes
+ * come as x1,y1,x2,y2 with x2 = last column + 1), and scores highest first.
  */
 export function describeMismatch(
   shapes: readonly PaintedShape[],
   out: TorchvisionOutputs,
   tolerance: number,
 ): string | undefined {
-  const n = out.labels.dims[0]!;
-  const problems: string[] = [];
-  if (n !== shapes.length) problems.push(`${n} instances for ${shapes.length} shapes`);
-  const masks = Array.from({ length: n }, (_, i) => instanceMask(out.masks, i));
-  const used = new Set<number>();
-  for (const shape of shapes) {
-    const where = `${shape.colour} ${shape.label} at ${shape.bbox.join(',')}`;
-    let best = { index: -1, overlap: 0 };
-    masks.forEach((mask, i) => {
-      const overlap = iou(mask, shape.mask);
-      if (overlap > best.overlap) best = { index: i, overlap };
-    });
-    if (best.index < 0) {
-      problems.push(`${where}: not found`);
-      continue;
-    }
-    used.add(best.index);
-    const label = Number(out.labels.data[best.index]);
-    if (label !== shape.classId) problems.push(`${where}: found as ${label}`);
-    if (best.overlap < 0.9) problems.push(`${where}: IoU ${best.overlap.toFixed(3)}`);
-    const [x, y, w, h] = shape.bbox;
-    const box = Array.from(out.boxes.data.subarray(best.index * 4, best.index * 4 + 4));
-    const off = Math.max(...box.map((v, i) => Math.abs(v - [x, y, x + w, y + h][i]!)));
-    if (off > tolerance) problems.push(`${where}: box ${box.join(',')}`);
-  }
-  if (used.size !== shapes.length) problems.push('two shapes matched the same instance');
+  const found: FoundInstance[] = Array.from({ length: out.labels.dims[0]! }, (_, i) => {
+    const [x1, y1, x2, y2] = Array.from(out.boxes.data.subarray(i * 4, i * 4 + 4)) as number[];
+    return {
+      classId: Number(out.labels.data[i]),
+      bbox: [x1!, y1!, x2! - x1!, y2! - y1!],
+      mask: instanceMask(out.masks, i),
+    };
+  });
+  const problems = [describeShapeMismatch(shapes, found, tolerance)];
   const scores = Array.from(out.scores.data);
   if (scores.some((s, i) => i > 0 && s > scores[i - 1]!)) problems.push('scores not sorted');
-  return problems.length === 0 ? undefined : problems.join('; ');
+  const text = problems.filter((p) => p !== undefined).join('; ');
+  return text === '' ? undefined : text;
 }

@@ -4,7 +4,8 @@
  */
 export type { DeployerConfig } from './config';
 export { readConfig } from './config';
-export type { HandleOptions, HandleResult } from './handler';
+export type { HandleOptions } from './handler';
+export type { HandleResult } from './decision-log';
 export { handleMessage } from './handler';
 export { Outcome, OUTCOME_SEVERITY } from './outcome';
 export { DeployError, ErrorKind, DeployErrorCode, isPermanent, classifyKubeError } from './errors';

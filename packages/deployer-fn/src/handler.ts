@@ -1,18 +1,18 @@
-import type { DeployCandidate, LogFields, PubsubMessage, Severity } from '@maskops/shared';
+import type { DeployCandidate, LogFields, PubsubMessage } from '@maskops/shared';
 import { decodeBuildMessage, describeError } from '@maskops/shared';
 import { asCanaryDeps } from './canary/canary-deps';
 import type { CanaryDecision } from './canary/canary-result';
-import type { CanaryPlan } from './canary/canary-start';
 import { canaryPlan, precheck, startCanary } from './canary/canary-start';
 import { applyCandidate } from './deploy/apply-patch';
 import type { DeployDeps } from './deploy/deps';
 import { isBeyond, latestTrustedTime } from './deploy/clock-skew';
-import type { DeploymentPatch, PatchPlan, PlanOptions } from './deploy/plan-patch';
+import type { PatchPlan, PlanOptions } from './deploy/plan-patch';
 import { planPatch } from './deploy/plan-patch';
 import { rollback } from './deploy/rollback';
 import { watchRollout } from './deploy/watch-rollout';
-import { DeployError, ErrorKind, transient } from './errors';
-import { Outcome, OUTCOME_SEVERITY } from './outcome';
+import type { HandleResult } from './decision-log';
+import { decisionLog, failureOf } from './decision-log';
+import { Outcome } from './outcome';
 
 export interface HandleOptions {
   /** Read and plan only: the result carries the patch, nothing is written. */
@@ -25,22 +25,6 @@ export interface HandleOptions {
    * in a message can, or anyone able to publish to the topic could skip the guard.
    */
   readonly force?: boolean;
-}
-
-export interface HandleResult {
-  readonly outcome: Outcome;
-  /** false only for transient failures: the invocation must fail so Pub/Sub redelivers. */
-  readonly ack: boolean;
-  readonly reason?: string;
-  readonly code?: string;
-  readonly buildId?: string;
-  readonly image?: string;
-  readonly previousImage?: string;
-  readonly patch?: DeploymentPatch;
-  readonly error?: DeployError;
-  /** Dry run with ROLLOUT_STRATEGY=canary: what the canary start would do. */
-  readonly canaryPlan?: CanaryPlan;
-  readonly durations: { totalMs: number; patchMs?: number; rolloutMs?: number };
 }
 
 /**
@@ -59,29 +43,7 @@ export async function handleMessage(
     ...(message.messageId === undefined ? {} : { messageId: message.messageId }),
     ...options.logFields,
   };
-  const finish = (
-    result: Omit<HandleResult, 'durations'> & { durations?: Partial<HandleResult['durations']> },
-    text: string,
-    fields: LogFields = {},
-    severity: Severity = result.error?.severity ?? OUTCOME_SEVERITY[result.outcome],
-  ): HandleResult => {
-    const full: HandleResult = {
-      ...result,
-      durations: { ...result.durations, totalMs: deps.now() - start },
-    };
-    logger.log(severity, text, {
-      ...base,
-      outcome: full.outcome,
-      ...(full.reason === undefined ? {} : { reason: full.reason }),
-      ...(full.code === undefined ? {} : { code: full.code }),
-      ...(full.buildId === undefined ? {} : { buildId: full.buildId }),
-      ...(full.image === undefined ? {} : { image: full.image }),
-      ...(full.previousImage === undefined ? {} : { previousImage: full.previousImage }),
-      durations: full.durations,
-      ...fields,
-    });
-    return full;
-  };
+  const finish = decisionLog(deps, start, base);
 
   const decision = decodeBuildMessage(message, { repository: config.image });
   if (decision.kind === 'ignore') {
@@ -274,23 +236,8 @@ export async function handleMessage(
       rollback: undo.status,
     });
   } catch (err) {
-    const error =
-      err instanceof DeployError
-        ? err
-        : transient('KUBE_UNAVAILABLE', describeError(err), { cause: err });
-    const ack = error.kind === ErrorKind.PERMANENT;
-    return finish(
-      {
-        outcome: ack ? Outcome.REJECTED : Outcome.RETRY,
-        ack,
-        reason: error.message,
-        code: error.code,
-        error,
-        ...about,
-      },
-      ack ? `rejected: ${error.message}` : `will retry: ${error.message}`,
-      fields,
-    );
+    const failure = failureOf(err);
+    return finish({ ...failure.result, ...about }, failure.text(''), fields);
   }
 }
 

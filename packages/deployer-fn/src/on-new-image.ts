@@ -11,7 +11,7 @@ import { googleTokenSource } from './cluster/token-source';
 import type { DeployerConfig } from './config';
 import { readConfig } from './config';
 import { defaultRuntime } from './deploy/deps';
-import type { HandleResult } from './handler';
+import type { HandleResult } from './decision-log';
 import { handleMessage } from './handler';
 import { Outcome } from './outcome';
 

@@ -1,41 +1,19 @@
-import {
-  cloudEventBinary,
-  generateCertificateAuthority,
-  pubsubMessage,
-  startContainerApi,
-} from '@maskops/localcloud';
-import type { Cloud, Fn } from './helpers/cloud';
-import { cloudBuild, digest, OLD_IMAGE, REPO, startCloud, startFunction } from './helpers/cloud';
+import { generateCertificateAuthority, startContainerApi } from '@maskops/localcloud';
+import type { Fn } from './helpers/cloud';
+import { digest, OLD_IMAGE, REPO } from './helpers/cloud';
+import { deliver, functionSuite, lastLog } from './helpers/suite';
+import { sleep } from '@maskops/shared';
 
-let cloud: Cloud;
-const fns: Fn[] = [];
-beforeAll(async () => {
-  cloud = await startCloud();
-});
-afterEach(() => {
-  cloud.kube.clearFaults();
-  cloud.container.clearFaults();
-});
-afterAll(async () => {
-  await Promise.all(fns.map((f) => f.close()));
-  await cloud.close();
-});
-async function fn(opts: Parameters<typeof startFunction>[1] = {}): Promise<Fn> {
-  const f = await startFunction(cloud, { env: { ROLLOUT_TIMEOUT_SECONDS: '0' }, ...opts });
-  fns.push(f);
-  return f;
-}
-const lastLog = (f: Fn) => f.logs[f.logs.length - 1]!;
+const suite = functionSuite({ ROLLOUT_TIMEOUT_SECONDS: '0' });
+const { fn } = suite;
 const deploymentPath = (f: Fn) => `/apis/apps/v1/namespaces/default/deployments/${f.name}`;
-const deliver = (f: Fn, over: Record<string, unknown> = {}) =>
-  f.post(cloudEventBinary(pubsubMessage(cloudBuild(over))));
 const kubeCalls = (f: Fn, method: string) =>
-  cloud.kube.requests.filter((r) => r.method === method && r.path === deploymentPath(f));
+  suite.cloud.kube.requests.filter((r) => r.method === method && r.path === deploymentPath(f));
 
 describe('Kubernetes API failures', () => {
   it('500 on the patch fails the invocation (redelivery), and the redelivery deploys', async () => {
     const f = await fn();
-    cloud.kube.injectFault({ method: 'PATCH', path: deploymentPath(f), status: 500 });
+    suite.cloud.kube.injectFault({ method: 'PATCH', path: deploymentPath(f), status: 500 });
     expect(await deliver(f)).toBeGreaterThanOrEqual(500);
     expect(f.image()).toBe(OLD_IMAGE);
     expect(lastLog(f)).toMatchObject({
@@ -49,16 +27,16 @@ describe('Kubernetes API failures', () => {
 
   it('503 and 429 on the read are transient too', async () => {
     const f = await fn();
-    cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), status: 503 });
+    suite.cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), status: 503 });
     expect(await deliver(f)).toBeGreaterThanOrEqual(500);
-    cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), status: 429 });
+    suite.cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), status: 429 });
     expect(await deliver(f)).toBeGreaterThanOrEqual(500);
     expect(f.patches()).toBe(0);
   });
 
   it('409 once: re-reads, re-plans and succeeds', async () => {
     const f = await fn();
-    cloud.kube.injectFault({ method: 'PATCH', path: deploymentPath(f), status: 409 });
+    suite.cloud.kube.injectFault({ method: 'PATCH', path: deploymentPath(f), status: 409 });
     expect(await deliver(f)).toBe(204);
     expect(f.image()).toBe(`${REPO}@${digest('1')}`);
     expect(kubeCalls(f, 'PATCH').map((r) => r.status)).toEqual([409, 200]);
@@ -69,12 +47,12 @@ describe('Kubernetes API failures', () => {
   it('a real concurrent writer: the stale resourceVersion is refused with 409 and the retry wins', async () => {
     const f = await fn();
     // Delay our patch so another writer changes the Deployment after our read.
-    cloud.kube.injectFault({ method: 'PATCH', path: deploymentPath(f), delayMs: 300 });
+    suite.cloud.kube.injectFault({ method: 'PATCH', path: deploymentPath(f), delayMs: 300 });
     const pending = deliver(f);
-    await new Promise((r) => setTimeout(r, 100));
-    const d = cloud.kube.getDeployment('default', f.name)!;
+    await sleep(100);
+    const d = suite.cloud.kube.getDeployment('default', f.name)!;
     d.metadata.labels = { ...d.metadata.labels, touched: 'yes' };
-    cloud.kube.putDeployment(d);
+    suite.cloud.kube.putDeployment(d);
     expect(await pending).toBe(204);
     expect(kubeCalls(f, 'PATCH').map((r) => r.status)).toEqual([409, 200]);
     expect(f.image()).toBe(`${REPO}@${digest('1')}`);
@@ -83,7 +61,7 @@ describe('Kubernetes API failures', () => {
 
   it('409 on every attempt: gives up after 4 and fails the invocation', async () => {
     const f = await fn();
-    cloud.kube.injectFault({
+    suite.cloud.kube.injectFault({
       method: 'PATCH',
       path: deploymentPath(f),
       status: 409,
@@ -96,7 +74,7 @@ describe('Kubernetes API failures', () => {
 
   it('a request that times out fails the invocation, nothing patched', async () => {
     const f = await fn({ fn: { requestTimeoutMs: 300 } });
-    cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), delayMs: 1500 });
+    suite.cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), delayMs: 1500 });
     expect(await deliver(f)).toBeGreaterThanOrEqual(500);
     expect(f.patches()).toBe(0);
     expect(lastLog(f)).toMatchObject({ outcome: 'retry', code: 'KUBE_UNAVAILABLE' });
@@ -105,29 +83,29 @@ describe('Kubernetes API failures', () => {
   it('401 once: refreshes the token and cluster lookup, retries, succeeds', async () => {
     const f = await fn();
     expect(await deliver(f, { id: 'warm', finishTime: '2026-01-01T00:00:00Z' })).toBe(204);
-    const tokens = cloud.metadata.tokenRequests();
-    const lookups = cloud.container.requests.length;
-    cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), status: 401 });
+    const tokens = suite.cloud.metadata.tokenRequests();
+    const lookups = suite.cloud.container.requests.length;
+    suite.cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), status: 401 });
     expect(
       await deliver(f, { results: { images: [{ name: `${REPO}:x`, digest: digest('9') }] } }),
     ).toBe(204);
     expect(f.image()).toBe(`${REPO}@${digest('9')}`);
-    expect(cloud.metadata.tokenRequests()).toBe(tokens + 1);
-    expect(cloud.container.requests.length).toBe(lookups + 1);
+    expect(suite.cloud.metadata.tokenRequests()).toBe(tokens + 1);
+    expect(suite.cloud.container.requests.length).toBe(lookups + 1);
   });
 
   it('credentials are cached per instance: many messages, one token and one cluster lookup', async () => {
     const f = await fn();
-    const lookups = cloud.container.requests.length;
+    const lookups = suite.cloud.container.requests.length;
     for (let i = 0; i < 3; i++) {
       expect(await deliver(f, { id: `c${i}`, finishTime: `2026-01-01T00:00:0${i}Z` })).toBe(204);
     }
-    expect(cloud.container.requests.length).toBe(lookups + 1);
+    expect(suite.cloud.container.requests.length).toBe(lookups + 1);
   });
 
   it('403 from Kubernetes (RBAC) is permanent: acknowledged, logged as ERROR', async () => {
     const f = await fn();
-    cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), status: 403 });
+    suite.cloud.kube.injectFault({ method: 'GET', path: deploymentPath(f), status: 403 });
     expect(await deliver(f)).toBe(204);
     expect(lastLog(f)).toMatchObject({
       outcome: 'rejected',
@@ -164,7 +142,7 @@ describe('Container API failures', () => {
     [403, 204, 'CONTAINER_API_FORBIDDEN'],
   ])('HTTP %i → invocation %i (%s)', async (status, expected, code) => {
     const f = await fn();
-    cloud.container.injectFault({ status });
+    suite.cloud.container.injectFault({ status });
     const got = await deliver(f);
     expect(expected === 204 ? got : Math.floor(got / 100) * 100).toBe(expected);
     expect(lastLog(f)).toMatchObject({ code });
@@ -175,35 +153,39 @@ describe('Container API failures', () => {
 describe('Container API timeout', () => {
   it('a Container API that does not answer in time is transient', async () => {
     const f = await fn({ fn: { requestTimeoutMs: 300 } });
-    cloud.container.injectFault({ delayMs: 1500 });
+    suite.cloud.container.injectFault({ delayMs: 1500 });
     expect(await deliver(f)).toBeGreaterThanOrEqual(500);
     expect(lastLog(f)).toMatchObject({ outcome: 'retry', code: 'CONTAINER_API_UNAVAILABLE' });
     expect(f.patches()).toBe(0);
   });
 });
 
+/** A second Container API that answers the local cluster with `caPem` as its CA. */
+const containerApiWithCa = (caPem: string) =>
+  startContainerApi({
+    token: suite.cloud.metadata.token,
+    clusters: [
+      {
+        project: 'local-project',
+        location: 'us-central1-a',
+        name: 'maskops',
+        endpoint: suite.cloud.kube.endpoint,
+        caPem,
+      },
+    ],
+  });
+
 describe('TLS to the cluster', () => {
   it('is verified against the CA from the Container API: a wrong CA is a transient failure, nothing patched', async () => {
     const wrongCa = generateCertificateAuthority().certPem;
-    const lying = await startContainerApi({
-      token: cloud.metadata.token,
-      clusters: [
-        {
-          project: 'local-project',
-          location: 'us-central1-a',
-          name: 'maskops',
-          endpoint: cloud.kube.endpoint,
-          caPem: wrongCa,
-        },
-      ],
-    });
+    const lying = await containerApiWithCa(wrongCa);
     try {
       const f = await fn({
         env: { ROLLOUT_TIMEOUT_SECONDS: '0', CONTAINER_API_ENDPOINT: lying.url },
       });
-      const before = cloud.kube.requests.length;
+      const before = suite.cloud.kube.requests.length;
       expect(await deliver(f)).toBeGreaterThanOrEqual(500);
-      expect(cloud.kube.requests.length).toBe(before);
+      expect(suite.cloud.kube.requests.length).toBe(before);
       expect(f.image()).toBe(OLD_IMAGE);
       expect(lastLog(f)).toMatchObject({ outcome: 'retry', code: 'KUBE_UNAVAILABLE' });
     } finally {
@@ -222,18 +204,7 @@ describe('a cluster CA that is not a PEM certificate', () => {
   ])(
     '%s: CRITICAL configuration error, still non-2xx so the fixed cluster deploys it',
     async (_n, caPem) => {
-      const broken = await startContainerApi({
-        token: cloud.metadata.token,
-        clusters: [
-          {
-            project: 'local-project',
-            location: 'us-central1-a',
-            name: 'maskops',
-            endpoint: cloud.kube.endpoint,
-            caPem,
-          },
-        ],
-      });
+      const broken = await containerApiWithCa(caPem);
       try {
         const f = await fn({
           env: { ROLLOUT_TIMEOUT_SECONDS: '0', CONTAINER_API_ENDPOINT: broken.url },
@@ -260,7 +231,7 @@ describe('KUBECONFIG mode', () => {
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'kc-')), 'config');
-    writeFileSync(file, cloud.kube.kubeconfig());
+    writeFileSync(file, suite.cloud.kube.kubeconfig());
     const f = await fn({
       env: {
         ROLLOUT_TIMEOUT_SECONDS: '0',

@@ -5,31 +5,14 @@
  */
 import { cloudEventBinary, pubsubMessage } from '@maskops/localcloud';
 import { Annotation } from '../src/deploy/annotations';
-import type { Cloud, Fn } from './helpers/cloud';
-import { cloudBuild, digest, OLD_IMAGE, REPO, startCloud, startFunction } from './helpers/cloud';
+import { digest, OLD_IMAGE, REPO } from './helpers/cloud';
+import { deliver, functionSuite } from './helpers/suite';
 
 const FAR_FUTURE = '9999-12-31T23:59:59.999999999Z';
 const inSeconds = (s: number): string => new Date(Date.now() + s * 1000).toISOString();
 
-let cloud: Cloud;
-const fns: Fn[] = [];
-beforeAll(async () => {
-  cloud = await startCloud();
-});
-afterAll(async () => {
-  await Promise.all(fns.map((f) => f.close()));
-  await cloud.close();
-});
-async function fn(opts: Parameters<typeof startFunction>[1] = {}): Promise<Fn> {
-  const f = await startFunction(cloud, {
-    ...opts,
-    env: { ROLLOUT_TIMEOUT_SECONDS: '0', ...opts.env },
-  });
-  fns.push(f);
-  return f;
-}
-const deliver = (f: Fn, over: Record<string, unknown>) =>
-  f.post(cloudEventBinary(pubsubMessage(cloudBuild(over))));
+const suite = functionSuite({ ROLLOUT_TIMEOUT_SECONDS: '0' });
+const { fn } = suite;
 const realBuild = {
   id: 'real-1',
   finishTime: '2026-01-01T00:00:01Z',

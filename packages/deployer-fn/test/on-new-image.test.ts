@@ -7,25 +7,11 @@ import {
 } from '@maskops/localcloud';
 import { BUILD_STATUSES } from '@maskops/shared';
 import { Annotation } from '../src/deploy/annotations';
-import type { Cloud, Fn } from './helpers/cloud';
 import { cloudBuild, digest, OLD_IMAGE, REPO, startCloud, startFunction } from './helpers/cloud';
+import { annotations, functionSuite, lastLog } from './helpers/suite';
 
-let cloud: Cloud;
-const fns: Fn[] = [];
-beforeAll(async () => {
-  cloud = await startCloud();
-});
-afterAll(async () => {
-  await Promise.all(fns.map((f) => f.close()));
-  await cloud.close();
-});
-async function fn(opts: Parameters<typeof startFunction>[1] = {}): Promise<Fn> {
-  const f = await startFunction(cloud, { env: { ROLLOUT_TIMEOUT_SECONDS: '0' }, ...opts });
-  fns.push(f);
-  return f;
-}
-const annotations = (f: Fn) => f.deployment().metadata?.annotations ?? {};
-const lastLog = (f: Fn) => f.logs[f.logs.length - 1]!;
+const suite = functionSuite({ ROLLOUT_TIMEOUT_SECONDS: '0' });
+const { fn } = suite;
 
 describe('delivery envelopes: all reach the same handler', () => {
   const envelopes: Array<
@@ -103,7 +89,7 @@ describe('what gets patched', () => {
     const f = await fn();
     const before = f.deployment();
     expect(await f.post(cloudEventBinary(pubsubMessage(cloudBuild())))).toBe(204);
-    const patch = cloud.kube.requests
+    const patch = suite.cloud.kube.requests
       .filter((r) => r.method === 'PATCH' && r.path.endsWith(f.name))
       .pop()!;
     expect(patch.contentType).toBe('application/strategic-merge-patch+json');
@@ -215,7 +201,7 @@ describe('what gets patched', () => {
     });
     try {
       const f = await startFunction(other, { env: { ROLLOUT_TIMEOUT_SECONDS: '0' } });
-      fns.push(f);
+      suite.track(f);
       expect(await f.post(cloudEventBinary(pubsubMessage(cloudBuild())))).toBe(204);
       expect(other.container.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
         'GET /v1/projects/other-proj-42/locations/europe-west4/clusters/prod-1 200',
@@ -225,7 +211,7 @@ describe('what gets patched', () => {
       const wrong = await startFunction(other, {
         env: { CLUSTER: 'prod-2', ROLLOUT_TIMEOUT_SECONDS: '0' },
       });
-      fns.push(wrong);
+      suite.track(wrong);
       expect(await wrong.post(cloudEventBinary(pubsubMessage(cloudBuild())))).toBe(204);
       expect(lastLog(wrong)).toMatchObject({
         outcome: 'rejected',
@@ -384,9 +370,9 @@ describe('logs', () => {
     await f.post(cloudEventBinary(pubsubMessage(cloudBuild({ status: 'FAILURE' }))));
     expect(f.logs).toHaveLength(2);
     const text = JSON.stringify(f.logs);
-    expect(text).not.toContain(cloud.metadata.token);
+    expect(text).not.toContain(suite.cloud.metadata.token);
     expect(text).not.toContain('BEGIN CERTIFICATE');
-    expect(text).not.toContain(Buffer.from(cloud.kube.caPem).toString('base64').slice(0, 40));
+    expect(text).not.toContain(Buffer.from(suite.cloud.kube.caPem).toString('base64').slice(0, 40));
     for (const line of f.logs) {
       expect(line).toEqual(
         expect.objectContaining({

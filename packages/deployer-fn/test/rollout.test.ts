@@ -1,27 +1,11 @@
-import { cloudEventBinary, pubsubMessage } from '@maskops/localcloud';
+import { sleep } from '@maskops/shared';
 import { Annotation } from '../src/deploy/annotations';
-import type { Cloud, Fn } from './helpers/cloud';
-import { cloudBuild, digest, OLD_IMAGE, REPO, startCloud, startFunction } from './helpers/cloud';
+import { digest, OLD_IMAGE, REPO } from './helpers/cloud';
+import { annotations, deliver, functionSuite, lastLog } from './helpers/suite';
 
-let cloud: Cloud;
-const fns: Fn[] = [];
-beforeAll(async () => {
-  cloud = await startCloud();
-});
-afterAll(async () => {
-  await Promise.all(fns.map((f) => f.close()));
-  await cloud.close();
-});
-async function fn(env: Record<string, string> = {}): Promise<Fn> {
-  const f = await startFunction(cloud, { env: { ROLLOUT_TIMEOUT_SECONDS: '10', ...env } });
-  fns.push(f);
-  return f;
-}
+const suite = functionSuite({ ROLLOUT_TIMEOUT_SECONDS: '10' });
+const { fn } = suite;
 const NEW_IMAGE = `${REPO}@${digest('1')}`;
-const lastLog = (f: Fn) => f.logs[f.logs.length - 1]!;
-const annotations = (f: Fn) => f.deployment().metadata!.annotations ?? {};
-const deliver = (f: Fn, over: Record<string, unknown> = {}) =>
-  f.post(cloudEventBinary(pubsubMessage(cloudBuild(over))));
 
 it('a rollout that completes: deployed, and the status shows every replica updated', async () => {
   const f = await fn();
@@ -39,7 +23,7 @@ it('ProgressDeadlineExceeded: rolls back to the previous image, records why, ack
   const f = await fn();
   // Only this image fails (image modes are global to the stand-in: use one no other test uses).
   const failing = `${REPO}@${digest('7')}`;
-  cloud.kube.setImageRolloutMode(failing, 'fail');
+  suite.cloud.kube.setImageRolloutMode(failing, 'fail');
   const build = { results: { images: [{ name: `${REPO}:7`, digest: digest('7') }] } };
   expect(await deliver(f, build)).toBe(204);
   expect(f.image()).toBe(OLD_IMAGE);
@@ -65,8 +49,8 @@ it('ProgressDeadlineExceeded: rolls back to the previous image, records why, ack
 });
 
 it('a rollout that hangs past ROLLOUT_TIMEOUT_SECONDS is rolled back', async () => {
-  const f = await fn({ ROLLOUT_TIMEOUT_SECONDS: '1' });
-  cloud.kube.setRolloutMode('default', f.name, 'hang');
+  const f = await fn({ env: { ROLLOUT_TIMEOUT_SECONDS: '1' } });
+  suite.cloud.kube.setRolloutMode('default', f.name, 'hang');
   expect(await deliver(f)).toBe(204);
   expect(f.image()).toBe(OLD_IMAGE);
   expect(lastLog(f)).toMatchObject({ outcome: 'rolled-back' });
@@ -74,8 +58,8 @@ it('a rollout that hangs past ROLLOUT_TIMEOUT_SECONDS is rolled back', async () 
 });
 
 it('ROLLBACK_ON_FAILURE=false leaves the failed image in place, logged as ERROR', async () => {
-  const f = await fn({ ROLLBACK_ON_FAILURE: 'false' });
-  cloud.kube.setRolloutMode('default', f.name, 'fail');
+  const f = await fn({ env: { ROLLBACK_ON_FAILURE: 'false' } });
+  suite.cloud.kube.setRolloutMode('default', f.name, 'fail');
   expect(await deliver(f)).toBe(204);
   expect(f.image()).toBe(NEW_IMAGE);
   expect(lastLog(f)).toMatchObject({ outcome: 'rollout-failed', severity: 'ERROR' });
@@ -83,8 +67,8 @@ it('ROLLBACK_ON_FAILURE=false leaves the failed image in place, logged as ERROR'
 });
 
 it('tag deploy rollback also restores the pod template, so the old ReplicaSet comes back', async () => {
-  const f = await fn({ ROLLOUT_TIMEOUT_SECONDS: '1' });
-  cloud.kube.setRolloutMode('default', f.name, 'hang');
+  const f = await fn({ env: { ROLLOUT_TIMEOUT_SECONDS: '1' } });
+  suite.cloud.kube.setRolloutMode('default', f.name, 'hang');
   expect(await deliver(f, { results: {}, images: [`${REPO}:v9`] })).toBe(204);
   expect(f.image()).toBe(OLD_IMAGE);
   expect(
@@ -93,24 +77,23 @@ it('tag deploy rollback also restores the pod template, so the old ReplicaSet co
 });
 
 it('a rollback never undoes somebody else’s newer deploy', async () => {
-  const f = await fn({ ROLLOUT_TIMEOUT_SECONDS: '1' });
-  cloud.kube.setRolloutMode('default', f.name, 'hang');
+  const f = await fn({ env: { ROLLOUT_TIMEOUT_SECONDS: '1' } });
+  suite.cloud.kube.setRolloutMode('default', f.name, 'hang');
   const pending = deliver(f);
-  for (let i = 0; i < 100 && f.image() !== NEW_IMAGE; i++)
-    await new Promise((r) => setTimeout(r, 10));
-  const d = cloud.kube.getDeployment('default', f.name)!;
+  for (let i = 0; i < 100 && f.image() !== NEW_IMAGE; i++) await sleep(10);
+  const d = suite.cloud.kube.getDeployment('default', f.name)!;
   d.spec.template.spec.containers[0].image = `${REPO}:hotfix`;
-  cloud.kube.putDeployment(d);
+  suite.cloud.kube.putDeployment(d);
   expect(await pending).toBe(204);
   expect(f.image()).toBe(`${REPO}:hotfix`);
   expect(lastLog(f)).toMatchObject({ outcome: 'superseded', severity: 'WARNING' });
 });
 
 it('ROLLOUT_TIMEOUT_SECONDS=0 returns right after the patch, without reading the rollout', async () => {
-  const f = await fn({ ROLLOUT_TIMEOUT_SECONDS: '0' });
-  cloud.kube.setRolloutMode('default', f.name, 'hang');
+  const f = await fn({ env: { ROLLOUT_TIMEOUT_SECONDS: '0' } });
+  suite.cloud.kube.setRolloutMode('default', f.name, 'hang');
   expect(await deliver(f)).toBe(204);
-  const calls = cloud.kube.requests
+  const calls = suite.cloud.kube.requests
     .filter((r) => r.path.endsWith(`/deployments/${f.name}`))
     .map((r) => r.method);
   expect(calls).toEqual(['GET', 'PATCH']);

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultList } from './faults';
 import type { Fault, RecordedRequest } from './faults';
-import { bearerToken, closeServer, listen, sendJson, sleep } from './http-util';
+import { googleError, googleRequest } from './google-api';
+import { closeServer, listen, sendJson } from './http-util';
 
 export interface ClusterDefinition {
   project: string;
@@ -24,27 +25,6 @@ export interface ContainerApiServer {
 export interface ContainerApiOptions {
   token: string;
   clusters: ClusterDefinition[];
-}
-
-const GOOGLE_STATUS: Record<number, string> = {
-  400: 'INVALID_ARGUMENT',
-  401: 'UNAUTHENTICATED',
-  403: 'PERMISSION_DENIED',
-  404: 'NOT_FOUND',
-  409: 'ABORTED',
-  429: 'RESOURCE_EXHAUSTED',
-  500: 'INTERNAL',
-  503: 'UNAVAILABLE',
-  504: 'DEADLINE_EXCEEDED',
-};
-
-/** Google's JSON error; `status` overrides the usual one for the code (409 is also ALREADY_EXISTS). */
-export function googleError(
-  code: number,
-  message: string,
-  status?: string,
-): { error: Record<string, unknown> } {
-  return { error: { code, message, status: status ?? GOOGLE_STATUS[code] ?? 'UNKNOWN' } };
 }
 
 function clusterResource(c: ClusterDefinition): Record<string, unknown> {
@@ -70,30 +50,10 @@ export async function startContainerApi(opts: ContainerApiOptions): Promise<Cont
   const route = /^\/v1\/projects\/([^/]+)\/(?:locations|zones)\/([^/]+)\/clusters\/([^/:]+)$/;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://container');
-    const method = req.method ?? 'GET';
-    const record = (status: number): void => {
-      const entry: RecordedRequest = { method, path: url.pathname, query: url.search, status };
-      if (req.headers['content-type']) entry.contentType = req.headers['content-type'];
-      requests.push(entry);
-    };
-    const reply = (status: number, body: unknown): void => {
-      record(status);
-      sendJson(res, status, body, { 'content-type': 'application/json; charset=UTF-8' });
-    };
-
-    const fault = faults.take(method, url.pathname);
-    if (fault?.delayMs) await sleep(fault.delayMs);
-    if (fault?.status !== undefined) {
-      reply(fault.status, fault.body ?? googleError(fault.status, 'injected fault'));
-      return;
-    }
-    if (bearerToken(req) !== opts.token) {
-      const message =
-        'Request had invalid authentication credentials. Expected OAuth 2 access token.';
-      reply(401, googleError(401, message));
-      return;
-    }
+    const api = { host: 'container', faults, requests, token: opts.token };
+    const request = await googleRequest(req, res, api);
+    if (request === undefined) return;
+    const { url, method, reply } = request;
     const match = route.exec(url.pathname);
     if (!match || method !== 'GET') {
       reply(404, googleError(404, `Not found: ${method} ${url.pathname}`));

@@ -12,5 +12,3 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { freePort, sleep } from './free-port';
+import { sleep } from '@maskops/shared';
+import { freePort } from './free-port';
 
 export const SignatureType = { HTTP: 'http', EVENT: 'event', CLOUDEVENT: 'cloudevent' } as const;
 export type SignatureType = (typeof SignatureType)[keyof typeof SignatureType];

@@ -80,10 +80,6 @@ export function closeServer(server: Server & { closeAllConnections?: () => void 
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   const match = header === undefined ? null : /^Bearer\s+(.+)$/i.exec(header);

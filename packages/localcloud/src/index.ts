@@ -2,7 +2,8 @@ export { VERSION } from './version';
 export type { Fault, RecordedRequest } from './faults';
 export { startMetadataServer, fakeIdentityToken } from './metadata-server';
 export type { MetadataServer, MetadataServerOptions } from './metadata-server';
-export { startContainerApi, googleError } from './container-api';
+export { startContainerApi } from './container-api';
+export { googleError } from './google-api';
 export type { ClusterDefinition, ContainerApiOptions, ContainerApiServer } from './container-api';
 export { startKubeApi } from './kube-api/server';
 export type { KubeApiOptions, KubeApiServer } from './kube-api/server';
@@ -34,16 +35,13 @@ export type { Labels as PrometheusLabels } from './prometheus/labels';
 export { parseExposition } from './prometheus/exposition';
 export { startLocalCloud } from './local-cloud';
 export type { LocalCloud, LocalCloudOptions } from './local-cloud';
-export {
-  cloudEventBinary,
-  cloudEventStructured,
-  MESSAGE_PUBLISHED,
-  pubsubMessage,
-  pubsubPushBody,
-} from './pubsub';
-export type { PubsubMessage, PushOptions, PushRequest } from './pubsub';
+export { cloudEventBinary, cloudEventStructured, pubsubPushBody } from './pubsub';
+export type { PushOptions, PushRequest } from './pubsub';
+// Re-exported so tests and the local demo build a message and its push in one import.
+export { MESSAGE_PUBLISHED, pubsubMessage, sleep } from '@maskops/shared';
+export type { PubsubMessage } from '@maskops/shared';
 export { defaultServerTls, generateCertificateAuthority, issueServerCertificate } from './tls';
 export type { CertificateAuthority, ServerTls } from './tls';
 export { FunctionProcess, functionsFrameworkBin, SignatureType } from './function-process';
 export type { FunctionProcessOptions } from './function-process';
-export { freePort, sleep } from './free-port';
+export { freePort } from './free-port';

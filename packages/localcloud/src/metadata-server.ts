@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultList } from './faults';
 import type { Fault } from './faults';
-import { closeServer, listen, sleep } from './http-util';
+import { sleep } from '@maskops/shared';
+import { closeServer, listen } from './http-util';
 
 export interface MetadataServer {
   url: string;

@@ -1,3 +1,5 @@
+import { sleep } from '@maskops/shared';
+
 /** Polls `read` until `done` holds, failing with the last value seen after `timeoutMs`. */
 export async function waitFor<T>(
   read: () => T | Promise<T>,
@@ -12,7 +14,7 @@ export async function waitFor<T>(
         `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     value = await read();
   }
   return value;

@@ -1,7 +1,9 @@
 import { BuildStatus, isBuildStatus } from './build-status';
 import type { ImageRef } from './image-ref';
 import { formatImageRef, parseImageRef } from './image-ref';
-import type { PubsubMessage } from './pubsub-envelope';
+import type { Obj } from './is-obj';
+import { isObj } from './is-obj';
+import type { PubsubMessage } from './pubsub-message';
 import { normalizeTimestamp } from './timestamp';
 
 /**
@@ -83,9 +85,6 @@ const BASE64 =
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const SHA = /^[a-f0-9]{7,64}$/i;
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function ignore(
   reason: IgnoreReason,

@@ -7,3 +7,7 @@ export * from './timestamp';
 export * from './pubsub-envelope';
 export * from './build-message';
 export * from './seeded-random';
+export * from './is-obj';
+export * from './sleep';
+export * from './pubsub-message';
+export * from './cloud-event';

@@ -1,3 +1,7 @@
+import type { Obj } from './is-obj';
+import { isObj } from './is-obj';
+import type { PubsubMessage } from './pubsub-message';
+
 /**
  * The Pub/Sub message inside whatever envelope delivered it. The same message
  * reaches a function as an Eventarc CloudEvent (binary or structured mode), a
@@ -5,14 +9,6 @@
  * some of these but not all (e.g. a legacy event with an unknown eventType is
  * passed through untouched), so the deployer accepts every shape here.
  */
-export interface PubsubMessage {
-  /** base64 of the payload; may be empty. */
-  readonly data: string;
-  readonly attributes?: Readonly<Record<string, string>>;
-  readonly messageId?: string;
-  readonly publishTime?: string;
-}
-
 export const EnvelopeShape = {
   CLOUD_EVENT: 'cloud-event',
   PUSH: 'push',
@@ -23,12 +19,6 @@ export type EnvelopeShape = (typeof EnvelopeShape)[keyof typeof EnvelopeShape];
 
 export type EnvelopeResult =
   { ok: true; message: PubsubMessage; shape: EnvelopeShape } | { ok: false; detail: string };
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : undefined;

@@ -1,5 +1,5 @@
 import { BUILD_STATUSES, BuildStatus } from '../src/build-status';
-import type { PubsubMessage } from '../src/pubsub-envelope';
+import type { PubsubMessage } from '../src/pubsub-message';
 import { decodeBuildMessage, decodeMessageJson, MAX_MESSAGE_BYTES } from '../src/build-message';
 
 const REPO = 'us-central1-docker.pkg.dev/my-proj/maskops/inference-api';

@@ -1,3 +1,4 @@
+import { CloudEventMode, cloudEventRequest, isObj } from '@maskops/shared';
 import type { CanaryDeps } from './canary-deps';
 import type { EnqueueResult } from './cloud-tasks-client';
 import { taskId } from './cloud-tasks-client';
@@ -18,10 +19,8 @@ export type StepDecode =
 
 /** A structured (or binary) CloudEvent of type dev.maskops.canary.step, checked field by field. */
 export function decodeStepEvent(event: unknown): StepDecode {
-  if (typeof event !== 'object' || event === null) return { kind: 'not-a-step' };
-  const e = event as { type?: unknown; data?: unknown };
-  if (e.type !== STEP_EVENT_TYPE) return { kind: 'not-a-step' };
-  let data = e.data;
+  if (!isObj(event) || event.type !== STEP_EVENT_TYPE) return { kind: 'not-a-step' };
+  let data = event.data;
   if (typeof data === 'string') {
     try {
       data = JSON.parse(data);
@@ -51,21 +50,22 @@ export async function enqueueStep(
 ): Promise<EnqueueResult> {
   const now = deps.now();
   const id = stepTaskId(buildId, step);
-  const event = {
-    specversion: '1.0',
-    type: STEP_EVENT_TYPE,
-    source: STEP_EVENT_SOURCE,
-    id,
-    time: new Date(now).toISOString(),
-    datacontenttype: 'application/json',
-    data: { buildId, step },
-  };
+  const data: StepEvent = { buildId, step };
+  const event = cloudEventRequest(
+    {
+      type: STEP_EVENT_TYPE,
+      source: STEP_EVENT_SOURCE,
+      id,
+      time: new Date(now).toISOString(),
+      data,
+    },
+    CloudEventMode.STRUCTURED,
+  );
   return deps.clients.tasks.enqueue({
     id,
     scheduleTime: new Date(now + deps.canary.intervalSeconds * 1000),
     url: deps.canary.functionUrl,
-    headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify(event),
+    ...event,
     oidc: {
       serviceAccountEmail: deps.canary.tasksServiceAccount,
       audience: deps.canary.functionUrl,

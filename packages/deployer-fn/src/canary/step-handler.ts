@@ -1,9 +1,8 @@
-import type { LogFields, Severity } from '@maskops/shared';
-import { describeError } from '@maskops/shared';
+import type { LogFields } from '@maskops/shared';
+import type { HandleResult } from '../decision-log';
+import { decisionLog, failureOf } from '../decision-log';
 import type { DeployDeps } from '../deploy/deps';
-import { DeployError, ErrorKind, transient } from '../errors';
-import type { HandleResult } from '../handler';
-import { Outcome, OUTCOME_SEVERITY } from '../outcome';
+import { Outcome } from '../outcome';
 import { asCanaryDeps } from './canary-deps';
 import { canaryStep } from './canary-step';
 import type { StepDecode } from './step-event';
@@ -19,31 +18,13 @@ export async function handleStepEvent(
   logFields: LogFields = {},
 ): Promise<HandleResult> {
   const start = deps.now();
-  const { config, logger } = deps;
+  const { config } = deps;
   const base: LogFields = {
     deployment: `${config.namespace}/${config.deployment}`,
     event: 'canary-step',
     ...logFields,
   };
-  const finish = (
-    r: Omit<HandleResult, 'durations'>,
-    text: string,
-    fields: LogFields = {},
-    severity: Severity = r.error?.severity ?? OUTCOME_SEVERITY[r.outcome],
-  ): HandleResult => {
-    const full: HandleResult = { ...r, durations: { totalMs: deps.now() - start } };
-    logger.log(severity, text, {
-      ...base,
-      outcome: full.outcome,
-      ...(full.reason === undefined ? {} : { reason: full.reason }),
-      ...(full.code === undefined ? {} : { code: full.code }),
-      ...(full.buildId === undefined ? {} : { buildId: full.buildId }),
-      ...(full.previousImage === undefined ? {} : { previousImage: full.previousImage }),
-      durations: full.durations,
-      ...fields,
-    });
-    return full;
-  };
+  const finish = decisionLog(deps, start, base);
 
   if (decoded.kind === 'malformed') {
     return finish(
@@ -74,23 +55,10 @@ export async function handleStepEvent(
       d.severity,
     );
   } catch (err) {
-    const error =
-      err instanceof DeployError
-        ? err
-        : transient('KUBE_UNAVAILABLE', describeError(err), { cause: err });
-    const ack = error.kind === ErrorKind.PERMANENT;
+    const failure = failureOf(err);
     return finish(
-      {
-        outcome: ack ? Outcome.REJECTED : Outcome.RETRY,
-        ack,
-        reason: error.message,
-        code: error.code,
-        error,
-        buildId: event.buildId,
-      },
-      ack
-        ? `rejected: canary step ${event.step}: ${error.message}`
-        : `will retry: ${error.message}`,
+      { ...failure.result, buildId: event.buildId },
+      failure.text(`canary step ${event.step}: `),
       { step: event.step },
     );
   }

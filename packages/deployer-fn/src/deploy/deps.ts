@@ -1,4 +1,5 @@
 import type { Logger } from '@maskops/shared';
+import { sleep } from '@maskops/shared';
 import type { CanaryClients } from '../canary/canary-deps';
 import type { DeploymentsApi } from '../cluster/kube-client';
 import type { DeployerConfig } from '../config';
@@ -23,6 +24,6 @@ export interface DeployDeps {
 
 export const defaultRuntime = {
   now: (): number => Date.now(),
-  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep,
   random: (): number => Math.random(),
 };

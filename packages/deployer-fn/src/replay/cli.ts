@@ -8,8 +8,9 @@ import { googleTokenSource } from '../cluster/token-source';
 import { readConfig } from '../config';
 import { defaultRuntime } from '../deploy/deps';
 import { handleMessage } from '../handler';
-import { EXIT_FOR_CODE, ReplayExit } from './exit-codes';
-import { ReplayError, readReplayMessage, type ReplaySource } from './replay-input';
+import { ReplayExit } from './exit-codes';
+import { ReplayError } from './replay-error';
+import { readReplayMessage, type ReplaySource } from './replay-input';
 import { postCloudEvent, publishToTopic, topicPath } from './replay-targets';
 
 const USAGE = `usage: maskops-replay SOURCE TARGET [options]
@@ -179,8 +180,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ReplayError)
-      fail(EXIT_FOR_CODE[err.code] ?? ReplayExit.USAGE, `${err.code}: ${err.message}`);
+    if (err instanceof ReplayError) fail(err.exitCode, `${err.code}: ${err.message}`);
     const code = (err as { code?: unknown }).code;
     fail(
       1,

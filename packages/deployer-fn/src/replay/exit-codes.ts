@@ -11,12 +11,3 @@ export const ReplayExit = {
   REQUEST_TIMEOUT: 4,
 } as const;
 export type ReplayExit = (typeof ReplayExit)[keyof typeof ReplayExit];
-
-/** ReplayError codes that have an exit code of their own; every other one is USAGE. */
-export const EXIT_FOR_CODE: Readonly<Record<string, ReplayExit>> = {
-  REPLAY_STDIN_TIMEOUT: ReplayExit.STDIN_TIMEOUT,
-  REPLAY_TIMEOUT: ReplayExit.REQUEST_TIMEOUT,
-  REPLAY_URL_UNREACHABLE: ReplayExit.FAILED,
-  CLOUD_BUILD_UNREACHABLE: ReplayExit.FAILED,
-  REPLAY_PUBLISH_FAILED: ReplayExit.FAILED,
-};

@@ -1,15 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { PubsubMessage } from '@maskops/shared';
-import { extractPubsubMessage, MaskopsError } from '@maskops/shared';
+import { extractPubsubMessage, isObj, pubsubMessage } from '@maskops/shared';
 import type { TokenSource } from '../cluster/token-source';
+import { replayError } from './replay-error';
 
 /** Where a replayed message comes from. */
 export type ReplaySource =
   | { kind: 'build-id'; buildId: string; project: string; region?: string; endpoint: string }
   | { kind: 'file'; path: string }
   | { kind: 'stdin' };
-
-export class ReplayError extends MaskopsError {}
 
 const MAX_INPUT_BYTES = 1024 * 1024;
 const BUILD_ID = /^[A-Za-z0-9-]{1,128}$/;
@@ -23,41 +22,31 @@ const BUILD_ID = /^[A-Za-z0-9-]{1,128}$/;
 export function toPubsubMessage(value: unknown, now = new Date()): PubsubMessage {
   const found = extractPubsubMessage(value);
   if (found.ok) return found.message;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ReplayError(
-      'REPLAY_INPUT_INVALID',
+  if (!isObj(value)) {
+    throw replayError.inputInvalid(
       'input must be a JSON object (a Build resource, an Artifact Registry notification or a Pub/Sub message)',
     );
   }
-  const obj = value as Record<string, unknown>;
   const attributes: Record<string, string> = {};
   // Cloud Build puts these in the attributes of its notifications.
-  if (typeof obj.id === 'string') attributes.buildId = obj.id;
-  if (typeof obj.status === 'string') attributes.status = obj.status;
-  return {
-    data: Buffer.from(JSON.stringify(obj)).toString('base64'),
+  if (typeof value.id === 'string') attributes.buildId = value.id;
+  if (typeof value.status === 'string') attributes.status = value.status;
+  return pubsubMessage(value, {
     attributes,
     messageId: `replay-${now.getTime()}`,
     publishTime: now.toISOString(),
-  };
+  });
 }
 
 function parseJson(text: string, where: string): unknown {
   if (Buffer.byteLength(text) > MAX_INPUT_BYTES) {
-    throw new ReplayError(
-      'REPLAY_INPUT_TOO_LARGE',
-      `${where} is larger than ${MAX_INPUT_BYTES} bytes`,
-    );
+    throw replayError.inputTooLarge(where, MAX_INPUT_BYTES);
   }
-  if (text.trim() === '') throw new ReplayError('REPLAY_INPUT_EMPTY', `${where} is empty`);
+  if (text.trim() === '') throw replayError.inputEmpty(where);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new ReplayError(
-      'REPLAY_INPUT_NOT_JSON',
-      `${where} is not JSON: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw replayError.inputNotJson(where, err);
   }
 }
 
@@ -67,11 +56,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stream) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += b.length;
-    if (size > MAX_INPUT_BYTES)
-      throw new ReplayError(
-        'REPLAY_INPUT_TOO_LARGE',
-        `stdin is larger than ${MAX_INPUT_BYTES} bytes`,
-      );
+    if (size > MAX_INPUT_BYTES) throw replayError.inputTooLarge('stdin', MAX_INPUT_BYTES);
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -85,13 +70,7 @@ async function readStdin(stream: NodeJS.ReadableStream, timeoutMs: number): Prom
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(
-        new ReplayError(
-          'REPLAY_STDIN_TIMEOUT',
-          `no complete message on stdin after ${timeoutMs / 1000} s: pipe the JSON and close stdin, ` +
-            'or give --file or --build-id (--stdin-timeout changes the wait)',
-        ),
-      );
+      reject(replayError.stdinTimeout(timeoutMs));
     }, timeoutMs);
   });
   try {
@@ -108,10 +87,7 @@ async function fetchBuild(
   timeoutMs: number,
 ): Promise<unknown> {
   if (!BUILD_ID.test(source.buildId)) {
-    throw new ReplayError(
-      'REPLAY_BUILD_ID_INVALID',
-      `"${source.buildId.slice(0, 80)}" is not a Cloud Build id`,
-    );
+    throw replayError.buildIdInvalid(source.buildId);
   }
   const path = source.region
     ? `/v1/projects/${encodeURIComponent(source.project)}/locations/${encodeURIComponent(source.region)}/builds/${source.buildId}`
@@ -124,17 +100,9 @@ async function fetchBuild(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    if ((err as Error).name === 'TimeoutError') {
-      throw new ReplayError(
-        'REPLAY_TIMEOUT',
-        `no answer from ${source.endpoint} within ${timeoutMs / 1000} s (--timeout)`,
-      );
-    }
-    throw new ReplayError(
-      'CLOUD_BUILD_UNREACHABLE',
-      `cannot reach ${source.endpoint}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    if ((err as Error).name === 'TimeoutError')
+      throw replayError.timeout(source.endpoint, timeoutMs);
+    throw replayError.cloudBuildUnreachable(source.endpoint, err);
   }
   const text = await res.text();
   if (!res.ok) {
@@ -145,10 +113,7 @@ async function fetchBuild(
           ? ` (not in region ${source.region}; check --region)`
           : ' (a regional build needs --region REGION)'
         : '';
-    throw new ReplayError(
-      'CLOUD_BUILD_ERROR',
-      `Cloud Build API answered ${res.status} for build ${source.buildId}${hint}: ${text.slice(0, 200)}`,
-    );
+    throw replayError.cloudBuildError(res.status, source.buildId, hint, text);
   }
   return parseJson(text, `build ${source.buildId}`);
 }
@@ -176,11 +141,7 @@ export async function readReplayMessage(
       try {
         text = await readFile(source.path, 'utf8');
       } catch (err) {
-        throw new ReplayError(
-          'REPLAY_INPUT_UNREADABLE',
-          `cannot read ${source.path}: ${(err as Error).message}`,
-          { cause: err },
-        );
+        throw replayError.inputUnreadable(source.path, err);
       }
       return toPubsubMessage(parseJson(text, source.path));
     }

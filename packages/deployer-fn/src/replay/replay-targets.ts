@@ -1,50 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import type { PubsubMessage } from '@maskops/shared';
-import { ReplayError } from './replay-input';
-
-export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
+import type { CloudEventRequest, PubsubMessage } from '@maskops/shared';
+import { CloudEventMode, pubsubCloudEvent } from '@maskops/shared';
+import { replayError } from './replay-error';
 
 /** `projects/P/topics/T`, or a bare topic name with the project given separately. */
 export function topicPath(topic: string, project: string | undefined): string {
   const full = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/topics\/([A-Za-z][\w.~+%-]{2,254})$/;
   if (full.test(topic)) return topic;
   if (!/^[A-Za-z][\w.~+%-]{2,254}$/.test(topic)) {
-    throw new ReplayError(
-      'REPLAY_TOPIC_INVALID',
-      `"${topic.slice(0, 80)}" is not a Pub/Sub topic name`,
-    );
+    throw replayError.topicInvalid(topic);
   }
-  if (!project)
-    throw new ReplayError(
-      'REPLAY_PROJECT_MISSING',
-      `topic "${topic}" needs --project (or PROJECT)`,
-    );
+  if (!project) throw replayError.projectMissing(topic);
   return `projects/${project}/topics/${topic}`;
 }
 
 /**
  * The HTTP request Eventarc sends a function for a Pub/Sub message (binary
- * content mode): ce-* headers, the `{message, subscription}` body.
+ * content mode): ce-* headers, the `{message, subscription}` body. A message
+ * without an id or time gets fresh ones, as a real publish would.
  */
-export function cloudEventRequest(
-  message: PubsubMessage,
-  topic: string,
-): { headers: Record<string, string>; body: string } {
-  const id = message.messageId ?? randomUUID();
-  return {
-    headers: {
-      'content-type': 'application/json',
-      'ce-specversion': '1.0',
-      'ce-type': MESSAGE_PUBLISHED,
-      'ce-source': `//pubsub.googleapis.com/${topic}`,
-      'ce-id': id,
-      'ce-time': message.publishTime ?? new Date().toISOString(),
-    },
-    body: JSON.stringify({
-      message: { ...message, messageId: id, message_id: id, publish_time: message.publishTime },
-      subscription: `${topic.replace('/topics/', '/subscriptions/')}-replay`,
-    }),
+function replayEventRequest(message: PubsubMessage, topic: string): CloudEventRequest {
+  const sent = {
+    ...message,
+    messageId: message.messageId ?? randomUUID(),
+    publishTime: message.publishTime ?? new Date().toISOString(),
   };
+  const subscription = `${topic.replace('/topics/', '/subscriptions/')}-replay`;
+  try {
+    return pubsubCloudEvent(sent, { topic, subscription }, CloudEventMode.BINARY);
+  } catch (err) {
+    // The SDK validates the attributes: e.g. a publishTime in the input that is not a time.
+    throw replayError.inputInvalid(`the message makes no valid CloudEvent: ${String(err)}`);
+  }
 }
 
 /** POSTs the message as a CloudEvent; returns the function's HTTP status. */
@@ -60,12 +47,12 @@ export async function postCloudEvent(
   try {
     target = new URL(url);
   } catch {
-    throw new ReplayError('REPLAY_URL_INVALID', `"${url.slice(0, 200)}" is not a URL`);
+    throw replayError.urlInvalid(`"${url.slice(0, 200)}" is not a URL`);
   }
   if (target.protocol !== 'https:' && target.protocol !== 'http:') {
-    throw new ReplayError('REPLAY_URL_INVALID', `${url} is not an http(s) URL`);
+    throw replayError.urlInvalid(`${url} is not an http(s) URL`);
   }
-  const req = cloudEventRequest(message, topic);
+  const req = replayEventRequest(message, topic);
   try {
     const res = await fetch(target, {
       method: 'POST',
@@ -76,17 +63,10 @@ export async function postCloudEvent(
     return { status: res.status, body: (await res.text()).slice(0, 2000) };
   } catch (err) {
     if ((err as Error).name === 'TimeoutError') {
-      throw new ReplayError(
-        'REPLAY_TIMEOUT',
-        `no answer from ${target.origin} within ${timeoutMs / 1000} s (--timeout); ` +
-          'the function may still be deploying, check its logs',
-      );
+      const hint = '; the function may still be deploying, check its logs';
+      throw replayError.timeout(target.origin, timeoutMs, hint);
     }
-    throw new ReplayError(
-      'REPLAY_URL_UNREACHABLE',
-      `cannot reach ${target.origin}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw replayError.urlUnreachable(target.origin, err);
   }
 }
 
@@ -101,11 +81,7 @@ export async function publishToTopic(message: PubsubMessage, topic: string): Pro
       attributes: { ...message.attributes },
     });
   } catch (err) {
-    throw new ReplayError(
-      'REPLAY_PUBLISH_FAILED',
-      `publishing to ${topic} failed: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw replayError.publishFailed(topic, err);
   } finally {
     await pubsub.close();
   }

@@ -8,6 +8,7 @@ import type { CanaryFn } from '../helpers/canary';
 import { startCanaryFunction } from '../helpers/canary';
 import type { TrackBehaviour, TrackMetrics } from '../helpers/track-metrics';
 import { startTrackMetrics } from '../helpers/track-metrics';
+import { sleep } from '@maskops/shared';
 
 jest.setTimeout(60_000);
 
@@ -60,7 +61,7 @@ async function until(f: CanaryFn, done: (l: LogFields) => boolean): Promise<LogF
   for (let i = 0; i < 400; i++) {
     const found = f.logs.find(done);
     if (found) return found;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`not reached; outcomes: ${f.logs.map((l) => String(l.outcome)).join(' ')}`);
 }

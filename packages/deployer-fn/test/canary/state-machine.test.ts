@@ -1,26 +1,16 @@
-import type { LocalCloud } from '@maskops/localcloud';
 import { cloudEventBinary, pubsubMessage } from '@maskops/localcloud';
+import { CloudEventMode, cloudEventRequest, sleep } from '@maskops/shared';
 import { CanaryAnnotation } from '../../src/canary/canary-state';
+import { STEP_EVENT_SOURCE, STEP_EVENT_TYPE } from '../../src/canary/step-event';
 import { Annotation } from '../../src/deploy/annotations';
 import { cloudBuild, digest, OLD_IMAGE, REPO } from '../helpers/cloud';
 import type { CanaryFn } from '../helpers/canary';
 import { startCanaryCloud, startCanaryFunction } from '../helpers/canary';
+import { lastLog, useCloud } from '../helpers/suite';
 
-let cloud: LocalCloud;
-const fns: CanaryFn[] = [];
-beforeAll(async () => {
-  cloud = await startCanaryCloud();
-});
-afterAll(async () => {
-  await Promise.all(fns.map((f) => f.close()));
-  await cloud.close();
-});
-async function fn(env: Record<string, string> = {}): Promise<CanaryFn> {
-  const f = await startCanaryFunction(cloud, env);
-  fns.push(f);
-  return f;
-}
-const lastLog = (f: CanaryFn) => f.logs[f.logs.length - 1]!;
+const suite = useCloud(startCanaryCloud);
+const fn = async (env: Record<string, string> = {}): Promise<CanaryFn> =>
+  suite.track(await startCanaryFunction(suite.cloud, env));
 const build = (n: number) =>
   cloudBuild({
     id: `build-${n}`,
@@ -72,17 +62,17 @@ it('a delivery starts the canary: image by digest, replicas from the weight, sta
 it('a redelivery of the running build changes nothing and re-ensures step 1 (409 = scheduled)', async () => {
   const f = await fn();
   await deliver(f, 1);
-  const patches = cloud.kube.requests.filter((r) => r.method === 'PATCH').length;
+  const patches = suite.cloud.kube.requests.filter((r) => r.method === 'PATCH').length;
   expect(await deliver(f, 1)).toBe(204);
   expect(lastLog(f)).toMatchObject({ outcome: 'canary-running', enqueued: 'already-exists' });
-  expect(cloud.kube.requests.filter((r) => r.method === 'PATCH').length).toBe(patches);
+  expect(suite.cloud.kube.requests.filter((r) => r.method === 'PATCH').length).toBe(patches);
   expect(taskIds(f)).toEqual(['build-1-step-1']);
 });
 
 it('duplicate steps are harmless: the recorded step number decides', async () => {
   const f = await fn();
   // The canary is not ready within the hour: step 1 only records itself and schedules step 2.
-  cloud.kube.setRolloutMode('default', f.canaryName, 'hang');
+  suite.cloud.kube.setRolloutMode('default', f.canaryName, 'hang');
   await deliver(f, 1);
   expect(await f.step('build-1', 1)).toBe(204);
   expect(lastLog(f)).toMatchObject({ outcome: 'canary-continue', step: 1, ready: false });
@@ -119,9 +109,9 @@ it('a newer build supersedes the canary; the old build’s steps exit at once', 
 
 it('a canary not ready by its deadline is aborted; the aborted build redelivered is acked without analysis', async () => {
   const f = await fn({ CANARY_READY_DEADLINE_SECONDS: '1' });
-  cloud.kube.setRolloutMode('default', f.canaryName, 'hang');
+  suite.cloud.kube.setRolloutMode('default', f.canaryName, 'hang');
   await deliver(f, 1);
-  await new Promise((r) => setTimeout(r, 1100));
+  await sleep(1100);
   expect(await f.step('build-1', 1)).toBe(204);
   expect(lastLog(f)).toMatchObject({
     outcome: 'canary-aborted',
@@ -134,26 +124,23 @@ it('a canary not ready by its deadline is aborted; the aborted build redelivered
   // The ordering key did not move and the stable image is unchanged.
   expect(f.deployment().metadata!.annotations?.[Annotation.FINISH_TIME]).toBeUndefined();
   expect(f.image()).toBe(OLD_IMAGE);
-  const patches = cloud.kube.requests.filter((r) => r.method === 'PATCH').length;
+  const patches = suite.cloud.kube.requests.filter((r) => r.method === 'PATCH').length;
   expect(await deliver(f, 1)).toBe(204);
   expect(lastLog(f)).toMatchObject({ outcome: 'already-aborted' });
   expect(await f.step('build-1', 2)).toBe(204);
   expect(lastLog(f)).toMatchObject({ outcome: 'canary-step-skipped', reason: 'FINISHED' });
-  expect(cloud.kube.requests.filter((r) => r.method === 'PATCH').length).toBe(patches);
+  expect(suite.cloud.kube.requests.filter((r) => r.method === 'PATCH').length).toBe(patches);
 });
 
 it('a malformed step event is acknowledged and ignored', async () => {
   const f = await fn();
-  const status = await f.post({
-    headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify({
-      specversion: '1.0',
-      type: 'dev.maskops.canary.step',
-      source: 'x',
-      id: '1',
-      data: { buildId: 'b', step: 'one' },
-    }),
-  });
+  const data = { buildId: 'b', step: 'one' };
+  const status = await f.post(
+    cloudEventRequest(
+      { type: STEP_EVENT_TYPE, source: STEP_EVENT_SOURCE, data },
+      CloudEventMode.STRUCTURED,
+    ),
+  );
   expect(status).toBe(204);
   expect(lastLog(f)).toMatchObject({ outcome: 'ignored', reason: 'MALFORMED' });
 });

@@ -1,5 +1,7 @@
 import type { LocalCloud } from '@maskops/localcloud';
 import { deploymentFixture, freePort, startLocalCloud } from '@maskops/localcloud';
+import { CloudEventMode, cloudEventRequest } from '@maskops/shared';
+import { STEP_EVENT_SOURCE, STEP_EVENT_TYPE } from '../../src/canary/step-event';
 import type { Fn } from './cloud';
 import { OLD_IMAGE, startFunction } from './cloud';
 
@@ -65,21 +67,18 @@ export async function startCanaryFunction(
     ...fn,
     canaryName,
     canary: () => cloud.kube.getDeployment('default', canaryName)!,
-    async step(buildId, step) {
-      const event = {
-        specversion: '1.0',
-        type: 'dev.maskops.canary.step',
-        source: '//maskops.dev/deployer',
-        id: `${buildId}-step-${step}`,
-        time: new Date().toISOString(),
-        datacontenttype: 'application/json',
-        data: { buildId, step },
-      };
-      return fn.post({
-        headers: { 'content-type': 'application/cloudevents+json' },
-        body: JSON.stringify(event),
-      });
-    },
+    step: (buildId, step) =>
+      fn.post(
+        cloudEventRequest(
+          {
+            type: STEP_EVENT_TYPE,
+            source: STEP_EVENT_SOURCE,
+            id: `${buildId}-step-${step}`,
+            data: { buildId, step },
+          },
+          CloudEventMode.STRUCTURED,
+        ),
+      ),
     pending: () => cloud.cloudTasks!.pendingTasks(queue),
   };
 }

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { startLocalCloud, type LocalCloud } from '@maskops/localcloud';
+import { useCloud } from './suite';
 
 /** The built maskops-replay, run as a user runs it. */
 export const CLI = join(__dirname, '..', '..', 'dist', 'replay', 'cli.js');
@@ -27,4 +29,33 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
     if (stdin === 'open') child.stdin.on('error', () => undefined);
     else child.stdin.end(stdin ?? '');
   });
+}
+
+/** The repository the replay tests deploy, and their build fixture's path. */
+export const REPLAY_REPO = 'us-central1-docker.pkg.dev/local-project/maskops/inference-api';
+export const BUILD_FILE = join(__dirname, '..', 'replay', 'fixtures', 'build-success.json');
+
+/**
+ * One local cloud for a describe block (or file) of CLI runs, and the
+ * deployer's env pointing at it: Deployment maskops/inference-api, no watch.
+ */
+export function replayCloud(): {
+  readonly cloud: LocalCloud;
+  readonly env: Record<string, string>;
+} {
+  const suite = useCloud(() => startLocalCloud({ rolloutStepMs: 5 }));
+  return {
+    get cloud() {
+      return suite.cloud;
+    },
+    get env() {
+      return {
+        ...suite.cloud.env,
+        DEPLOYMENT: 'inference-api',
+        NAMESPACE: 'maskops',
+        IMAGE: REPLAY_REPO,
+        ROLLOUT_TIMEOUT_SECONDS: '0',
+      };
+    },
+  };
 }

@@ -7,14 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { deploymentFixture, startLocalCloud, type LocalCloud } from '@maskops/localcloud';
 import { Annotation } from '../../src/deploy/annotations';
-import { CLI, runCli } from '../helpers/replay-cli';
+import { BUILD_FILE, CLI, replayCloud, REPLAY_REPO as REPO, runCli } from '../helpers/replay-cli';
 
-const BUILD_FILE = join(__dirname, 'fixtures', 'build-success.json');
 const build = JSON.parse(readFileSync(BUILD_FILE, 'utf8'));
-const REPO = 'us-central1-docker.pkg.dev/local-project/maskops/inference-api';
 const NEWER_IMAGE = `${REPO}@sha256:${'9'.repeat(64)}`;
 const NEW_IMAGE = `${REPO}@${build.results.images[0].digest}`;
 const PATH_ONLY = { PATH: process.env.PATH ?? '' };
@@ -31,22 +28,10 @@ const close = (s: Server) =>
   });
 
 describe('--force', () => {
-  let cloud: LocalCloud;
-  let env: Record<string, string>;
-  beforeAll(async () => {
-    cloud = await startLocalCloud({ rolloutStepMs: 5 });
-    env = {
-      ...cloud.env,
-      DEPLOYMENT: 'inference-api',
-      NAMESPACE: 'maskops',
-      IMAGE: REPO,
-      ROLLOUT_TIMEOUT_SECONDS: '0',
-    };
-  });
-  afterAll(() => cloud.close());
+  const replay = replayCloud();
   beforeEach(() => {
     // A newer build is deployed: replaying the fixture build is stale without --force.
-    cloud.kube.putDeployment(
+    replay.cloud.kube.putDeployment(
       deploymentFixture({
         name: 'inference-api',
         namespace: 'maskops',
@@ -58,14 +43,14 @@ describe('--force', () => {
       }),
     );
   });
-  const deployed = () => cloud.kube.getDeployment('maskops', 'inference-api')!;
+  const deployed = () => replay.cloud.kube.getDeployment('maskops', 'inference-api')!;
 
   it('--in-process --force deploys an older build and records that it was forced', async () => {
-    const plain = await runCli(['--in-process', '--file', BUILD_FILE], env);
+    const plain = await runCli(['--in-process', '--file', BUILD_FILE], replay.env);
     expect(JSON.parse(plain.stdout).outcome).toBe('stale');
     expect(deployed().spec.template.spec.containers[0].image).toBe(NEWER_IMAGE);
 
-    const forced = await runCli(['--in-process', '--force', '--file', BUILD_FILE], env);
+    const forced = await runCli(['--in-process', '--force', '--file', BUILD_FILE], replay.env);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.stdout).outcome).toBe('patched');
     expect(deployed().spec.template.spec.containers[0].image).toBe(NEW_IMAGE);
@@ -76,7 +61,7 @@ describe('--force', () => {
   });
 
   it('a "force" field inside the message is just data: the build stays stale', async () => {
-    const r = await runCli(['--in-process'], env, JSON.stringify({ ...build, force: true }));
+    const r = await runCli(['--in-process'], replay.env, JSON.stringify({ ...build, force: true }));
     expect(JSON.parse(r.stdout).outcome).toBe('stale');
     expect(deployed().spec.template.spec.containers[0].image).toBe(NEWER_IMAGE);
   });
@@ -86,7 +71,7 @@ describe('--force', () => {
     [['--force', '--url', 'http://127.0.0.1:9/']],
     [['--force', '--topic', 'cloud-builds', '--project', 'local-project']],
   ])('%j without --in-process is a usage error', async (args) => {
-    const r = await runCli([...args, '--file', BUILD_FILE], env);
+    const r = await runCli([...args, '--file', BUILD_FILE], replay.env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--force works only with --in-process/);
     expect(deployed().spec.template.spec.containers[0].image).toBe(NEWER_IMAGE);

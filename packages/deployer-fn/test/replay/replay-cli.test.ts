@@ -4,43 +4,28 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { deploymentFixture, startLocalCloud, type LocalCloud } from '@maskops/localcloud';
-import { runCli } from '../helpers/replay-cli';
+import { deploymentFixture } from '@maskops/localcloud';
+import { BUILD_FILE, replayCloud, REPLAY_REPO as REPO, runCli } from '../helpers/replay-cli';
 
-const BUILD_FILE = join(__dirname, 'fixtures', 'build-success.json');
 const build = JSON.parse(readFileSync(BUILD_FILE, 'utf8'));
-const REPO = 'us-central1-docker.pkg.dev/local-project/maskops/inference-api';
 const OLD_IMAGE = `${REPO}@sha256:${'0'.repeat(64)}`;
 const NEW_IMAGE = `${REPO}@${build.results.images[0].digest}`;
 
 const run = runCli;
 
-let cloud: LocalCloud;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  cloud = await startLocalCloud({ rolloutStepMs: 5 });
-  env = {
-    ...cloud.env,
-    DEPLOYMENT: 'inference-api',
-    NAMESPACE: 'maskops',
-    IMAGE: REPO,
-    ROLLOUT_TIMEOUT_SECONDS: '0',
-  };
-});
-afterAll(() => cloud.close());
+const replay = replayCloud();
 beforeEach(() => {
-  cloud.kube.putDeployment(
+  replay.cloud.kube.putDeployment(
     deploymentFixture({ name: 'inference-api', namespace: 'maskops', image: OLD_IMAGE }),
   );
 });
 const currentImage = (): string =>
-  cloud.kube.getDeployment('maskops', 'inference-api')!.spec.template.spec.containers[0].image;
+  replay.cloud.kube.getDeployment('maskops', 'inference-api')!.spec.template.spec.containers[0]
+    .image;
 
 it('--dry-run prints the patch and changes nothing', async () => {
-  const r = await run(['--file', BUILD_FILE, '--dry-run'], env);
+  const r = await run(['--file', BUILD_FILE, '--dry-run'], replay.env);
   expect(r.code).toBe(0);
   const out = JSON.parse(r.stdout);
   expect(out.outcome).toBe('dry-run');
@@ -49,16 +34,16 @@ it('--dry-run prints the patch and changes nothing', async () => {
   ]);
   expect(out.patch.metadata.annotations['maskops.dev/build-id']).toBe(build.id);
   expect(currentImage()).toBe(OLD_IMAGE);
-  expect(cloud.kube.requests.filter((q) => q.method === 'PATCH')).toHaveLength(0);
+  expect(replay.cloud.kube.requests.filter((q) => q.method === 'PATCH')).toHaveLength(0);
 });
 
 it('--in-process from stdin deploys the build like the function would', async () => {
-  const r = await run(['--in-process'], env, JSON.stringify(build));
+  const r = await run(['--in-process'], replay.env, JSON.stringify(build));
   expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout).outcome).toBe('patched');
   expect(currentImage()).toBe(NEW_IMAGE);
   // Replaying the same build again changes nothing.
-  const again = await run(['--in-process', '--file', BUILD_FILE], env);
+  const again = await run(['--in-process', '--file', BUILD_FILE], replay.env);
   expect(JSON.parse(again.stdout).outcome).toBe('already-deployed');
 });
 
@@ -82,7 +67,10 @@ describe('--url', () => {
   afterAll(() => new Promise((r) => server.close(r)));
 
   it('POSTs the message as an Eventarc CloudEvent', async () => {
-    const r = await run(['--file', BUILD_FILE, '--url', url, '--project', 'local-project'], env);
+    const r = await run(
+      ['--file', BUILD_FILE, '--url', url, '--project', 'local-project'],
+      replay.env,
+    );
     expect(r.code).toBe(0);
     const req = seen.at(-1)!;
     expect(req.headers['ce-type']).toBe('google.cloud.pubsub.topic.v1.messagePublished');
@@ -96,7 +84,7 @@ describe('--url', () => {
 
   it('exits 1 when the function asks for redelivery', async () => {
     status = 500;
-    const r = await run(['--file', BUILD_FILE, '--url', url], env);
+    const r = await run(['--file', BUILD_FILE, '--url', url], replay.env);
     status = 204;
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).status).toBe(500);
@@ -122,17 +110,17 @@ describe('--build-id', () => {
   it('fetches the Build with the caller\u2019s token and replays it', async () => {
     const r = await run(
       ['--build-id', build.id, '--dry-run', '--cloudbuild-endpoint', endpoint],
-      env,
+      replay.env,
     );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).patch.spec.template.spec.containers[0].image).toBe(NEW_IMAGE);
-    expect(auth.at(-1)).toBe(`Bearer ${cloud.metadata.token}`);
+    expect(auth.at(-1)).toBe(`Bearer ${replay.cloud.metadata.token}`);
   });
 
   it('says which build the API did not find', async () => {
     const r = await run(
       ['--build-id', 'no-such-build', '--dry-run', '--cloudbuild-endpoint', endpoint],
-      env,
+      replay.env,
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
@@ -165,13 +153,20 @@ describe('bad input gets a clear error and exit 2', () => {
   });
 
   it('empty stdin', async () => {
-    const r = await run(['--dry-run'], env, '');
+    const r = await run(['--dry-run'], replay.env, '');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/REPLAY_INPUT_EMPTY: stdin is empty/);
   });
 
+  it('a message whose publishTime is no time makes no CloudEvent (checked before posting)', async () => {
+    const message = { data: Buffer.from('{}').toString('base64'), publishTime: 'yesterday' };
+    const r = await run(['--url', 'http://127.0.0.1:9/'], replay.env, JSON.stringify(message));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/REPLAY_INPUT_INVALID: the message makes no valid CloudEvent/);
+  });
+
   it('an ignored message is acknowledged, not an error', async () => {
-    const r = await run(['--dry-run'], env, JSON.stringify({ ...build, status: 'FAILURE' }));
+    const r = await run(['--dry-run'], replay.env, JSON.stringify({ ...build, status: 'FAILURE' }));
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'ignored', reason: 'NOT_SUCCESS' });
   });

@@ -7,11 +7,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_VARIANTS, encodeShapesImage, generateDemoModels } from '@maskops/demo-model';
+import {
+  DEMO_VARIANTS,
+  encodeShapesImage,
+  generateDemoModels,
+  sweepCase,
+} from '@maskops/demo-model';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';
 import { describeMismatch } from '../inference/shape-match';
-import { sweepCase } from './sweep-cases';
 
 // The engine runs dist/inference/worker.js: `pnpm build` before this test. The
 // models are generated from this checkout's src into a temporary folder.

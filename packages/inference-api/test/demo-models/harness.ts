@@ -112,4 +112,4 @@ export function moldSquare(
   return { data, size: maxDim, scale, top, left, scaledHeight: sh, scaledWidth: sw };
 }
 
-export { iou } from '../inference/shape-match';
+export { maskIou as iou } from '@maskops/demo-model';

@@ -1,17 +1,9 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { googleError } from '../container-api';
+import { googleError, googleRequest } from '../google-api';
 import { FaultList } from '../faults';
 import type { Fault, RecordedRequest } from '../faults';
-import {
-  bearerToken,
-  closeServer,
-  HttpError,
-  listen,
-  readJsonBody,
-  sendJson,
-  sleep,
-} from '../http-util';
+import { closeServer, HttpError, listen, readJsonBody, sendJson } from '../http-util';
 import { Dispatcher, TASK_STATE } from './dispatcher';
 import type { LogLine, RetryPolicy, TaskOutcome } from './dispatcher';
 import { InvalidTask, parseCreateTask, QUEUE_PATTERN, taskResource } from './task';
@@ -113,27 +105,10 @@ export async function startCloudTasks(opts: CloudTasksOptions = {}): Promise<Clo
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://cloudtasks');
-    const method = req.method ?? 'GET';
-    const reply = (status: number, body: unknown): void => {
-      const entry: RecordedRequest = { method, path: url.pathname, query: url.search, status };
-      if (req.headers['content-type']) entry.contentType = req.headers['content-type'];
-      requests.push(entry);
-      sendJson(res, status, body, { 'content-type': 'application/json; charset=UTF-8' });
-    };
-    const fault = faults.take(method, url.pathname);
-    if (fault?.delayMs) await sleep(fault.delayMs);
-    if (fault?.status !== undefined) {
-      reply(fault.status, fault.body ?? googleError(fault.status, 'injected fault'));
-      return;
-    }
-    const token = bearerToken(req);
-    if (token === undefined || (opts.token !== undefined && token !== opts.token)) {
-      const message =
-        'Request had invalid authentication credentials. Expected OAuth 2 access token.';
-      reply(401, googleError(401, message));
-      return;
-    }
+    const api = { host: 'cloudtasks', faults, requests, token: opts.token };
+    const request = await googleRequest(req, res, api);
+    if (request === undefined) return;
+    const { url, method, reply } = request;
     try {
       const { status, body } = await route(method, decodeURIComponent(url.pathname), req);
       reply(status, body);

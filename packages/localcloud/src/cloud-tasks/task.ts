@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isObj } from '@maskops/shared';
 
 /** Methods Cloud Tasks accepts for an HTTP target. */
 const HTTP_METHOD = {
@@ -39,10 +40,6 @@ const MAX_URL_LENGTH = 2083;
 const MIN_DEADLINE_MS = 15_000;
 const MAX_DEADLINE_MS = 30 * 60_000;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function str(obj: Record<string, unknown>, key: string, where: string): string | undefined {
   const v = obj[key];
   if (v === undefined) return undefined;
@@ -70,7 +67,7 @@ function parseDuration(value: string, field: string): number {
 
 function parseHeaders(v: unknown): Record<string, string> {
   if (v === undefined) return {};
-  if (!isRecord(v)) throw new InvalidTask('task.httpRequest.headers must be an object');
+  if (!isObj(v)) throw new InvalidTask('task.httpRequest.headers must be an object');
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
     if (typeof val !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) {
@@ -106,7 +103,7 @@ function parseUrl(v: string | undefined): string {
 
 function parseOidc(v: unknown, url: string): TaskSpec['oidc'] {
   if (v === undefined) return undefined;
-  if (!isRecord(v)) throw new InvalidTask('task.httpRequest.oidcToken must be an object');
+  if (!isObj(v)) throw new InvalidTask('task.httpRequest.oidcToken must be an object');
   const email = str(v, 'serviceAccountEmail', 'task.httpRequest.oidcToken');
   if (!email) throw new InvalidTask('task.httpRequest.oidcToken.serviceAccountEmail is required');
   // As in Cloud Tasks, the audience defaults to the target URL.
@@ -122,14 +119,14 @@ export interface ParseOptions {
 
 /** Validates a `tasks.create` body (`{"task":{…}}`) for `queue`. */
 export function parseCreateTask(body: unknown, o: ParseOptions): TaskSpec {
-  if (!isRecord(body) || !isRecord(body.task)) {
+  if (!isObj(body) || !isObj(body.task)) {
     throw new InvalidTask('request body must be a JSON object with a "task" object');
   }
   const task = body.task;
   if (task.appEngineHttpRequest !== undefined) {
     throw new InvalidTask('only HTTP targets (task.httpRequest) are supported');
   }
-  if (!isRecord(task.httpRequest)) throw new InvalidTask('task.httpRequest is required');
+  if (!isObj(task.httpRequest)) throw new InvalidTask('task.httpRequest is required');
   const http = task.httpRequest;
 
   const name = str(task, 'name', 'task');

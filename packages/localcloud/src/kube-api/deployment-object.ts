@@ -1,5 +1,6 @@
 import { KubeApiError } from './status';
-import { deepCopy, isObject } from './json-value';
+import { isObj } from '@maskops/shared';
+import { deepCopy } from './json-value';
 import type { JsonObject } from './json-value';
 
 export type Deployment = JsonObject & {
@@ -19,14 +20,14 @@ function invalid(name: string, message: string): KubeApiError {
  * relies on, and fills the defaults the API server adds (replicas, strategy, ...).
  */
 export function normalizeDeployment(input: unknown, namespace: string): Deployment {
-  if (!isObject(input)) throw new KubeApiError(400, 'Deployment body must be a JSON object');
+  if (!isObj(input)) throw new KubeApiError(400, 'Deployment body must be a JSON object');
   const obj = deepCopy(input);
   if (obj.kind !== undefined && obj.kind !== 'Deployment') {
     throw new KubeApiError(400, `kind "${String(obj.kind)}" is not Deployment`);
   }
   obj.apiVersion = 'apps/v1';
   obj.kind = 'Deployment';
-  const metadata = isObject(obj.metadata) ? obj.metadata : {};
+  const metadata = isObj(obj.metadata) ? obj.metadata : {};
   obj.metadata = metadata;
   const name = metadata.name;
   if (typeof name !== 'string' || !NAME.test(name) || name.length > 253) {
@@ -39,7 +40,7 @@ export function normalizeDeployment(input: unknown, namespace: string): Deployme
   }
   metadata.namespace = namespace;
   const spec = obj.spec;
-  if (!isObject(spec)) throw invalid(name, 'spec: Required value');
+  if (!isObj(spec)) throw invalid(name, 'spec: Required value');
   if (spec.replicas === undefined) spec.replicas = 1;
   if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
     throw invalid(name, 'spec.replicas: Invalid value: must be a non-negative integer');
@@ -51,7 +52,7 @@ export function normalizeDeployment(input: unknown, namespace: string): Deployme
   spec.revisionHistoryLimit ??= 10;
   spec.progressDeadlineSeconds ??= 600;
   const template = spec.template;
-  if (!isObject(template) || !isObject(template.spec)) {
+  if (!isObj(template) || !isObj(template.spec)) {
     throw invalid(name, 'spec.template.spec: Required value');
   }
   const containers = template.spec.containers;
@@ -61,7 +62,7 @@ export function normalizeDeployment(input: unknown, namespace: string): Deployme
   const seen = new Set<string>();
   containers.forEach((c: unknown, i) => {
     const field = `spec.template.spec.containers[${i}]`;
-    if (!isObject(c) || typeof c.name !== 'string' || c.name === '') {
+    if (!isObj(c) || typeof c.name !== 'string' || c.name === '') {
       throw invalid(name, `${field}.name: Required value`);
     }
     if (seen.has(c.name)) throw invalid(name, `${field}.name: Duplicate value: "${c.name}"`);
@@ -70,9 +71,9 @@ export function normalizeDeployment(input: unknown, namespace: string): Deployme
       throw invalid(name, `${field}.image: Required value`);
     }
   });
-  const labels = isObject(template.metadata) ? template.metadata.labels : undefined;
-  const selector = isObject(spec.selector) ? spec.selector.matchLabels : undefined;
-  if (isObject(selector) && isObject(labels)) {
+  const labels = isObj(template.metadata) ? template.metadata.labels : undefined;
+  const selector = isObj(spec.selector) ? spec.selector.matchLabels : undefined;
+  if (isObj(selector) && isObj(labels)) {
     for (const [k, v] of Object.entries(selector)) {
       if (labels[k] !== v) {
         throw invalid(

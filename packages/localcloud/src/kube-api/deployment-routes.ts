@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyJsonPatch } from './json-patch';
-import { isObject } from './json-value';
+import { isObj } from '@maskops/shared';
 import { applyMergePatch } from './merge-patch';
 import { compileSelectors } from './selectors';
 import { KubeApiError, kubeStatus } from './status';
@@ -75,7 +75,7 @@ function patch(ctx: RouteContext, namespace: string, name: string): Reply {
   }
   // A resourceVersion carried by the patch is a precondition, as in the API server.
   const rv =
-    isObject(patched) && isObject(patched.metadata) ? patched.metadata.resourceVersion : undefined;
+    isObj(patched) && isObj(patched.metadata) ? patched.metadata.resourceVersion : undefined;
   if (rv !== undefined && rv !== null && rv !== '' && rv !== current.metadata.resourceVersion) {
     const message = `Operation cannot be fulfilled on deployments.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`;
     throw new KubeApiError(409, message, 'Conflict', name);

@@ -1,5 +1,6 @@
 import { KubeApiError } from './status';
-import { deepCopy, deepEqual, isObject } from './json-value';
+import { isObj } from '@maskops/shared';
+import { deepCopy, deepEqual } from './json-value';
 
 interface Operation {
   op: string;
@@ -37,7 +38,7 @@ function parentOf(doc: unknown, tokens: string[], path: string): [unknown, strin
   let node = doc;
   for (const token of tokens.slice(0, -1)) {
     if (Array.isArray(node)) node = node[arrayIndex(node, token, false)];
-    else if (isObject(node) && token in node) node = node[token];
+    else if (isObj(node) && token in node) node = node[token];
     else throw invalid(`path "${path}" does not exist`);
   }
   return [node, tokens[tokens.length - 1] as string];
@@ -48,7 +49,7 @@ function get(doc: unknown, path: string): unknown {
   if (tokens.length === 0) return doc;
   const [parent, last] = parentOf(doc, tokens, path);
   if (Array.isArray(parent)) return parent[arrayIndex(parent, last, false)];
-  if (isObject(parent) && last in parent) return parent[last];
+  if (isObj(parent) && last in parent) return parent[last];
   throw invalid(`path "${path}" does not exist`);
 }
 
@@ -57,7 +58,7 @@ function add(doc: unknown, path: string, value: unknown): unknown {
   if (tokens.length === 0) return value;
   const [parent, last] = parentOf(doc, tokens, path);
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, true), 0, value);
-  else if (isObject(parent)) parent[last] = value;
+  else if (isObj(parent)) parent[last] = value;
   else throw invalid(`path "${path}" does not exist`);
   return doc;
 }
@@ -67,7 +68,7 @@ function remove(doc: unknown, path: string): unknown {
   if (tokens.length === 0) throw invalid('cannot remove the document root');
   const [parent, last] = parentOf(doc, tokens, path);
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, false), 1);
-  else if (isObject(parent) && last in parent) delete parent[last];
+  else if (isObj(parent) && last in parent) delete parent[last];
   else throw invalid(`path "${path}" does not exist`);
   return doc;
 }
@@ -77,7 +78,7 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) throw new KubeApiError(400, 'JSON patch must be an array');
   let doc = deepCopy(target);
   for (const raw of operations) {
-    if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
+    if (!isObj(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
       throw new KubeApiError(400, `invalid JSON patch operation ${JSON.stringify(raw)}`);
     }
     const op = raw as unknown as Operation;

@@ -1,5 +1,6 @@
 import type { Deployment } from './deployment-object';
-import { deepEqual, isObject } from './json-value';
+import { isObj } from '@maskops/shared';
+import { deepEqual } from './json-value';
 import { buildStatus, templateHash } from './rollout-status';
 import type { Progress } from './rollout-status';
 import type { DeploymentStore, WriteNotice, WriteOptions } from './store';
@@ -28,9 +29,9 @@ function key(namespace: string, name: string): string {
 }
 
 function images(d: Deployment): string[] {
-  const spec = isObject(d.spec.template.spec) ? d.spec.template.spec : {};
+  const spec = isObj(d.spec.template.spec) ? d.spec.template.spec : {};
   const containers = Array.isArray(spec.containers) ? spec.containers : [];
-  return containers.map((c: unknown) => (isObject(c) ? String(c.image) : ''));
+  return containers.map((c: unknown) => (isObj(c) ? String(c.image) : ''));
 }
 
 /**
@@ -197,7 +198,7 @@ export class RolloutController {
     // Kubernetes gives a rolled-back-to template the next revision number too.
     if (history.get(hash) !== latest || latest === 0) history.set(hash, latest + 1);
     const revision = String(history.get(hash));
-    const annotations = isObject(d.metadata.annotations) ? d.metadata.annotations : {};
+    const annotations = isObj(d.metadata.annotations) ? d.metadata.annotations : {};
     if (annotations[REVISION] !== revision) {
       this.store.writeAnnotations(d.metadata.namespace, d.metadata.name, { [REVISION]: revision });
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isObject } from './json-value';
+import { isObj } from '@maskops/shared';
 
 export interface Condition {
   type: string;
@@ -35,7 +35,7 @@ function condition(
   message: string,
 ): Condition {
   const old = Array.isArray(previous)
-    ? (previous.find((c) => isObject(c) && c.type === type) as Condition | undefined)
+    ? (previous.find((c) => isObj(c) && c.type === type) as Condition | undefined)
     : undefined;
   const time = now();
   const transitioned = !old || old.status !== status;

@@ -1,5 +1,5 @@
 import type { Deployment } from './deployment-object';
-import { isObject } from './json-value';
+import { isObj } from '@maskops/shared';
 import { KubeApiError } from './status';
 
 export type Selector = (d: Deployment) => boolean;
@@ -61,7 +61,7 @@ export function compileSelectors(fieldSelector?: string, labelSelector?: string)
   }
   const labels = parse(labelSelector ?? '', 'label');
   return (d) => {
-    const objectLabels = isObject(d.metadata.labels) ? d.metadata.labels : {};
+    const objectLabels = isObj(d.metadata.labels) ? d.metadata.labels : {};
     return (
       fields.every((req) => test(req, FIELDS[req.key]?.(d))) &&
       labels.every((req) => {

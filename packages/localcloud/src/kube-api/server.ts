@@ -3,15 +3,8 @@ import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault, RecordedRequest } from '../faults';
 import { FaultList } from '../faults';
-import {
-  bearerToken,
-  closeServer,
-  HttpError,
-  listen,
-  readJsonBody,
-  sendJson,
-  sleep,
-} from '../http-util';
+import { sleep } from '@maskops/shared';
+import { bearerToken, closeServer, HttpError, listen, readJsonBody, sendJson } from '../http-util';
 import { defaultServerTls, issueServerCertificate } from '../tls';
 import type { ServerTls } from '../tls';
 import { handleDeployments } from './deployment-routes';

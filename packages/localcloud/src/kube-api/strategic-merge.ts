@@ -1,5 +1,6 @@
 import { KubeApiError } from './status';
-import { deepCopy, isObject } from './json-value';
+import { isObj } from '@maskops/shared';
+import { deepCopy } from './json-value';
 import type { JsonObject } from './json-value';
 
 /**
@@ -30,8 +31,8 @@ const DELETED = Symbol('deleted');
 
 /** Strategic merge patch (`application/strategic-merge-patch+json`) for Deployment objects. */
 export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) throw new KubeApiError(400, 'strategic merge patch must be an object');
-  const merged = mergeMap(isObject(target) ? target : {}, patch);
+  if (!isObj(patch)) throw new KubeApiError(400, 'strategic merge patch must be an object');
+  const merged = mergeMap(isObj(target) ? target : {}, patch);
   return merged === DELETED ? {} : merged;
 }
 
@@ -69,9 +70,9 @@ function mergeMap(original: JsonObject, patch: JsonObject): JsonObject | typeof 
       } else {
         result[key] = stripDirectives(value);
       }
-    } else if (isObject(value)) {
+    } else if (isObj(value)) {
       const current = result[key];
-      const merged = mergeMap(isObject(current) ? current : {}, value);
+      const merged = mergeMap(isObj(current) ? current : {}, value);
       if (merged === DELETED) delete result[key];
       else result[key] = merged;
     } else {
@@ -93,19 +94,19 @@ function mergeMap(original: JsonObject, patch: JsonObject): JsonObject | typeof 
 }
 
 function keyOf(item: unknown, mergeKey: string): unknown {
-  return isObject(item) ? item[mergeKey] : undefined;
+  return isObj(item) ? item[mergeKey] : undefined;
 }
 
 function mergeList(original: unknown[], patch: unknown[], mergeKey: string): unknown[] {
   // A `{"$patch":"replace"}` element makes the rest of the patch list the whole new list.
-  if (patch.some((item) => isObject(item) && item.$patch === 'replace' && !(mergeKey in item))) {
+  if (patch.some((item) => isObj(item) && item.$patch === 'replace' && !(mergeKey in item))) {
     return patch
-      .filter((item) => !(isObject(item) && item.$patch === 'replace' && !(mergeKey in item)))
+      .filter((item) => !(isObj(item) && item.$patch === 'replace' && !(mergeKey in item)))
       .map((item) => stripDirectives(item));
   }
   let result = deepCopy(original);
   for (const item of patch) {
-    if (!isObject(item)) {
+    if (!isObj(item)) {
       throw new KubeApiError(400, `list element ${JSON.stringify(item)} is not an object`);
     }
     const key = item[mergeKey];
@@ -120,7 +121,7 @@ function mergeList(original: unknown[], patch: unknown[], mergeKey: string): unk
       result = result.filter((existing) => keyOf(existing, mergeKey) !== key);
       continue;
     }
-    const base = index >= 0 && isObject(result[index]) ? (result[index] as JsonObject) : {};
+    const base = index >= 0 && isObj(result[index]) ? (result[index] as JsonObject) : {};
     const merged = mergeMap(base, item);
     if (merged === DELETED) continue;
     if (index >= 0) result[index] = merged;
@@ -142,7 +143,7 @@ function reorder(list: unknown[], order: unknown[], mergeKey: string | undefined
 
 function stripDirectives<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v: unknown) => stripDirectives(v)) as T;
-  if (!isObject(value)) return value;
+  if (!isObj(value)) return value;
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(value)) {
     if (k.startsWith('$')) continue;

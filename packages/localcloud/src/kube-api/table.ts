@@ -1,5 +1,5 @@
 import type { Deployment } from './deployment-object';
-import { isObject } from './json-value';
+import { isObj } from '@maskops/shared';
 
 /**
  * The meta.k8s.io Table version the client asked for in `Accept` (kubectl does, for
@@ -45,10 +45,10 @@ export function deploymentTable(
 ): Record<string, unknown> {
   const rows = items.map((d) => {
     const status = d.status ?? {};
-    const spec = isObject(d.spec.template.spec) ? d.spec.template.spec : {};
-    const containers = (Array.isArray(spec.containers) ? spec.containers : []).filter(isObject);
-    const selector = isObject(d.spec.selector) ? d.spec.selector.matchLabels : undefined;
-    const labels = isObject(selector)
+    const spec = isObj(d.spec.template.spec) ? d.spec.template.spec : {};
+    const containers = (Array.isArray(spec.containers) ? spec.containers : []).filter(isObj);
+    const selector = isObj(d.spec.selector) ? d.spec.selector.matchLabels : undefined;
+    const labels = isObj(selector)
       ? Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`)
       : [];
     const { managedFields: _managed, ...metadata } = d.metadata;

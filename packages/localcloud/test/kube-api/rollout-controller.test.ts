@@ -1,5 +1,6 @@
 import { PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import type { V1Deployment } from '@kubernetes/client-node';
+import { sleep } from '@maskops/shared';
 import { deploymentFixture } from '../../src/kube-api/deployment-object';
 import { startKubeApi } from '../../src/kube-api/server';
 import type { KubeApiServer } from '../../src/kube-api/server';
@@ -104,7 +105,7 @@ describe('rollout controller', () => {
         x?.status.observedGeneration === patched.metadata?.generation &&
         x?.status.updatedReplicas === 1,
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     const d = read();
     expect(progressing(d)).toMatchObject({ status: 'True', reason: 'ReplicaSetUpdated' });
     expect(d?.status.updatedReplicas).toBe(1);
@@ -140,7 +141,7 @@ describe('rollout controller', () => {
   it("'external' mode leaves status to the caller's setDeploymentStatus", async () => {
     kube.setRolloutMode('default', name, 'external');
     const patched = await setImage('repo/app:ext');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(read()?.status.observedGeneration).toBe(1);
     kube.setDeploymentStatus('default', name, {
       observedGeneration: patched.metadata?.generation,

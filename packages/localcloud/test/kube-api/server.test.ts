@@ -1,5 +1,6 @@
 import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1Deployment } from '@kubernetes/client-node';
+import { sleep } from '@maskops/shared';
 import { deploymentFixture } from '../../src/kube-api/deployment-object';
 import { startKubeApi } from '../../src/kube-api/server';
 import type { KubeApiServer } from '../../src/kube-api/server';
@@ -233,7 +234,7 @@ describe('Kubernetes API stand-in with @kubernetes/client-node', () => {
     const slow = api
       .readNamespacedDeployment({ name: 'web', namespace: 'default' })
       .then(() => order.push('delayed'));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     await api.listNamespacedDeployment({ namespace: 'default' }).then(() => order.push('list'));
     await slow;
     expect(order).toEqual(['list', 'delayed']);

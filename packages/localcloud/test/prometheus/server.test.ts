@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { closeServer, listen } from '../../src/http-util';
 import { startPrometheus } from '../../src/prometheus/server';
 import type { PrometheusServer } from '../../src/prometheus/server';
+import { sleep } from '@maskops/shared';
 
 /** A pod's /metrics on loopback whose text the test changes between scrapes. */
 async function startPod(text: string) {
@@ -47,7 +48,7 @@ describe('Prometheus stand-in over HTTP', () => {
     for (const v of [10, 20, 5, 15]) {
       podA.text = counter(v);
       await prom.scrapeNow();
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     const host = new URL(podA.url).host;
     const res = await get('sum by (track) (increase(req_total[1h]))');
