@@ -69,7 +69,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     frameworkErrors: frameworkErrors(config.maxImageBytes),
   });
 
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
+  const metrics = createMetrics({
+    defaultMetrics: options.defaultMetrics,
+    track: config.track,
+    build: config.buildId,
+  });
   const lifecycle = new Lifecycle(options.engine);
   const queue = new InferenceQueue({
     maxQueue: config.maxQueue,

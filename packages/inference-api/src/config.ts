@@ -15,6 +15,10 @@ export const LogLevel = {
 } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
+/** Which Deployment of a canary rollout this pod belongs to (pod label `maskops.dev/track`). */
+export const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
+export type Track = (typeof Track)[keyof typeof Track];
+
 export interface ServingConfig {
   port: number;
   host: string;
@@ -49,6 +53,8 @@ export interface ServingConfig {
   tfjsBackend: Backend | undefined;
   buildId: string | undefined;
   commitSha: string | undefined;
+  /** The `track` label of the /predict metrics the deployer's canary analysis compares. */
+  track: Track;
   logLevel: LogLevel;
 }
 
@@ -115,6 +121,7 @@ export function readConfig(env: Env = process.env): ServingConfig {
     tfjsBackend: oneOf(env, 'TFJS_BACKEND', Object.values(Backend)),
     buildId: optionalString(env, 'MASKOPS_BUILD_ID'),
     commitSha: optionalString(env, 'MASKOPS_COMMIT_SHA'),
+    track: oneOf(env, 'MASKOPS_TRACK', Object.values(Track), Track.STABLE),
     logLevel: oneOf(env, 'LOG_LEVEL', Object.values(LogLevel), LogLevel.INFO),
   };
 }

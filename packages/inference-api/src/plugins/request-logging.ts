@@ -52,6 +52,8 @@ export interface PredictStats {
   queueWaitMs?: number;
   timings?: StageTimings;
   instances?: number;
+  /** Highest instance score, 0 without instances (a canary that finds nothing shows here). */
+  topScore?: number;
   imageBytes?: number;
   image?: { format: string; width: number; height: number };
   errorCode?: string;
