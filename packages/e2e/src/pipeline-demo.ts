@@ -16,7 +16,8 @@ import {
 } from './canary-demo';
 import { deployerFunction } from './deployer-function';
 import { ImageRegistry } from './image-store';
-import { LoadClient, percentile, type LoadReport } from './load-client';
+import { summarizeDemo } from './demo-summary';
+import { LoadClient, type LoadReport } from './load-client';
 import { PodController } from './pod-controller';
 import { PushBuilder } from './push-builds';
 import { ServiceProxy } from './service-proxy';
@@ -264,29 +265,15 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     client = undefined;
     const dep = cloud.kube.getDeployment(NAMESPACE, DEPLOYMENT)!;
     const finalImage = String(dep.spec.template.spec.containers[0].image);
-    const expected = registry.resolve(finalImage);
-    // Under the canary strategy, wrong answers may only come from canary pods (the
-    // bad build's, while it was analysed); the stable Deployment never served one.
-    const wrongOk = o.canary
-      ? Object.keys(load.wrongByPod).every((pod) => pod.startsWith(`${CANARY}-`))
-      : load.wrong === 0;
-    const pushes = o.pushes ?? 2;
-    const verdictsOk =
-      !o.canary ||
-      (verdicts.promoted === Math.ceil(pushes / 2) && verdicts.aborted === Math.floor(pushes / 2));
-    const ok =
-      load.failed === 0 &&
-      wrongOk &&
-      verdictsOk &&
-      expected?.env.MASKOPS_BUILD_ID === deployed[deployed.length - 1];
-    const wrongText = o.canary
-      ? `wrong ${load.wrong} (all from canary pods: ${wrongOk})`
-      : `wrong ${load.wrong}`;
-    log(
-      `[summary] builds deployed: ${deployed.join(' → ')}; requests sent ${load.sent}, failed ${load.failed}, ${wrongText}; ` +
-        (o.canary ? `canary: promoted=${verdicts.promoted} aborted=${verdicts.aborted}; ` : '') +
-        `latency p50 ${percentile(load.latenciesMs, 50).toFixed(0)} ms, p95 ${percentile(load.latenciesMs, 95).toFixed(0)} ms, p99 ${percentile(load.latenciesMs, 99).toFixed(0)} ms`,
-    );
+    const { ok, line } = summarizeDemo({
+      load,
+      deployed,
+      finalBuild: registry.resolve(finalImage)?.env.MASKOPS_BUILD_ID,
+      ...(o.canary
+        ? { canary: { ...verdicts, pushes: o.pushes ?? 2, podPrefix: `${CANARY}-` } }
+        : {}),
+    });
+    log(line);
     for (const f of load.failures.slice(0, 5)) log(`[summary] failure: ${f}`);
     return { deployed, load, finalImage, ok, ...(o.canary ? { canary: verdicts } : {}) };
   } finally {

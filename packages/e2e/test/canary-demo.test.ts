@@ -7,6 +7,8 @@
  * finds nothing) must be aborted while the stable build keeps serving. Needs the
  * workspace built, and HEAD committed (the local Cloud Build builds the commit).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runPipelineDemo } from '../src/pipeline-demo';
 import { REPO_ROOT } from './helpers/repo-root';
 
@@ -23,6 +25,9 @@ it('promotes the good push, aborts the push that finds nothing, with zero failed
     log: (l) => lines.push(l),
   });
   const text = lines.join('\n');
+  // The whole run, to read when an expectation fails.
+  mkdirSync(join(__dirname, '..', 'test-artifacts'), { recursive: true });
+  writeFileSync(join(__dirname, '..', 'test-artifacts', 'canary-demo.log'), text + '\n');
   const at = (pattern: RegExp): number => lines.findIndex((l) => pattern.test(l));
 
   expect(report.canary).toEqual({ promoted: 1, aborted: 1 });
