@@ -17,7 +17,7 @@ import {
 } from './matterport-graph';
 import { SHAPE_LABELS } from './palette';
 import { SLOTS } from './shape-detector-graph';
-import { TF_OD_API_MASK_SIZE, buildTfOdApiGraph } from './tf-od-api-graph';
+import { DEMO_SCORE, TF_OD_API_MASK_SIZE, buildTfOdApiGraph } from './tf-od-api-graph';
 import { buildTorchvisionGraph } from './torchvision-graph';
 
 /** The TF.js variants: folder → adapter. */
@@ -33,6 +33,20 @@ export type DemoOnnxVariantDir = keyof typeof DEMO_ONNX_VARIANTS;
 export const ONNX_MODEL_FILE = 'model.onnx';
 
 export const WEIGHTS_FILE = 'group1-shard1of1.bin';
+
+/**
+ * What the generated models do, chosen at build time (`--behaviour`, env
+ * `DEMO_MODEL_BEHAVIOUR`): `shapes` finds every painted shape with score 0.99; `empty`
+ * is a deliberately broken build for the canary demo — the same graphs, but every
+ * score collapses to 0.01, below any sensible `min_score`, so the service finds nothing
+ * while staying healthy and fast (only its behaviour gives it away).
+ */
+export const DemoBehaviour = { SHAPES: 'shapes', EMPTY: 'empty' } as const;
+export type DemoBehaviour = (typeof DemoBehaviour)[keyof typeof DemoBehaviour];
+const BEHAVIOUR_SCORE: Readonly<Record<DemoBehaviour, number>> = {
+  shapes: DEMO_SCORE,
+  empty: 0.01,
+};
 
 /** Matterport config overrides for the demo (the rest are Matterport's COCO defaults). */
 const DEMO_MATTERPORT_CONFIG = {
@@ -85,9 +99,10 @@ function modelJson(demo: DemoGraph, outputShapes: Record<string, number[]>): Buf
   });
 }
 
-function maskopsJson(variant: string): Buffer {
+function maskopsJson(variant: string, behaviour: DemoBehaviour): Buffer {
+  const suffix = behaviour === DemoBehaviour.SHAPES ? '' : `-${behaviour}`;
   return json({
-    name: `maskops-shapes-demo-${variant}`,
+    name: `maskops-shapes-demo-${variant}${suffix}`,
     demo: true,
     description:
       'Generated demo model: finds solid palette-coloured squares, circles and triangles. Not a trained network.',
@@ -96,9 +111,12 @@ function maskopsJson(variant: string): Buffer {
 }
 
 /** Every file of every variant, in a fixed order. */
-export function buildDemoModelFiles(): GeneratedFile[] {
-  const tf = buildTfOdApiGraph();
-  const mp = buildMatterportGraph();
+export function buildDemoModelFiles(
+  behaviour: DemoBehaviour = DemoBehaviour.SHAPES,
+): GeneratedFile[] {
+  const score = BEHAVIOUR_SCORE[behaviour];
+  const tf = buildTfOdApiGraph(score);
+  const mp = buildMatterportGraph(score);
   const n = SLOTS;
   const tfDir: DemoVariantDir = 'shapes-tf-od-api';
   const mpDir: DemoVariantDir = 'shapes-matterport';
@@ -115,7 +133,7 @@ export function buildDemoModelFiles(): GeneratedFile[] {
       }),
     },
     { path: `${tfDir}/${WEIGHTS_FILE}`, bytes: tf.graph.weightData },
-    { path: `${tfDir}/maskops.json`, bytes: maskopsJson(DEMO_VARIANTS[tfDir]) },
+    { path: `${tfDir}/maskops.json`, bytes: maskopsJson(DEMO_VARIANTS[tfDir], behaviour) },
     {
       path: `${mpDir}/model.json`,
       bytes: modelJson(mp, {
@@ -124,10 +142,10 @@ export function buildDemoModelFiles(): GeneratedFile[] {
       }),
     },
     { path: `${mpDir}/${WEIGHTS_FILE}`, bytes: mp.graph.weightData },
-    { path: `${mpDir}/maskops.json`, bytes: maskopsJson(DEMO_VARIANTS[mpDir]) },
+    { path: `${mpDir}/maskops.json`, bytes: maskopsJson(DEMO_VARIANTS[mpDir], behaviour) },
     { path: `${mpDir}/matterport-config.json`, bytes: json(DEMO_MATTERPORT_CONFIG) },
-    { path: `${tvDir}/${ONNX_MODEL_FILE}`, bytes: buildTorchvisionGraph() },
-    { path: `${tvDir}/maskops.json`, bytes: maskopsJson(DEMO_ONNX_VARIANTS[tvDir]) },
+    { path: `${tvDir}/${ONNX_MODEL_FILE}`, bytes: buildTorchvisionGraph(score) },
+    { path: `${tvDir}/maskops.json`, bytes: maskopsJson(DEMO_ONNX_VARIANTS[tvDir], behaviour) },
   ];
 }
 
@@ -135,8 +153,9 @@ export function buildDemoModelFiles(): GeneratedFile[] {
 export function generateDemoModels(
   outDir: string,
   log: (line: string) => void = () => undefined,
+  behaviour: DemoBehaviour = DemoBehaviour.SHAPES,
 ): GeneratedFile[] {
-  const files = buildDemoModelFiles();
+  const files = buildDemoModelFiles(behaviour);
   for (const file of files) {
     const target = join(outDir, file.path);
     mkdirSync(join(target, '..'), { recursive: true });

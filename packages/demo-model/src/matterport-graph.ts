@@ -24,7 +24,7 @@ const MATTERPORT_OUTPUTS = ['mrcnn_detection', 'mrcnn_mask'] as const;
  * unmold_mask resizes the 28×28 mask to the box with half-pixel centres, so
  * mask cell k is sampled at the centre of the k-th 28th of the box.
  */
-export function buildMatterportGraph(): DemoGraph {
+export function buildMatterportGraph(score = DEMO_SCORE): DemoGraph {
   const g = new GraphOps();
   const image = g.placeholder('input_image', DType.FLOAT, [1, -1, -1, 3]);
   const meta = g.placeholder('input_image_meta', DType.FLOAT, [1, -1]);
@@ -67,9 +67,9 @@ export function buildMatterportGraph(): DemoGraph {
   g.scope = 'outputs';
   // Matterport graphs must be fed all three inputs; meta and anchors only add a zero.
   const unused = g.mul(g.add(g.sum(meta, [0, 1]), g.sum(anchors, [0, 1, 2])), g.f(0));
-  const score = g.add(g.mul(g.f(DEMO_SCORE), d.present), unused);
+  const scores = g.add(g.mul(g.f(score), d.present), unused);
   const presentColumn = g.expandDims(d.present, 1);
-  const rows = g.concat([reported, g.expandDims(d.classId, 1), g.expandDims(score, 1)], 1);
+  const rows = g.concat([reported, g.expandDims(d.classId, 1), g.expandDims(scores, 1)], 1);
   g.identity(g.expandDims(g.gather(g.mul(rows, presentColumn), d.order), 0), 'mrcnn_detection');
   const perClass = g.tile(g.reshape(masks, [SLOTS, size, size, 1]), [
     1,

@@ -31,7 +31,7 @@ const TF_OD_API_OUTPUTS = [
  * therefore sampled from the box between the first and last pixel centres, so
  * a full edge (a square's side, a triangle's base) survives the > 0.5 paste.
  */
-export function buildTfOdApiGraph(): DemoGraph {
+export function buildTfOdApiGraph(score = DEMO_SCORE): DemoGraph {
   const g = new GraphOps();
   const input = g.placeholder('input_tensor', DType.UINT8, [1, -1, -1, 3]);
   const codes = g.add(g.cast(input, DType.FLOAT), g.constant(CHANNEL_OFFSETS, [3], DType.FLOAT));
@@ -69,7 +69,7 @@ export function buildTfOdApiGraph(): DemoGraph {
   g.identity(g.expandDims(g.gather(g.mul(reported, presentColumn), d.order), 0), 'detection_boxes');
   g.identity(g.expandDims(sorted(d.classId), 0), 'detection_classes');
   g.identity(g.expandDims(g.gather(g.mul(masks, presentCube), d.order), 0), 'detection_masks');
-  g.identity(g.expandDims(sorted(g.f(DEMO_SCORE)), 0), 'detection_scores');
+  g.identity(g.expandDims(sorted(g.f(score)), 0), 'detection_scores');
   g.identity(g.sum(d.present, [0], true), 'num_detections');
 
   return {

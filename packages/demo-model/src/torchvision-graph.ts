@@ -52,7 +52,7 @@ class Ops extends OnnxBuilder {
  * colours present (NonZero), a full-size mask (Equal) whose row and column maxima
  * give the box (ArgMax first/last) and whose fill of the box gives the class.
  */
-export function buildTorchvisionGraph(): Buffer {
+export function buildTorchvisionGraph(score = DEMO_SCORE): Buffer {
   const g = new Ops();
   const images = g.input('images', OnnxType.FLOAT, [3, 'H', 'W']);
 
@@ -119,7 +119,7 @@ export function buildTorchvisionGraph(): Buffer {
   });
   g.output('boxes', boxes, OnnxType.FLOAT, ['N', 4]);
   g.output('labels', classes, OnnxType.INT64, ['N']);
-  g.output('scores', g.filled(found, OnnxType.FLOAT, DEMO_SCORE), OnnxType.FLOAT, ['N']);
+  g.output('scores', g.filled(found, OnnxType.FLOAT, score), OnnxType.FLOAT, ['N']);
   g.output('masks', masks, OnnxType.FLOAT, ['N', 1, 'H', 'W']);
 
   return g.build(

@@ -239,10 +239,51 @@ describe('the built CLI (dist/cli.js, built before tests by turbo)', () => {
       const cwd = tempDir();
       const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
       expect(result.status).toBe(1);
-      expect(result.stderr).toBe('demo-model: usage: maskops-demo-model --out DIR\n');
+      expect(result.stderr).toBe(
+        'demo-model: usage: maskops-demo-model --out DIR [--behaviour shapes|empty]\n',
+      );
       expect(readdirSync(cwd)).toEqual([]);
     },
   );
+
+  test('--behaviour empty (or DEMO_MODEL_BEHAVIOUR=empty) writes the collapsed-score models', () => {
+    const empty = buildDemoModelFiles('empty');
+    const shapes = buildDemoModelFiles();
+    for (const args of [['--behaviour', 'empty'], []]) {
+      const out = tempDir();
+      const env = { ...process.env, DEMO_MODEL_BEHAVIOUR: args.length ? 'shapes' : 'empty' };
+      const result = spawnSync(process.execPath, [cli, '--out', out, ...args], {
+        encoding: 'utf8',
+        env,
+      });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/^demo-model: behaviour empty\n/);
+      empty.forEach((file) =>
+        expect(readFileSync(join(out, file.path)).equals(file.bytes)).toBe(true),
+      );
+    }
+    // Same files, same graphs; the weights (scores are constants) and names differ.
+    expect(empty.map((f) => f.path)).toEqual(shapes.map((f) => f.path));
+    const name = (files: typeof empty): unknown =>
+      JSON.parse(files.find((f) => f.path === 'shapes-tf-od-api/maskops.json')!.bytes.toString())
+        .name;
+    expect(name(empty)).toBe('maskops-shapes-demo-tf-od-api-empty');
+    expect(name(shapes)).toBe('maskops-shapes-demo-tf-od-api');
+  });
+
+  test.each([
+    [['--behaviour', 'broken'], {}, '--behaviour'],
+    [[], { DEMO_MODEL_BEHAVIOUR: 'broken' }, 'DEMO_MODEL_BEHAVIOUR'],
+  ])('%j %j: an unknown behaviour stops naming %s, writing nothing', (args, env, named) => {
+    const out = tempDir();
+    const result = spawnSync(process.execPath, [cli, '--out', out, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`demo-model: ${named} must be one of shapes, empty, got "broken"\n`);
+    expect(readdirSync(out)).toEqual([]);
+  });
 
   test('is executable through its shebang, as the package bin', () => {
     expect(readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);

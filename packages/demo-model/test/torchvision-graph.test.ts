@@ -193,3 +193,15 @@ describe('on ONNX Runtime', () => {
     expect(instanceMask(out.masks, 0).every((v) => v === 1)).toBe(true);
   });
 });
+
+test('the empty behaviour finds the same shapes with every score collapsed to 0.01', async () => {
+  const session = await OrtSession.create(buildTorchvisionGraph(0.01));
+  try {
+    const painted = paintShapes({ width: 320, height: 240, count: 4, seed: 7 });
+    const out = await session.run(toImages(painted.rgb, 320, 240));
+    expect(describeMismatch(painted.shapes, out, 0)).toBeUndefined();
+    expect(Array.from(out.scores.data)).toEqual(new Array<number>(4).fill(Math.fround(0.01)));
+  } finally {
+    await session.release();
+  }
+});

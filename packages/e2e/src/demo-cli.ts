@@ -12,12 +12,13 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '2' },
     verbose: { type: 'boolean', default: false },
     'from-commit': { type: 'boolean', default: false },
+    canary: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose] [--from-commit]\n',
+    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose] [--from-commit] [--canary]\n',
   );
   process.exit(0);
 }
@@ -38,6 +39,7 @@ runPipelineDemo({
   concurrency: int('concurrency', values.concurrency, 1),
   verbose: values.verbose,
   fromCommit: values['from-commit'],
+  canary: values.canary,
 }).then(
   (report) => process.exit(report.ok ? 0 : 1),
   (err: unknown) => {

@@ -11,6 +11,8 @@ export interface LoadReport {
   failed: number;
   wrong: number;
   byPod: Record<string, number>;
+  /** Wrong answers by the pod that gave them (a canary's bad model shows here). */
+  wrongByPod: Record<string, number>;
   latenciesMs: number[];
   failures: string[];
 }
@@ -29,6 +31,7 @@ export class LoadClient {
     failed: 0,
     wrong: 0,
     byPod: {},
+    wrongByPod: {},
     latenciesMs: [],
     failures: [],
   };
@@ -87,9 +90,11 @@ export class LoadClient {
           continue;
         }
         const body = JSON.parse(text) as { instances: unknown[] };
-        if (body.instances.length !== img.count) this.report.wrong += 1;
-        else this.report.ok += 1;
         const pod = res.headers.get('x-pod') ?? 'unknown';
+        if (body.instances.length !== img.count) {
+          this.report.wrong += 1;
+          this.report.wrongByPod[pod] = (this.report.wrongByPod[pod] ?? 0) + 1;
+        } else this.report.ok += 1;
         this.report.byPod[pod] = (this.report.byPod[pod] ?? 0) + 1;
       } catch (err) {
         this.report.failed += 1;

@@ -9,6 +9,7 @@ export const LocalBuildErrorCode = {
   WORKDIR_NOT_EMPTY: 'LOCAL_BUILD_WORKDIR_NOT_EMPTY',
   EXPORT_FAILED: 'LOCAL_BUILD_EXPORT_FAILED',
   BAD_BUILD_ID: 'LOCAL_BUILD_BAD_BUILD_ID',
+  BAD_SUBSTITUTION: 'LOCAL_BUILD_BAD_SUBSTITUTION',
 } as const;
 
 const TAIL_LINES = 40;
@@ -99,7 +100,12 @@ export interface StepResult {
   tail: string[];
 }
 
-export function runStep(cwd: string, args: string[], logFile: string): Promise<StepResult> {
+export function runStep(
+  cwd: string,
+  args: string[],
+  logFile: string,
+  env: Record<string, string> = {},
+): Promise<StepResult> {
   return new Promise((done) => {
     const out = createWriteStream(logFile, { flags: 'a' });
     out.write(`\n=== pnpm ${args.join(' ')} (${cloudBuildTimestamp()}) ===\n`);
@@ -112,7 +118,11 @@ export function runStep(cwd: string, args: string[], logFile: string): Promise<S
       tail.push(...lines);
       if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
     };
-    const child = spawn('pnpm', args, { cwd, env: stepEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('pnpm', args, {
+      cwd,
+      env: { ...stepEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     const finish = (exitCode: number, extra?: string): void => {

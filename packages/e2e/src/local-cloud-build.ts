@@ -35,6 +35,12 @@ export interface LocalCloudBuildOptions {
   /** Default: a random UUID, as Cloud Build assigns. */
   buildId?: string;
   projectId?: string;
+  /**
+   * User substitutions (`_NAME`: value), as `--substitutions` gives them. Each reaches the
+   * steps as env `NAME`, the way cloudbuild.yaml's steps map them (`_DEMO_MODEL_BEHAVIOUR`
+   * → `DEMO_MODEL_BEHAVIOUR`), and is recorded in the Build resource.
+   */
+  substitutions?: Record<string, string>;
 }
 
 /**
@@ -75,6 +81,18 @@ export async function runLocalCloudBuild(
   const ref = o.commit ?? 'HEAD';
   const { sha, branch } = resolveCommit(repoRoot, ref);
   const shortSha = sha.slice(0, 7);
+  const substitutions = o.substitutions ?? {};
+  for (const key of Object.keys(substitutions)) {
+    if (!/^_[A-Z0-9_]+$/.test(key)) {
+      throw new MaskopsError(
+        LocalBuildErrorCode.BAD_SUBSTITUTION,
+        `bad substitution "${key}": user substitutions are _UPPER_CASE`,
+      );
+    }
+  }
+  const stepEnv = Object.fromEntries(
+    Object.entries(substitutions).map(([k, v]) => [k.slice(1), v]),
+  );
 
   const workDir = resolve(o.workDir ?? join(repoRoot, '.localcloud', 'builds', buildId));
   if (existsSync(workDir) && readdirSync(workDir).length > 0) {
@@ -121,7 +139,7 @@ export async function runLocalCloudBuild(
     const t0 = performance.now();
     step.status = 'WORKING';
     log(`[build ${tag}] step ${p.id}: pnpm ${p.args.join(' ')}`);
-    const result = await runStep(sourceDir, p.args, logFile);
+    const result = await runStep(sourceDir, p.args, logFile, stepEnv);
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     step.timing = { startTime: begin, endTime: cloudBuildTimestamp() };
     if (result.exitCode === 0) {
@@ -178,6 +196,7 @@ export async function runLocalCloudBuild(
       SHORT_SHA: shortSha,
       BRANCH_NAME: branch,
       REPO_NAME: 'maskops',
+      ...substitutions,
     },
     logUrl: `file://${logFile}`,
   };

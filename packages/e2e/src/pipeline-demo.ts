@@ -1,20 +1,25 @@
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   cloudEventBinary,
+  freePort,
   FunctionProcess,
   pubsubMessage,
   sleep,
   startLocalCloud,
 } from '@maskops/localcloud';
+import {
+  canaryDeployment,
+  canaryFunctionEnv,
+  canaryName,
+  canaryPush,
+  CanaryVerdict,
+  trackLabels,
+} from './canary-demo';
 import { deployerFunction } from './deployer-function';
-import { buildLocalImage, ImageRegistry, type LocalImage } from './image-store';
-import { runLocalCloudBuild } from './local-cloud-build';
-import { LoadClient, percentile, type LoadReport } from './load-client';
-import { packageDir } from './package-dir';
+import { ImageRegistry } from './image-store';
+import { summarizeDemo } from './demo-summary';
+import { LoadClient, type LoadReport } from './load-client';
 import { PodController } from './pod-controller';
+import { PushBuilder } from './push-builds';
 import { ServiceProxy } from './service-proxy';
 import { summarizeFunctionLog } from './function-log';
 import { waitRollout } from './wait-rollout';
@@ -42,12 +47,19 @@ export interface PipelineDemoOptions {
    * notification is that build's own Build resource.
    */
   fromCommit?: boolean;
+  /**
+   * ROLLOUT_STRATEGY=canary (canary-demo.ts): each push is analysed on a canary pod
+   * first; every even push builds a model that finds nothing and must be aborted.
+   */
+  canary?: boolean;
 }
 
 export interface PipelineDemoReport {
   deployed: string[];
   load: LoadReport;
   finalImage: string;
+  /** With `canary`: how many canaries were promoted and aborted. */
+  canary?: { promoted: number; aborted: number };
   ok: boolean;
 }
 
@@ -59,92 +71,46 @@ const DEPLOYMENT = 'inference-api';
 const CONTAINER = 'inference-api';
 const REPOSITORY = 'localhost:5000/maskops/inference-api';
 
-function gitCommit(repoRoot: string): string {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-  } catch {
-    return createHash('sha1').update(String(Date.now())).digest('hex');
-  }
-}
-
-function buildMessage(
-  image: LocalImage,
-  buildId: string,
-  commit: string,
-  finishTime: string,
-): Record<string, unknown> {
-  return {
-    id: buildId,
-    projectId: PROJECT,
-    status: 'SUCCESS',
-    createTime: finishTime,
-    finishTime,
-    images: [`${image.repository}:${image.tag}`],
-    results: { images: [{ name: `${image.repository}:${image.tag}`, digest: image.digest }] },
-    substitutions: {
-      COMMIT_SHA: commit,
-      SHORT_SHA: commit.slice(0, 7),
-      BRANCH_NAME: 'main',
-      REPO_NAME: 'maskops',
-    },
-  };
-}
-
 export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineDemoReport> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const replicas = o.replicas ?? 2;
-  const inferenceDir = packageDir('@maskops/inference-api');
-  const commit = gitCommit(o.repoRoot);
   const registry = new ImageRegistry();
+  const builder = new PushBuilder({
+    repoRoot: o.repoRoot,
+    registry,
+    repository: REPOSITORY,
+    projectId: PROJECT,
+    fromCommit: o.fromCommit,
+    log,
+  });
   const deployed: string[] = [];
-
-  const buildDirs: string[] = [];
-
-  const commitBuild = async (
-    n: number,
-  ): Promise<{ image: LocalImage; buildId: string; message: Record<string, unknown> }> => {
-    const result = await runLocalCloudBuild({
-      repoRoot: o.repoRoot,
-      commit,
-      repository: REPOSITORY,
-      projectId: PROJECT,
-      buildId: `local-build-${n}-${Date.now().toString(36)}`,
-      log,
-    });
-    buildDirs.push(join(result.sourceDir, '..'));
-    if (!result.image) {
-      throw new Error(`local Cloud Build ${result.buildId} failed: ${result.logTail ?? ''}`);
-    }
-    registry.add(result.image);
-    return { image: result.image, buildId: result.buildId, message: result.build };
-  };
-
-  const localBuild = async (
-    n: number,
-  ): Promise<{ image: LocalImage; buildId: string; message?: Record<string, unknown> }> => {
-    if (o.fromCommit) return commitBuild(n);
-    const buildId = `local-build-${n}-${Date.now().toString(36)}`;
-    const image = buildLocalImage({
-      packageDir: inferenceDir,
-      repository: REPOSITORY,
-      tag: `${commit.slice(0, 7)}-${n}`,
-      env: { MASKOPS_BUILD_ID: buildId, MASKOPS_COMMIT_SHA: commit },
-    });
-    registry.add(image);
-    log(
-      `[build] ${buildId}: image ${image.repository}@${image.digest.slice(0, 19)}… (commit ${commit.slice(0, 7)})`,
-    );
-    return { image, buildId };
-  };
+  const verdicts = { promoted: 0, aborted: 0 };
+  const topic = `projects/${PROJECT}/topics/cloud-builds`;
+  const CANARY = canaryName(DEPLOYMENT);
 
   log('[localcloud] starting metadata server, Container API and Kubernetes API (HTTPS)');
-  const cloud = await startLocalCloud({ project: PROJECT, location: ZONE, cluster: CLUSTER });
+  const cloud = await startLocalCloud({
+    project: PROJECT,
+    location: ZONE,
+    cluster: CLUSTER,
+    ...(o.canary
+      ? {
+          cloudTasks: { retry: { maxAttempts: 5, minBackoffMs: 200, maxBackoffMs: 2000 } },
+          prometheus: { scrapeIntervalMs: 1000 },
+        }
+      : {}),
+  });
+  if (o.canary)
+    log(
+      `[localcloud] canary: Cloud Tasks ${cloud.cloudTasks!.url}, Prometheus ${cloud.prometheus!.url}`,
+    );
   const service = new ServiceProxy();
   let controller: PodController | undefined;
+  let canaryController: PodController | undefined;
   let fn: FunctionProcess | undefined;
   let client: LoadClient | undefined;
   try {
-    const first = await localBuild(0);
+    const first = await builder.build(0);
     const firstFinish = new Date(Date.now() - 60000).toISOString();
     cloud.kube.putDeployment({
       apiVersion: 'apps/v1',
@@ -160,10 +126,10 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
       spec: {
         replicas,
         progressDeadlineSeconds: 120,
-        selector: { matchLabels: { app: DEPLOYMENT } },
+        selector: { matchLabels: trackLabels(DEPLOYMENT, 'stable') },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         template: {
-          metadata: { labels: { app: DEPLOYMENT } },
+          metadata: { labels: trackLabels(DEPLOYMENT, 'stable') },
           spec: { containers: [{ name: CONTAINER, image: `${REPOSITORY}@${first.image.digest}` }] },
         },
       },
@@ -172,18 +138,32 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     deployed.push(first.buildId);
 
     await service.listen(o.servicePort ?? 0);
-    controller = new PodController({
-      kube: cloud.kube,
-      namespace: NAMESPACE,
-      deployment: DEPLOYMENT,
-      container: CONTAINER,
-      registry,
-      service,
-      podEnv: { SHUTDOWN_DELAY_MS: '300', SHUTDOWN_GRACE_MS: '15000', LOG_LEVEL: 'warn' },
-      onEvent: (m) => log(`[cluster] ${m}`),
-      onPodLog: o.verbose ? (pod, line) => log(`[${pod}] ${line}`) : undefined,
-    });
+    const podController = (deployment: string, track: string) =>
+      new PodController({
+        kube: cloud.kube,
+        namespace: NAMESPACE,
+        deployment,
+        container: CONTAINER,
+        registry,
+        service,
+        podEnv: {
+          SHUTDOWN_DELAY_MS: '300',
+          SHUTDOWN_GRACE_MS: '15000',
+          LOG_LEVEL: 'warn',
+          MASKOPS_TRACK: track,
+        },
+        scrapeTargets: cloud.prometheus,
+        onEvent: (m) => log(`[cluster] ${m}`),
+        onPodLog: o.verbose ? (pod, line) => log(`[${pod}] ${line}`) : undefined,
+      });
+    controller = podController(DEPLOYMENT, 'stable');
     controller.start();
+    if (o.canary) {
+      cloud.kube.putDeployment(canaryDeployment(cloud.kube.getDeployment(NAMESPACE, DEPLOYMENT)!));
+      cloud.kube.setRolloutMode(NAMESPACE, CANARY, 'external');
+      canaryController = podController(CANARY, 'canary');
+      canaryController.start();
+    }
     await waitRollout(
       cloud.kube,
       NAMESPACE,
@@ -199,8 +179,10 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         .join(', ')}`,
     );
 
+    const fnPort = await freePort();
     fn = await FunctionProcess.start(
       deployerFunction({
+        port: fnPort,
         env: {
           ...cloud.env,
           DEPLOYMENT,
@@ -208,6 +190,13 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
           CONTAINER,
           IMAGE: REPOSITORY,
           ROLLOUT_TIMEOUT_SECONDS: '240',
+          ...(o.canary
+            ? canaryFunctionEnv({
+                project: PROJECT,
+                functionUrl: `http://127.0.0.1:${fnPort}/`,
+                cloudEnv: cloud.env,
+              })
+            : {}),
         },
         onLog: (line) => {
           const short = summarizeFunctionLog(line, o.verbose ?? false);
@@ -225,16 +214,27 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
 
     let previous: Record<string, unknown> | undefined;
     for (let n = 1; n <= (o.pushes ?? 2); n++) {
+      if (o.canary) {
+        const { built, verdict } = await canaryPush(
+          {
+            kube: cloud.kube,
+            namespace: NAMESPACE,
+            deployment: DEPLOYMENT,
+            replicas,
+            builder,
+            fn,
+            topic,
+            log,
+          },
+          n,
+        );
+        if (verdict === CanaryVerdict.PROMOTED) deployed.push(built.buildId);
+        verdicts[verdict] += 1;
+        continue;
+      }
       log(`[push ${n}] git push → local Cloud Build`);
-      const built = await localBuild(n);
-      const { image, buildId } = built;
-      const message =
-        built.message ?? buildMessage(image, buildId, commit, new Date().toISOString());
-      const status = await fn.deliver(
-        cloudEventBinary(pubsubMessage(message), {
-          topic: `projects/${PROJECT}/topics/cloud-builds`,
-        }),
-      );
+      const { image, buildId, message } = await builder.build(n);
+      const status = await fn.deliver(cloudEventBinary(pubsubMessage(message), { topic }));
       log(`[push ${n}] function answered ${status}`);
       await waitRollout(
         cloud.kube,
@@ -253,11 +253,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
       );
       if (previous) {
         // Pub/Sub redelivers out of order: the older build must not come back.
-        const late = await fn.deliver(
-          cloudEventBinary(pubsubMessage(previous), {
-            topic: `projects/${PROJECT}/topics/cloud-builds`,
-          }),
-        );
+        const late = await fn.deliver(cloudEventBinary(pubsubMessage(previous), { topic }));
         log(
           `[push ${n}] late redelivery of the previous build answered ${late}; deployment still at ${buildId}`,
         );
@@ -269,24 +265,24 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     client = undefined;
     const dep = cloud.kube.getDeployment(NAMESPACE, DEPLOYMENT)!;
     const finalImage = String(dep.spec.template.spec.containers[0].image);
-    const expected = registry.resolve(finalImage);
-    const ok =
-      load.failed === 0 &&
-      load.wrong === 0 &&
-      expected?.env.MASKOPS_BUILD_ID === deployed[deployed.length - 1];
-    log(
-      `[summary] builds deployed: ${deployed.join(' → ')}; requests sent ${load.sent}, failed ${load.failed}, wrong ${load.wrong}; ` +
-        `latency p50 ${percentile(load.latenciesMs, 50).toFixed(0)} ms, p95 ${percentile(load.latenciesMs, 95).toFixed(0)} ms, p99 ${percentile(load.latenciesMs, 99).toFixed(0)} ms`,
-    );
+    const { ok, line } = summarizeDemo({
+      load,
+      deployed,
+      finalBuild: registry.resolve(finalImage)?.env.MASKOPS_BUILD_ID,
+      ...(o.canary
+        ? { canary: { ...verdicts, pushes: o.pushes ?? 2, podPrefix: `${CANARY}-` } }
+        : {}),
+    });
+    log(line);
     for (const f of load.failures.slice(0, 5)) log(`[summary] failure: ${f}`);
-    return { deployed, load, finalImage, ok };
+    return { deployed, load, finalImage, ok, ...(o.canary ? { canary: verdicts } : {}) };
   } finally {
     if (client) await client.stop();
     await fn?.stop();
-    await controller?.stop();
+    await Promise.all([controller?.stop(), canaryController?.stop()]);
     await service.close();
     await cloud.close();
     registry.removeAll();
-    for (const dir of buildDirs) rmSync(dir, { recursive: true, force: true });
+    builder.cleanup();
   }
 }

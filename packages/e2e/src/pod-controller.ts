@@ -9,6 +9,12 @@ export interface DeploymentAccess {
   setDeploymentStatus(namespace: string, name: string, status: Record<string, unknown>): void;
 }
 
+/** Where pods are scraped (localcloud's Prometheus stand-in): targets follow the pods. */
+export interface ScrapeTargets {
+  addTarget(target: { url: string; labels?: Record<string, string> }): void;
+  removeTarget(url: string): void;
+}
+
 export interface PodControllerOptions {
   kube: DeploymentAccess;
   namespace: string;
@@ -18,6 +24,8 @@ export interface PodControllerOptions {
   service: ServiceProxy;
   /** Env every pod gets on top of its image's. */
   podEnv?: Record<string, string>;
+  /** Scrape each pod's /metrics from its start to its exit. */
+  scrapeTargets?: ScrapeTargets;
   readyTimeoutMs?: number;
   terminationGraceMs?: number;
   pollMs?: number;
@@ -31,6 +39,8 @@ export interface PodControllerOptions {
  * one Deployment whose pods are real inference-api processes. Rolling updates use
  * maxSurge 1 / maxUnavailable 0: start a new pod, wait for /readyz, add it to the
  * Service, take one old pod out of the Service, SIGTERM it, wait for its drain.
+ * Scaling down (a canary going to 0) retires pods the same way. Its endpoints are its
+ * own group of the Service's (a second controller can feed the same Service).
  */
 export class PodController {
   private pods: Pod[] = [];
@@ -49,8 +59,8 @@ export class PodController {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    this.o.service.setEndpoints([]);
-    await Promise.all(this.pods.map((p) => p.terminate(this.o.terminationGraceMs ?? 15000)));
+    this.o.service.setEndpoints([], this.o.deployment);
+    await Promise.all(this.pods.map((p) => this.retire(p)));
     this.pods = [];
   }
 
@@ -122,7 +132,15 @@ export class PodController {
   private syncEndpoints(): void {
     this.o.service.setEndpoints(
       this.pods.filter((p) => p.phase === 'ready').map((p) => ({ name: p.name, port: p.port })),
+      this.o.deployment,
     );
+  }
+
+  /** SIGTERM, the drain, then the pod's metrics target goes. */
+  private async retire(pod: Pod): Promise<number | null> {
+    const code = await pod.terminate(this.o.terminationGraceMs ?? 15000);
+    this.o.scrapeTargets?.removeTarget(`${pod.url}/metrics`);
+    return code;
   }
 
   private async run(): Promise<void> {
@@ -131,7 +149,7 @@ export class PodController {
       if (want && this.failedTemplate !== `${want.generation}`) {
         const stale = this.pods.filter((p) => this.refOf(p) !== want.image);
         const current = this.pods.filter((p) => this.refOf(p) === want.image);
-        if (stale.length > 0 || current.length < want.replicas) {
+        if (stale.length > 0 || current.length !== want.replicas) {
           await this.step(want, stale, current);
           continue;
         }
@@ -167,13 +185,18 @@ export class PodController {
         `start pod ${name} (${want.image.split('@')[0]!.split('/').pop()}@${image.digest.slice(7, 19)}, build ${image.env.MASKOPS_BUILD_ID ?? '?'})`,
       );
       const pod = await Pod.start({ name, image, env: this.o.podEnv, onLog: this.o.onPodLog });
+      this.o.scrapeTargets?.addTarget({
+        url: `${pod.url}/metrics`,
+        labels: { namespace: this.o.namespace, pod: name },
+      });
       this.pods.push(pod);
       this.refs.set(pod, want.image);
       const ok = await pod.waitReady(Math.min(want.deadlineMs, this.o.readyTimeoutMs ?? 120000));
       if (!ok) {
         this.emit(`pod ${name} never became ready`);
-        await pod.terminate(1000);
         this.pods = this.pods.filter((p) => p !== pod);
+        await pod.terminate(1000);
+        this.o.scrapeTargets?.removeTarget(`${pod.url}/metrics`);
         return this.fail(want, `pod ${name} did not pass /readyz`);
       }
       this.syncEndpoints();
@@ -181,13 +204,14 @@ export class PodController {
         `pod ${name} ready, added to the service (${this.o.service.listEndpoints().length} endpoints)`,
       );
     }
-    const old = stale[0];
-    // maxUnavailable 0: an old pod goes only while more than `replicas` pods are ready.
+    // An old pod, or one too many after a scale-down.
+    const old = stale[0] ?? (current.length > want.replicas ? current[0] : undefined);
+    // maxUnavailable 0: a pod goes only while more than `replicas` pods are ready.
     if (old && this.pods.filter((p) => p.phase === 'ready').length > want.replicas) {
       this.pods = this.pods.filter((p) => p !== old);
       this.syncEndpoints();
       this.emit(`pod ${old.name} removed from the service, SIGTERM`);
-      const code = await old.terminate(this.o.terminationGraceMs ?? 15000);
+      const code = await this.retire(old);
       this.emit(`pod ${old.name} drained and exited with ${code}`);
     }
     this.publish(want.generation, want.replicas, want.image, {

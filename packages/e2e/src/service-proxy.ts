@@ -15,16 +15,21 @@ export interface Endpoint {
 /**
  * The Service of the local Deployment: an HTTP proxy that spreads requests over
  * the ready pods, round robin. A pod leaves the endpoint list before it is told to
- * stop, as kube-proxy does, so no new request reaches a draining pod.
+ * stop, as kube-proxy does, so no new request reaches a draining pod. Each pod
+ * controller owns one group of endpoints (the Service selects both the stable and the
+ * canary Deployment's pods), so traffic follows the ratio of ready pods.
  */
 export class ServiceProxy {
   private endpoints: Endpoint[] = [];
+  private readonly groups = new Map<string, Endpoint[]>();
   private next = 0;
   private server: Server | undefined;
   port = 0;
 
-  setEndpoints(endpoints: Endpoint[]): void {
-    this.endpoints = [...endpoints];
+  /** Replaces the endpoints of one group (one Deployment's ready pods). */
+  setEndpoints(endpoints: Endpoint[], group = 'default'): void {
+    this.groups.set(group, [...endpoints]);
+    this.endpoints = [...this.groups.values()].flat();
   }
 
   listEndpoints(): Endpoint[] {

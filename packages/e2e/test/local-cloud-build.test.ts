@@ -86,6 +86,30 @@ it('reports FAILURE with the failed step and its last output lines, and no image
   expect(readFileSync(r.logFile, 'utf8')).toContain('broken-step-output');
 });
 
+it('hands user substitutions to the steps as env without the underscore, and records them', async () => {
+  const repo = brokenRepo({ build: 'echo behaviour=$DEMO_MODEL_BEHAVIOUR; exit 3' });
+  const r = await runLocalCloudBuild({
+    repoRoot: repo,
+    repository: REPOSITORY,
+    workDir: join(repo, '.localcloud', 'b'),
+    substitutions: { _DEMO_MODEL_BEHAVIOUR: 'empty' },
+    log: () => undefined,
+  });
+  expect(r.logTail).toContain('behaviour=empty');
+  expect((r.build as { substitutions: Record<string, string> }).substitutions).toMatchObject({
+    _DEMO_MODEL_BEHAVIOUR: 'empty',
+    REPO_NAME: 'maskops',
+  });
+  await expect(
+    runLocalCloudBuild({
+      repoRoot: repo,
+      repository: REPOSITORY,
+      workDir: join(repo, '.localcloud', 'c'),
+      substitutions: { DEMO_MODEL_BEHAVIOUR: 'empty' },
+    }),
+  ).rejects.toMatchObject({ code: LocalBuildErrorCode.BAD_SUBSTITUTION });
+});
+
 it('runs the tests first with runTests, and a failing test step stops the build', async () => {
   const repo = brokenRepo({ test: 'echo failing-test-output; exit 1' });
   const r = await runLocalCloudBuild({

@@ -45,7 +45,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   app.addSchema(errorSchema);
-  await app.register(metricsPlugin, { defaultMetrics: options.defaultMetrics });
+  await app.register(metricsPlugin, {
+    defaultMetrics: options.defaultMetrics,
+    track: config.track,
+    build: config.buildId,
+  });
   await app.register(requestLoggingPlugin);
   await app.register(servingPlugin, { config, engine: options.engine });
   await app.register(errorHandlerPlugin);

@@ -16,6 +16,10 @@ export const LogLevel = {
 } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
+/** Which Deployment of a canary rollout this pod belongs to (pod label `maskops.dev/track`). */
+export const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
+export type Track = (typeof Track)[keyof typeof Track];
+
 export interface ServingConfig {
   port: number;
   host: string;
@@ -54,6 +58,8 @@ export interface ServingConfig {
   inferenceWorkers: number;
   buildId: string | undefined;
   commitSha: string | undefined;
+  /** The `track` label of the /predict metrics the deployer's canary analysis compares. */
+  track: Track;
   logLevel: LogLevel;
 }
 
@@ -122,6 +128,7 @@ export function readConfig(env: Env = process.env): ServingConfig {
     inferenceWorkers: integer(env, 'INFERENCE_WORKERS', 1, { min: 1, max: 64 }),
     buildId: optionalString(env, 'MASKOPS_BUILD_ID'),
     commitSha: optionalString(env, 'MASKOPS_COMMIT_SHA'),
+    track: oneOf(env, 'MASKOPS_TRACK', Object.values(Track), Track.STABLE),
     logLevel: oneOf(env, 'LOG_LEVEL', Object.values(LogLevel), LogLevel.INFO),
   };
 }

@@ -28,6 +28,7 @@ describe('readConfig', () => {
       inferenceWorkers: 1,
       buildId: undefined,
       commitSha: undefined,
+      track: 'stable',
       logLevel: 'info',
     });
     expect(DEFAULT_MODEL_PATH).toBe(
@@ -57,6 +58,7 @@ describe('readConfig', () => {
       TFJS_BACKEND: 'wasm',
       MASKOPS_BUILD_ID: 'b-1',
       MASKOPS_COMMIT_SHA: 'abc123',
+      MASKOPS_TRACK: 'canary',
       LOG_LEVEL: 'debug',
     });
     expect(c).toMatchObject({
@@ -80,6 +82,7 @@ describe('readConfig', () => {
       tfjsBackend: 'wasm',
       buildId: 'b-1',
       commitSha: 'abc123',
+      track: 'canary',
       logLevel: 'debug',
     });
   });
@@ -126,6 +129,12 @@ describe('readConfig', () => {
     );
     expect(() => readConfig({ MAX_IMAGE_BYTES: '5000', MAX_INFLIGHT_BYTES: '4999' })).toThrow(
       /MAX_INFLIGHT_BYTES: must be at least MAX_IMAGE_BYTES \(5000\)/,
+    );
+  });
+
+  it('takes MASKOPS_TRACK stable or canary only', () => {
+    expect(() => readConfig({ MASKOPS_TRACK: 'blue' })).toThrow(
+      /MASKOPS_TRACK: must be one of stable, canary, got "blue"/,
     );
   });
 

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { InferenceEngine } from '../inference/types';
+import { Track } from '../config';
 
 /**
  * Prometheus metrics of one app, in its own Registry (tests build many apps in
@@ -18,6 +19,30 @@ export type Stage = (typeof Stage)[keyof typeof Stage];
 
 // Latency buckets, seconds: health checks take well under 1 ms, a large image several seconds.
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+// A predict never answers in under 5 ms; the canary's p95 needs resolution from there to 30 s.
+const PREDICT_BUCKETS = LATENCY_BUCKETS.slice(1);
+const SCORE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
+/**
+ * How one /predict answer counts in the canary analysis. `refused` is any answer
+ * carrying Retry-After (overload, queue wait, upload budget, not ready, drain): the
+ * deployer leaves those out of the error ratio, they are never the build's fault.
+ */
+export const PredictOutcome = {
+  OK: 'ok',
+  CLIENT_ERROR: 'client_error',
+  SERVER_ERROR: 'server_error',
+  REFUSED: 'refused',
+} as const;
+export type PredictOutcome = (typeof PredictOutcome)[keyof typeof PredictOutcome];
+
+/** The labels that tell a canary's pods from the stable ones' (and one build from another). */
+export interface ServingIdentity {
+  track: Track;
+  /** MASKOPS_BUILD_ID; `unknown` when the image was built without one. */
+  build: string;
+}
+type IdentityLabel = keyof ServingIdentity;
 
 export interface ServingMetrics {
   registry: Registry;
@@ -28,14 +53,25 @@ export interface ServingMetrics {
   inFlight: Gauge;
   uploadBytes: Gauge;
   rejected: Counter<'reason'>;
-  instances: Histogram;
+  identity: ServingIdentity;
+  predictRequests: Counter<IdentityLabel | 'outcome'>;
+  predictAcceptedDuration: Histogram<IdentityLabel>;
+  instances: Histogram<IdentityLabel>;
+  topScore: Histogram<IdentityLabel>;
   modelLoadSeconds: Gauge;
   modelWarmupSeconds: Gauge;
   modelInfo: Gauge<'model' | 'adapter' | 'backend' | 'format' | 'demo'>;
 }
 
-function createMetrics(options: { defaultMetrics?: boolean } = {}): ServingMetrics {
+function createMetrics(
+  options: { defaultMetrics?: boolean; track?: Track; build?: string } = {},
+): ServingMetrics {
   const registry = new Registry();
+  const identity: ServingIdentity = {
+    track: options.track ?? Track.STABLE,
+    build: options.build ?? 'unknown',
+  };
+  const identityLabels: IdentityLabel[] = ['track', 'build'];
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
@@ -81,10 +117,32 @@ function createMetrics(options: { defaultMetrics?: boolean } = {}): ServingMetri
       labelNames: ['reason'],
       registers,
     }),
+    identity,
+    predictRequests: new Counter({
+      name: 'maskops_predict_requests_total',
+      help: 'Answers to /predict by outcome: ok, client_error, server_error, refused (any answer with Retry-After).',
+      labelNames: [...identityLabels, 'outcome'],
+      registers,
+    }),
+    predictAcceptedDuration: new Histogram({
+      name: 'maskops_predict_accepted_duration_seconds',
+      help: 'Time from request received to response sent, for /predict answers that were not refused.',
+      labelNames: identityLabels,
+      buckets: PREDICT_BUCKETS,
+      registers,
+    }),
     instances: new Histogram({
       name: 'maskops_predict_instances',
       help: 'Instances returned per successful prediction.',
+      labelNames: identityLabels,
       buckets: [0, 1, 2, 4, 8, 16, 32, 64, 100],
+      registers,
+    }),
+    topScore: new Histogram({
+      name: 'maskops_predict_top_score',
+      help: 'Highest instance score per successful prediction; 0 when nothing was found.',
+      labelNames: identityLabels,
+      buckets: SCORE_BUCKETS,
       registers,
     }),
     modelLoadSeconds: new Gauge({
@@ -140,7 +198,7 @@ declare module 'fastify' {
  * `app.metrics`, and every response counted and timed by route template (never
  * the raw URL: bounded cardinality).
  */
-export const metricsPlugin = fp<{ defaultMetrics?: boolean }>(
+export const metricsPlugin = fp<{ defaultMetrics?: boolean; track?: Track; build?: string }>(
   async (app, options) => {
     const metrics = createMetrics(options);
     app.decorate('metrics', metrics);
@@ -161,4 +219,31 @@ export function observeRequest(
   };
   metrics.requests.inc(labels);
   metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+  if (labels.route === '/predict') observePredict(metrics, request, reply);
+}
+
+function predictOutcome(reply: FastifyReply): PredictOutcome {
+  if (reply.hasHeader('retry-after')) return PredictOutcome.REFUSED;
+  if (reply.statusCode >= 500) return PredictOutcome.SERVER_ERROR;
+  if (reply.statusCode >= 400) return PredictOutcome.CLIENT_ERROR;
+  return PredictOutcome.OK;
+}
+
+/** The canary analysis' view of one finished /predict answer (see PredictOutcome). */
+function observePredict(
+  metrics: ServingMetrics,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const { identity } = metrics;
+  const outcome = predictOutcome(reply);
+  metrics.predictRequests.inc({ ...identity, outcome });
+  if (outcome === PredictOutcome.REFUSED) return;
+  metrics.predictAcceptedDuration.observe(identity, reply.elapsedTime / 1000);
+  // Set by the predict route on success (routes/predict/predict-route.ts).
+  const stats = request.logFields as { instances?: number; topScore?: number } | null;
+  if (outcome === PredictOutcome.OK && stats?.instances !== undefined) {
+    metrics.instances.observe(identity, stats.instances);
+    metrics.topScore.observe(identity, stats.topScore ?? 0);
+  }
 }

@@ -18,6 +18,8 @@ type PredictStats = {
   queueWaitMs?: number;
   timings?: StageTimings;
   instances?: number;
+  /** Highest instance score, 0 without instances (the canary analysis compares it). */
+  topScore?: number;
   imageBytes?: number;
   image?: { format: string; width: number; height: number };
   errorCode?: string;
@@ -94,12 +96,12 @@ export async function predictRoutes(app: FastifyInstance): Promise<void> {
       stats.queueWaitMs = roundMs(waitMs);
       stats.timings = t;
       stats.instances = prediction.instances.length;
+      stats.topScore = prediction.instances.reduce((top, i) => Math.max(top, i.score), 0);
       metrics.stageDuration.observe({ stage: Stage.QUEUE_WAIT }, waitMs / 1000);
       metrics.stageDuration.observe({ stage: Stage.DECODE }, t.decodeMs / 1000);
       metrics.stageDuration.observe({ stage: Stage.PREPROCESS }, t.preprocessMs / 1000);
       metrics.stageDuration.observe({ stage: Stage.INFER }, t.inferMs / 1000);
       metrics.stageDuration.observe({ stage: Stage.POSTPROCESS }, t.postprocessMs / 1000);
-      metrics.instances.observe(prediction.instances.length);
 
       reply.header(
         'server-timing',

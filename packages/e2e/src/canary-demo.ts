@@ -1,0 +1,142 @@
+import { cloudEventBinary, pubsubMessage, sleep, type FunctionProcess } from '@maskops/localcloud';
+import type { DeploymentAccess } from './pod-controller';
+import type { PushBuild, PushBuilder } from './push-builds';
+import { waitRollout } from './wait-rollout';
+
+/**
+ * The canary strategy in the local pipeline (`pnpm start --canary`): the `-canary`
+ * Deployment at 0 replicas next to the stable one, the deployer's canary settings with
+ * short intervals, and one push judged by the deployer's analysis. Every even push builds
+ * the demo model that finds nothing (a build substitution), which the analysis must abort.
+ */
+export const CanaryVerdict = { PROMOTED: 'promoted', ABORTED: 'aborted' } as const;
+export type CanaryVerdict = (typeof CanaryVerdict)[keyof typeof CanaryVerdict];
+
+const TRACK_LABEL = 'maskops.dev/track';
+const NAME_LABEL = 'app.kubernetes.io/name';
+
+export const canaryName = (deployment: string): string => `${deployment}-canary`;
+
+/** The pod labels and selector of one track (infra/k8s: the Service selects the name only). */
+export function trackLabels(
+  deployment: string,
+  track: 'stable' | 'canary',
+): Record<string, string> {
+  return { [NAME_LABEL]: deployment, [TRACK_LABEL]: track };
+}
+
+/** `<deployment>-canary` as infra/k8s creates it: the stable template, 0 replicas. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function canaryDeployment(stable: Record<string, any>): Record<string, unknown> {
+  const name = String(stable.metadata.name);
+  const labels = trackLabels(name, 'canary');
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: canaryName(name), namespace: stable.metadata.namespace },
+    spec: {
+      ...stable.spec,
+      replicas: 0,
+      selector: { matchLabels: labels },
+      template: { ...stable.spec.template, metadata: { labels } },
+    },
+  };
+}
+
+/** The deployer's canary settings, short enough for a demo. */
+export function canaryFunctionEnv(o: {
+  project: string;
+  functionUrl: string;
+  cloudEnv: Record<string, string>;
+}): Record<string, string> {
+  return {
+    ROLLOUT_STRATEGY: 'canary',
+    CLOUD_TASKS_ENDPOINT: o.cloudEnv.CLOUD_TASKS_ENDPOINT ?? '',
+    PROMETHEUS_QUERY_URL: o.cloudEnv.PROMETHEUS_QUERY_URL ?? '',
+    CANARY_TASKS_QUEUE: `projects/${o.project}/locations/us-central1/queues/maskops-canary`,
+    CANARY_TASKS_SERVICE_ACCOUNT: `maskops-deployer@${o.project}.iam.gserviceaccount.com`,
+    FUNCTION_URL: o.functionUrl,
+    CANARY_INTERVAL_SECONDS: '2',
+    CANARY_ANALYSIS_SECONDS: '20',
+    CANARY_MIN_REQUESTS: '5',
+    PROMETHEUS_SCRAPE_INTERVAL_SECONDS: '1',
+    // Here every pod, the client and push 2's build share two cores: a fresh canary's
+    // first few answers can be twice as slow as a warm stable's for no fault of its
+    // own. The demo is about behaviour; a latency breach still needs 3x.
+    CANARY_MAX_LATENCY_RATIO: '3',
+  };
+}
+
+export interface CanaryPushContext {
+  kube: DeploymentAccess;
+  namespace: string;
+  deployment: string;
+  replicas: number;
+  builder: PushBuilder;
+  fn: FunctionProcess;
+  topic: string;
+  log: (line: string) => void;
+}
+
+const annotation = (kube: DeploymentAccess, ns: string, name: string, key: string) =>
+  kube.getDeployment(ns, name)?.metadata?.annotations?.[key] as string | undefined;
+
+/** Waits until the canary of `buildId` is promoted, aborted or failed (the deployer's annotations). */
+async function waitVerdict(c: CanaryPushContext, buildId: string, timeoutMs: number) {
+  const canary = canaryName(c.deployment);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const phase = annotation(c.kube, c.namespace, canary, 'maskops.dev/canary-phase');
+    const build = annotation(c.kube, c.namespace, canary, 'maskops.dev/build-id');
+    if (build === buildId && (phase === 'promoted' || phase === 'aborted' || phase === 'failed')) {
+      return phase;
+    }
+    await sleep(250);
+  }
+  throw new Error(`the canary of ${buildId} reached no verdict within ${timeoutMs / 1000} s`);
+}
+
+/** Waits until the canary controller has retired every canary pod. */
+async function waitCanaryEmpty(c: CanaryPushContext, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const dep = c.kube.getDeployment(c.namespace, canaryName(c.deployment));
+    if (dep?.spec?.replicas === 0 && dep.status?.replicas === 0) return;
+    await sleep(250);
+  }
+  throw new Error(`the canary still has pods after ${timeoutMs / 1000} s`);
+}
+
+/** One push under the canary strategy: build, deliver, the verdict, and what follows it. */
+export async function canaryPush(
+  c: CanaryPushContext,
+  n: number,
+): Promise<{ built: PushBuild; verdict: CanaryVerdict }> {
+  const bad = n % 2 === 0;
+  c.log(
+    `[push ${n}] git push → local Cloud Build${bad ? ' with _DEMO_MODEL_BEHAVIOUR=empty (a model that finds nothing)' : ''}`,
+  );
+  const built = await c.builder.build(n, bad ? { _DEMO_MODEL_BEHAVIOUR: 'empty' } : undefined);
+  const deliver = () =>
+    c.fn.deliver(cloudEventBinary(pubsubMessage(built.message), { topic: c.topic }));
+  c.log(
+    `[push ${n}] function answered ${await deliver()}; canary of ${built.buildId} under analysis`,
+  );
+  const phase = await waitVerdict(c, built.buildId, 300_000);
+  if (phase === 'failed') throw new Error(`the promoted rollout of ${built.buildId} failed`);
+  await waitCanaryEmpty(c, 60_000);
+  if (phase === 'promoted') {
+    const image = `${built.image.repository}@${built.image.digest}`;
+    await waitRollout(c.kube, c.namespace, c.deployment, image, c.replicas, 60_000);
+    c.log(
+      `[push ${n}] canary promoted: ${built.buildId} serves on the stable Deployment, canary at 0`,
+    );
+    return { built, verdict: CanaryVerdict.PROMOTED };
+  }
+  const aborted = annotation(c.kube, c.namespace, c.deployment, 'maskops.dev/canary-aborted');
+  const reason = aborted ? String((JSON.parse(aborted) as { reason?: string }).reason) : '?';
+  c.log(`[push ${n}] canary aborted (${reason}): canary at 0, the stable build kept serving`);
+  // Pub/Sub redelivers: an aborted build is acknowledged without a new analysis.
+  c.log(`[push ${n}] redelivery of the aborted build answered ${await deliver()}`);
+  return { built, verdict: CanaryVerdict.ABORTED };
+}
