@@ -5,6 +5,9 @@
 export { DEMO_ONNX_VARIANTS, DEMO_VARIANTS, ONNX_MODEL_FILE, generateDemoModels } from './generate';
 export type { DemoOnnxVariantDir, DemoVariantDir } from './generate';
 export { encodeShapesImage, paintShapes } from './paint-shapes';
+// The ONNX writer behind the demo graph, for inference-api's runtime bench (onnx-proto stays here).
+export { OnnxBuilder, OnnxType } from './onnx-builder';
+export type { Dim, OnnxAttr } from './onnx-builder';
 export type { ImageFormat, PaintOptions, PaintedImage, PaintedShape } from './paint-shapes';
 export { PALETTE_COLOURS, isFarFromPalette } from './palette';
 export { sweepCase } from './sweep-cases';

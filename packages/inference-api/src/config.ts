@@ -94,6 +94,17 @@ export function readConfig(env: Env = process.env): ServingConfig {
       `must be less than SHUTDOWN_GRACE_MS (${shutdownGraceMs}), got ${shutdownDelayMs}`,
     );
   }
+  // One worker by default: each holds its own session, and two R50-FPN sessions peak at
+  // ~3.2 GB, over the pod's 2 GiB (docs/serving.md, "ONNX Runtime and workers"). The
+  // container's CPU quota is shared among the workers' intra-op threads, so setting
+  // INFERENCE_WORKERS alone never oversubscribes the quota.
+  const inferenceWorkers = integer(env, 'INFERENCE_WORKERS', 1, { min: 1, max: 64 });
+  const ortIntraOpThreads = integer(
+    env,
+    'ORT_INTRA_OP_THREADS',
+    Math.max(1, Math.floor(containerCpus() / inferenceWorkers)),
+    { min: 1, max: 256 },
+  );
   const maxImageBytes = integer(env, 'MAX_IMAGE_BYTES', 20 * MiB, { min: 1 });
   const maxInflightBytes = integer(env, 'MAX_INFLIGHT_BYTES', Math.max(256 * MiB, maxImageBytes), {
     min: 1,
@@ -124,8 +135,8 @@ export function readConfig(env: Env = process.env): ServingConfig {
     modelLabels: optionalString(env, 'MODEL_LABELS'),
     modelCacheDir: optionalString(env, 'MODEL_CACHE_DIR'),
     tfjsBackend: oneOf(env, 'TFJS_BACKEND', Object.values(Backend)),
-    ortIntraOpThreads: integer(env, 'ORT_INTRA_OP_THREADS', containerCpus(), { min: 1, max: 256 }),
-    inferenceWorkers: integer(env, 'INFERENCE_WORKERS', 1, { min: 1, max: 64 }),
+    ortIntraOpThreads,
+    inferenceWorkers,
     buildId: optionalString(env, 'MASKOPS_BUILD_ID'),
     commitSha: optionalString(env, 'MASKOPS_COMMIT_SHA'),
     track: oneOf(env, 'MASKOPS_TRACK', Object.values(Track), Track.STABLE),

@@ -146,12 +146,27 @@ describe('readConfig', () => {
 });
 
 describe('ONNX Runtime settings', () => {
+  it('shares the container CPUs among the workers when ORT_INTRA_OP_THREADS is unset', () => {
+    const cpus = containerCpus();
+    expect(readConfig({})).toMatchObject({ inferenceWorkers: 1, ortIntraOpThreads: cpus });
+    for (const workers of [2, 3, 64]) {
+      expect(readConfig({ INFERENCE_WORKERS: String(workers) }).ortIntraOpThreads).toBe(
+        Math.max(1, Math.floor(cpus / workers)),
+      );
+    }
+    expect(readConfig({ INFERENCE_WORKERS: '64' }).ortIntraOpThreads).toBe(1);
+    expect(
+      readConfig({ INFERENCE_WORKERS: '2', ORT_INTRA_OP_THREADS: '4' }).ortIntraOpThreads,
+    ).toBe(4);
+  });
+
   it('reads ORT_INTRA_OP_THREADS and INFERENCE_WORKERS, refusing values below 1', () => {
     expect(readConfig({ ORT_INTRA_OP_THREADS: '3', INFERENCE_WORKERS: '2' })).toMatchObject({
       ortIntraOpThreads: 3,
       inferenceWorkers: 2,
     });
     expect(() => readConfig({ ORT_INTRA_OP_THREADS: '0' })).toThrow(/ORT_INTRA_OP_THREADS/);
+    expect(() => readConfig({ INFERENCE_WORKERS: '0' })).toThrow(/INFERENCE_WORKERS/);
     expect(() => readConfig({ INFERENCE_WORKERS: 'two' })).toThrow(/INFERENCE_WORKERS/);
   });
 });

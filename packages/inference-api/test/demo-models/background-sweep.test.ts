@@ -2,12 +2,14 @@
  * The demo model on any background far from the palette (black and near-black
  * included), random sizes across the input space, PNG and JPEG: a fixed-seed
  * sweep through the real engine (worker, decode, adapter, post-processing), one
- * engine per adapter. Every failure is collected and reported at once.
+ * engine per adapter — the TF.js variants and the ONNX one on ONNX Runtime. Every
+ * failure is collected and reported at once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DEMO_ONNX_VARIANTS,
   DEMO_VARIANTS,
   encodeShapesImage,
   generateDemoModels,
@@ -44,12 +46,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each(Object.keys(DEMO_VARIANTS))('%s sweep', (variant) => {
+const VARIANTS = [...Object.keys(DEMO_VARIANTS), ...Object.keys(DEMO_ONNX_VARIANTS)];
+
+describe.each(VARIANTS)('%s sweep', (variant) => {
   let engine: WorkerInferenceEngine;
   beforeAll(async () => {
     engine = await createInferenceEngine({
       modelPath: join(dir, variant),
       maxImagePixels: 40_000_000,
+      // ONNX Runtime: one thread, like the jest workers beside it on a shared machine.
+      intraOpThreads: 1,
     });
   });
   afterAll(() => engine?.close());
