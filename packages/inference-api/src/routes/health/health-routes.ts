@@ -17,6 +17,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/healthz',
     {
+      config: { public: true },
       schema: {
         summary: 'Liveness: 200 while the process is up',
         tags: ['health'],
@@ -29,6 +30,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/readyz',
     {
+      config: { public: true },
       schema: {
         summary:
           'Readiness: 200 once the model is loaded and warmed; 503 while starting, draining or failed',
