@@ -116,6 +116,18 @@ describe('with API tokens configured', () => {
     }
   });
 
+  it('describes the bearer scheme in the OpenAPI document, the probes exempt', async () => {
+    const spec = (await app.inject('/docs/json')).json<{
+      components: { securitySchemes: unknown };
+      security: unknown;
+      paths: Record<string, { get: { security?: unknown } }>;
+    }>();
+    expect(spec.components.securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer' } });
+    expect(spec.security).toEqual([{ bearer: [] }]);
+    expect(spec.paths['/healthz']?.get.security).toEqual([]);
+    expect(spec.paths['/v1/info']?.get.security).toBeUndefined();
+  });
+
   it('guards /metrics, /predict and unknown paths (401, not 404)', async () => {
     expectUnauthorized(await app.inject('/metrics'));
     expectUnauthorized(await app.inject('/no-such-route'));

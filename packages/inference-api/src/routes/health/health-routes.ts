@@ -21,6 +21,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: 'Liveness: 200 while the process is up',
         tags: ['health'],
+        security: [],
         response: { 200: statusSchema },
       },
     },
@@ -35,6 +36,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
         summary:
           'Readiness: 200 once the model is loaded and warmed; 503 while starting, draining or failed',
         tags: ['health'],
+        security: [],
         response: { 200: statusSchema, 503: { $ref: 'Error#' } },
       },
     },
