@@ -17,6 +17,15 @@ const COLORS = [
 const $ = (id) => document.getElementById(id);
 let limits = { maxImageBytes: Infinity };
 
+// API_TOKENS_FILE: the token is kept for this tab only (sessionStorage, never a cookie
+// or localStorage) and sent as a bearer header; no token, no header.
+const TOKEN_KEY = 'maskops.apiToken';
+
+function authHeaders() {
+  const token = $('api-token').value.trim();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 function setState(state, text) {
   document.body.dataset.state = state;
   $('status').textContent = text || '';
@@ -144,7 +153,7 @@ async function predict(file) {
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': file.type || 'application/octet-stream' },
+      headers: { ...authHeaders(), 'content-type': file.type || 'application/octet-stream' },
       body: file,
     });
     if (!response.ok) return showError(await errorText(response));
@@ -154,7 +163,7 @@ async function predict(file) {
       // The browser cannot show this format: let the server draw the overlay.
       const png = await fetch(`${url}&format=png`, {
         method: 'POST',
-        headers: { 'content-type': file.type || 'application/octet-stream' },
+        headers: { ...authHeaders(), 'content-type': file.type || 'application/octet-stream' },
         body: file,
       });
       if (png.ok) background = await createImageBitmap(await png.blob());
@@ -167,10 +176,12 @@ async function predict(file) {
   }
 }
 
-function init() {
-  setState('idle', '');
-  fetch('/v1/info')
-    .then((r) => r.json())
+function loadInfo() {
+  fetch('/v1/info', { headers: authHeaders() })
+    .then((r) => {
+      if (r.status === 401) throw new Error('unauthorized');
+      return r.json();
+    })
     .then((info) => {
       limits = info.limits || limits;
       if (info.limits) $('min-score').value = String(info.limits.defaultMinScore);
@@ -179,7 +190,26 @@ function init() {
         ? `model ${m.name} (${m.adapter}, ${m.backend}${m.demo ? ', demo shapes model' : ''}) · ${m.classCount} classes · v${info.version}`
         : 'the model is still loading';
     })
-    .catch(() => ($('model-line').textContent = 'model information unavailable'));
+    .catch((err) => {
+      $('model-line').textContent =
+        err.message === 'unauthorized'
+          ? 'this server asks for an API token: enter it below'
+          : 'model information unavailable';
+    });
+}
+
+function init() {
+  setState('idle', '');
+  const token = $('api-token');
+  token.value = sessionStorage.getItem(TOKEN_KEY) || '';
+  token.addEventListener('change', () => {
+    if (token.value.trim()) sessionStorage.setItem(TOKEN_KEY, token.value.trim());
+    else sessionStorage.removeItem(TOKEN_KEY);
+    loadInfo();
+  });
+  // Enter in a field must not submit the form (a GET navigation away from the page).
+  $('upload-form').addEventListener('submit', (e) => e.preventDefault());
+  loadInfo();
 
   const input = $('file-input');
   input.addEventListener('change', () => input.files[0] && predict(input.files[0]));

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ServingConfig } from './config';
 import type { InferenceEngine } from './inference/types';
 import { loggerOptions, type LogDestination } from './logging/logger';
+import { authPlugin } from './plugins/auth';
 import { clientErrorHandler, errorHandlerPlugin, frameworkErrors } from './plugins/error-handler';
 import { imageBodyPlugin } from './plugins/image-body';
 import { metricsPlugin } from './plugins/metrics';
@@ -52,6 +53,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(requestLoggingPlugin);
   await app.register(servingPlugin, { config, engine: options.engine });
+  await app.register(authPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(imageBodyPlugin);
   await app.register(swaggerPlugin);
@@ -59,7 +61,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(predictRoutes);
   await app.register(healthRoutes);
   await app.register(infoRoute);
-  await app.register(metricsRoute);
+  // With METRICS_PORT, main.ts serves /metrics on that port only (metrics-server.ts).
+  if (config.metricsPort === undefined) await app.register(metricsRoute);
   await app.register(docsRoutes);
   await app.register(uiRoutes);
   return app;

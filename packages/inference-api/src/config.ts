@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, integer, number, oneOf, optionalString, type Env } from '@maskops/shared';
+import { parseTokenFile, TokenFileError } from './auth/token-file';
+import { TokenSet } from './auth/token-set';
 import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from './images/limits';
 import { Backend, ModelAdapter } from './inference/types';
 import { PACKAGE_ROOT } from './package-root';
@@ -23,6 +26,10 @@ export type Track = (typeof Track)[keyof typeof Track];
 export interface ServingConfig {
   port: number;
   host: string;
+  /** A second listener serving only /metrics (then absent from `port`); unset: /metrics on `port`. */
+  metricsPort: number | undefined;
+  /** Bearer tokens every route but the probes, the upload page and /docs requires; unset: none. */
+  apiTokens: TokenSet | undefined;
   /** Largest accepted upload (raw body or the multipart `image` file); larger → 413. */
   maxImageBytes: number;
   /** Largest width×height, read from the header before any pixel is decoded; larger → 422. */
@@ -78,6 +85,33 @@ function autoOrInteger(env: Env, name: string): number | typeof AUTO {
   return integer(env, name, 0, { min: 1 });
 }
 
+/** API_TOKENS_FILE: the tokens of a readable file holding at least one, well-formed. */
+function apiTokens(env: Env, name: string): TokenSet | undefined {
+  const path = optionalString(env, name);
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(name, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  try {
+    return new TokenSet(parseTokenFile(text));
+  } catch (err) {
+    if (err instanceof TokenFileError) throw new ConfigError(name, `${path} ${err.message}`);
+    throw err;
+  }
+}
+
+/** METRICS_PORT: unset, or a port other than PORT (0, any free port, is for tests). */
+function metricsPort(env: Env, port: number): number | undefined {
+  if (optionalString(env, 'METRICS_PORT') === undefined) return undefined;
+  const n = integer(env, 'METRICS_PORT', 0, { min: 0, max: 65_535 });
+  if (n !== 0 && n === port)
+    throw new ConfigError('METRICS_PORT', `must differ from PORT (${port})`);
+  return n;
+}
+
 /** Reads and validates every setting; throws ConfigError naming the first bad variable. */
 export function readConfig(env: Env = process.env): ServingConfig {
   const shutdownGraceMs = integer(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0 });
@@ -116,9 +150,12 @@ export function readConfig(env: Env = process.env): ServingConfig {
       `must be at least MAX_IMAGE_BYTES (${maxImageBytes}), got ${maxInflightBytes}`,
     );
   }
+  const port = integer(env, 'PORT', 8080, { min: 0, max: 65_535 });
   return {
-    port: integer(env, 'PORT', 8080, { min: 0, max: 65_535 }),
+    port,
     host: optionalString(env, 'HOST', '0.0.0.0'),
+    metricsPort: metricsPort(env, port),
+    apiTokens: apiTokens(env, 'API_TOKENS_FILE'),
     maxImageBytes,
     maxImagePixels: integer(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
     maxInputSide: integer(env, 'MAX_INPUT_SIDE', DEFAULT_MAX_INPUT_SIDE, { min: 1 }),

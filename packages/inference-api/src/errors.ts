@@ -13,6 +13,7 @@ export const ErrorCode = {
   IMAGE_TOO_MANY_PIXELS: 'IMAGE_TOO_MANY_PIXELS',
   MISSING_IMAGE_FIELD: 'MISSING_IMAGE_FIELD',
   INVALID_REQUEST: 'INVALID_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
   HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   CLIENT_CLOSED: 'CLIENT_CLOSED',
@@ -36,6 +37,7 @@ const HTTP_STATUS = {
   IMAGE_TOO_MANY_PIXELS: 422,
   MISSING_IMAGE_FIELD: 400,
   INVALID_REQUEST: 400,
+  UNAUTHORIZED: 401,
   HEADERS_TOO_LARGE: 431,
   REQUEST_TIMEOUT: 408,
   // nginx's "client closed request": only logs and metrics see it, the client is gone.
@@ -129,6 +131,10 @@ export const invalidRequest = (message: string, options?: ErrorOptions): Inferen
   new InferenceApiError(ErrorCode.INVALID_REQUEST, message, options);
 
 // --- The HTTP exchange --------------------------------------------------------
+
+/** No, a malformed, or an unknown bearer token (API_TOKENS_FILE); the message never echoes it. */
+export const unauthorized = (message: string): InferenceApiError =>
+  new InferenceApiError(ErrorCode.UNAUTHORIZED, message);
 
 export const headersTooLarge = (): InferenceApiError =>
   new InferenceApiError(

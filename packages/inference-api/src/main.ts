@@ -4,6 +4,7 @@ import { buildApp } from './app';
 import { readConfig } from './config';
 import { createEnginePool } from './inference/engine-pool';
 import type { InferenceEngine } from './inference/types';
+import { startMetricsServer, type MetricsServer } from './metrics-server';
 import { installGracefulShutdown } from './shutdown';
 
 /**
@@ -46,10 +47,12 @@ async function main(): Promise<void> {
   engine.catch(() => undefined);
   startEngine(engine);
   let loaded: InferenceEngine | undefined;
+  let metricsServer: MetricsServer | undefined;
 
   const shutdown = installGracefulShutdown({
     app,
     engine: () => loaded,
+    metricsServer: () => metricsServer,
     delayMs: config.shutdownDelayMs,
     graceMs: config.shutdownGraceMs,
   });
@@ -57,6 +60,15 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   const port = (app.server.address() as AddressInfo).port;
   app.log.info({ address, port, modelPath: config.modelPath }, `listening on ${address}`);
+  // METRICS_PORT: /metrics on its own port only (buildApp left it off the main one).
+  if (config.metricsPort !== undefined) {
+    metricsServer = await startMetricsServer({
+      registry: app.metrics.registry,
+      port: config.metricsPort,
+      host: config.host,
+      log: app.log.child({ component: 'metrics-server' }),
+    });
+  }
 
   try {
     loaded = await engine;

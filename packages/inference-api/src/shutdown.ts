@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { InferenceEngine } from './inference/types';
+import type { MetricsServer } from './metrics-server';
 
 /**
  * Graceful drain on SIGTERM/SIGINT, the way a Kubernetes pod is stopped:
  * 1. /readyz turns 503 at once, but requests are still served for
  *    `delayMs`, long enough for load balancers and endpoints to notice;
  * 2. the server stops accepting and finishes what is in flight or queued;
- * 3. the engine (worker thread) is closed and the process exits 0.
+ * 3. the METRICS_PORT listener and the engine (worker thread) are closed and
+ *    the process exits 0.
  * If that takes longer than `graceMs` from the signal, it exits 1 (logged).
  * A second SIGINT (Ctrl-C twice) exits 1 at once. A dead engine drains the same
  * way but exits 1, so the pod is restarted.
@@ -14,6 +16,8 @@ import type { InferenceEngine } from './inference/types';
 export interface ShutdownOptions {
   app: FastifyInstance;
   engine: () => InferenceEngine | undefined;
+  /** The METRICS_PORT listener, once started: closed after the app, so the drain stays visible. */
+  metricsServer?: () => MetricsServer | undefined;
   delayMs: number;
   graceMs: number;
   exit?: (code: number) => void;
@@ -58,6 +62,7 @@ export function installGracefulShutdown(options: ShutdownOptions): Shutdown {
         'stopped accepting: finishing in-flight and queued requests',
       );
       await app.close();
+      await options.metricsServer?.()?.close();
       await options.engine()?.close();
       clearTimeout(force);
       app.log.info(

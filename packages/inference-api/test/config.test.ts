@@ -1,5 +1,7 @@
 import { containerCpus } from '../src/runtime/cpu-quota';
 import { join } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { ConfigError } from '@maskops/shared';
 import { DEFAULT_MODEL_PATH, readConfig } from '../src/config';
 
@@ -8,6 +10,8 @@ describe('readConfig', () => {
     expect(readConfig({})).toEqual({
       port: 8080,
       host: '0.0.0.0',
+      metricsPort: undefined,
+      apiTokens: undefined,
       maxImageBytes: 20 * 1024 * 1024,
       maxImagePixels: 40_000_000,
       maxInputSide: 1333,
@@ -111,6 +115,10 @@ describe('readConfig', () => {
     ['MODEL_ADAPTER', 'detectron'],
     ['TFJS_BACKEND', 'webgl'],
     ['LOG_LEVEL', 'verbose'],
+    ['METRICS_PORT', '8080'],
+    ['METRICS_PORT', '70000'],
+    ['METRICS_PORT', 'metrics'],
+    ['API_TOKENS_FILE', '/no/such/tokens.txt'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     let err: unknown;
     try {
@@ -168,5 +176,59 @@ describe('ONNX Runtime settings', () => {
     expect(() => readConfig({ ORT_INTRA_OP_THREADS: '0' })).toThrow(/ORT_INTRA_OP_THREADS/);
     expect(() => readConfig({ INFERENCE_WORKERS: '0' })).toThrow(/INFERENCE_WORKERS/);
     expect(() => readConfig({ INFERENCE_WORKERS: 'two' })).toThrow(/INFERENCE_WORKERS/);
+  });
+});
+
+describe('METRICS_PORT and API_TOKENS_FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'maskops-tokens-'));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const A = 'a'.repeat(16);
+  const B = 'Zm9vYmFyYmF6cXV4-._~+/=';
+
+  it('reads METRICS_PORT as a port other than PORT (0 is any free port)', () => {
+    expect(readConfig({ METRICS_PORT: '9090' }).metricsPort).toBe(9090);
+    expect(readConfig({ PORT: '0', METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(() => readConfig({ PORT: '9000', METRICS_PORT: '9000' })).toThrow(
+      /METRICS_PORT: must differ from PORT \(9000\)/,
+    );
+  });
+
+  it('reads one token per line, skipping comments, blank lines and CRLF endings', () => {
+    const path = file('ok.txt', `# tokens for maskops\n\n${A}\r\n  # old: rotated out\n  ${B}  \n`);
+    const tokens = readConfig({ API_TOKENS_FILE: path }).apiTokens;
+    expect(tokens?.size).toBe(2);
+    expect([A, B, 'a'.repeat(17)].map((t) => tokens?.has(t))).toEqual([true, true, false]);
+  });
+
+  it.each([
+    ['empty.txt', '', /holds no token/],
+    ['comments.txt', '# only a comment\n\n', /holds no token/],
+    ['short.txt', `${A}\nshort-token\n`, /line 2 is not a token \(16 to 4096 visible ASCII/],
+    ['space.txt', `two words in a token here\n`, /line 1 is not a token/],
+    ['unicode.txt', `${A}\n\n${'é'.repeat(20)}\n`, /line 3 is not a token/],
+  ])('refuses %s naming API_TOKENS_FILE and the line, never its text', (name, text, message) => {
+    let err: unknown;
+    try {
+      readConfig({ API_TOKENS_FILE: file(name, text) });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe('API_TOKENS_FILE');
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).not.toContain('short-token');
+  });
+
+  it('refuses an unreadable path', () => {
+    expect(() => readConfig({ API_TOKENS_FILE: dir })).toThrow(
+      /API_TOKENS_FILE: cannot read .*EISDIR/,
+    );
+    expect(() => readConfig({ API_TOKENS_FILE: join(dir, 'absent') })).toThrow(
+      /API_TOKENS_FILE: cannot read .*ENOENT/,
+    );
   });
 });

@@ -99,9 +99,13 @@ export function classifyRequestError(
   return clientGone(err, request) ? answerOf(clientClosed()) : classifyError(err, maxImageBytes);
 }
 
+export const BEARER_CHALLENGE = 'Bearer realm="maskops"';
+
 export function sendError(reply: FastifyReply, err: Classified | InferenceApiError): FastifyReply {
   const c = err instanceof InferenceApiError ? answerOf(err) : err;
   if (c.status === 503) reply.header('retry-after', String(c.retryAfterSeconds ?? 1));
+  // RFC 7235: every 401 names the scheme that would be accepted.
+  if (c.code === ErrorCode.UNAUTHORIZED) reply.header('www-authenticate', BEARER_CHALLENGE);
   const body: ErrorBody = { error: { code: c.code, message: c.message } };
   return reply.code(c.status).type('application/json; charset=utf-8').send(body);
 }

@@ -219,7 +219,10 @@ export function observeRequest(
   };
   metrics.requests.inc(labels);
   metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
-  if (labels.route === '/predict') observePredict(metrics, request, reply);
+  // A caller without a valid token says nothing about the build the canary analysis judges.
+  if (labels.route === '/predict' && reply.statusCode !== 401) {
+    observePredict(metrics, request, reply);
+  }
 }
 
 function predictOutcome(reply: FastifyReply): PredictOutcome {

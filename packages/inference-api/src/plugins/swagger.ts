@@ -19,6 +19,11 @@ export const swaggerPlugin = fp(
             'Mask R-CNN instance segmentation over HTTP. Errors are {"error":{"code","message"}}.',
           version: VERSION,
         },
+        // API_TOKENS_FILE: Swagger UI's Authorize button then sends the bearer token.
+        ...(app.config.apiTokens && {
+          components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+          security: [{ bearer: [] }],
+        }),
       },
       refResolver: {
         buildLocalReference: (json, _baseUri, fragment, i) =>
@@ -46,5 +51,5 @@ export const swaggerPlugin = fp(
       },
     });
   },
-  { name: 'swagger', fastify: '5.x' },
+  { name: 'swagger', fastify: '5.x', dependencies: ['serving'] },
 );

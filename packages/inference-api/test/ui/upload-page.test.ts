@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { buildApp } from '../../src/app';
+import { TokenSet } from '../../src/auth/token-set';
 import { DEFAULT_MODEL_PATH } from '../../src/config';
 import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
@@ -171,5 +172,61 @@ suite('upload page in Chromium', () => {
     expect(text).toContain('415 UNSUPPORTED_MEDIA_TYPE');
     expect(await page.isVisible('#error')).toBe(true);
     await page.close();
+  });
+
+  describe('with API_TOKENS_FILE set', () => {
+    const TOKEN = 'browser-token-0123456789abcdef';
+    let guarded: FastifyInstance;
+    let guardedBase: string;
+    beforeAll(async () => {
+      guarded = await buildApp({
+        config: testConfig({ apiTokens: new TokenSet([TOKEN]) }),
+        engine,
+        logger: false,
+      });
+      await guarded.listen({ port: 0, host: '127.0.0.1' });
+      guardedBase = `http://127.0.0.1:${(guarded.server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => guarded?.close());
+
+    it('loads without a token, refuses an upload until one is typed, then sends it as a bearer header', async () => {
+      const painted = paintShapes({ width: 320, height: 240, seed: 4, count: 2 });
+      const png = await encodeShapesImage(painted, 'png');
+      const page = await browser.newPage();
+      const sent: (string | undefined)[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/predict') || r.url().endsWith('/v1/info')) {
+          sent.push(r.headers()['authorization']);
+        }
+      });
+      await page.goto(`${guardedBase}/`);
+      await page.waitForSelector('#model-line:has-text("API token")');
+      await page.setInputFiles('#file-input', {
+        name: 'a.png',
+        mimeType: 'image/png',
+        buffer: png,
+      });
+      await page.waitForSelector('body[data-state="error"]');
+      expect(await page.textContent('#error')).toContain('401 UNAUTHORIZED');
+      expect(sent).toEqual([undefined, undefined]);
+
+      await page.fill('#api-token', TOKEN);
+      await page.dispatchEvent('#api-token', 'change');
+      await page.waitForSelector('#model-line:has-text("maskops-shapes-demo")');
+      await page.setInputFiles('#file-input', {
+        name: 'b.png',
+        mimeType: 'image/png',
+        buffer: png,
+      });
+      await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
+      expect(await page.$$('#instances tbody tr')).toHaveLength(painted.shapes.length);
+      expect(sent.slice(2)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+
+      // Kept for the tab: a reload finds it and is let in at once.
+      await page.reload();
+      await page.waitForSelector('#model-line:has-text("maskops-shapes-demo")');
+      expect(await page.inputValue('#api-token')).toBe(TOKEN);
+      await page.close();
+    });
   });
 });

@@ -17,9 +17,11 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/healthz',
     {
+      config: { public: true },
       schema: {
         summary: 'Liveness: 200 while the process is up',
         tags: ['health'],
+        security: [],
         response: { 200: statusSchema },
       },
     },
@@ -29,10 +31,12 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/readyz',
     {
+      config: { public: true },
       schema: {
         summary:
           'Readiness: 200 once the model is loaded and warmed; 503 while starting, draining or failed',
         tags: ['health'],
+        security: [],
         response: { 200: statusSchema, 503: { $ref: 'Error#' } },
       },
     },

@@ -24,7 +24,8 @@ const CSP =
 export async function uiRoutes(app: FastifyInstance): Promise<void> {
   for (const [url, asset] of Object.entries(ASSETS)) {
     const body = await readFile(join(PACKAGE_ROOT, asset.file));
-    app.get(url, { schema: { hide: true } }, async (_request, reply) =>
+    // Public even with API tokens: a person loads the page, then types a token into it.
+    app.get(url, { schema: { hide: true }, config: { public: true } }, async (_request, reply) =>
       reply
         .type(asset.type)
         .header('content-security-policy', CSP)
