@@ -133,7 +133,7 @@ export class OnnxBuilder {
   }
   /** A node with one result. */
   op(opType: string, inputs: readonly string[], attrs: Record<string, OnnxAttr> = {}): string {
-    return this.node(opType, inputs, attrs)[0]!;
+    return this.node(opType, inputs, attrs)[0];
   }
 
   /** The serialized ModelProto. */

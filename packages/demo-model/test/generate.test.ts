@@ -142,7 +142,7 @@ describe.each([
     for (const node of nodes) {
       expect(ALLOWED_OPS).toContain(node.op);
       for (const input of node.input ?? []) {
-        const source = input.split(':')[0]!;
+        const source = input.split(':')[0];
         expect(names).toContain(source);
         consumed.add(source);
       }
@@ -171,10 +171,10 @@ describe.each([
   test('has one weight per Const node, filling the shard exactly', () => {
     expect(model.weightsManifest).toHaveLength(1);
     const [group] = model.weightsManifest;
-    expect(group!.paths).toEqual([WEIGHTS_FILE]);
+    expect(group.paths).toEqual([WEIGHTS_FILE]);
     const consts = model.modelTopology.node.filter((n) => n.op === 'Const').map((n) => n.name);
-    expect(group!.weights.map((w) => w.name)).toEqual(consts);
-    const bytes = group!.weights.reduce((sum, w) => {
+    expect(group.weights.map((w) => w.name)).toEqual(consts);
+    const bytes = group.weights.reduce((sum, w) => {
       expect(['float32', 'int32']).toContain(w.dtype);
       return sum + 4 * w.shape.reduce((a, b) => a * b, 1);
     }, 0);

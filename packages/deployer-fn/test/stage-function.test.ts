@@ -84,7 +84,7 @@ for (const key of Object.keys(pnpmLock.packages as Obj)) {
         const path = selector.split('>');
         let node: Obj = pkg.overrides;
         for (const p of path.slice(0, -1)) node = node[p];
-        expect([selector, node[path[path.length - 1]!]]).toEqual([selector, spec]);
+        expect([selector, node[path[path.length - 1]]]).toEqual([selector, spec]);
       }
     });
 

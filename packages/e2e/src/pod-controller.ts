@@ -164,7 +164,7 @@ export class PodController {
       }
       const name = `${this.o.deployment}-${image.digest.slice(7, 15)}-${++this.serial}`;
       this.emit(
-        `start pod ${name} (${want.image.split('@')[0]!.split('/').pop()}@${image.digest.slice(7, 19)}, build ${image.env.MASKOPS_BUILD_ID ?? '?'})`,
+        `start pod ${name} (${want.image.split('@')[0].split('/').pop()}@${image.digest.slice(7, 19)}, build ${image.env.MASKOPS_BUILD_ID ?? '?'})`,
       );
       const pod = await Pod.start({ name, image, env: this.o.podEnv, onLog: this.o.onPodLog });
       this.pods.push(pod);

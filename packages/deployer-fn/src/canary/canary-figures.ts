@@ -31,7 +31,7 @@ async function trackFigures(prom: PrometheusClient, selector: string, w: number)
     queries.map(async ([, q]) => {
       const samples = await prom.query(q);
       // One series per track by construction; none means no data (not zero).
-      return samples.length === 0 ? NaN : samples[0]!.value;
+      return samples.length === 0 ? NaN : samples[0].value;
     }),
   );
   const figures: Record<string, number> = {};

@@ -94,7 +94,7 @@ it('promote: steps every interval through Cloud Tasks, then the stable rollout, 
       canary: { requests: expect.any(Number), meanTopScore: expect.any(Number) },
     });
   }
-  const last = analysed[analysed.length - 1]!.figures as { canary: { meanInstances: number } };
+  const last = analysed[analysed.length - 1].figures as { canary: { meanInstances: number } };
   expect(last.canary.meanInstances).toBeCloseTo(2, 1);
   expect(f.image()).toBe(`${REPO}@${digest('1')}`);
   const stableNotes = f.deployment().metadata!.annotations!;
@@ -119,7 +119,7 @@ it('abort: the canary starts to find nothing between steps and is aborted; stabl
   expect(f.canary().spec.replicas).toBe(0);
   const stableNotes = f.deployment().metadata!.annotations!;
   expect(stableNotes[Annotation.FINISH_TIME]).toBeUndefined();
-  const record = JSON.parse(stableNotes[CanaryAnnotation.ABORTED]!);
+  const record = JSON.parse(stableNotes[CanaryAnnotation.ABORTED]);
   expect(record).toMatchObject({ build: 'build-a', figures: { stable: {}, canary: {} } });
   expect(outcomes(f)).not.toContain('canary-promoting');
   expect(await deliver(f, 'build-a')).toBe(204);

@@ -119,7 +119,7 @@ it('a canary not ready by its deadline is aborted; the aborted build redelivered
     abortReason: 'NOT_READY',
   });
   expect(f.canary().spec.replicas).toBe(0);
-  const record = JSON.parse(f.deployment().metadata!.annotations![CanaryAnnotation.ABORTED]!);
+  const record = JSON.parse(f.deployment().metadata!.annotations![CanaryAnnotation.ABORTED]);
   expect(record).toMatchObject({ build: 'build-1', reason: 'NOT_READY' });
   // The ordering key did not move and the stable image is unchanged.
   expect(f.deployment().metadata!.annotations?.[Annotation.FINISH_TIME]).toBeUndefined();

@@ -53,7 +53,7 @@ export function functionSuite(defaults: Record<string, string>): {
   };
 }
 
-export const lastLog = (f: Pick<Fn, 'logs'>) => f.logs[f.logs.length - 1]!;
+export const lastLog = (f: Pick<Fn, 'logs'>) => f.logs[f.logs.length - 1];
 export const annotations = (f: Pick<Fn, 'deployment'>) =>
   f.deployment().metadata?.annotations ?? {};
 /** Delivers a Cloud Build notification (`over` changes the build) as Eventarc would. */

@@ -147,7 +147,7 @@ describe('bad input gets a clear error and exit 2', () => {
     [['--file', BUILD_FILE, '--url', 'not a url'], /REPLAY_URL_INVALID/],
     [['--bogus'], /Unknown option '--bogus'/],
   ])('%j', async (args, message) => {
-    const r = await run(args as string[], { PATH: process.env.PATH ?? '' });
+    const r = await run(args, { PATH: process.env.PATH ?? '' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });

@@ -254,7 +254,7 @@ describe('docs and upload page', () => {
     expect(Object.keys(spec.paths).sort()).toEqual(
       ['/healthz', '/metrics', '/predict', '/readyz', '/v1/info'].sort(),
     );
-    const post = spec.paths['/predict']!['post']!;
+    const post = spec.paths['/predict']['post'];
     const body = post['requestBody'] as { content: Record<string, unknown> };
     expect(Object.keys(body.content)).toEqual(
       expect.arrayContaining([

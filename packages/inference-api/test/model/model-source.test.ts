@@ -56,7 +56,7 @@ function storageOf(objects: Record<string, string>, failOn?: string) {
                 calls.download++;
                 if (name === failOn) throw new Error('connection reset');
                 mkdirSync(dirname(destination), { recursive: true });
-                writeFileSync(destination, objects[name]!);
+                writeFileSync(destination, objects[name]);
               },
             })),
         ];

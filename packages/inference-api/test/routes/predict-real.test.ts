@@ -151,7 +151,7 @@ describe('POST /predict with the demo model', () => {
           headers: { 'content-type': `image/${format}` },
           payload,
         });
-        statuses[format]!.push(r.statusCode);
+        statuses[format].push(r.statusCode);
         if (r.statusCode !== 200) {
           expect(r.json()).toEqual({
             error: { code: expect.any(String), message: expect.any(String) },

@@ -37,7 +37,7 @@ describe('InferenceQueue', () => {
     c.open('C');
     const results = await Promise.all([rb, rc]);
     expect(results.map((r) => r.value)).toEqual(['B', 'C']);
-    expect(results[1]!.waitMs).toBeGreaterThan(0);
+    expect(results[1].waitMs).toBeGreaterThan(0);
     expect([q.active, q.waiting]).toEqual([0, 0]);
   });
 

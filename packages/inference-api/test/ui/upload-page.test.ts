@@ -104,7 +104,7 @@ suite('upload page in Chromium', () => {
       .sort((a, b) => a - b);
     const shownAreas = rows.map((r) => Number(r[3])).sort((a, b) => a - b);
     shownAreas.forEach((area, i) => {
-      expect(Math.abs(area - paintedAreas[i]!) / paintedAreas[i]!).toBeLessThan(0.1);
+      expect(Math.abs(area - paintedAreas[i]) / paintedAreas[i]).toBeLessThan(0.1);
     });
 
     // The canvas shows the image at full size with the masks blended in.
@@ -113,7 +113,7 @@ suite('upload page in Chromium', () => {
       return { width: el.width, height: el.height };
     });
     expect(canvas).toEqual({ width: 800, height: 600 });
-    const shape = painted.shapes[0]!;
+    const shape = painted.shapes[0];
     const [x, y, w, h] = shape.bbox;
     const centre = await page.$eval(
       '#overlay',
@@ -127,9 +127,9 @@ suite('upload page in Chromium', () => {
     );
     // Blending changes the pixel away from the original colour.
     expect(
-      Math.abs(centre[0]! - original[0]!) +
-        Math.abs(centre[1]! - original[1]!) +
-        Math.abs(centre[2]! - original[2]!),
+      Math.abs(centre[0] - original[0]) +
+        Math.abs(centre[1] - original[1]) +
+        Math.abs(centre[2] - original[2]),
     ).toBeGreaterThan(0);
 
     mkdirSync(ARTIFACTS, { recursive: true });

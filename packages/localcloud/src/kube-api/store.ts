@@ -129,7 +129,7 @@ export class DeploymentStore {
   writeAnnotations(namespace: string, name: string, annotations: Record<string, string>): void {
     const current = this.require(namespace, name);
     const metadata = current.metadata as Record<string, unknown>;
-    metadata.annotations = { ...((metadata.annotations as object) ?? {}), ...annotations };
+    metadata.annotations = { ...(metadata.annotations ?? {}), ...annotations };
     this.commit(current, current, { settled: true }, false);
   }
 

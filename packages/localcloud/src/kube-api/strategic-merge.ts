@@ -121,7 +121,7 @@ function mergeList(original: unknown[], patch: unknown[], mergeKey: string): unk
       result = result.filter((existing) => keyOf(existing, mergeKey) !== key);
       continue;
     }
-    const base = index >= 0 && isObj(result[index]) ? (result[index] as JsonObject) : {};
+    const base = index >= 0 && isObj(result[index]) ? result[index] : {};
     const merged = mergeMap(base, item);
     if (merged === DELETED) continue;
     if (index >= 0) result[index] = merged;

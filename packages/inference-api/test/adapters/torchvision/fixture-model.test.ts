@@ -68,7 +68,7 @@ describe('torchvision adapter on the small Mask R-CNN fixture', () => {
   it.each([0, 1, 2, 3])(
     'answers reference case %i with the same instances (min_score=0)',
     async (index) => {
-      const ref = reference.cases[index]!;
+      const ref = reference.cases[index];
       const png = await readFile(join(DIR, ref.image));
       const r = await app.inject({
         method: 'POST',
@@ -87,7 +87,7 @@ describe('torchvision adapter on the small Mask R-CNN fixture', () => {
       expect(body.image).toEqual({ width: ref.width, height: ref.height });
       expect(body.instances.map((i) => i.classId)).toEqual(ref.instances.map((i) => i.label));
       body.instances.forEach((got, i) => {
-        const want = ref.instances[i]!;
+        const want = ref.instances[i];
         expect(Math.abs(got.score - want.score)).toBeLessThanOrEqual(1e-4);
         const [x1, y1, x2, y2] = want.box_xyxy as [number, number, number, number];
         const [x, y, w, h] = got.bbox;
