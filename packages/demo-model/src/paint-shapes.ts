@@ -103,7 +103,8 @@ export function paintShapes(options: PaintOptions): PaintedImage {
   }
   const background = options.background ?? SAFE_BACKGROUNDS[floor(rng() * SAFE_BACKGROUNDS.length)];
   const clash = matchesPalette(background);
-  if (clash !== undefined) throw new RangeError(`background ${background} is taken for ${clash}`);
+  if (clash !== undefined)
+    throw new RangeError(`background ${background.join(',')} is taken for ${clash}`);
 
   const colours = [...PALETTE_COLOURS];
   for (let i = colours.length - 1; i > 0; i--) {

@@ -268,7 +268,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     const load = await client.stop();
     client = undefined;
     const dep = cloud.kube.getDeployment(NAMESPACE, DEPLOYMENT)!;
-    const finalImage = String(dep.spec.template.spec.containers[0].image);
+    const finalImage = dep.spec.template.spec.containers[0].image;
     const expected = registry.resolve(finalImage);
     const ok =
       load.failed === 0 &&

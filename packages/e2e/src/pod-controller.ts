@@ -1,13 +1,11 @@
 import { sleep } from '@maskops/localcloud';
+import type { KubeApiServer } from '@maskops/localcloud';
 import type { ImageRegistry } from './image-store';
 import { Pod } from './pod';
 import type { ServiceProxy } from './service-proxy';
 
 /** The slice of the Kubernetes stand-in the controller drives. */
-export interface DeploymentAccess {
-  getDeployment(namespace: string, name: string): Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
-  setDeploymentStatus(namespace: string, name: string, status: Record<string, unknown>): void;
-}
+export type DeploymentAccess = Pick<KubeApiServer, 'getDeployment' | 'setDeploymentStatus'>;
 
 export interface PodControllerOptions {
   kube: DeploymentAccess;
@@ -70,15 +68,13 @@ export class PodController {
     { generation: number; replicas: number; image: string; deadlineMs: number } | undefined {
     const dep = this.o.kube.getDeployment(this.o.namespace, this.o.deployment);
     if (!dep) return undefined;
-    const c = (dep.spec?.template?.spec?.containers ?? []).find(
-      (x: { name: string }) => x.name === this.o.container,
-    );
+    const c = dep.spec.template.spec.containers.find((x) => x.name === this.o.container);
     if (!c) return undefined;
     return {
-      generation: Number(dep.metadata?.generation ?? 1),
-      replicas: Number(dep.spec?.replicas ?? 1),
-      image: String(c.image),
-      deadlineMs: Number(dep.spec?.progressDeadlineSeconds ?? 600) * 1000,
+      generation: dep.metadata.generation ?? 1,
+      replicas: dep.spec.replicas,
+      image: c.image,
+      deadlineMs: (dep.spec.progressDeadlineSeconds ?? 600) * 1000,
     };
   }
 

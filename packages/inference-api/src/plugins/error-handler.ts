@@ -108,7 +108,7 @@ export function sendError(reply: FastifyReply, err: Classified | InferenceApiErr
 
 /** The app's error and not-found handlers. */
 export const errorHandlerPlugin = fp(
-  async (app) => {
+  (app) => {
     const { maxImageBytes } = app.config;
     app.setErrorHandler((err, request, reply) => {
       const c = classifyRequestError(err, request, maxImageBytes);

@@ -141,10 +141,13 @@ declare module 'fastify' {
  * the raw URL: bounded cardinality).
  */
 export const metricsPlugin = fp<{ defaultMetrics?: boolean }>(
-  async (app, options) => {
+  (app, options) => {
     const metrics = createMetrics(options);
     app.decorate('metrics', metrics);
-    app.addHook('onResponse', async (request, reply) => observeRequest(metrics, request, reply));
+    app.addHook('onResponse', (request, reply, done) => {
+      observeRequest(metrics, request, reply);
+      done();
+    });
   },
   { name: 'metrics', fastify: '5.x' },
 );

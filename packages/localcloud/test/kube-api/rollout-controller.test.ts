@@ -83,7 +83,7 @@ describe('rollout controller', () => {
     expect(Math.max(...steps.map((s) => s.replicas ?? 0))).toBe(4);
     const versions = seen.map((e) => Number(e.metadata.resourceVersion));
     expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
-    expect(read()?.metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
+    expect(read()?.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
   });
 
   it("'fail' mode ends in ProgressDeadlineExceeded with updatedReplicas stuck", async () => {
@@ -120,7 +120,7 @@ describe('rollout controller', () => {
     expect(rolledBack.metadata?.generation).toBe(3);
     const d = await waitFor(read, complete);
     expect(d?.spec.template.spec.containers[0].image).toBe('repo/app:1');
-    expect(d?.metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
+    expect(d?.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('3');
   });
 
   it('applies a mode change to the next rollout, and scales without a template change', async () => {
