@@ -56,7 +56,7 @@ describe('Kubernetes API failures', () => {
     expect(await pending).toBe(204);
     expect(kubeCalls(f, 'PATCH').map((r) => r.status)).toEqual([409, 200]);
     expect(f.image()).toBe(`${REPO}@${digest('1')}`);
-    expect(f.deployment().metadata!.labels!.touched).toBe('yes');
+    expect(f.deployment().metadata.labels!.touched).toBe('yes');
   });
 
   it('409 on every attempt: gives up after 4 and fails the invocation', async () => {

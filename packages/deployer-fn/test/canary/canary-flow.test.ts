@@ -97,7 +97,7 @@ it('promote: steps every interval through Cloud Tasks, then the stable rollout, 
   const last = analysed[analysed.length - 1].figures as { canary: { meanInstances: number } };
   expect(last.canary.meanInstances).toBeCloseTo(2, 1);
   expect(f.image()).toBe(`${REPO}@${digest('1')}`);
-  const stableNotes = f.deployment().metadata!.annotations!;
+  const stableNotes = f.deployment().metadata.annotations!;
   expect(stableNotes[Annotation.BUILD_ID]).toBe('build-p');
   expect(stableNotes[Annotation.PREVIOUS_IMAGE]).toBe(OLD_IMAGE);
   expect(f.canary().spec.replicas).toBe(0);
@@ -117,7 +117,7 @@ it('abort: the canary starts to find nothing between steps and is aborted; stabl
   expect(['BEHAVIOUR_SHIFT', 'SCORE_SHIFT']).toContain(aborted.abortReason);
   expect(f.image()).toBe(OLD_IMAGE);
   expect(f.canary().spec.replicas).toBe(0);
-  const stableNotes = f.deployment().metadata!.annotations!;
+  const stableNotes = f.deployment().metadata.annotations!;
   expect(stableNotes[Annotation.FINISH_TIME]).toBeUndefined();
   const record = JSON.parse(stableNotes[CanaryAnnotation.ABORTED]);
   expect(record).toMatchObject({ build: 'build-a', figures: { stable: {}, canary: {} } });
