@@ -5,7 +5,7 @@ import { Pod } from './pod';
 import type { ServiceProxy } from './service-proxy';
 
 /** The slice of the Kubernetes stand-in the controller drives. */
-export type DeploymentAccess = Pick<KubeApiServer, 'getDeployment' | 'setDeploymentStatus'>;
+type DeploymentAccess = Pick<KubeApiServer, 'getDeployment' | 'setDeploymentStatus'>;
 
 export interface PodControllerOptions {
   kube: DeploymentAccess;

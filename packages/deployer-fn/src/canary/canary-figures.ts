@@ -1,18 +1,18 @@
 import type { PrometheusClient } from './prometheus-client';
 import type { Figures, TrackFigures } from './verdict';
 
-export const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
-export type Track = (typeof Track)[keyof typeof Track];
+const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
+type Track = (typeof Track)[keyof typeof Track];
 
 const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** The label selector of a track (BRIEF-canary: the canary is also pinned to its build). */
-export function trackSelector(track: Track, buildId: string): string {
+function trackSelector(track: Track, buildId: string): string {
   return track === 'canary' ? `track="canary",build=${quote(buildId)}` : `track="stable"`;
 }
 
 /** The five instant queries of one track over a window of `w` seconds (DESIGN "Canary"). */
-export function trackQueries(selector: string, w: number): Record<keyof TrackFigures, string> {
+function trackQueries(selector: string, w: number): Record<keyof TrackFigures, string> {
   const S = selector;
   const mean = (m: string): string =>
     `sum by (track) (rate(${m}_sum{${S}}[${w}s])) / sum by (track) (rate(${m}_count{${S}}[${w}s]))`;

@@ -5,7 +5,7 @@ import { STEP_EVENT_SOURCE, STEP_EVENT_TYPE } from '../../src/canary/step-event'
 import type { Fn } from './cloud';
 import { OLD_IMAGE, startFunction } from './cloud';
 
-export const TASKS_SA = 'maskops-deployer@local-project.iam.gserviceaccount.com';
+const TASKS_SA = 'maskops-deployer@local-project.iam.gserviceaccount.com';
 
 /** The local cloud with the Cloud Tasks stand-in (short retries). */
 export function startCanaryCloud(): Promise<LocalCloud> {

@@ -4,8 +4,8 @@ import type { Deployment } from './deployment-object';
 import { deepCopy, deepEqual } from './json-value';
 import { KubeApiError } from './status';
 
-export const WATCH_EVENT = { ADDED: 'ADDED', MODIFIED: 'MODIFIED', DELETED: 'DELETED' } as const;
-export type WatchEventType = (typeof WATCH_EVENT)[keyof typeof WATCH_EVENT];
+const WATCH_EVENT = { ADDED: 'ADDED', MODIFIED: 'MODIFIED', DELETED: 'DELETED' } as const;
+type WatchEventType = (typeof WATCH_EVENT)[keyof typeof WATCH_EVENT];
 
 export interface StoreEvent {
   type: WatchEventType;

@@ -23,7 +23,7 @@ const EXPECTED: readonly Expect[] = [
   { name: 'masks', dtype: 'float32', rank: 4, fixed: { 1: 1 } },
 ];
 
-export const SUPPORTED_ONNX_CONTRACTS =
+const SUPPORTED_ONNX_CONTRACTS =
   'torchvision (input images float32 [3,H,W]; outputs boxes float32 [N,4], labels int64 [N], ' +
   'scores float32 [N], masks float32 [N,1,H,W] or [N,1,M,M])';
 
