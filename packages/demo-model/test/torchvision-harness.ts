@@ -123,7 +123,7 @@ export function describeMismatch(
   tolerance: number,
 ): string | undefined {
   const found: FoundInstance[] = Array.from({ length: out.labels.dims[0] }, (_, i) => {
-    const [x1, y1, x2, y2] = Array.from(out.boxes.data.subarray(i * 4, i * 4 + 4)) as number[];
+    const [x1, y1, x2, y2] = Array.from<number>(out.boxes.data.subarray(i * 4, i * 4 + 4));
     return {
       classId: Number(out.labels.data[i]),
       bbox: [x1, y1, x2 - x1, y2 - y1],

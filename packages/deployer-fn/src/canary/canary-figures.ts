@@ -8,7 +8,7 @@ const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, 
 
 /** The label selector of a track (BRIEF-canary: the canary is also pinned to its build). */
 function trackSelector(track: Track, buildId: string): string {
-  return track === 'canary' ? `track="canary",build=${quote(buildId)}` : `track="stable"`;
+  return track === Track.CANARY ? `track="canary",build=${quote(buildId)}` : `track="stable"`;
 }
 
 /** The five instant queries of one track over a window of `w` seconds (DESIGN "Canary"). */
@@ -48,8 +48,8 @@ export async function readFigures(
   windowSeconds: number,
 ): Promise<Figures> {
   const [stable, canary] = await Promise.all([
-    trackFigures(prom, trackSelector('stable', buildId), windowSeconds),
-    trackFigures(prom, trackSelector('canary', buildId), windowSeconds),
+    trackFigures(prom, trackSelector(Track.STABLE, buildId), windowSeconds),
+    trackFigures(prom, trackSelector(Track.CANARY, buildId), windowSeconds),
   ]);
   return { stable, canary };
 }

@@ -101,7 +101,7 @@ it('promote: steps every interval through Cloud Tasks, then the stable rollout, 
   expect(stableNotes[Annotation.BUILD_ID]).toBe('build-p');
   expect(stableNotes[Annotation.PREVIOUS_IMAGE]).toBe(OLD_IMAGE);
   expect(f.canary().spec.replicas).toBe(0);
-  expect(f.canary().metadata.annotations[CanaryAnnotation.PHASE]).toBe('promoted');
+  expect(f.canary().metadata.annotations?.[CanaryAnnotation.PHASE]).toBe('promoted');
   // A redelivery of the promoted build changes nothing.
   expect(await deliver(f, 'build-p')).toBe(204);
   expect(f.logs[f.logs.length - 1]).toMatchObject({ outcome: 'already-deployed' });

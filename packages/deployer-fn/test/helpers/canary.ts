@@ -1,4 +1,4 @@
-import type { LocalCloud } from '@maskops/localcloud';
+import type { DeploymentView, LocalCloud } from '@maskops/localcloud';
 import { deploymentFixture, freePort, startLocalCloud } from '@maskops/localcloud';
 import { CloudEventMode, cloudEventRequest } from '@maskops/shared';
 import { STEP_EVENT_SOURCE, STEP_EVENT_TYPE } from '../../src/canary/step-event';
@@ -19,7 +19,7 @@ let counter = 0;
 
 export interface CanaryFn extends Fn {
   canaryName: string;
-  canary(): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  canary(): DeploymentView;
   /** Posts a step event as Cloud Tasks would (structured CloudEvent). */
   step(buildId: string, step: number): Promise<number>;
   pending(): Record<string, unknown>[];

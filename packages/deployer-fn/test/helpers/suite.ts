@@ -39,7 +39,7 @@ type FunctionOptions = NonNullable<Parameters<typeof startFunction>[1]>;
 /** `useCloud` with the rolling deployer: `fn()` starts a function, `env` over `defaults`. */
 export function functionSuite(defaults: Record<string, string>): {
   readonly cloud: Cloud;
-  fn(opts?: FunctionOptions): Promise<Fn>;
+  fn: (opts?: FunctionOptions) => Promise<Fn>;
   track<F extends Closable>(f: F): F;
 } {
   const suite = useCloud(startCloud);

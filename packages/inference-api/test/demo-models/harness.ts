@@ -25,12 +25,12 @@ export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
 
 export async function loadDemoModel(dir: string): Promise<tf.GraphModel> {
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-  const artifacts = await tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+  const artifacts = await tf.io.getModelArtifactsForJSON(json, (manifest) => {
     const specs = manifest.flatMap((group) => group.weights);
     const data = Buffer.concat(
       manifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p)))),
     );
-    return [specs, new Uint8Array(data).buffer];
+    return Promise.resolve([specs, new Uint8Array(data).buffer]);
   });
   return tf.loadGraphModel(tf.io.fromMemory(artifacts));
 }

@@ -11,6 +11,10 @@ import { createInferenceEngine } from '../../src/inference/engine';
 import { testConfig } from '../fixtures/test-config';
 import { solidImage } from '../fixtures/images';
 
+// What the page callbacks read (the tests compile without the DOM lib).
+type Cell = { textContent: string | null };
+type Row = { querySelectorAll(selector: string): ArrayLike<Cell> };
+
 /*
  * The upload page in headless Debian Chromium against the real app and engine:
  * pick a painted shapes image, wait for the overlay, compare the table with
@@ -92,8 +96,8 @@ suite('upload page in Chromium', () => {
     });
     await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
 
-    const rows = await page.$$eval('#instances tbody tr', (trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    const rows = await page.$$eval('#instances tbody tr', (trs: Row[]) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
     );
     expect(rows).toHaveLength(painted.shapes.length);
     const labels = rows.map((r) => r[1]).sort();
@@ -150,7 +154,7 @@ suite('upload page in Chromium', () => {
       buffer: await encodeShapesImage(painted, 'tiff'),
     });
     await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
-    const labels = await page.$$eval('#instances tbody tr td:nth-child(2)', (tds) =>
+    const labels = await page.$$eval('#instances tbody tr td:nth-child(2)', (tds: Cell[]) =>
       tds.map((td) => td.textContent ?? ''),
     );
     expect(labels.sort()).toEqual(painted.shapes.map((s) => s.label).sort());

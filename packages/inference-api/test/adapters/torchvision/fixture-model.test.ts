@@ -52,7 +52,7 @@ afterAll(async () => {
 describe('torchvision adapter on the small Mask R-CNN fixture', () => {
   it('loads it on ONNX Runtime and says so in /v1/info', async () => {
     const r = await app.inject({ method: 'GET', url: '/v1/info' });
-    const model = (r.json() as { model: Record<string, unknown> }).model;
+    const model = r.json<{ model: Record<string, unknown> }>().model;
     expect(model).toMatchObject({
       adapter: 'torchvision',
       format: 'onnx',
@@ -77,7 +77,7 @@ describe('torchvision adapter on the small Mask R-CNN fixture', () => {
         payload: png,
       });
       expect(r.statusCode).toBe(200);
-      const body = r.json() as Answer;
+      const body = r.json<Answer>();
       expect(body.model).toEqual({
         name: engine.info.name,
         adapter: 'torchvision',
