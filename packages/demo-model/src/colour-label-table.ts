@@ -61,5 +61,5 @@ export function buildColourLabelTable(): ColourLabelTable {
 export function strideTable(table: ColourLabelTable): number[] {
   const [, sg, sb] = table.sizes;
   const strides = [sg * sb, sb, 1];
-  return table.channelIntervals.flatMap((ids, c) => ids.map((id) => id * strides[c]!));
+  return table.channelIntervals.flatMap((ids, c) => ids.map((id) => id * strides[c]));
 }

@@ -97,7 +97,8 @@ export class GraphBuilder {
     name?: string,
   ): string {
     const size = shape.reduce((a, b) => a * b, 1);
-    if (size !== values.length) throw new Error(`constant: ${values.length} values for ${shape}`);
+    if (size !== values.length)
+      throw new Error(`constant: ${values.length} values for ${shape.join(',')}`);
     const nodeName = this.uniqueName('Const', name);
     const data =
       dtype === DType.FLOAT ? Float32Array.from(values) : Int32Array.from(values as number[]);

@@ -36,7 +36,7 @@ export function buildMatterportGraph(score = DEMO_SCORE): DemoGraph {
   // the whole code range only keeps foreign input from indexing out of the table
   // (one scalar clip is ~5× cheaper on wasm than per-channel bounds).
   const shift = g.constant(
-    MATTERPORT_MEAN_PIXEL.map((m, c) => m + CHANNEL_OFFSETS[c]!),
+    MATTERPORT_MEAN_PIXEL.map((m, c) => m + CHANNEL_OFFSETS[c]),
     [3],
     DType.FLOAT,
   );

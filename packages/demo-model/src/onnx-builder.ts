@@ -99,7 +99,7 @@ export class OnnxBuilder {
 
   constant(type: OnnxType, dims: readonly number[], values: readonly number[]): string {
     if (values.length !== dims.reduce((a, b) => a * b, 1)) {
-      throw new RangeError(`constant of ${values.length} values does not fill [${dims}]`);
+      throw new RangeError(`constant of ${values.length} values does not fill [${dims.join(',')}]`);
     }
     const name = this.fresh('const');
     this.initializers.push(tensor(name, type, dims, values));
@@ -133,7 +133,7 @@ export class OnnxBuilder {
   }
   /** A node with one result. */
   op(opType: string, inputs: readonly string[], attrs: Record<string, OnnxAttr> = {}): string {
-    return this.node(opType, inputs, attrs)[0]!;
+    return this.node(opType, inputs, attrs)[0];
   }
 
   /** The serialized ModelProto. */

@@ -101,15 +101,15 @@ export function paintShapes(options: PaintOptions): PaintedImage {
   if (!Number.isInteger(count) || count < 1 || count > PALETTE_COLOURS.length) {
     throw new RangeError(`count must be 1..${PALETTE_COLOURS.length}, got ${count}`);
   }
-  const background =
-    options.background ?? SAFE_BACKGROUNDS[floor(rng() * SAFE_BACKGROUNDS.length)]!;
+  const background = options.background ?? SAFE_BACKGROUNDS[floor(rng() * SAFE_BACKGROUNDS.length)];
   const clash = matchesPalette(background);
-  if (clash !== undefined) throw new RangeError(`background ${background} is taken for ${clash}`);
+  if (clash !== undefined)
+    throw new RangeError(`background ${background.join(',')} is taken for ${clash}`);
 
   const colours = [...PALETTE_COLOURS];
   for (let i = colours.length - 1; i > 0; i--) {
     const j = floor(rng() * (i + 1));
-    [colours[i], colours[j]] = [colours[j]!, colours[i]!];
+    [colours[i], colours[j]] = [colours[j], colours[i]];
   }
   const labels = Object.keys(SHAPE_CLASSES) as ShapeLabel[];
 
@@ -121,7 +121,7 @@ export function paintShapes(options: PaintOptions): PaintedImage {
   }
   const placed: Square[] = [];
   const shapes = colours.slice(0, count).map((colour): PaintedShape => {
-    const label = labels[floor(rng() * labels.length)]!;
+    const label = labels[floor(rng() * labels.length)];
     const box = place(rng, width, height, placed);
     placed.push(box);
     const mask = new Uint8Array(width * height);

@@ -58,7 +58,7 @@ export function describeShapeMismatch(
       problems.push(`${where}: found as ${instance.classId} ${label}`);
     }
     if (best.overlap < MIN_SHAPE_IOU) problems.push(`${where}: IoU ${best.overlap.toFixed(3)}`);
-    const off = Math.max(...instance.bbox.map((v, i) => Math.abs(v - shape.bbox[i]!)));
+    const off = Math.max(...instance.bbox.map((v, i) => Math.abs(v - shape.bbox[i])));
     if (off > tolerance) problems.push(`${where}: bbox ${instance.bbox.join(',')}`);
   }
   if (used.size !== shapes.length) problems.push('two shapes matched the same instance');

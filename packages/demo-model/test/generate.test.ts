@@ -142,7 +142,7 @@ describe.each([
     for (const node of nodes) {
       expect(ALLOWED_OPS).toContain(node.op);
       for (const input of node.input ?? []) {
-        const source = input.split(':')[0]!;
+        const source = input.split(':')[0];
         expect(names).toContain(source);
         consumed.add(source);
       }
@@ -171,10 +171,10 @@ describe.each([
   test('has one weight per Const node, filling the shard exactly', () => {
     expect(model.weightsManifest).toHaveLength(1);
     const [group] = model.weightsManifest;
-    expect(group!.paths).toEqual([WEIGHTS_FILE]);
+    expect(group.paths).toEqual([WEIGHTS_FILE]);
     const consts = model.modelTopology.node.filter((n) => n.op === 'Const').map((n) => n.name);
-    expect(group!.weights.map((w) => w.name)).toEqual(consts);
-    const bytes = group!.weights.reduce((sum, w) => {
+    expect(group.weights.map((w) => w.name)).toEqual(consts);
+    const bytes = group.weights.reduce((sum, w) => {
       expect(['float32', 'int32']).toContain(w.dtype);
       return sum + 4 * w.shape.reduce((a, b) => a * b, 1);
     }, 0);
@@ -265,8 +265,11 @@ describe('the built CLI (dist/cli.js, built before tests by turbo)', () => {
     // Same files, same graphs; the weights (scores are constants) and names differ.
     expect(empty.map((f) => f.path)).toEqual(shapes.map((f) => f.path));
     const name = (files: typeof empty): unknown =>
-      JSON.parse(files.find((f) => f.path === 'shapes-tf-od-api/maskops.json')!.bytes.toString())
-        .name;
+      (
+        JSON.parse(
+          files.find((f) => f.path === 'shapes-tf-od-api/maskops.json')!.bytes.toString(),
+        ) as { name: unknown }
+      ).name;
     expect(name(empty)).toBe('maskops-shapes-demo-tf-od-api-empty');
     expect(name(shapes)).toBe('maskops-shapes-demo-tf-od-api');
   });

@@ -110,7 +110,7 @@ describe.each([
     const colours = shapes.map((shape) => PALETTE[shape.colour]);
     let wrong = 0;
     for (let p = 0; p < width * height; p++) {
-      const colour = owner[p]! >= 0 ? colours[owner[p]!]! : background;
+      const colour = owner[p] >= 0 ? colours[owner[p]] : background;
       if (rgb[p * 3] !== colour[0] || rgb[p * 3 + 1] !== colour[1] || rgb[p * 3 + 2] !== colour[2])
         wrong++;
     }
@@ -177,11 +177,7 @@ describe('encodeShapesImage', () => {
         for (let p = 0; p < shape.mask.length; p++) {
           if (!shape.mask[p]) continue;
           total++;
-          const off = max(
-            abs(data[p * 3]! - r),
-            abs(data[p * 3 + 1]! - g),
-            abs(data[p * 3 + 2]! - b),
-          );
+          const off = max(abs(data[p * 3] - r), abs(data[p * 3 + 1] - g), abs(data[p * 3 + 2] - b));
           if (off <= COLOUR_TOLERANCE) inTolerance++;
         }
       });

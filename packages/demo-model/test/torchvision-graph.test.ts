@@ -58,8 +58,9 @@ describe('model.onnx', () => {
   test('is ops only: standard-domain nodes and small lookup tables, no weights', () => {
     const graph = onnx.GraphProto.fromObject(model.graph!);
     graph.node.forEach((n) => expect(n.domain ?? '').toBe(''));
+    // dims are number | Long; Long's types do not resolve from onnx-proto here.
     const elements = graph.initializer.map((t) =>
-      (t.dims ?? []).reduce((a, b) => a * Number(b), 1),
+      ((t.dims ?? []) as unknown[]).reduce<number>((a, b) => a * Number(b), 1),
     );
     // Beyond scalars and axes, the only constants are the two colour lookup tables.
     expect(elements.filter((n) => n > 16).sort((a, b) => a - b)).toEqual([

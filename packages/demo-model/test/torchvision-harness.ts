@@ -90,9 +90,9 @@ export function toImages(rgb: Uint8Array, width: number, height: number): Images
   const plane = width * height;
   const data = new Float32Array(3 * plane);
   for (let p = 0; p < plane; p++) {
-    data[p] = rgb[p * 3]! / 255;
-    data[plane + p] = rgb[p * 3 + 1]! / 255;
-    data[2 * plane + p] = rgb[p * 3 + 2]! / 255;
+    data[p] = rgb[p * 3] / 255;
+    data[plane + p] = rgb[p * 3 + 1] / 255;
+    data[2 * plane + p] = rgb[p * 3 + 2] / 255;
   }
   return { data, dims: [3, height, width] };
 }
@@ -108,7 +108,7 @@ export async function decodeImages(image: Buffer): Promise<ImagesInput> {
 
 /** Instance `i`'s mask as 0/1 (pixel in the instance when the probability is > 0.5). */
 export function instanceMask(masks: OutputTensor<Float32Array>, i: number): Uint8Array {
-  const plane = masks.dims[2]! * masks.dims[3]!;
+  const plane = masks.dims[2] * masks.dims[3];
   const probabilities = masks.data.subarray(i * plane, (i + 1) * plane);
   return Uint8Array.from(probabilities, (p) => (p > 0.5 ? 1 : 0));
 }
@@ -122,17 +122,17 @@ export function describeMismatch(
   out: TorchvisionOutputs,
   tolerance: number,
 ): string | undefined {
-  const found: FoundInstance[] = Array.from({ length: out.labels.dims[0]! }, (_, i) => {
-    const [x1, y1, x2, y2] = Array.from(out.boxes.data.subarray(i * 4, i * 4 + 4)) as number[];
+  const found: FoundInstance[] = Array.from({ length: out.labels.dims[0] }, (_, i) => {
+    const [x1, y1, x2, y2] = Array.from<number>(out.boxes.data.subarray(i * 4, i * 4 + 4));
     return {
       classId: Number(out.labels.data[i]),
-      bbox: [x1!, y1!, x2! - x1!, y2! - y1!],
+      bbox: [x1, y1, x2 - x1, y2 - y1],
       mask: instanceMask(out.masks, i),
     };
   });
   const problems = [describeShapeMismatch(shapes, found, tolerance)];
   const scores = Array.from(out.scores.data);
-  if (scores.some((s, i) => i > 0 && s > scores[i - 1]!)) problems.push('scores not sorted');
+  if (scores.some((s, i) => i > 0 && s > scores[i - 1])) problems.push('scores not sorted');
   const text = problems.filter((p) => p !== undefined).join('; ');
   return text === '' ? undefined : text;
 }

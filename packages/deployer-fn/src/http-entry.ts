@@ -22,7 +22,7 @@ function eventOf(req: Request): unknown {
   const event: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     const m = CE_HEADER.exec(name);
-    if (m && typeof value === 'string') event[m[1]!] = value;
+    if (m && typeof value === 'string') event[m[1]] = value;
   }
   event.data = req.body as unknown;
   return event;

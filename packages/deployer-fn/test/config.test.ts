@@ -28,7 +28,7 @@ it('applies the documented defaults', () => {
 });
 
 it('reads every setting', () => {
-  const kubeconfig = writeKubeconfigs({ good: GOOD_KUBECONFIG }).good!;
+  const kubeconfig = writeKubeconfigs({ good: GOOD_KUBECONFIG }).good;
   expect(
     readConfig({
       ...base,
@@ -118,7 +118,7 @@ describe('KUBECONFIG is loaded and checked when the config is read', () => {
   });
 
   it('never quotes the file content (it may hold a token) in the error', () => {
-    const file = writeKubeconfigs({ x: null }).x!;
+    const file = writeKubeconfigs({ x: null }).x;
     writeFileSync(file, 'token: s3cr3t-value [\n: :');
     expect(() => readConfig({ ...base, KUBECONFIG: file })).toThrow(ConfigError);
     try {

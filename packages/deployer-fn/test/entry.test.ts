@@ -48,7 +48,7 @@ describe('invalid configuration stops the process with one line naming the varia
     expect(p.stdout()).toBe('');
     const lines = p.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({
+    expect(JSON.parse(lines[0])).toMatchObject({
       severity: 'CRITICAL',
       variable,
       code: 'CONFIG_INVALID',

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateCertificateAuthority, startContainerApi } from '@maskops/localcloud';
 import type { Fn } from './helpers/cloud';
 import { digest, OLD_IMAGE, REPO } from './helpers/cloud';
@@ -56,7 +59,7 @@ describe('Kubernetes API failures', () => {
     expect(await pending).toBe(204);
     expect(kubeCalls(f, 'PATCH').map((r) => r.status)).toEqual([409, 200]);
     expect(f.image()).toBe(`${REPO}@${digest('1')}`);
-    expect(f.deployment().metadata!.labels!.touched).toBe('yes');
+    expect(f.deployment().metadata.labels!.touched).toBe('yes');
   });
 
   it('409 on every attempt: gives up after 4 and fails the invocation', async () => {
@@ -227,9 +230,6 @@ describe('a cluster CA that is not a PEM certificate', () => {
 
 describe('KUBECONFIG mode', () => {
   it('uses the kubeconfig file and never asks the Container API', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'kc-')), 'config');
     writeFileSync(file, suite.cloud.kube.kubeconfig());
     const f = await fn({

@@ -71,9 +71,9 @@ describe('a deployed key already too far ahead (a cluster blocked today)', () =>
       distrustedFinishTime: FAR_FUTURE,
       buildId: 'real-1',
     });
-    expect(String(warning!.message)).toContain('MAX_CLOCK_SKEW_SECONDS');
+    expect(String(warning.message)).toContain('MAX_CLOCK_SKEW_SECONDS');
     expect(decision).toMatchObject({ outcome: 'patched', buildId: 'real-1' });
-    expect(f.deployment().metadata!.annotations![Annotation.FINISH_TIME]).toBe(
+    expect(f.deployment().metadata.annotations![Annotation.FINISH_TIME]).toBe(
       '2026-01-01T00:00:01.000000000Z',
     );
   });

@@ -95,7 +95,7 @@ describe('what gets patched', () => {
     expect(patch.contentType).toBe('application/strategic-merge-patch+json');
     expect(patch.body).toEqual({
       metadata: {
-        resourceVersion: before.metadata!.resourceVersion,
+        resourceVersion: before.metadata.resourceVersion,
         annotations: {
           [Annotation.CHANGE_CAUSE]: `maskops: cloud-build build-1 commit abc1234def56 → ${REPO}@${digest('1')}`,
           [Annotation.BUILD_ID]: 'build-1',
@@ -117,7 +117,7 @@ describe('what gets patched', () => {
       [Annotation.PREVIOUS_IMAGE]: OLD_IMAGE,
     });
     expect(
-      f.deployment().spec!.template.metadata?.annotations?.[Annotation.BUILD_ID],
+      f.deployment().spec.template.metadata?.annotations?.[Annotation.BUILD_ID],
     ).toBeUndefined();
   });
 
@@ -130,7 +130,7 @@ describe('what gets patched', () => {
     });
     expect(await f.post(cloudEventBinary(pubsubMessage(msg)))).toBe(204);
     expect(f.image()).toBe(`${REPO}:abc1234`);
-    expect(f.deployment().spec!.template.metadata!.annotations![Annotation.BUILD_ID]).toBe(
+    expect(f.deployment().spec.template.metadata!.annotations![Annotation.BUILD_ID]).toBe(
       'build-tag',
     );
     // The same tag from a later build still changes the pod template, so pods roll.
@@ -140,12 +140,12 @@ describe('what gets patched', () => {
       results: undefined,
       images: [`${REPO}:abc1234`],
     });
-    const generation = f.deployment().metadata!.generation!;
+    const generation = f.deployment().metadata.generation;
     expect(await f.post(cloudEventBinary(pubsubMessage(again)))).toBe(204);
-    expect(f.deployment().spec!.template.metadata!.annotations![Annotation.BUILD_ID]).toBe(
+    expect(f.deployment().spec.template.metadata!.annotations![Annotation.BUILD_ID]).toBe(
       'build-tag-2',
     );
-    expect(f.deployment().metadata!.generation).toBeGreaterThan(generation);
+    expect(f.deployment().metadata.generation).toBeGreaterThan(generation);
   });
 
   it('patches only the container named by CONTAINER; sidecars are untouched', async () => {

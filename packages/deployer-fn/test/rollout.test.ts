@@ -13,7 +13,7 @@ it('a rollout that completes: deployed, and the status shows every replica updat
   expect(lastLog(f)).toMatchObject({ outcome: 'deployed', severity: 'NOTICE' });
   const d = f.deployment();
   expect(d.status).toMatchObject({ updatedReplicas: 2, availableReplicas: 2, replicas: 2 });
-  expect(d.status!.observedGeneration).toBeGreaterThanOrEqual(d.metadata!.generation!);
+  expect(d.status.observedGeneration).toBeGreaterThanOrEqual(d.metadata.generation);
   expect(lastLog(f).durations).toEqual(
     expect.objectContaining({ patchMs: expect.any(Number), rolloutMs: expect.any(Number) }),
   );
@@ -71,9 +71,7 @@ it('tag deploy rollback also restores the pod template, so the old ReplicaSet co
   suite.cloud.kube.setRolloutMode('default', f.name, 'hang');
   expect(await deliver(f, { results: {}, images: [`${REPO}:v9`] })).toBe(204);
   expect(f.image()).toBe(OLD_IMAGE);
-  expect(
-    f.deployment().spec!.template.metadata?.annotations?.[Annotation.BUILD_ID],
-  ).toBeUndefined();
+  expect(f.deployment().spec.template.metadata?.annotations?.[Annotation.BUILD_ID]).toBeUndefined();
 });
 
 it('a rollback never undoes somebody else’s newer deploy', async () => {

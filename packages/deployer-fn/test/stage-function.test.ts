@@ -22,7 +22,25 @@ import { cloudBuild, digest, REPO, startCloud } from './helpers/cloud';
 
 jest.setTimeout(240_000);
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The fields of pnpm-lock.yaml, the staged package.json and package-lock.json read here. */
+interface PnpmLock {
+  importers: Record<string, { dependencies: Record<string, { version: string }> }>;
+  packages: Record<string, unknown>;
+}
+interface StagedPackage {
+  main: string;
+  engines: { node: string };
+  dependencies: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  overrides: Overrides;
+}
+interface Overrides {
+  [name: string]: string | Overrides;
+}
+interface NpmLock {
+  lockfileVersion: number;
+  packages: Record<string, { name?: string; version: string; link?: boolean }>;
+}
 
 const root = join(__dirname, '..', '..', '..');
 const stageScript = join(root, 'infra', 'gcp', 'stage-function.mjs');
@@ -31,17 +49,20 @@ const progress = (msg: string): void => {
   process.stderr.write(`[stage-function.test] ${msg}\n`);
 };
 
-const pnpmLock = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as Obj;
-const workspace = parse(readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8')) as Obj;
+const pnpmLock = parse(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')) as PnpmLock;
+const workspace = parse(readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8')) as {
+  overrides: Record<string, string>;
+};
 /** Versions pnpm installed for deployer-fn's direct dependencies (peer suffixes cut). */
 const installed = Object.fromEntries(
-  Object.entries(pnpmLock.importers['packages/deployer-fn'].dependencies as Obj).map(
-    ([name, d]) => [name, String(d.version).replace(/\(.*$/, '')],
-  ),
+  Object.entries(pnpmLock.importers['packages/deployer-fn'].dependencies).map(([name, d]) => [
+    name,
+    d.version.replace(/\(.*$/, ''),
+  ]),
 );
 /** name → every version in pnpm-lock.yaml. */
 const lockedVersions = new Map<string, Set<string>>();
-for (const key of Object.keys(pnpmLock.packages as Obj)) {
+for (const key of Object.keys(pnpmLock.packages)) {
   const at = key.lastIndexOf('@');
   const name = key.slice(0, at);
   lockedVersions.set(name, (lockedVersions.get(name) ?? new Set()).add(key.slice(at + 1)));
@@ -51,12 +72,12 @@ for (const key of Object.keys(pnpmLock.packages as Obj)) {
   'infra/gcp/stage-function.mjs',
   () => {
     let out: string;
-    let pkg: Obj;
+    let pkg: StagedPackage;
     beforeAll(() => {
       out = mkdtempSync(join(tmpdir(), 'stage-'));
       progress('staging (pnpm list + npm install --package-lock-only)…');
       execFileSync('node', [stageScript, out], { stdio: ['ignore', 'ignore', 'inherit'] });
-      pkg = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as Obj;
+      pkg = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as StagedPackage;
     });
     afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -78,22 +99,20 @@ for (const key of Object.keys(pnpmLock.packages as Obj)) {
     });
 
     it("carries the workspace's pnpm overrides as npm overrides", () => {
-      for (const [selector, spec] of Object.entries(
-        workspace.overrides as Record<string, string>,
-      )) {
+      for (const [selector, spec] of Object.entries(workspace.overrides)) {
         const path = selector.split('>');
-        let node: Obj = pkg.overrides;
-        for (const p of path.slice(0, -1)) node = node[p];
-        expect([selector, node[path[path.length - 1]!]]).toEqual([selector, spec]);
+        let node: Overrides = pkg.overrides;
+        for (const p of path.slice(0, -1)) node = node[p] as Overrides;
+        expect([selector, node[path[path.length - 1]]]).toEqual([selector, spec]);
       }
     });
 
     it('locks nothing the workspace did not install', () => {
-      const lock = JSON.parse(readFileSync(join(out, 'package-lock.json'), 'utf8')) as Obj;
+      const lock = JSON.parse(readFileSync(join(out, 'package-lock.json'), 'utf8')) as NpmLock;
       expect(lock.lockfileVersion).toBe(3);
       const foreign: string[] = [];
       let count = 0;
-      for (const [path, entry] of Object.entries(lock.packages as Record<string, Obj>)) {
+      for (const [path, entry] of Object.entries(lock.packages)) {
         if (!path.includes('node_modules/') || entry.link) continue;
         const name = entry.name ?? path.slice(path.lastIndexOf('node_modules/') + 13);
         count++;

@@ -1,3 +1,4 @@
+import type { DeploymentView } from '@maskops/localcloud';
 import { cloudEventBinary, pubsubMessage, sleep, type FunctionProcess } from '@maskops/localcloud';
 import type { DeploymentAccess } from './pod-controller';
 import type { PushBuild, PushBuilder } from './push-builds';
@@ -26,9 +27,8 @@ export function trackLabels(
 }
 
 /** `<deployment>-canary` as infra/k8s creates it: the stable template, 0 replicas. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function canaryDeployment(stable: Record<string, any>): Record<string, unknown> {
-  const name = String(stable.metadata.name);
+export function canaryDeployment(stable: DeploymentView): Record<string, unknown> {
+  const name = stable.metadata.name;
   const labels = trackLabels(name, 'canary');
   return {
     apiVersion: 'apps/v1',
@@ -79,7 +79,7 @@ export interface CanaryPushContext {
 }
 
 const annotation = (kube: DeploymentAccess, ns: string, name: string, key: string) =>
-  kube.getDeployment(ns, name)?.metadata?.annotations?.[key] as string | undefined;
+  kube.getDeployment(ns, name)?.metadata?.annotations?.[key];
 
 /** Waits until the canary of `buildId` is promoted, aborted or failed (the deployer's annotations). */
 async function waitVerdict(c: CanaryPushContext, buildId: string, timeoutMs: number) {

@@ -37,7 +37,7 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-export function imageStoreDir(packageDir: string): string {
+function imageStoreDir(packageDir: string): string {
   return join(packageDir, '.images');
 }
 

@@ -19,7 +19,7 @@ export interface LoadReport {
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 export class LoadClient {
@@ -72,7 +72,7 @@ export class LoadClient {
   private async loop(worker: number): Promise<void> {
     let i = worker;
     while (this.running) {
-      const img = this.images[i++ % this.images.length]!;
+      const img = this.images[i++ % this.images.length];
       const t0 = performance.now();
       this.report.sent += 1;
       try {

@@ -86,7 +86,7 @@ export function exportTree(repoRoot: string, sha: string, dest: string): Promise
  * leaks into it (npm_config_* would reconfigure the inner pnpm, NODE_ENV=production
  * would skip devDependencies), as Cloud Build starts each step clean.
  */
-export function stepEnv(): NodeJS.ProcessEnv {
+function stepEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (/^(npm_|TURBO_|PNPM_|JEST_)/i.test(k) || k === 'NODE_ENV' || k === 'INIT_CWD') continue;

@@ -12,7 +12,7 @@ import {
   runStep,
 } from './local-build-steps';
 
-export { cloudBuildTimestamp, LocalBuildErrorCode } from './local-build-steps';
+export { LocalBuildErrorCode } from './local-build-steps';
 
 /**
  * "Cloud Build" on this machine: the committed tree of one commit (never the working
@@ -49,8 +49,8 @@ export interface LocalCloudBuildOptions {
  */
 const IMAGE_PACKAGE = join('packages', 'inference-api');
 
-export const BuildStatus = { SUCCESS: 'SUCCESS', FAILURE: 'FAILURE' } as const;
-export type BuildStatus = (typeof BuildStatus)[keyof typeof BuildStatus];
+const BuildStatus = { SUCCESS: 'SUCCESS', FAILURE: 'FAILURE' } as const;
+type BuildStatus = (typeof BuildStatus)[keyof typeof BuildStatus];
 
 export interface LocalCloudBuildResult {
   buildId: string;

@@ -264,7 +264,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     const load = await client.stop();
     client = undefined;
     const dep = cloud.kube.getDeployment(NAMESPACE, DEPLOYMENT)!;
-    const finalImage = String(dep.spec.template.spec.containers[0].image);
+    const finalImage = dep.spec.template.spec.containers[0].image;
     const { ok, line } = summarizeDemo({
       load,
       deployed,

@@ -1,16 +1,14 @@
 import { sleep } from '@maskops/localcloud';
+import type { KubeApiServer } from '@maskops/localcloud';
 import type { ImageRegistry } from './image-store';
 import { Pod } from './pod';
 import type { ServiceProxy } from './service-proxy';
 
 /** The slice of the Kubernetes stand-in the controller drives. */
-export interface DeploymentAccess {
-  getDeployment(namespace: string, name: string): Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
-  setDeploymentStatus(namespace: string, name: string, status: Record<string, unknown>): void;
-}
+export type DeploymentAccess = Pick<KubeApiServer, 'getDeployment' | 'setDeploymentStatus'>;
 
 /** Where pods are scraped (localcloud's Prometheus stand-in): targets follow the pods. */
-export interface ScrapeTargets {
+interface ScrapeTargets {
   addTarget(target: { url: string; labels?: Record<string, string> }): void;
   removeTarget(url: string): void;
 }
@@ -80,15 +78,13 @@ export class PodController {
     { generation: number; replicas: number; image: string; deadlineMs: number } | undefined {
     const dep = this.o.kube.getDeployment(this.o.namespace, this.o.deployment);
     if (!dep) return undefined;
-    const c = (dep.spec?.template?.spec?.containers ?? []).find(
-      (x: { name: string }) => x.name === this.o.container,
-    );
+    const c = dep.spec.template.spec.containers.find((x) => x.name === this.o.container);
     if (!c) return undefined;
     return {
-      generation: Number(dep.metadata?.generation ?? 1),
-      replicas: Number(dep.spec?.replicas ?? 1),
-      image: String(c.image),
-      deadlineMs: Number(dep.spec?.progressDeadlineSeconds ?? 600) * 1000,
+      generation: dep.metadata.generation ?? 1,
+      replicas: dep.spec.replicas,
+      image: c.image,
+      deadlineMs: (dep.spec.progressDeadlineSeconds ?? 600) * 1000,
     };
   }
 
@@ -182,7 +178,7 @@ export class PodController {
       }
       const name = `${this.o.deployment}-${image.digest.slice(7, 15)}-${++this.serial}`;
       this.emit(
-        `start pod ${name} (${want.image.split('@')[0]!.split('/').pop()}@${image.digest.slice(7, 19)}, build ${image.env.MASKOPS_BUILD_ID ?? '?'})`,
+        `start pod ${name} (${want.image.split('@')[0].split('/').pop()}@${image.digest.slice(7, 19)}, build ${image.env.MASKOPS_BUILD_ID ?? '?'})`,
       );
       const pod = await Pod.start({ name, image, env: this.o.podEnv, onLog: this.o.onPodLog });
       this.o.scrapeTargets?.addTarget({

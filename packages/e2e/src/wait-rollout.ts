@@ -1,8 +1,7 @@
 import { sleep } from '@maskops/localcloud';
+import type { KubeApiServer } from '@maskops/localcloud';
 
-type DeploymentReader = {
-  getDeployment(namespace: string, name: string): Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
-};
+type DeploymentReader = Pick<KubeApiServer, 'getDeployment'>;
 
 /**
  * Waits until the Deployment runs `image` everywhere, judged the way
@@ -21,12 +20,10 @@ export async function waitRollout(
   while (Date.now() < deadline) {
     const d = kube.getDeployment(namespace, name);
     const s = d?.status ?? {};
-    const progressing = (s.conditions ?? []).find(
-      (c: { type: string }) => c.type === 'Progressing',
-    );
+    const progressing = (s.conditions ?? []).find((c) => c.type === 'Progressing');
     if (
       d?.spec.template.spec.containers[0].image === image &&
-      s.observedGeneration >= d?.metadata.generation &&
+      (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
       s.updatedReplicas === replicas &&
       s.availableReplicas === replicas &&
       s.replicas === replicas &&

@@ -60,6 +60,20 @@ function brokenRepo(extraScripts: Record<string, string> = {}): string {
   return dir;
 }
 
+/** The fields of the Cloud Build `Build` resource these tests read. */
+type BuildResource = {
+  id: string;
+  status: string;
+  images?: string[];
+  results?: { images: Array<{ name: string; digest: string }> };
+  substitutions: Record<string, string>;
+  steps: Array<{ id: string; status: string; timing: { startTime: string; endTime: string } }>;
+  failureInfo?: { detail: string };
+  createTime: string;
+  startTime: string;
+  finishTime: string;
+};
+
 afterAll(() => {
   for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
@@ -73,14 +87,14 @@ it('reports FAILURE with the failed step and its last output lines, and no image
     workDir: join(repo, '.localcloud', 'b'),
     log: (l) => lines.push(l),
   });
-  const b = r.build as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const b = r.build as BuildResource;
   expect(r.status).toBe('FAILURE');
   expect(b.status).toBe('FAILURE');
   expect(r.image).toBeUndefined();
   expect(b.results).toBeUndefined();
   expect(b.substitutions.BRANCH_NAME).toMatch(/^(main|master)$/);
-  expect(b.steps.map((s: { status: string }) => s.status)).toEqual(['SUCCESS', 'FAILURE']);
-  expect(b.failureInfo.detail).toMatch(/step 1 "build" failed: .*non-zero status: 3/);
+  expect(b.steps.map((s) => s.status)).toEqual(['SUCCESS', 'FAILURE']);
+  expect(b.failureInfo?.detail).toMatch(/step 1 "build" failed: .*non-zero status: 3/);
   expect(r.logTail).toContain('broken-step-output');
   expect(lines.join('\n')).toMatch(/step build: FAILED \(exit 3\)[\s\S]*\| broken-step-output/);
   expect(readFileSync(r.logFile, 'utf8')).toContain('broken-step-output');
@@ -170,7 +184,7 @@ const inOwnCheckout = ((): boolean => {
   });
 
   it('builds the commit into an image and reports a SUCCESS Build resource', () => {
-    const b = head.build as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const b = head.build as BuildResource;
     expect(head.status).toBe('SUCCESS');
     expect(b.status).toBe('SUCCESS');
     expect(b.id).toBe(BUILD_ID);
@@ -185,7 +199,7 @@ const inOwnCheckout = ((): boolean => {
     expect(b.images).toEqual([`${REPOSITORY}:${HEAD.slice(0, 7)}`]);
     expect(b.results).toEqual({ images: [{ name: `${REPOSITORY}:${HEAD.slice(0, 7)}`, digest }] });
     for (const t of [b.createTime, b.startTime, b.finishTime]) expect(t).toMatch(TIMESTAMP);
-    expect(b.steps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual([
+    expect(b.steps.map((s) => [s.id, s.status])).toEqual([
       ['install', 'SUCCESS'],
       ['build', 'SUCCESS'],
     ]);
@@ -227,10 +241,8 @@ const inOwnCheckout = ((): boolean => {
     let cloud: LocalCloud;
     let fn: FunctionProcess;
     const previous = `${REPOSITORY}:previous`;
-    type Dep = { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
     const image = (): string =>
-      (cloud.kube.getDeployment('maskops', 'inference-api') as unknown as Dep).spec.template.spec
-        .containers[0].image;
+      cloud.kube.getDeployment('maskops', 'inference-api')!.spec.template.spec.containers[0].image;
 
     beforeAll(async () => {
       cloud = await startLocalCloud({ project: 'maskops-local' });

@@ -40,7 +40,7 @@ export class FaultList {
   take(method: string, path: string): Fault | undefined {
     const index = this.faults.findIndex((f) => matches(f, method, path));
     if (index < 0) return undefined;
-    const fault = this.faults[index] as ActiveFault;
+    const fault = this.faults[index];
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.faults.splice(index, 1);
     return fault;

@@ -28,7 +28,7 @@ export interface GoogleRequest {
   url: URL;
   method: string;
   /** Answers with Google's JSON content type and records the request with its status. */
-  reply(status: number, body: unknown): void;
+  reply: (status: number, body: unknown) => void;
 }
 
 /**

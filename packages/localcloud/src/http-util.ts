@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 
-export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
 /** Thrown by `readJsonBody`; servers map `statusCode` to their own error shape. */
 export class HttpError extends Error {

@@ -10,6 +10,7 @@ export type { KubeApiOptions, KubeApiServer } from './kube-api/server';
 export { ROLLOUT_MODE } from './kube-api/rollout-controller';
 export type { RolloutMode } from './kube-api/rollout-controller';
 export { deploymentFixture } from './kube-api/deployment-object';
+export type { DeploymentCondition, DeploymentView } from './kube-api/deployment-view';
 export { kubeStatus } from './kube-api/status';
 export type { KubeStatus } from './kube-api/status';
 export { PATCH_TYPE } from './kube-api/deployment-routes';

@@ -31,17 +31,16 @@ export function appsApi(
   return kubeConfigFor(kube, overrides).makeApiClient(AppsV1Api);
 }
 
-// Parsed JSON of any shape: tests read the fields they check.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RawResponse = { status: number; json: any };
+/** The status and parsed body; `T` names the fields a test reads. */
+export type RawResponse<T = unknown> = { status: number; json: T };
 
 /** One HTTPS request with the stand-in's CA, for what typed clients cannot send. */
-export function rawRequest(
+export function rawRequest<T = unknown>(
   kube: KubeApiServer,
   method: string,
   path: string,
   opts: { body?: string | Buffer; contentType?: string; token?: string } = {},
-): Promise<RawResponse> {
+): Promise<RawResponse<T>> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? kube.token}` };
     if (opts.contentType) headers['content-type'] = opts.contentType;
@@ -50,7 +49,7 @@ export function rawRequest(
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }),
+        resolve({ status: res.statusCode ?? 0, json: (text ? JSON.parse(text) : undefined) as T }),
       );
     });
     req.on('error', reject);

@@ -147,7 +147,7 @@ function invalidDigest(name: unknown, digest?: unknown): string | undefined {
   }
   if (typeof name !== 'string') return undefined;
   const m = DIGEST_SUFFIX.exec(name);
-  if (m && !DIGEST.test(m[1]!)) return sanitizeForLog(name);
+  if (m && !DIGEST.test(m[1])) return sanitizeForLog(name);
   if (m && typeof digest === 'string' && digest !== '' && m[1] !== digest) {
     return sanitizeForLog(`${name} vs ${digest}`);
   }
@@ -179,7 +179,7 @@ function pickImage(
     if (invalid.length > 0) {
       return {
         reason: 'INVALID_IMAGE_REF',
-        detail: `unparseable image reference ${invalid[0]!.invalid!}`,
+        detail: `unparseable image reference ${invalid[0].invalid!}`,
       };
     }
     const names = found.map((f) => sanitizeForLog(f.ref!.repository, 80)).slice(0, 5);
@@ -300,7 +300,7 @@ function decodeArtifactRegistry(
   const found: Found[] = [];
   if (msg.digest !== undefined) found.push(parseNamed(msg.digest));
   if (msg.tag !== undefined) found.push(parseNamed(msg.tag));
-  if (found.some((f) => f.ref && f.ref.repository !== found[0]!.ref?.repository)) {
+  if (found.some((f) => f.ref && f.ref.repository !== found[0].ref?.repository)) {
     return ignore('MALFORMED', 'digest and tag name different repositories', { source });
   }
   const picked = pickImage(found, repository, []);

@@ -11,3 +11,4 @@ export * from './is-obj';
 export * from './sleep';
 export * from './pubsub-message';
 export * from './cloud-event';
+export * from './text-of';

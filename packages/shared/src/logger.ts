@@ -65,8 +65,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       if (rank[severity] < min) return;
       const entry = redact({ ...bound, ...fields }) as LogFields;
       write(
-        JSON.stringify({ severity, message, time: new Date().toISOString(), ...entry }, (_k, v) =>
-          typeof v === 'bigint' ? v.toString() : v,
+        JSON.stringify(
+          { severity, message, time: new Date().toISOString(), ...entry },
+          (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
         ),
       );
     };

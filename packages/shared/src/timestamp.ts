@@ -12,7 +12,7 @@ export function normalizeTimestamp(input: unknown): string | undefined {
   const m = RFC3339.exec(input);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = '', zone] = m as unknown as string[];
-  const offset = zone!.toUpperCase() === 'Z' ? 'Z' : zone!;
+  const offset = zone.toUpperCase() === 'Z' ? 'Z' : zone;
   const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${offset}`);
   if (!Number.isFinite(ms)) return undefined;
   // Date.parse accepts e.g. Feb 30 by rolling over; refuse those by round-tripping.

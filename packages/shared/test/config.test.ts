@@ -69,7 +69,7 @@ describe('config readers', () => {
       exit.mockRestore();
     }
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ severity: 'CRITICAL', variable: 'CLUSTER' });
+    expect(JSON.parse(lines[0])).toMatchObject({ severity: 'CRITICAL', variable: 'CLUSTER' });
   });
   it('loadConfigOrExit freezes the result', () => {
     const cfg = loadConfigOrExit(() => ({ a: 1 }));

@@ -6,7 +6,7 @@ describe('logger', () => {
     const lines: string[] = [];
     const log = createLogger({ write: (l) => lines.push(l), base: { service: 'x' } });
     log.child({ buildId: 'b1' }).info('deployed', { image: 'gcr.io/p/a@sha256:1' });
-    const entry = JSON.parse(lines[0]!);
+    const entry = JSON.parse(lines[0]) as Record<string, unknown>;
     expect(entry).toMatchObject({
       severity: 'INFO',
       message: 'deployed',
@@ -33,7 +33,10 @@ describe('logger', () => {
     log.info('hidden');
     log.error('shown', { err: new Error('boom') });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!).err).toEqual({ name: 'Error', message: 'boom' });
+    expect((JSON.parse(lines[0]) as { err: unknown }).err).toEqual({
+      name: 'Error',
+      message: 'boom',
+    });
   });
 });
 

@@ -1,11 +1,11 @@
 import type { Env } from '@maskops/shared';
 import { ConfigError, integer, number, oneOf, requireString, url } from '@maskops/shared';
 
-export const RolloutStrategy = { ROLLING: 'rolling', CANARY: 'canary' } as const;
-export type RolloutStrategy = (typeof RolloutStrategy)[keyof typeof RolloutStrategy];
+const RolloutStrategy = { ROLLING: 'rolling', CANARY: 'canary' } as const;
+type RolloutStrategy = (typeof RolloutStrategy)[keyof typeof RolloutStrategy];
 
-export const OnInconclusive = { PROMOTE: 'promote', ABORT: 'abort' } as const;
-export type OnInconclusive = (typeof OnInconclusive)[keyof typeof OnInconclusive];
+const OnInconclusive = { PROMOTE: 'promote', ABORT: 'abort' } as const;
+type OnInconclusive = (typeof OnInconclusive)[keyof typeof OnInconclusive];
 
 /** The verdict's thresholds (DESIGN "Canary"). */
 export interface CanaryThresholds {

@@ -1,18 +1,18 @@
 import type { PrometheusClient } from './prometheus-client';
 import type { Figures, TrackFigures } from './verdict';
 
-export const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
-export type Track = (typeof Track)[keyof typeof Track];
+const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
+type Track = (typeof Track)[keyof typeof Track];
 
 const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** The label selector of a track (BRIEF-canary: the canary is also pinned to its build). */
-export function trackSelector(track: Track, buildId: string): string {
-  return track === 'canary' ? `track="canary",build=${quote(buildId)}` : `track="stable"`;
+function trackSelector(track: Track, buildId: string): string {
+  return track === Track.CANARY ? `track="canary",build=${quote(buildId)}` : `track="stable"`;
 }
 
 /** The five instant queries of one track over a window of `w` seconds (DESIGN "Canary"). */
-export function trackQueries(selector: string, w: number): Record<keyof TrackFigures, string> {
+function trackQueries(selector: string, w: number): Record<keyof TrackFigures, string> {
   const S = selector;
   const mean = (m: string): string =>
     `sum by (track) (rate(${m}_sum{${S}}[${w}s])) / sum by (track) (rate(${m}_count{${S}}[${w}s]))`;
@@ -31,7 +31,7 @@ async function trackFigures(prom: PrometheusClient, selector: string, w: number)
     queries.map(async ([, q]) => {
       const samples = await prom.query(q);
       // One series per track by construction; none means no data (not zero).
-      return samples.length === 0 ? NaN : samples[0]!.value;
+      return samples.length === 0 ? NaN : samples[0].value;
     }),
   );
   const figures: Record<string, number> = {};
@@ -48,8 +48,8 @@ export async function readFigures(
   windowSeconds: number,
 ): Promise<Figures> {
   const [stable, canary] = await Promise.all([
-    trackFigures(prom, trackSelector('stable', buildId), windowSeconds),
-    trackFigures(prom, trackSelector('canary', buildId), windowSeconds),
+    trackFigures(prom, trackSelector(Track.STABLE, buildId), windowSeconds),
+    trackFigures(prom, trackSelector(Track.CANARY, buildId), windowSeconds),
   ]);
   return { stable, canary };
 }

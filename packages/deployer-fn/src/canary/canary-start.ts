@@ -17,12 +17,12 @@ import { CanaryAnnotation, isTerminal, readCanaryState, stateAnnotations } from 
 import { enqueueStep } from './step-event';
 
 /** Canary replicas: the weight's share of the stable ready replicas, at least one pod. */
-export function canaryReplicas(weightPercent: number, stableReady: number): number {
+function canaryReplicas(weightPercent: number, stableReady: number): number {
   return Math.max(1, Math.round((weightPercent * stableReady) / 100));
 }
 
 /** The build id recorded by an abort on the stable Deployment, if any. */
-export function abortedBuild(stable: V1Deployment): string | undefined {
+function abortedBuild(stable: V1Deployment): string | undefined {
   const raw = stable.metadata?.annotations?.[CanaryAnnotation.ABORTED];
   if (raw === undefined) return undefined;
   try {

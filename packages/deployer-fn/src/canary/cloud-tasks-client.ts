@@ -1,7 +1,7 @@
 import type { TokenSource } from '../cluster/token-source';
 import { googleHttp } from './google-http';
 
-export interface HttpTask {
+interface HttpTask {
   /** Task id within the queue, `[A-Za-z0-9_-]`, at most 500 characters. */
   readonly id: string;
   readonly scheduleTime: Date;

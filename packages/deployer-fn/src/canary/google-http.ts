@@ -65,6 +65,10 @@ function describeBody(body: unknown): string {
   const b = body as { error?: unknown };
   if (typeof b.error === 'string') return b.error;
   const e = b.error as { message?: unknown; status?: unknown } | undefined;
-  if (e && typeof e.message === 'string') return `${String(e.status ?? '')} ${e.message}`;
+  if (e && typeof e.message === 'string') {
+    // Google's JSON errors carry status as a name such as NOT_FOUND; anything else is dropped.
+    const status = typeof e.status === 'string' || typeof e.status === 'number' ? e.status : '';
+    return `${status} ${e.message}`;
+  }
   return '';
 }

@@ -39,8 +39,7 @@ export function decodeStepEvent(event: unknown): StepDecode {
 }
 
 /** The task id of a step: Cloud Tasks dedupes by it, so enqueueing twice is harmless. */
-export const stepTaskId = (buildId: string, step: number): string =>
-  taskId(`${buildId}-step-${step}`);
+const stepTaskId = (buildId: string, step: number): string => taskId(`${buildId}-step-${step}`);
 
 /** Schedules `step` of `buildId` CANARY_INTERVAL_SECONDS from now. */
 export async function enqueueStep(

@@ -26,7 +26,7 @@ export function loadKubeconfigFile(path: string): KubeConfig {
     const why =
       typeof e.code === 'string'
         ? (FILE_ERRORS[e.code] ?? e.code)
-        : `not a kubeconfig: ${(e.message ?? '').split('\n')[0]!.slice(0, 150)}`;
+        : `not a kubeconfig: ${(e.message ?? '').split('\n')[0].slice(0, 150)}`;
     throw new KubeconfigFileError(`cannot load ${path} (${why})`);
   }
   const context = kc.getCurrentContext();

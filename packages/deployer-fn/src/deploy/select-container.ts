@@ -29,5 +29,5 @@ export function selectContainer(deployment: V1Deployment, name: string | undefin
       { details: { containers: names } },
     );
   }
-  return containers[0]!;
+  return containers[0];
 }

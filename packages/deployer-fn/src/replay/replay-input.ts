@@ -19,7 +19,7 @@ const BUILD_ID = /^[A-Za-z0-9-]{1,128}$/;
  * Artifact Registry notification, a Pub/Sub message `{data, attributes}`, a push
  * body `{message}`, or a CloudEvent — each is replayed exactly as delivered.
  */
-export function toPubsubMessage(value: unknown, now = new Date()): PubsubMessage {
+function toPubsubMessage(value: unknown, now = new Date()): PubsubMessage {
   const found = extractPubsubMessage(value);
   if (found.ok) return found.message;
   if (!isObj(value)) {

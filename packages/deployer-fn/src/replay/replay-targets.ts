@@ -73,7 +73,7 @@ export async function postCloudEvent(
 /** Publishes to the real topic, with the attributes the original carried. */
 export async function publishToTopic(message: PubsubMessage, topic: string): Promise<string> {
   const { PubSub } = await import('@google-cloud/pubsub');
-  const project = /^projects\/([^/]+)\//.exec(topic)![1]!;
+  const project = /^projects\/([^/]+)\//.exec(topic)![1];
   const pubsub = new PubSub({ projectId: project });
   try {
     return await pubsub.topic(topic).publishMessage({

@@ -94,14 +94,14 @@ it('promote: steps every interval through Cloud Tasks, then the stable rollout, 
       canary: { requests: expect.any(Number), meanTopScore: expect.any(Number) },
     });
   }
-  const last = analysed[analysed.length - 1]!.figures as { canary: { meanInstances: number } };
+  const last = analysed[analysed.length - 1].figures as { canary: { meanInstances: number } };
   expect(last.canary.meanInstances).toBeCloseTo(2, 1);
   expect(f.image()).toBe(`${REPO}@${digest('1')}`);
-  const stableNotes = f.deployment().metadata!.annotations!;
+  const stableNotes = f.deployment().metadata.annotations!;
   expect(stableNotes[Annotation.BUILD_ID]).toBe('build-p');
   expect(stableNotes[Annotation.PREVIOUS_IMAGE]).toBe(OLD_IMAGE);
   expect(f.canary().spec.replicas).toBe(0);
-  expect(f.canary().metadata.annotations[CanaryAnnotation.PHASE]).toBe('promoted');
+  expect(f.canary().metadata.annotations?.[CanaryAnnotation.PHASE]).toBe('promoted');
   // A redelivery of the promoted build changes nothing.
   expect(await deliver(f, 'build-p')).toBe(204);
   expect(f.logs[f.logs.length - 1]).toMatchObject({ outcome: 'already-deployed' });
@@ -117,9 +117,9 @@ it('abort: the canary starts to find nothing between steps and is aborted; stabl
   expect(['BEHAVIOUR_SHIFT', 'SCORE_SHIFT']).toContain(aborted.abortReason);
   expect(f.image()).toBe(OLD_IMAGE);
   expect(f.canary().spec.replicas).toBe(0);
-  const stableNotes = f.deployment().metadata!.annotations!;
+  const stableNotes = f.deployment().metadata.annotations!;
   expect(stableNotes[Annotation.FINISH_TIME]).toBeUndefined();
-  const record = JSON.parse(stableNotes[CanaryAnnotation.ABORTED]!);
+  const record = JSON.parse(stableNotes[CanaryAnnotation.ABORTED]);
   expect(record).toMatchObject({ build: 'build-a', figures: { stable: {}, canary: {} } });
   expect(outcomes(f)).not.toContain('canary-promoting');
   expect(await deliver(f, 'build-a')).toBe(204);

@@ -56,7 +56,7 @@ it('a delivery starts the canary: image by digest, replicas from the weight, sta
     serviceAccountEmail: f.config.canary!.tasksServiceAccount,
   });
   expect(f.image()).toBe(OLD_IMAGE);
-  expect(f.deployment().metadata!.annotations?.[Annotation.BUILD_ID]).toBeUndefined();
+  expect(f.deployment().metadata.annotations?.[Annotation.BUILD_ID]).toBeUndefined();
 });
 
 it('a redelivery of the running build changes nothing and re-ensures step 1 (409 = scheduled)', async () => {
@@ -119,10 +119,10 @@ it('a canary not ready by its deadline is aborted; the aborted build redelivered
     abortReason: 'NOT_READY',
   });
   expect(f.canary().spec.replicas).toBe(0);
-  const record = JSON.parse(f.deployment().metadata!.annotations![CanaryAnnotation.ABORTED]!);
+  const record = JSON.parse(f.deployment().metadata.annotations![CanaryAnnotation.ABORTED]);
   expect(record).toMatchObject({ build: 'build-1', reason: 'NOT_READY' });
   // The ordering key did not move and the stable image is unchanged.
-  expect(f.deployment().metadata!.annotations?.[Annotation.FINISH_TIME]).toBeUndefined();
+  expect(f.deployment().metadata.annotations?.[Annotation.FINISH_TIME]).toBeUndefined();
   expect(f.image()).toBe(OLD_IMAGE);
   const patches = suite.cloud.kube.requests.filter((r) => r.method === 'PATCH').length;
   expect(await deliver(f, 1)).toBe(204);

@@ -1,11 +1,11 @@
-import type { LocalCloud } from '@maskops/localcloud';
+import type { DeploymentView, LocalCloud } from '@maskops/localcloud';
 import { deploymentFixture, freePort, startLocalCloud } from '@maskops/localcloud';
 import { CloudEventMode, cloudEventRequest } from '@maskops/shared';
 import { STEP_EVENT_SOURCE, STEP_EVENT_TYPE } from '../../src/canary/step-event';
 import type { Fn } from './cloud';
 import { OLD_IMAGE, startFunction } from './cloud';
 
-export const TASKS_SA = 'maskops-deployer@local-project.iam.gserviceaccount.com';
+const TASKS_SA = 'maskops-deployer@local-project.iam.gserviceaccount.com';
 
 /** The local cloud with the Cloud Tasks stand-in (short retries). */
 export function startCanaryCloud(): Promise<LocalCloud> {
@@ -19,7 +19,7 @@ let counter = 0;
 
 export interface CanaryFn extends Fn {
   canaryName: string;
-  canary(): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  canary(): DeploymentView;
   /** Posts a step event as Cloud Tasks would (structured CloudEvent). */
   step(buildId: string, step: number): Promise<number>;
   pending(): Record<string, unknown>[];

@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { V1Deployment } from '@kubernetes/client-node';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type {
@@ -10,6 +9,7 @@ import type {
   PushRequest,
 } from '@maskops/localcloud';
 import { deploymentFixture, startLocalCloud } from '@maskops/localcloud';
+import type { DeploymentView } from '@maskops/localcloud';
 import type { LogFields } from '@maskops/shared';
 import { createMemoryLogger } from '@maskops/shared';
 import type { DeployerConfig } from '../../src/config';
@@ -49,7 +49,7 @@ export interface Fn {
   post(
     req: PushRequest | { headers: Record<string, string>; body: string; path?: string },
   ): Promise<number>;
-  deployment(): V1Deployment;
+  deployment(): DeploymentView;
   image(container?: string): string | undefined;
   patches(): number;
   close(): Promise<void>;
@@ -129,12 +129,9 @@ export async function startFunction(
       await res.arrayBuffer();
       return res.status;
     },
-    deployment: () => cloud.kube.getDeployment(ns, name) as V1Deployment,
+    deployment: () => cloud.kube.getDeployment(ns, name)!,
     image(container = 'inference-api') {
-      const cs = cloud.kube.getDeployment(ns, name)?.spec.template.spec.containers as Array<{
-        name: string;
-        image: string;
-      }>;
+      const cs = cloud.kube.getDeployment(ns, name)?.spec.template.spec.containers ?? [];
       return cs.find((c) => c.name === container)?.image;
     },
     patches: () =>

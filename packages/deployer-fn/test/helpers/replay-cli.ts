@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalCloud, type LocalCloud } from '@maskops/localcloud';
+import type { CanaryPlan } from '../../src/canary/canary-start';
+import type { DeploymentPatch } from '../../src/deploy/plan-patch';
 import { useCloud } from './suite';
 
 /** The built maskops-replay, run as a user runs it. */
@@ -34,6 +37,25 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
 /** The repository the replay tests deploy, and their build fixture's path. */
 export const REPLAY_REPO = 'us-central1-docker.pkg.dev/local-project/maskops/inference-api';
 export const BUILD_FILE = join(__dirname, '..', 'replay', 'fixtures', 'build-success.json');
+
+/** The fields of the build fixture the tests read. */
+export interface BuildFixture {
+  id: string;
+  status: string;
+  results: { images: Array<{ name: string; digest: string }> };
+}
+export const readBuild = (file = BUILD_FILE): BuildFixture =>
+  JSON.parse(readFileSync(file, 'utf8')) as BuildFixture;
+
+/** What the CLI prints: the decision as JSON, or the function's answer to --url. */
+export interface CliOutput {
+  outcome?: string;
+  buildId?: string;
+  patch?: DeploymentPatch;
+  canaryPlan?: CanaryPlan;
+  status?: number;
+}
+export const cliOutput = (r: Run): CliOutput => JSON.parse(r.stdout) as CliOutput;
 
 /**
  * One local cloud for a describe block (or file) of CLI runs, and the

@@ -39,7 +39,7 @@ type FunctionOptions = NonNullable<Parameters<typeof startFunction>[1]>;
 /** `useCloud` with the rolling deployer: `fn()` starts a function, `env` over `defaults`. */
 export function functionSuite(defaults: Record<string, string>): {
   readonly cloud: Cloud;
-  fn(opts?: FunctionOptions): Promise<Fn>;
+  fn: (opts?: FunctionOptions) => Promise<Fn>;
   track<F extends Closable>(f: F): F;
 } {
   const suite = useCloud(startCloud);
@@ -53,7 +53,7 @@ export function functionSuite(defaults: Record<string, string>): {
   };
 }
 
-export const lastLog = (f: Pick<Fn, 'logs'>) => f.logs[f.logs.length - 1]!;
+export const lastLog = (f: Pick<Fn, 'logs'>) => f.logs[f.logs.length - 1];
 export const annotations = (f: Pick<Fn, 'deployment'>) =>
   f.deployment().metadata?.annotations ?? {};
 /** Delivers a Cloud Build notification (`over` changes the build) as Eventarc would. */

@@ -54,7 +54,7 @@ export async function startTrackMetrics(
     t.latencyCount += n;
     t.latencySum += n * b.latencySeconds;
     LATENCY_BUCKETS.forEach((le, i) => {
-      if (b.latencySeconds <= le) t.buckets[i]! += n;
+      if (b.latencySeconds <= le) t.buckets[i] += n;
     });
     const images = n * (1 - b.errorShare);
     t.images += images;
@@ -81,7 +81,7 @@ export async function startTrackMetrics(
         'maskops_predict_accepted_duration_seconds',
         t.latencySum,
         t.latencyCount,
-        LATENCY_BUCKETS.map((le, i) => [String(le), t.buckets[i]!]),
+        LATENCY_BUCKETS.map((le, i) => [String(le), t.buckets[i]]),
       ),
       hist('maskops_predict_instances', t.instances, t.images, []),
       hist('maskops_predict_top_score', t.score, t.images, []),

@@ -1,11 +1,10 @@
 /** maskops-replay --dry-run with ROLLOUT_STRATEGY=canary prints the canary plan. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deploymentFixture, startLocalCloud, type LocalCloud } from '@maskops/localcloud';
-import { runCli } from '../helpers/replay-cli';
+import { cliOutput, readBuild, runCli } from '../helpers/replay-cli';
 
 const BUILD_FILE = join(__dirname, 'fixtures', 'build-success.json');
-const build = JSON.parse(readFileSync(BUILD_FILE, 'utf8'));
+const build = readBuild(BUILD_FILE);
 const REPO = 'us-central1-docker.pkg.dev/local-project/maskops/inference-api';
 const OLD_IMAGE = `${REPO}@sha256:${'0'.repeat(64)}`;
 
@@ -38,7 +37,7 @@ it('--dry-run prints the canary plan and writes nothing', async () => {
     CANARY_TASKS_SERVICE_ACCOUNT: 'maskops-deployer@local-project.iam.gserviceaccount.com',
   });
   expect(r.code).toBe(0);
-  const out = JSON.parse(r.stdout);
+  const out = cliOutput(r);
   expect(out.outcome).toBe('dry-run');
   expect(out.canaryPlan).toMatchObject({
     canaryDeployment: 'inference-api-canary',

@@ -4,14 +4,21 @@
  * Cloud Build API's 404 for regional builds without --region.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deploymentFixture, startLocalCloud, type LocalCloud } from '@maskops/localcloud';
 import { Annotation } from '../../src/deploy/annotations';
-import { BUILD_FILE, CLI, replayCloud, REPLAY_REPO as REPO, runCli } from '../helpers/replay-cli';
+import {
+  BUILD_FILE,
+  CLI,
+  cliOutput,
+  readBuild,
+  replayCloud,
+  REPLAY_REPO as REPO,
+  runCli,
+} from '../helpers/replay-cli';
 
-const build = JSON.parse(readFileSync(BUILD_FILE, 'utf8'));
+const build = readBuild();
 const NEWER_IMAGE = `${REPO}@sha256:${'9'.repeat(64)}`;
 const NEW_IMAGE = `${REPO}@${build.results.images[0].digest}`;
 const PATH_ONLY = { PATH: process.env.PATH ?? '' };
@@ -47,22 +54,22 @@ describe('--force', () => {
 
   it('--in-process --force deploys an older build and records that it was forced', async () => {
     const plain = await runCli(['--in-process', '--file', BUILD_FILE], replay.env);
-    expect(JSON.parse(plain.stdout).outcome).toBe('stale');
+    expect(cliOutput(plain).outcome).toBe('stale');
     expect(deployed().spec.template.spec.containers[0].image).toBe(NEWER_IMAGE);
 
     const forced = await runCli(['--in-process', '--force', '--file', BUILD_FILE], replay.env);
     expect(forced.code).toBe(0);
-    expect(JSON.parse(forced.stdout).outcome).toBe('patched');
+    expect(cliOutput(forced).outcome).toBe('patched');
     expect(deployed().spec.template.spec.containers[0].image).toBe(NEW_IMAGE);
     const notes = deployed().metadata.annotations as Record<string, string>;
-    expect(Date.parse(notes[Annotation.FORCED_BY_REPLAY]!)).not.toBeNaN();
+    expect(Date.parse(notes[Annotation.FORCED_BY_REPLAY])).not.toBeNaN();
     expect(notes[Annotation.CHANGE_CAUSE]).toMatch(/forced by maskops-replay/);
     expect(notes[Annotation.BUILD_ID]).toBe(build.id);
   });
 
   it('a "force" field inside the message is just data: the build stays stale', async () => {
     const r = await runCli(['--in-process'], replay.env, JSON.stringify({ ...build, force: true }));
-    expect(JSON.parse(r.stdout).outcome).toBe('stale');
+    expect(cliOutput(r).outcome).toBe('stale');
     expect(deployed().spec.template.spec.containers[0].image).toBe(NEWER_IMAGE);
   });
 
@@ -174,6 +181,6 @@ describe('--build-id and regional builds', () => {
       `/v1/projects/local-project/locations/europe-west1/builds/${build.id}`,
     );
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'dry-run', buildId: build.id });
+    expect(cliOutput(r)).toMatchObject({ outcome: 'dry-run', buildId: build.id });
   });
 });

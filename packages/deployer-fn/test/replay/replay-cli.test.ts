@@ -4,11 +4,17 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { deploymentFixture } from '@maskops/localcloud';
-import { BUILD_FILE, replayCloud, REPLAY_REPO as REPO, runCli } from '../helpers/replay-cli';
+import {
+  BUILD_FILE,
+  cliOutput,
+  readBuild,
+  replayCloud,
+  REPLAY_REPO as REPO,
+  runCli,
+} from '../helpers/replay-cli';
 
-const build = JSON.parse(readFileSync(BUILD_FILE, 'utf8'));
+const build = readBuild();
 const OLD_IMAGE = `${REPO}@sha256:${'0'.repeat(64)}`;
 const NEW_IMAGE = `${REPO}@${build.results.images[0].digest}`;
 
@@ -27,12 +33,12 @@ const currentImage = (): string =>
 it('--dry-run prints the patch and changes nothing', async () => {
   const r = await run(['--file', BUILD_FILE, '--dry-run'], replay.env);
   expect(r.code).toBe(0);
-  const out = JSON.parse(r.stdout);
+  const out = cliOutput(r);
   expect(out.outcome).toBe('dry-run');
-  expect(out.patch.spec.template.spec.containers).toEqual([
+  expect(out.patch?.spec.template.spec.containers).toEqual([
     { name: 'inference-api', image: NEW_IMAGE },
   ]);
-  expect(out.patch.metadata.annotations['maskops.dev/build-id']).toBe(build.id);
+  expect(out.patch?.metadata.annotations['maskops.dev/build-id']).toBe(build.id);
   expect(currentImage()).toBe(OLD_IMAGE);
   expect(replay.cloud.kube.requests.filter((q) => q.method === 'PATCH')).toHaveLength(0);
 });
@@ -40,11 +46,11 @@ it('--dry-run prints the patch and changes nothing', async () => {
 it('--in-process from stdin deploys the build like the function would', async () => {
   const r = await run(['--in-process'], replay.env, JSON.stringify(build));
   expect(r.code).toBe(0);
-  expect(JSON.parse(r.stdout).outcome).toBe('patched');
+  expect(cliOutput(r).outcome).toBe('patched');
   expect(currentImage()).toBe(NEW_IMAGE);
   // Replaying the same build again changes nothing.
   const again = await run(['--in-process', '--file', BUILD_FILE], replay.env);
-  expect(JSON.parse(again.stdout).outcome).toBe('already-deployed');
+  expect(cliOutput(again).outcome).toBe('already-deployed');
 });
 
 describe('--url', () => {
@@ -77,7 +83,9 @@ describe('--url', () => {
     expect(req.headers['ce-source']).toBe(
       '//pubsub.googleapis.com/projects/local-project/topics/cloud-builds',
     );
-    const body = JSON.parse(req.body);
+    const body = JSON.parse(req.body) as {
+      message: { data: string; attributes: Record<string, string> };
+    };
     expect(JSON.parse(Buffer.from(body.message.data, 'base64').toString())).toEqual(build);
     expect(body.message.attributes).toEqual({ buildId: build.id, status: 'SUCCESS' });
   });
@@ -87,7 +95,7 @@ describe('--url', () => {
     const r = await run(['--file', BUILD_FILE, '--url', url], replay.env);
     status = 204;
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).status).toBe(500);
+    expect(cliOutput(r).status).toBe(500);
   });
 });
 
@@ -113,7 +121,7 @@ describe('--build-id', () => {
       replay.env,
     );
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).patch.spec.template.spec.containers[0].image).toBe(NEW_IMAGE);
+    expect(cliOutput(r).patch?.spec.template.spec.containers[0].image).toBe(NEW_IMAGE);
     expect(auth.at(-1)).toBe(`Bearer ${replay.cloud.metadata.token}`);
   });
 
@@ -147,7 +155,7 @@ describe('bad input gets a clear error and exit 2', () => {
     [['--file', BUILD_FILE, '--url', 'not a url'], /REPLAY_URL_INVALID/],
     [['--bogus'], /Unknown option '--bogus'/],
   ])('%j', async (args, message) => {
-    const r = await run(args as string[], { PATH: process.env.PATH ?? '' });
+    const r = await run(args, { PATH: process.env.PATH ?? '' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });
@@ -168,6 +176,6 @@ describe('bad input gets a clear error and exit 2', () => {
   it('an ignored message is acknowledged, not an error', async () => {
     const r = await run(['--dry-run'], replay.env, JSON.stringify({ ...build, status: 'FAILURE' }));
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'ignored', reason: 'NOT_SUCCESS' });
+    expect(cliOutput(r)).toMatchObject({ outcome: 'ignored', reason: 'NOT_SUCCESS' });
   });
 });

@@ -22,7 +22,7 @@ export const docs: Obj[] = readdirSync(k8s)
 export const find = (kind: string): Obj => {
   const found = docs.filter((d) => d.kind === kind);
   expect(found).toHaveLength(1);
-  return found[0]!;
+  return found[0];
 };
 
 /** The Deployment or Deployments of a track (the canary's name ends in -canary). */
@@ -30,7 +30,7 @@ const deployments = docs.filter((d) => d.kind === 'Deployment');
 const ofTrack = (canary: boolean): Obj => {
   const found = deployments.filter((d) => d.metadata.name.endsWith('-canary') === canary);
   expect(found).toHaveLength(1);
-  return found[0]!;
+  return found[0];
 };
 export const deployment = ofTrack(false);
 export const canaryDeployment = ofTrack(true);
@@ -50,12 +50,12 @@ const envPairs = (list: string): Array<[string, string]> =>
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]);
 /** The function's env (FUNCTION_ENV, its --set-env-vars), unexpanded (`NAME=${VAR}`). */
 export const functionEnv: Record<string, string> = Object.fromEntries(
-  envPairs(/^FUNCTION_ENV="([^"]+)"$/m.exec(setupSh)![1]!),
+  envPairs(/^FUNCTION_ENV="([^"]+)"$/m.exec(setupSh)![1]),
 );
 /** What `--canary` adds to the function's env. */
 export const canaryFunctionEnv: Record<string, string> = Object.fromEntries(
-  envPairs(/^\s*FUNCTION_ENV\+=",([^"]+)"$/m.exec(setupSh)![1]!),
+  envPairs(/^\s*FUNCTION_ENV\+=",([^"]+)"$/m.exec(setupSh)![1]),
 );
 /** A plain `NAME=value` assignment of setup.sh. */
 export const shellVar = (name: string): string =>
-  new RegExp(`^${name}=(\\S+)$`, 'm').exec(setupSh)![1]!;
+  new RegExp(`^${name}=(\\S+)$`, 'm').exec(setupSh)![1];

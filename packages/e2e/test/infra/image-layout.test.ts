@@ -23,9 +23,9 @@ function imageEnv(args: Record<string, string>): Record<string, string> {
   const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
   const env: Record<string, string> = {};
   for (const m of final.matchAll(/^ENV ((?:.*\\\n)*.*)$/gm)) {
-    for (const kv of m[1]!.replace(/\\\n/g, ' ').trim().split(/\s+/)) {
+    for (const kv of m[1].replace(/\\\n/g, ' ').trim().split(/\s+/)) {
       const [k, v = ''] = kv.split('=');
-      env[k!] = v.replace(/\$\{(\w+)\}/g, (_all, name: string) => args[name] ?? '');
+      env[k] = v.replace(/\$\{(\w+)\}/g, (_all, name: string) => args[name] ?? '');
     }
   }
   return env;

@@ -43,13 +43,13 @@ describe('optional kustomize components', () => {
     const [monitoring] = (c.resources as string[]).map(
       (f) => parse(readFileSync(join(components, 'pod-monitoring', f), 'utf8')) as Obj,
     );
-    expect(monitoring!.kind).toBe('PodMonitoring');
-    expect(monitoring!.metadata.namespace).toBe(deployment.metadata.namespace);
+    expect(monitoring.kind).toBe('PodMonitoring');
+    expect(monitoring.metadata.namespace).toBe(deployment.metadata.namespace);
     const labels = deployment.spec.template.metadata.labels;
-    for (const [k, v] of Object.entries(monitoring!.spec.selector.matchLabels as Obj)) {
+    for (const [k, v] of Object.entries(monitoring.spec.selector.matchLabels as Obj)) {
       expect(labels[k]).toBe(v);
     }
-    expect(monitoring!.spec.endpoints).toEqual([
+    expect(monitoring.spec.endpoints).toEqual([
       { port: 'http', path: '/metrics', interval: '15s' },
     ]);
     expect((container.ports as Obj[]).map((p) => p.name)).toContain('http');

@@ -42,7 +42,7 @@ describe('infra/gcp/setup.sh --dry-run', () => {
   const find = (prefix: string): string => {
     const found = cmds.filter((c) => c.startsWith(prefix));
     expect([prefix, found.length]).toEqual([prefix, 1]);
-    return found[0]!;
+    return found[0];
   };
   const deploy = (): string => find('gcloud functions deploy');
   const projectRoles = (member: string): string[] =>
@@ -52,7 +52,7 @@ describe('infra/gcp/setup.sh --dry-run', () => {
           c.startsWith('gcloud projects add-iam-policy-binding demo-proj-1') &&
           c.includes(`--member serviceAccount:${member} `),
       )
-      .map((c) => /--role (\S+)/.exec(c)![1]!)
+      .map((c) => /--role (\S+)/.exec(c)![1])
       .sort();
 
   it('exits 0 and runs nothing', () => {
@@ -270,7 +270,7 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     const checks = lines(r.stdout, '? ');
     const roles = c
       .filter((x) => x.includes(`--member serviceAccount:${DEPLOYER} `) && x.includes('--role'))
-      .map((x) => /--role (\S+)/.exec(x)![1]!)
+      .map((x) => /--role (\S+)/.exec(x)![1])
       .sort();
 
     it('creates the step queue after checking for it, with the APIs it needs', () => {
@@ -339,7 +339,7 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     [[...PROJECT, '--region', 'europe-west1-b'], /"europe-west1-b" is a zone/],
     [[...PROJECT, '--build-service-account', 'builder'], /service account email/],
   ])('refuses bad arguments %j', (args, message) => {
-    const r = dryRun(...(args as string[]));
+    const r = dryRun(...args);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(commands(r.stdout)).toEqual([]);

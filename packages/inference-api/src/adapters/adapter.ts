@@ -55,7 +55,7 @@ const ADAPTER_NAMES: ModelAdapterName[] = [ModelAdapter.TF_OD_API, ModelAdapter.
  */
 function signature(name: ModelAdapterName): { inputs: readonly string[]; mask: string } {
   const { inputs, outputs } = ADAPTER_TENSORS[name];
-  return { inputs, mask: outputs[outputs.length - 1]! };
+  return { inputs, mask: outputs[outputs.length - 1] };
 }
 
 export function detectAdapter(model: Pick<RunnableModel, 'inputs' | 'outputs'>): ModelAdapterName {
@@ -73,7 +73,7 @@ export function detectAdapter(model: Pick<RunnableModel, 'inputs' | 'outputs'>):
         needs.join(', '),
     );
   }
-  return fits[0]!;
+  return fits[0];
 }
 
 /** Resolves every tensor an adapter needs, or fails naming what is missing and what exists. */

@@ -32,9 +32,9 @@ export function createTfOdApiAdapter(
   maxInputSide = DEFAULT_MAX_INPUT_SIDE,
 ): Adapter {
   const { inputs, outputs } = requireTensors(model, ModelAdapter.TF_OD_API);
-  const input = inputs['input_tensor']!;
+  const input = inputs['input_tensor'];
   const dtype = input.dtype === 'float32' ? 'float32' : 'int32';
-  const outputNames = ADAPTER_TENSORS[ModelAdapter.TF_OD_API].outputs.map((n) => outputs[n]!.name);
+  const outputNames = ADAPTER_TENSORS[ModelAdapter.TF_OD_API].outputs.map((n) => outputs[n].name);
 
   return {
     name: ModelAdapter.TF_OD_API,
@@ -76,14 +76,9 @@ export function createTfOdApiAdapter(
       const instances: Instance[] = [];
       const maskSize = mh * mw;
       for (let i = 0; i < Math.min(count, scores.length); i++) {
-        const score = scores[i]!;
+        const score = scores[i];
         if (!(score >= minScore)) continue;
-        const box = [
-          boxes[i * 4]!,
-          boxes[i * 4 + 1]!,
-          boxes[i * 4 + 2]!,
-          boxes[i * 4 + 3]!,
-        ] as const;
+        const box = [boxes[i * 4], boxes[i * 4 + 1], boxes[i * 4 + 2], boxes[i * 4 + 3]] as const;
         const region = pasteBoxMask(
           masks.subarray(i * maskSize, (i + 1) * maskSize),
           mh,
@@ -92,7 +87,7 @@ export function createTfOdApiAdapter(
           H,
           W,
         );
-        const classId = Math.round(classes[i]!);
+        const classId = Math.round(classes[i]);
         instances.push({
           classId,
           label: labelOf(labels, classId),

@@ -5,7 +5,7 @@
  */
 const TOKEN = /^[\x21-\x7e]{16,4096}$/;
 
-export const TOKEN_RULE = '16 to 4096 visible ASCII characters without spaces';
+const TOKEN_RULE = '16 to 4096 visible ASCII characters without spaces';
 
 /** Thrown for a line that is not a token; says where, never what (it may be a secret). */
 export class TokenFileError extends Error {}

@@ -83,7 +83,7 @@ function tintLayer(
   const counts = countsFromString(instance.mask.counts);
   let pos = 0; // column-major index, as in COCO RLE
   for (let k = 0; k < counts.length; k++) {
-    const run = counts[k]!;
+    const run = counts[k];
     for (let p = pos; k % 2 === 1 && p < pos + run;) {
       const x = Math.floor(p / h);
       const y0 = p - x * h;
@@ -173,7 +173,7 @@ function labelLayers(
 }
 
 function colourOf(i: number): readonly [number, number, number] {
-  return COLOURS[i % COLOURS.length]!;
+  return COLOURS[i % COLOURS.length];
 }
 
 function escapeXml(text: string): string {

@@ -24,7 +24,7 @@ export async function createEnginePool(
     throw failed.reason;
   }
   const busy = engines.map(() => 0);
-  const first = engines[0]!;
+  const first = engines[0];
   return {
     info: { ...first.info, workers },
     // Workers load in parallel: the slowest one is when the service became ready.
@@ -35,12 +35,12 @@ export async function createEnginePool(
     },
     async predict(image: Uint8Array, predictOptions: PredictOptions): Promise<Prediction> {
       let pick = 0;
-      for (let i = 1; i < engines.length; i++) if (busy[i]! < busy[pick]!) pick = i;
-      busy[pick]!++;
+      for (let i = 1; i < engines.length; i++) if (busy[i] < busy[pick]) pick = i;
+      busy[pick]++;
       try {
-        return await engines[pick]!.predict(image, predictOptions);
+        return await engines[pick].predict(image, predictOptions);
       } finally {
-        busy[pick]!--;
+        busy[pick]--;
       }
     },
     async numTensors(): Promise<number> {

@@ -131,7 +131,7 @@ export async function createInferenceEngine(
       return Promise.reject(deathError ?? inferenceFailed('the inference worker has stopped'));
     }
     return new Promise<T>((resolve, reject) => {
-      pending.set(message.id, { resolve: resolve as (v: unknown) => void, reject });
+      pending.set(message.id, { resolve: resolve, reject });
       try {
         worker.postMessage(message, transfer);
       } catch {

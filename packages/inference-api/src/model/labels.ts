@@ -135,14 +135,14 @@ export function parseLabels(text: string, source: string): Map<number, string> {
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
   if (lines.length === 0) throw invalid(source, 'contains no labels');
-  const first = BACKGROUND_NAMES.has(lines[0]!.toLowerCase()) ? 0 : 1;
+  const first = BACKGROUND_NAMES.has(lines[0].toLowerCase()) ? 0 : 1;
   return new Map(lines.map((name, i) => [i + first, name]));
 }
 
 function parsePbtxt(text: string, source: string): Map<number, string> {
   const map = new Map<number, string>();
   for (const item of text.matchAll(/item\s*\{([^}]*)\}/g)) {
-    const body = item[1]!;
+    const body = item[1];
     const id = /\bid\s*:\s*(\d+)/.exec(body)?.[1];
     const display = /\bdisplay_name\s*:\s*(?:"([^"]*)"|'([^']*)')/.exec(body);
     const name = /\bname\s*:\s*(?:"([^"]*)"|'([^']*)')/.exec(body.replace(/display_name/g, ''));

@@ -24,7 +24,7 @@ export function parseModelPath(modelPath: string): ModelLocation {
   if (!match) {
     throw modelInvalid(`MODEL_PATH ${modelPath} is not a valid gs://bucket/prefix URL`);
   }
-  const bucket = match[1]!;
+  const bucket = match[1];
   let path = (match[2] ?? '').replace(/\/+$/, '');
   let file: string | undefined;
   if (/\.(json|pb|onnx)$/.test(path)) {

@@ -53,7 +53,7 @@ export function wrapGraphModel(model: tf.GraphModel): RunnableModel {
     }));
   const inputs = specs(model.inputNodes, model.inputs);
   const outputs = specs(model.outputNodes, model.outputs);
-  const rawOutput = new Map(outputs.map((s, i) => [s.name, model.outputNodes[i]!]));
+  const rawOutput = new Map(outputs.map((s, i) => [s.name, model.outputNodes[i]]));
   // Graphs with control flow (real TF OD API exports) need executeAsync; plain
   // graphs run faster and quieter through execute. Learn which on first use.
   let needsAsync = false;

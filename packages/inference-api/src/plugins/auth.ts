@@ -28,7 +28,7 @@ const MESSAGES: Readonly<Record<AuthFailure, string>> = {
 };
 
 /** Why `request` may not pass, or undefined when its bearer token is one of `tokens`. */
-export function authFailure(request: FastifyRequest, tokens: TokenSet): AuthFailure | undefined {
+function authFailure(request: FastifyRequest, tokens: TokenSet): AuthFailure | undefined {
   const header = request.headers.authorization;
   if (header === undefined || header === '') return AuthFailure.MISSING;
   const token = BEARER.exec(header)?.[1];
@@ -46,9 +46,12 @@ export function authFailure(request: FastifyRequest, tokens: TokenSet): AuthFail
  * The log line says why (missing, malformed, invalid), never the token.
  */
 export const authPlugin = fp(
-  async (app) => {
+  (app, _options, done) => {
     const tokens = app.config.apiTokens;
-    if (tokens === undefined) return;
+    if (tokens === undefined) {
+      done();
+      return;
+    }
     app.addHook('onRequest', async (request, reply) => {
       if (request.routeOptions.config.public === true) return;
       const failure = authFailure(request, tokens);
@@ -57,6 +60,7 @@ export const authPlugin = fp(
       reply.header('connection', 'close');
       throw unauthorized(MESSAGES[failure]);
     });
+    done();
   },
   { name: 'auth', fastify: '5.x', dependencies: ['serving', 'request-logging'] },
 );

@@ -99,7 +99,7 @@ export function classifyRequestError(
   return clientGone(err, request) ? answerOf(clientClosed()) : classifyError(err, maxImageBytes);
 }
 
-export const BEARER_CHALLENGE = 'Bearer realm="maskops"';
+const BEARER_CHALLENGE = 'Bearer realm="maskops"';
 
 export function sendError(reply: FastifyReply, err: Classified | InferenceApiError): FastifyReply {
   const c = err instanceof InferenceApiError ? answerOf(err) : err;
@@ -112,7 +112,7 @@ export function sendError(reply: FastifyReply, err: Classified | InferenceApiErr
 
 /** The app's error and not-found handlers. */
 export const errorHandlerPlugin = fp(
-  async (app) => {
+  (app) => {
     const { maxImageBytes } = app.config;
     app.setErrorHandler((err, request, reply) => {
       const c = classifyRequestError(err, request, maxImageBytes);

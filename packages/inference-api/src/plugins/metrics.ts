@@ -28,16 +28,16 @@ const SCORE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
  * carrying Retry-After (overload, queue wait, upload budget, not ready, drain): the
  * deployer leaves those out of the error ratio, they are never the build's fault.
  */
-export const PredictOutcome = {
+const PredictOutcome = {
   OK: 'ok',
   CLIENT_ERROR: 'client_error',
   SERVER_ERROR: 'server_error',
   REFUSED: 'refused',
 } as const;
-export type PredictOutcome = (typeof PredictOutcome)[keyof typeof PredictOutcome];
+type PredictOutcome = (typeof PredictOutcome)[keyof typeof PredictOutcome];
 
 /** The labels that tell a canary's pods from the stable ones' (and one build from another). */
-export interface ServingIdentity {
+interface ServingIdentity {
   track: Track;
   /** MASKOPS_BUILD_ID; `unknown` when the image was built without one. */
   build: string;
@@ -199,10 +199,13 @@ declare module 'fastify' {
  * the raw URL: bounded cardinality).
  */
 export const metricsPlugin = fp<{ defaultMetrics?: boolean; track?: Track; build?: string }>(
-  async (app, options) => {
+  (app, options) => {
     const metrics = createMetrics(options);
     app.decorate('metrics', metrics);
-    app.addHook('onResponse', async (request, reply) => observeRequest(metrics, request, reply));
+    app.addHook('onResponse', (request, reply, done) => {
+      observeRequest(metrics, request, reply);
+      done();
+    });
   },
   { name: 'metrics', fastify: '5.x' },
 );

@@ -28,12 +28,16 @@ declare module 'fastify' {
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export const requestLoggingPlugin = fp(
-  async (app) => {
+  (app) => {
     app.decorateRequest('logFields', null);
-    app.addHook('onRequest', async (request, reply) => {
+    app.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
+      done();
     });
-    app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
+    app.addHook('onResponse', (request, reply, done) => {
+      logRequest(request, reply);
+      done();
+    });
   },
   { name: 'request-logging', fastify: '5.x' },
 );

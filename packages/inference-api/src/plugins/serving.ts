@@ -32,7 +32,7 @@ export interface ServingOptions {
  * closes its connection.
  */
 export const servingPlugin = fp<ServingOptions>(
-  async (app, { config, engine }) => {
+  (app, { config, engine }) => {
     const { metrics } = app;
     const lifecycle = new Lifecycle(engine);
     const queue = new InferenceQueue({

@@ -10,7 +10,7 @@ export interface CgroupFiles {
   cfsPeriod: string;
 }
 
-export const DEFAULT_CGROUP_FILES: CgroupFiles = {
+const DEFAULT_CGROUP_FILES: CgroupFiles = {
   cpuMax: '/sys/fs/cgroup/cpu.max',
   cfsQuota: '/sys/fs/cgroup/cpu/cpu.cfs_quota_us',
   cfsPeriod: '/sys/fs/cgroup/cpu/cpu.cfs_period_us',

@@ -5,8 +5,6 @@ import { ModelFormat, Runtime } from '../inference/types';
 import type { TensorSpec } from '../model/runnable-model';
 import type { ModelRuntime } from './runtime';
 
-export type OrtTensor = ort.Tensor;
-
 /** An ONNX graph in an ONNX Runtime session (CPU execution provider). */
 export interface OnnxModel extends ModelRuntime<ort.Tensor> {
   readonly runtime: typeof Runtime.ONNXRUNTIME;

@@ -246,15 +246,15 @@ describe('docs and upload page', () => {
   it('GET /docs/json is an OpenAPI document describing every route', async () => {
     const r = await app.inject('/docs/json');
     expect(r.statusCode).toBe(200);
-    const spec = r.json() as {
+    const spec = r.json<{
       openapi: string;
       paths: Record<string, Record<string, Record<string, unknown>>>;
-    };
+    }>();
     expect(spec.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.paths).sort()).toEqual(
       ['/healthz', '/metrics', '/predict', '/readyz', '/v1/info'].sort(),
     );
-    const post = spec.paths['/predict']!['post']!;
+    const post = spec.paths['/predict']['post'];
     const body = post['requestBody'] as { content: Record<string, unknown> };
     expect(Object.keys(body.content)).toEqual(
       expect.arrayContaining([

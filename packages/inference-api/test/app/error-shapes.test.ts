@@ -6,6 +6,8 @@ import { solidImage } from '../fixtures/images';
 import { openSocket, readAnswer, type RawAnswer } from '../fixtures/raw-http';
 import { testConfig } from '../fixtures/test-config';
 
+type ErrorReply = { error: { code: string; message: string } };
+
 /*
  * Every refusal answers {"error":{"code","message"}} — Node's HTTP parser's and
  * Fastify's own included — checked on a real listening server, with raw sockets
@@ -66,7 +68,7 @@ describe('refusals before any route runs', () => {
   it('answers a URL that does not decode with 400 INVALID_REQUEST', async () => {
     const a = await raw('GET /v1/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expectError(a, 400, 'INVALID_REQUEST');
-    expect(JSON.parse(a.body).error.message).toContain('not a valid url');
+    expect((JSON.parse(a.body) as ErrorReply).error.message).toContain('not a valid url');
   });
 });
 
@@ -162,7 +164,7 @@ describe('min_score is a plain decimal from 0 to 1', () => {
       const before = engine.calls.length;
       const r = await predict(value);
       expectError({ status: r.statusCode, body: r.body }, 400, 'INVALID_REQUEST');
-      expect(r.json().error.message).toBe(
+      expect(r.json<ErrorReply>().error.message).toBe(
         'querystring/min_score must be a plain decimal number from 0 to 1, like 0.5',
       );
       expect(engine.calls.length).toBe(before);
@@ -170,9 +172,9 @@ describe('min_score is a plain decimal from 0 to 1', () => {
   );
 
   it('shows the rule in the OpenAPI document', async () => {
-    const doc = (await app.inject('/docs/json')).json() as {
+    const doc = (await app.inject('/docs/json')).json<{
       paths: Record<string, { post?: { parameters?: { name: string; schema: unknown }[] } }>;
-    };
+    }>();
     const param = doc.paths['/predict']?.post?.parameters?.find((p) => p.name === 'min_score');
     expect(param?.schema).toMatchObject({
       type: 'string',

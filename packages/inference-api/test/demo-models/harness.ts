@@ -25,12 +25,12 @@ export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
 
 export async function loadDemoModel(dir: string): Promise<tf.GraphModel> {
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-  const artifacts = await tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+  const artifacts = await tf.io.getModelArtifactsForJSON(json, (manifest) => {
     const specs = manifest.flatMap((group) => group.weights);
     const data = Buffer.concat(
       manifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p)))),
     );
-    return [specs, new Uint8Array(data).buffer];
+    return Promise.resolve([specs, new Uint8Array(data).buffer]);
   });
   return tf.loadGraphModel(tf.io.fromMemory(artifacts));
 }
@@ -71,9 +71,9 @@ export function moldSquare(
   const left = floor((maxDim - sw) / 2);
   const data = new Float32Array(maxDim * maxDim * 3);
   for (let p = 0; p < maxDim * maxDim * 3; p += 3) {
-    data[p] = -mean[0]!;
-    data[p + 1] = -mean[1]!;
-    data[p + 2] = -mean[2]!;
+    data[p] = -mean[0];
+    data[p + 1] = -mean[1];
+    data[p + 2] = -mean[2];
   }
   // Half-pixel source coordinates per output row/column, clamped at the edges.
   const axis = (n: number, source: number) => {
@@ -83,29 +83,29 @@ export function moldSquare(
     for (let i = 0; i < n; i++) {
       const at = min(max((i + 0.5) / scale - 0.5, 0), source - 1);
       lo[i] = floor(at);
-      hi[i] = min(lo[i]! + 1, source - 1);
-      t[i] = at - lo[i]!;
+      hi[i] = min(lo[i] + 1, source - 1);
+      t[i] = at - lo[i];
     }
     return { lo, hi, t };
   };
   const ys = axis(sh, height);
   const xs = axis(sw, width);
   for (let y = 0; y < sh; y++) {
-    const r0 = ys.lo[y]! * width;
-    const r1 = ys.hi[y]! * width;
-    const fy = ys.t[y]!;
+    const r0 = ys.lo[y] * width;
+    const r1 = ys.hi[y] * width;
+    const fy = ys.t[y];
     const out = ((y + top) * maxDim + left) * 3;
     for (let x = 0; x < sw; x++) {
-      const fx = xs.t[x]!;
-      const a = (r0 + xs.lo[x]!) * 3;
-      const b = (r0 + xs.hi[x]!) * 3;
-      const c = (r1 + xs.lo[x]!) * 3;
-      const d = (r1 + xs.hi[x]!) * 3;
+      const fx = xs.t[x];
+      const a = (r0 + xs.lo[x]) * 3;
+      const b = (r0 + xs.hi[x]) * 3;
+      const c = (r1 + xs.lo[x]) * 3;
+      const d = (r1 + xs.hi[x]) * 3;
       for (let k = 0; k < 3; k++) {
         const v =
-          (rgb[a + k]! * (1 - fx) + rgb[b + k]! * fx) * (1 - fy) +
-          (rgb[c + k]! * (1 - fx) + rgb[d + k]! * fx) * fy;
-        data[out + x * 3 + k] = round(v) - mean[k]!;
+          (rgb[a + k] * (1 - fx) + rgb[b + k] * fx) * (1 - fy) +
+          (rgb[c + k] * (1 - fx) + rgb[d + k] * fx) * fy;
+        data[out + x * 3 + k] = round(v) - mean[k];
       }
     }
   }

@@ -47,7 +47,7 @@ async function run(model: tf.GraphModel, data: Float32Array, size: number): Prom
       [1, N, MASK, MASK, CLASSES],
     ]);
     const [detections, masks] = (await Promise.all(outputs.map((t) => t.data()))) as Float32Array[];
-    return { detections: detections!, masks: masks! };
+    return { detections: detections, masks: masks };
   } finally {
     tf.dispose([...Object.values(feeds), ...outputs]);
   }
@@ -114,15 +114,13 @@ describe.each(['wasm', 'cpu'] as const)('matterport demo model on %s', (backend)
         const [y1, x1, y2, x2] = instance.box;
         const s = shapes.findIndex((shape) => {
           const [x, y, w, h] = shape.bbox;
-          return [y, x, y + h, x + w].every(
-            (edge, e) => Math.abs(edge - [y1, x1, y2, x2][e]!) <= 2,
-          );
+          return [y, x, y + h, x + w].every((edge, e) => Math.abs(edge - [y1, x1, y2, x2][e]) <= 2);
         });
         expect(s).toBeGreaterThanOrEqual(0);
         expect(matched.has(s)).toBe(false);
         matched.add(s);
-        expect(instance.classId).toBe(shapes[s]!.classId);
-        expect(iou(shapes[s]!.mask, regionToMask(instance.mask, H, W))).toBeGreaterThanOrEqual(0.9);
+        expect(instance.classId).toBe(shapes[s].classId);
+        expect(iou(shapes[s].mask, regionToMask(instance.mask, H, W))).toBeGreaterThanOrEqual(0.9);
       }
     },
   );

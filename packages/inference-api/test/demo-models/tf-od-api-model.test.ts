@@ -51,7 +51,7 @@ async function run(
     const [boxes, classes, masks, scores, num] = (await Promise.all(
       outputs.map((t) => t.data()),
     )) as Float32Array[];
-    return { boxes: boxes!, classes: classes!, masks: masks!, scores: scores!, num: num![0]! };
+    return { boxes: boxes, classes: classes, masks: masks, scores: scores, num: num[0] };
   } finally {
     tf.dispose([input, ...outputs]);
   }
@@ -83,12 +83,12 @@ function expectShapesFound(raw: Raw, painted: PaintedImage, minIou = 0.9): numbe
     const pixels = [box[1] * W, box[0] * H, box[3] * W, box[2] * H];
     const s = shapes.findIndex((shape) => {
       const [x, y, w, h] = shape.bbox;
-      return [x, y, x + w, y + h].every((edge, e) => Math.abs(edge - pixels[e]!) <= 1);
+      return [x, y, x + w, y + h].every((edge, e) => Math.abs(edge - pixels[e]) <= 1);
     });
     expect(s).toBeGreaterThanOrEqual(0);
     expect(matched.has(s)).toBe(false);
     matched.add(s);
-    const shape = shapes[s]!;
+    const shape = shapes[s];
     expect(raw.classes[i]).toBe(shape.classId);
     const pasted = regionToMask(pasteBoxMask(Float32Array.from(mask), MASK, MASK, box, H, W), H, W);
     const overlap = iou(shape.mask, pasted);
@@ -168,7 +168,7 @@ describe('tf-od-api demo model, edge cases (wasm)', () => {
       for (let y = y0; y < y0 + size; y++) {
         for (let x = x0; x < x0 + size; x++) {
           rgb.set(colour, (y * W + x) * 3);
-          masks[m]![y * W + x] = 1;
+          masks[m][y * W + x] = 1;
         }
       }
     };
@@ -189,7 +189,7 @@ describe('tf-od-api demo model, edge cases (wasm)', () => {
         number,
       ];
       const mask = raw.masks.slice(i * MASK * MASK, (i + 1) * MASK * MASK);
-      expect(iou(masks[i]!, regionToMask(pasteBoxMask(mask, MASK, MASK, box, H, W), H, W))).toBe(1);
+      expect(iou(masks[i], regionToMask(pasteBoxMask(mask, MASK, MASK, box, H, W), H, W))).toBe(1);
     }
   });
 
@@ -282,10 +282,10 @@ describe('tf-od-api demo model runs identically on wasm and cpu', () => {
       model.dispose();
     }
     const [cpu, wasm] = results;
-    expect(wasm!.num).toBe(cpu!.num);
-    expect(Array.from(wasm!.classes)).toEqual(Array.from(cpu!.classes));
-    expect(Array.from(wasm!.boxes)).toEqual(Array.from(cpu!.boxes));
-    const diff = wasm!.masks.reduce((m, v, i) => Math.max(m, Math.abs(v - cpu!.masks[i]!)), 0);
+    expect(wasm.num).toBe(cpu.num);
+    expect(Array.from(wasm.classes)).toEqual(Array.from(cpu.classes));
+    expect(Array.from(wasm.boxes)).toEqual(Array.from(cpu.boxes));
+    const diff = wasm.masks.reduce((m, v, i) => Math.max(m, Math.abs(v - cpu.masks[i])), 0);
     expect(diff).toBeLessThan(1e-5);
   });
 });

@@ -41,7 +41,7 @@ beforeAll(async () => {
   generateDemoModels(dir);
   const config = testConfig({ maxInputSide: MAX_INPUT_SIDE });
   engine = await createInferenceEngine({
-    modelPath: join(dir, VARIANT!),
+    modelPath: join(dir, VARIANT),
     maxImagePixels: config.maxImagePixels,
     maxInputSide: config.maxInputSide,
     intraOpThreads: 1,
@@ -62,13 +62,13 @@ async function post(image: Uint8Array, format: ImageFormat, query = ''): Promise
     payload: Buffer.from(image),
   });
   expect(r.statusCode).toBe(200);
-  return r.json() as Answer;
+  return r.json<Answer>();
 }
 
 describe('torchvision demo model through the app', () => {
   it('is served by ONNX Runtime with the torchvision adapter', async () => {
     const r = await app.inject({ method: 'GET', url: '/v1/info' });
-    expect((r.json() as { model: Record<string, unknown> }).model).toMatchObject({
+    expect(r.json<{ model: Record<string, unknown> }>().model).toMatchObject({
       adapter: DEMO_ONNX_VARIANTS[VARIANT as keyof typeof DEMO_ONNX_VARIANTS],
       format: 'onnx',
       runtime: 'onnxruntime',
@@ -122,7 +122,7 @@ describe('torchvision demo model through the app', () => {
       for (let y = y0; y < y0 + size; y++) {
         for (let x = x0; x < x0 + size; x++) {
           rgb.set(colour, (y * W + x) * 3);
-          masks[m]![y * W + x] = 1;
+          masks[m][y * W + x] = 1;
         }
       }
     };
@@ -136,8 +136,6 @@ describe('torchvision demo model through the app', () => {
       [1, [0, 0, 50, 50]],
       [1, [W - 45, H - 45, 45, 45]],
     ]);
-    instances.forEach((instance, k) =>
-      expect(maskIou(masks[k]!, decodeRle(instance.mask))).toBe(1),
-    );
+    instances.forEach((instance, k) => expect(maskIou(masks[k], decodeRle(instance.mask))).toBe(1));
   });
 });

@@ -51,7 +51,9 @@ export function rleArea(rle: RleMask): number {
  */
 export function maskIou(a: RleMask, b: RleMask): number {
   if (a.size[0] !== b.size[0] || a.size[1] !== b.size[1]) {
-    throw new RangeError(`maskIou needs masks of the same size (${a.size} vs ${b.size})`);
+    throw new RangeError(
+      `maskIou needs masks of the same size (${a.size.join(',')} vs ${b.size.join(',')})`,
+    );
   }
   const ca = countsFromString(a.counts);
   const cb = countsFromString(b.counts);

@@ -24,7 +24,7 @@ const pixel = (img: { rgb: Uint8Array; width: number }, x: number, y: number) =>
   Array.from(img.rgb.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
 
 const near = (actual: number[], expected: number[], tolerance: number) =>
-  actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
+  actual.every((v, i) => Math.abs(v - expected[i]) <= tolerance);
 
 describe('decodeImage', () => {
   it.each([
@@ -48,7 +48,7 @@ describe('decodeImage', () => {
     // CMYK round trips through ICC profiles, so only the hue is checked.
     const [r, g, b] = pixel(img, 20, 20);
     expect(r).toBeGreaterThan(150);
-    expect(Math.max(g!, b!)).toBeLessThan(90);
+    expect(Math.max(g, b)).toBeLessThan(90);
   });
 
   it('expands greyscale to three equal channels', async () => {

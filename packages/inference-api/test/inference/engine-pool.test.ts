@@ -42,10 +42,10 @@ describe('engine pool', () => {
       const scaled = await small.predict(new Uint8Array(png), { minScore: 0 });
       expect(scaled.image).toEqual({ width: 1024, height: 768 });
       // The graph resizes both to the same internal size, so the best instance matches.
-      const [a, b] = [full.instances[0]!, scaled.instances[0]!];
+      const [a, b] = [full.instances[0], scaled.instances[0]];
       expect(b.mask.size).toEqual([768, 1024]);
       expect(b.classId).toBe(a.classId);
-      b.bbox.forEach((v, i) => expect(Math.abs(v - a.bbox[i]!)).toBeLessThan(6));
+      b.bbox.forEach((v, i) => expect(Math.abs(v - a.bbox[i])).toBeLessThan(6));
     } finally {
       await small.close();
     }

@@ -114,7 +114,7 @@ describe('inference engine with the tf-od-api demo model', () => {
       overlay: true,
     });
     expect(prediction.overlayPng).toBeInstanceOf(Uint8Array);
-    const meta = await sharp(prediction.overlayPng!).metadata();
+    const meta = await sharp(prediction.overlayPng).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 320, 200]);
   });
 
@@ -126,7 +126,7 @@ describe('inference engine with the tf-od-api demo model', () => {
     const predictions = await Promise.all(
       encoded.map((bytes) => engine.predict(bytes, { minScore: 0.5 })),
     );
-    predictions.forEach((p, i) => expectShapesFound(images[i]!.shapes, p.instances));
+    predictions.forEach((p, i) => expectShapesFound(images[i].shapes, p.instances));
   });
 
   it('leaks no tensors over 50 predictions', async () => {
@@ -158,7 +158,7 @@ describe('inference engine with the tf-od-api demo model', () => {
   });
 
   it.each([
-    ['text', async () => Buffer.from('definitely not an image'), ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    ['text', () => Buffer.from('definitely not an image'), ErrorCode.UNSUPPORTED_MEDIA_TYPE],
     [
       'a GIF',
       async () =>
@@ -180,7 +180,7 @@ describe('inference engine with the tf-od-api demo model', () => {
     ],
     [
       'a 100000×100000 PNG header (pixel bomb)',
-      async () => pngHeaderOnly(100_000, 100_000),
+      () => pngHeaderOnly(100_000, 100_000),
       ErrorCode.IMAGE_TOO_MANY_PIXELS,
     ],
   ])('rejects %s with its own code and stays healthy', async (_name, make, code) => {

@@ -137,7 +137,7 @@ describe('node dist/main.js', () => {
     expect(r.status).toBe(78);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ severity: 'CRITICAL', variable: 'MAX_QUEUE' });
+    expect(JSON.parse(lines[0])).toMatchObject({ severity: 'CRITICAL', variable: 'MAX_QUEUE' });
     expect(r.stdout).toBe('');
   });
 });

@@ -110,7 +110,7 @@ describe('METRICS_PORT', () => {
     expect(r.status).toBe(78);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ severity: 'CRITICAL', variable });
+    expect(JSON.parse(lines[0])).toMatchObject({ severity: 'CRITICAL', variable });
     expect(r.stdout).toBe('');
   });
 });

@@ -49,8 +49,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
       }
     }
   };
-  createInterface({ input: child.stdout! }).on('line', onLine);
-  createInterface({ input: child.stderr! }).on('line', onLine);
+  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stderr }).on('line', onLine);
 
   const waitFor = (pred: (l: Record<string, unknown>) => boolean) => {
     const found = lines.find(pred);

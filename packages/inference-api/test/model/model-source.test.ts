@@ -45,21 +45,22 @@ function storageOf(objects: Record<string, string>, failOn?: string) {
   const calls = { list: 0, download: 0 };
   const storage: StorageLike = {
     bucket: () => ({
-      getFiles: async ({ prefix }) => {
+      getFiles: ({ prefix }) => {
         calls.list++;
-        return [
+        return Promise.resolve([
           Object.keys(objects)
             .filter((name) => name.startsWith(prefix))
             .map((name) => ({
               name,
-              download: async ({ destination }: { destination: string }) => {
+              download: ({ destination }: { destination: string }) => {
                 calls.download++;
-                if (name === failOn) throw new Error('connection reset');
+                if (name === failOn) return Promise.reject(new Error('connection reset'));
                 mkdirSync(dirname(destination), { recursive: true });
-                writeFileSync(destination, objects[name]!);
+                writeFileSync(destination, objects[name]);
+                return Promise.resolve();
               },
             })),
-        ];
+        ]);
       },
     }),
   };

@@ -50,9 +50,9 @@ describe('wrapGraphModel', () => {
     expect(model.outputs.map((o) => o.name).sort()).toEqual(['negated', 'squared']);
     const x = tf.tensor1d([1, 2, 3]);
     const [squared, negated] = await model.run({ pixels: x }, ['squared', 'negated']);
-    expect(Array.from(await squared!.data())).toEqual([1, 4, 9]);
-    expect(Array.from(await negated!.data())).toEqual([-1, -2, -3]);
-    tf.dispose([x, squared!, negated!]);
+    expect(Array.from(await squared.data())).toEqual([1, 4, 9]);
+    expect(Array.from(await negated.data())).toEqual([-1, -2, -3]);
+    tf.dispose([x, squared, negated]);
     model.dispose();
   });
 
@@ -67,8 +67,8 @@ describe('wrapGraphModel', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 2; i++) {
       const [indices] = await model.run({ x }, ['where']);
-      expect(Array.from(await indices!.data())).toEqual([1, 3]);
-      indices!.dispose();
+      expect(Array.from(await indices.data())).toEqual([1, 3]);
+      indices.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();

@@ -8,6 +8,9 @@ import { GatedEngine } from '../fixtures/gated-engine';
 import { solidImage } from '../fixtures/images';
 import { testConfig } from '../fixtures/test-config';
 
+/** The part of a /predict JSON answer these tests read. */
+type Body = { instances: Array<{ score: number }> };
+
 /*
  * The /predict metrics the deployer's canary analysis queries, read back from the
  * real app's /metrics text after answers of every outcome. Successful answers come
@@ -61,11 +64,11 @@ describe('with the real engine', () => {
     const painted = paintShapes({ width: 320, height: 240, seed: 5, count: 3 });
     const shapes = await post(app, await encodeShapesImage(painted, 'jpeg'));
     expect(shapes.statusCode).toBe(200);
-    expect(shapes.json().instances).toHaveLength(3);
-    const topScore = Math.max(...shapes.json().instances.map((i: { score: number }) => i.score));
+    expect(shapes.json<Body>().instances).toHaveLength(3);
+    const topScore = Math.max(...shapes.json<Body>().instances.map((i) => i.score));
     const blank = await post(app, await solidImage('png'), 'image/png');
     expect(blank.statusCode).toBe(200);
-    expect(blank.json().instances).toHaveLength(0);
+    expect(blank.json<Body>().instances).toHaveLength(0);
     const bad = await post(app, Buffer.from('not an image'));
     expect(bad.statusCode).toBe(415);
 
@@ -121,7 +124,7 @@ describe('refusals and failures', () => {
     await gated.started(1);
     const overloaded = await post(busy, png, 'image/png');
     expect(overloaded.statusCode).toBe(503);
-    expect(overloaded.json().error.code).toBe('OVERLOADED');
+    expect(overloaded.json<{ error: { code: string } }>().error.code).toBe('OVERLOADED');
     gated.releaseAll();
     expect((await first).statusCode).toBe(200);
     expect(await metricLines(busy, 'maskops_predict_requests_total')).toEqual([

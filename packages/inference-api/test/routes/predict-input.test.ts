@@ -41,7 +41,7 @@ async function post(
   });
   return {
     status: r.statusCode,
-    body: r.json() as { error?: { code: string; message: string } },
+    body: r.json<{ error?: { code: string; message: string } }>(),
     headers: r.headers,
   };
 }

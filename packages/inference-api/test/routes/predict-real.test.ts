@@ -44,7 +44,7 @@ describe('POST /predict with the demo model', () => {
       payload: jpeg,
     });
     expect(r.statusCode).toBe(200);
-    const body = r.json() as Answer;
+    const body = r.json<Answer>();
     expect(Object.keys(body).sort()).toEqual(['image', 'instances', 'model', 'timings']);
     expect(body.model).toEqual({
       name: engine.info.name,
@@ -87,7 +87,7 @@ describe('POST /predict with the demo model', () => {
       payload: m.payload,
     });
     expect(r.statusCode).toBe(200);
-    expectShapesFound(painted.shapes, (r.json() as Answer).instances);
+    expectShapesFound(painted.shapes, r.json<Answer>().instances);
   });
 
   it('answers format=png with the overlay image', async () => {
@@ -111,7 +111,7 @@ describe('POST /predict with the demo model', () => {
       payload: await encodeShapesImage(painted, 'tiff'),
     });
     expect(r.statusCode).toBe(200);
-    expectShapesFound(painted.shapes, (r.json() as Answer).instances);
+    expectShapesFound(painted.shapes, r.json<Answer>().instances);
   });
 
   it('refuses a truncated JPEG (good header, missing data) with 400 IMAGE_UNDECODABLE', async () => {
@@ -151,7 +151,7 @@ describe('POST /predict with the demo model', () => {
           headers: { 'content-type': `image/${format}` },
           payload,
         });
-        statuses[format]!.push(r.statusCode);
+        statuses[format].push(r.statusCode);
         if (r.statusCode !== 200) {
           expect(r.json()).toEqual({
             error: { code: expect.any(String), message: expect.any(String) },
@@ -188,7 +188,7 @@ describe('POST /predict with the demo model', () => {
     expect(stillRunning).toBe(1);
     const done = await running;
     expect(done.statusCode).toBe(200);
-    expectShapesFound(big.shapes, (done.json() as Answer).instances);
+    expectShapesFound(big.shapes, done.json<Answer>().instances);
   });
 
   it('leaves no tensors behind in the worker', async () => {

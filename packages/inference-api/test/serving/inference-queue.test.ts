@@ -37,7 +37,7 @@ describe('InferenceQueue', () => {
     c.open('C');
     const results = await Promise.all([rb, rc]);
     expect(results.map((r) => r.value)).toEqual(['B', 'C']);
-    expect(results[1]!.waitMs).toBeGreaterThan(0);
+    expect(results[1].waitMs).toBeGreaterThan(0);
     expect([q.active, q.waiting]).toEqual([0, 0]);
   });
 
@@ -133,7 +133,7 @@ describe('InferenceQueue', () => {
     const q = new InferenceQueue({ maxQueue: 1, timeoutMs: 60_000 });
     await expect(q.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(q.active).toBe(0);
-    await expect(q.run(async () => 7)).resolves.toMatchObject({ value: 7 });
+    await expect(q.run(() => Promise.resolve(7))).resolves.toMatchObject({ value: 7 });
   });
 
   describe('admission by expected wait', () => {
@@ -244,7 +244,7 @@ describe('InferenceQueue', () => {
     it('times every execution into the estimate', async () => {
       const q = new InferenceQueue({ maxQueue: 1, timeoutMs: 60_000 });
       expect(q.serviceTime.medianMs).toBeUndefined();
-      await q.run(async () => 1);
+      await q.run(() => Promise.resolve(1));
       expect(q.serviceTime.count).toBe(1);
       expect(q.serviceTime.medianMs).toBeGreaterThanOrEqual(0);
     });

@@ -114,7 +114,9 @@ describe('POST /predict under the upload byte budget', () => {
     );
     await until(() => lines.filter((l) => l['errorCode'] === 'CLIENT_CLOSED').length === 3);
     expect(lines.filter((l) => l['errorCode'] === 'CLIENT_CLOSED')).toEqual(
-      Array.from({ length: 3 }, () => expect.objectContaining({ status: 499, route: '/predict' })),
+      Array.from({ length: 3 }, (): unknown =>
+        expect.objectContaining({ status: 499, route: '/predict' }),
+      ),
     );
     expect(lines.filter((l) => l['errorCode'] === 'INVALID_REQUEST')).toEqual([]);
   });

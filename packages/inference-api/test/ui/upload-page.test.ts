@@ -12,6 +12,10 @@ import { createInferenceEngine } from '../../src/inference/engine';
 import { testConfig } from '../fixtures/test-config';
 import { solidImage } from '../fixtures/images';
 
+// What the page callbacks read (the tests compile without the DOM lib).
+type Cell = { textContent: string | null };
+type Row = { querySelectorAll(selector: string): ArrayLike<Cell> };
+
 /*
  * The upload page in headless Debian Chromium against the real app and engine:
  * pick a painted shapes image, wait for the overlay, compare the table with
@@ -93,8 +97,8 @@ suite('upload page in Chromium', () => {
     });
     await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
 
-    const rows = await page.$$eval('#instances tbody tr', (trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    const rows = await page.$$eval('#instances tbody tr', (trs: Row[]) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
     );
     expect(rows).toHaveLength(painted.shapes.length);
     const labels = rows.map((r) => r[1]).sort();
@@ -105,7 +109,7 @@ suite('upload page in Chromium', () => {
       .sort((a, b) => a - b);
     const shownAreas = rows.map((r) => Number(r[3])).sort((a, b) => a - b);
     shownAreas.forEach((area, i) => {
-      expect(Math.abs(area - paintedAreas[i]!) / paintedAreas[i]!).toBeLessThan(0.1);
+      expect(Math.abs(area - paintedAreas[i]) / paintedAreas[i]).toBeLessThan(0.1);
     });
 
     // The canvas shows the image at full size with the masks blended in.
@@ -114,7 +118,7 @@ suite('upload page in Chromium', () => {
       return { width: el.width, height: el.height };
     });
     expect(canvas).toEqual({ width: 800, height: 600 });
-    const shape = painted.shapes[0]!;
+    const shape = painted.shapes[0];
     const [x, y, w, h] = shape.bbox;
     const centre = await page.$eval(
       '#overlay',
@@ -128,9 +132,9 @@ suite('upload page in Chromium', () => {
     );
     // Blending changes the pixel away from the original colour.
     expect(
-      Math.abs(centre[0]! - original[0]!) +
-        Math.abs(centre[1]! - original[1]!) +
-        Math.abs(centre[2]! - original[2]!),
+      Math.abs(centre[0] - original[0]) +
+        Math.abs(centre[1] - original[1]) +
+        Math.abs(centre[2] - original[2]),
     ).toBeGreaterThan(0);
 
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -151,7 +155,7 @@ suite('upload page in Chromium', () => {
       buffer: await encodeShapesImage(painted, 'tiff'),
     });
     await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
-    const labels = await page.$$eval('#instances tbody tr td:nth-child(2)', (tds) =>
+    const labels = await page.$$eval('#instances tbody tr td:nth-child(2)', (tds: Cell[]) =>
       tds.map((td) => td.textContent ?? ''),
     );
     expect(labels.sort()).toEqual(painted.shapes.map((s) => s.label).sort());

@@ -1,5 +1,5 @@
 import { KubeApiError } from './status';
-import { isObj } from '@maskops/shared';
+import { isObj, textOf } from '@maskops/shared';
 import { deepCopy } from './json-value';
 import type { JsonObject } from './json-value';
 
@@ -23,7 +23,7 @@ export function normalizeDeployment(input: unknown, namespace: string): Deployme
   if (!isObj(input)) throw new KubeApiError(400, 'Deployment body must be a JSON object');
   const obj = deepCopy(input);
   if (obj.kind !== undefined && obj.kind !== 'Deployment') {
-    throw new KubeApiError(400, `kind "${String(obj.kind)}" is not Deployment`);
+    throw new KubeApiError(400, `kind "${textOf(obj.kind)}" is not Deployment`);
   }
   obj.apiVersion = 'apps/v1';
   obj.kind = 'Deployment';

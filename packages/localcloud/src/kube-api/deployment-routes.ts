@@ -34,7 +34,7 @@ export interface Reply {
 const PATH =
   /^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments(?:\/([^/]+))?(?:\/(status))?$/;
 
-export function matchDeploymentPath(
+function matchDeploymentPath(
   path: string,
 ): { namespace?: string; name?: string; status: boolean } | undefined {
   const m = PATH.exec(path);

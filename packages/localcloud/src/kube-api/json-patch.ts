@@ -41,7 +41,7 @@ function parentOf(doc: unknown, tokens: string[], path: string): [unknown, strin
     else if (isObj(node) && token in node) node = node[token];
     else throw invalid(`path "${path}" does not exist`);
   }
-  return [node, tokens[tokens.length - 1] as string];
+  return [node, tokens[tokens.length - 1]];
 }
 
 function get(doc: unknown, path: string): unknown {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isObj } from '@maskops/shared';
 
-export interface Condition {
+interface Condition {
   type: string;
   status: 'True' | 'False';
   reason: string;

@@ -9,6 +9,7 @@ import { defaultServerTls, issueServerCertificate } from '../tls';
 import type { ServerTls } from '../tls';
 import { handleDeployments } from './deployment-routes';
 import type { Deployment } from './deployment-object';
+import type { DeploymentView } from './deployment-view';
 import * as discovery from './discovery';
 import { deepCopy } from './json-value';
 import { kubeconfigYaml } from './kubeconfig';
@@ -28,9 +29,7 @@ export interface KubeApiServer {
   kubeconfig(opts?: { namespace?: string }): string;
   /** Create or replace, already rolled out (status complete, no rollout steps). */
   putDeployment(obj: Record<string, unknown>): Record<string, unknown>;
-  // `any` by contract: tests read deep fields (spec.template.spec.containers[0].image) directly.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  getDeployment(namespace: string, name: string): Record<string, any> | undefined;
+  getDeployment(namespace: string, name: string): DeploymentView | undefined;
   /** Mode for this deployment's next rollouts. */
   setRolloutMode(namespace: string, name: string, mode: RolloutMode): void;
   /** Writes `status` as the deployment controller would (for `external` rollout mode). */
@@ -163,7 +162,8 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApiSe
       }
       return store.require(namespace, String(meta.name));
     },
-    getDeployment: (namespace, name) => store.get(namespace, name),
+    // Stored objects passed normalizeDeployment, which checked what DeploymentView names.
+    getDeployment: (namespace, name) => store.get(namespace, name) as DeploymentView | undefined,
     setRolloutMode: (namespace, name, mode) => controller.setMode(namespace, name, mode),
     setDeploymentStatus: (namespace, name, status) => {
       store.writeStatus(namespace, name, status);

@@ -1,4 +1,4 @@
-export const STATUS_REASON = {
+const STATUS_REASON = {
   400: 'BadRequest',
   401: 'Unauthorized',
   403: 'Forbidden',

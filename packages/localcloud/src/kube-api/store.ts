@@ -4,8 +4,8 @@ import type { Deployment } from './deployment-object';
 import { deepCopy, deepEqual } from './json-value';
 import { KubeApiError } from './status';
 
-export const WATCH_EVENT = { ADDED: 'ADDED', MODIFIED: 'MODIFIED', DELETED: 'DELETED' } as const;
-export type WatchEventType = (typeof WATCH_EVENT)[keyof typeof WATCH_EVENT];
+const WATCH_EVENT = { ADDED: 'ADDED', MODIFIED: 'MODIFIED', DELETED: 'DELETED' } as const;
+type WatchEventType = (typeof WATCH_EVENT)[keyof typeof WATCH_EVENT];
 
 export interface StoreEvent {
   type: WatchEventType;
@@ -129,7 +129,7 @@ export class DeploymentStore {
   writeAnnotations(namespace: string, name: string, annotations: Record<string, string>): void {
     const current = this.require(namespace, name);
     const metadata = current.metadata as Record<string, unknown>;
-    metadata.annotations = { ...((metadata.annotations as object) ?? {}), ...annotations };
+    metadata.annotations = { ...(metadata.annotations ?? {}), ...annotations };
     this.commit(current, current, { settled: true }, false);
   }
 

@@ -1,5 +1,5 @@
 import { KubeApiError } from './status';
-import { isObj } from '@maskops/shared';
+import { isObj, textOf } from '@maskops/shared';
 import { deepCopy } from './json-value';
 import type { JsonObject } from './json-value';
 
@@ -41,7 +41,7 @@ function mergeMap(original: JsonObject, patch: JsonObject): JsonObject | typeof 
   if (directive === 'delete') return DELETED;
   if (directive === 'replace') return stripDirectives(patch);
   if (directive !== undefined && directive !== 'merge') {
-    throw new KubeApiError(400, `unknown patch directive "${String(directive)}"`);
+    throw new KubeApiError(400, `unknown patch directive "${textOf(directive)}"`);
   }
   const result: JsonObject = deepCopy(original);
   const orders: Array<[string, unknown]> = [];
@@ -66,7 +66,9 @@ function mergeMap(original: JsonObject, patch: JsonObject): JsonObject | typeof 
       if (mergeKey !== undefined) {
         result[key] = mergeList(Array.isArray(current) ? current : [], value, mergeKey);
       } else if (MERGED_PRIMITIVE_LISTS.has(key) && Array.isArray(current)) {
-        result[key] = [...current, ...value.filter((v) => !current.includes(v))];
+        const kept: unknown[] = current;
+        const added: unknown[] = value.filter((v) => !kept.includes(v));
+        result[key] = [...kept, ...added];
       } else {
         result[key] = stripDirectives(value);
       }
@@ -121,7 +123,7 @@ function mergeList(original: unknown[], patch: unknown[], mergeKey: string): unk
       result = result.filter((existing) => keyOf(existing, mergeKey) !== key);
       continue;
     }
-    const base = index >= 0 && isObj(result[index]) ? (result[index] as JsonObject) : {};
+    const base = index >= 0 && isObj(result[index]) ? result[index] : {};
     const merged = mergeMap(base, item);
     if (merged === DELETED) continue;
     if (index >= 0) result[index] = merged;

@@ -64,20 +64,20 @@ class Evaluator {
     const out: VectorSample[] = [];
     for (const s of this.store.select(matchers)) {
       let i = s.ts.length - 1;
-      while (i >= 0 && (s.ts[i] as number) > this.t) i -= 1;
+      while (i >= 0 && s.ts[i] > this.t) i -= 1;
       const at = s.ts[i];
       if (at === undefined || at <= this.t - LOOKBACK_MS) continue;
       if (s.staleAt !== undefined && s.staleAt >= at && s.staleAt <= this.t) continue;
-      out.push({ labels: s.labels, value: s.vs[i] as number });
+      out.push({ labels: s.labels, value: s.vs[i] });
     }
     return out;
   }
 
   private call(e: Extract<Expr, { kind: 'call' }>): VectorSample[] {
     if (e.func === FUNCTION.histogramQuantile) {
-      const q = this.eval(e.args[0] as Expr);
+      const q = this.eval(e.args[0]);
       if (typeof q !== 'number') throw new ExecutionError('quantile must be a scalar');
-      return this.histogramQuantile(q, this.vector(e.args[1] as Expr));
+      return this.histogramQuantile(q, this.vector(e.args[1]));
     }
     const sel = e.args[0];
     if (sel?.kind !== 'selector' || sel.rangeMs === undefined) {
@@ -90,7 +90,7 @@ class Evaluator {
       const lo = s.ts.findIndex((x) => x > start);
       if (lo < 0) continue;
       let hi = lo;
-      while (hi < s.ts.length && (s.ts[hi] as number) <= this.t) hi += 1;
+      while (hi < s.ts.length && s.ts[hi] <= this.t) hi += 1;
       const value = extrapolatedRate(
         s.ts.slice(lo, hi),
         s.vs.slice(lo, hi),

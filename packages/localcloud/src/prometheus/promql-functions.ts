@@ -20,13 +20,13 @@ export function extrapolatedRate(
 ): number | undefined {
   const n = ts.length;
   if (n < 2) return undefined;
-  const firstT = ts[0] as number;
-  const lastT = ts[n - 1] as number;
-  const first = vs[0] as number;
-  let result = (vs[n - 1] as number) - first;
+  const firstT = ts[0];
+  const lastT = ts[n - 1];
+  const first = vs[0];
+  let result = vs[n - 1] - first;
   for (let i = 1; i < n; i += 1) {
-    const prev = vs[i - 1] as number;
-    if ((vs[i] as number) < prev) result += prev;
+    const prev = vs[i - 1];
+    if (vs[i] < prev) result += prev;
   }
   let durationToStart = (firstT - rangeStartMs) / 1000;
   let durationToEnd = (rangeEndMs - lastT) / 1000;
@@ -82,13 +82,13 @@ export function bucketQuantile(q: number, input: readonly Bucket[]): number {
   let rank = q * observations;
   let b = buckets.findIndex((x, i) => i < buckets.length - 1 && x.count >= rank);
   if (b < 0) b = buckets.length - 1;
-  if (b === buckets.length - 1) return (buckets[buckets.length - 2] as Bucket).upperBound;
-  const bucket = buckets[b] as Bucket;
+  if (b === buckets.length - 1) return buckets[buckets.length - 2].upperBound;
+  const bucket = buckets[b];
   if (b === 0 && bucket.upperBound <= 0) return bucket.upperBound;
   let start = 0;
   let count = bucket.count;
   if (b > 0) {
-    const prev = buckets[b - 1] as Bucket;
+    const prev = buckets[b - 1];
     start = prev.upperBound;
     count -= prev.count;
     rank -= prev.count;
@@ -100,7 +100,7 @@ export function bucketQuantile(q: number, input: readonly Bucket[]): number {
 function correctPrecision(buckets: Bucket[], tolerance: number): void {
   let prev = buckets[0]?.count ?? 0;
   for (let i = 1; i < buckets.length; i += 1) {
-    const b = buckets[i] as Bucket;
+    const b = buckets[i];
     const delta = Math.abs(b.count - prev);
     if (delta === 0) continue;
     if (delta / b.count <= tolerance) b.count = prev;

@@ -37,7 +37,8 @@ interface TargetState {
 }
 
 async function readCapped(res: Response, limit: number): Promise<string> {
-  const reader = res.body?.getReader();
+  // fetch bodies are byte streams; undici types them as ReadableStream<any>.
+  const reader = (res.body as ReadableStream<Uint8Array> | null)?.getReader();
   if (!reader) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;

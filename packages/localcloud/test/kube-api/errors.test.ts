@@ -82,10 +82,15 @@ describe('Kubernetes API stand-in errors and discovery', () => {
 
   it('creates with POST (201) and deletes (200)', async () => {
     const body = JSON.stringify(deploymentFixture({ name: 'fresh', replicas: 1 }));
-    const created = await rawRequest(kube, 'POST', '/apis/apps/v1/namespaces/default/deployments', {
-      body,
-      contentType: 'application/json',
-    });
+    const created = await rawRequest<{ metadata: unknown }>(
+      kube,
+      'POST',
+      '/apis/apps/v1/namespaces/default/deployments',
+      {
+        body,
+        contentType: 'application/json',
+      },
+    );
     expect(created.status).toBe(201);
     expect(created.json.metadata).toMatchObject({ name: 'fresh', generation: 1 });
     expect(kube.getDeployment('default', 'fresh')).toBeDefined();
@@ -104,8 +109,10 @@ describe('Kubernetes API stand-in errors and discovery', () => {
       kind: 'APIVersions',
       versions: ['v1'],
     });
-    expect((await rawRequest(kube, 'GET', '/apis')).json.groups[0]).toMatchObject({ name: 'apps' });
-    const apps = (await rawRequest(kube, 'GET', '/apis/apps/v1')).json;
+    expect(
+      (await rawRequest<{ groups: unknown[] }>(kube, 'GET', '/apis')).json.groups[0],
+    ).toMatchObject({ name: 'apps' });
+    const apps = (await rawRequest<{ resources: unknown[] }>(kube, 'GET', '/apis/apps/v1')).json;
     expect(apps.resources[0]).toMatchObject({
       name: 'deployments',
       kind: 'Deployment',

@@ -7,19 +7,31 @@ import type { KubeApiServer } from '../../src/kube-api/server';
 import { waitFor } from '../helpers';
 import { appsApi, kubeConfigFor } from '../kube-client';
 
-type Dep = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** What the checks read, in both the stand-in's view and the client's V1Deployment. */
+type RolloutStatus = {
+  observedGeneration?: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  availableReplicas?: number;
+  conditions?: Array<{ type: string; status: string; reason?: string }>;
+};
+type Dep = {
+  metadata?: { name?: string; generation?: number; resourceVersion?: string };
+  spec?: { replicas?: number };
+  status?: RolloutStatus;
+};
 
 function progressing(d: Dep | undefined): { status?: string; reason?: string } | undefined {
-  return d?.status?.conditions?.find((c: { type: string }) => c.type === 'Progressing');
+  return d?.status?.conditions?.find((c) => c.type === 'Progressing');
 }
 
 function complete(d: Dep | undefined): boolean {
   const s = d?.status ?? {};
   return (
-    s.observedGeneration === d?.metadata.generation &&
-    s.updatedReplicas === d?.spec.replicas &&
-    s.availableReplicas === d?.spec.replicas &&
-    s.replicas === d?.spec.replicas &&
+    s.observedGeneration === d?.metadata?.generation &&
+    s.updatedReplicas === d?.spec?.replicas &&
+    s.availableReplicas === d?.spec?.replicas &&
+    s.replicas === d?.spec?.replicas &&
     progressing(d)?.reason === 'NewReplicaSetAvailable'
   );
 }
@@ -50,7 +62,7 @@ describe('rollout controller', () => {
   const read = () => kube.getDeployment('default', name);
 
   it('steps a rollout forward to NewReplicaSetAvailable, visible to a client-node Watch', async () => {
-    const seen: Dep[] = [];
+    const seen: Array<V1Deployment & { type: string }> = [];
     const watch = new Watch(kubeConfigFor(kube));
     const start = kube.getDeployment('default', name)?.metadata.resourceVersion as string;
     const controller = await watch.watch(
@@ -68,22 +80,22 @@ describe('rollout controller', () => {
     controller.abort();
 
     const generation = patched.metadata?.generation;
-    expect(seen.every((e) => e.type === 'MODIFIED' && e.metadata.name === name)).toBe(true);
+    expect(seen.every((e) => e.type === 'MODIFIED' && e.metadata?.name === name)).toBe(true);
     // Until the controller observes the new generation, status still describes the old rollout.
     const steps = seen
-      .filter((e) => e.status.observedGeneration === generation)
+      .filter((e) => e.status?.observedGeneration === generation)
       .map((e) => e.status);
     // Replicas come up one at a time, and the old ReplicaSet drains as they become available.
-    const updated = steps.map((s) => s.updatedReplicas ?? 0);
+    const updated = steps.map((s) => s?.updatedReplicas ?? 0);
     expect(updated).toEqual([...updated].sort((a, b) => a - b));
     expect(new Set(updated)).toEqual(new Set([0, 1, 2, 3]));
     expect(steps.some((s) => progressing({ status: s })?.reason === 'ReplicaSetUpdated')).toBe(
       true,
     );
-    expect(Math.max(...steps.map((s) => s.replicas ?? 0))).toBe(4);
-    const versions = seen.map((e) => Number(e.metadata.resourceVersion));
+    expect(Math.max(...steps.map((s) => s?.replicas ?? 0))).toBe(4);
+    const versions = seen.map((e) => Number(e.metadata?.resourceVersion));
     expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
-    expect(read()?.metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
+    expect(read()?.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
   });
 
   it("'fail' mode ends in ProgressDeadlineExceeded with updatedReplicas stuck", async () => {
@@ -120,7 +132,7 @@ describe('rollout controller', () => {
     expect(rolledBack.metadata?.generation).toBe(3);
     const d = await waitFor(read, complete);
     expect(d?.spec.template.spec.containers[0].image).toBe('repo/app:1');
-    expect(d?.metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
+    expect(d?.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('3');
   });
 
   it('applies a mode change to the next rollout, and scales without a template change', async () => {

@@ -66,7 +66,7 @@ describe('Kubernetes API stand-in with @kubernetes/client-node', () => {
       owner: 'team-a',
       'kubernetes.io/change-cause': 'deploy 2',
     });
-    expect(patched.metadata?.generation).toBe(before?.metadata.generation + 1);
+    expect(patched.metadata?.generation).toBe(before!.metadata.generation + 1);
     expect(Number(patched.metadata?.resourceVersion)).toBeGreaterThan(
       Number(before?.metadata.resourceVersion),
     );

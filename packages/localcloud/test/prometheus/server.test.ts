@@ -26,7 +26,7 @@ describe('Prometheus stand-in over HTTP', () => {
   const lines: Record<string, unknown>[] = [];
   const get = (q: string, time?: number) =>
     fetch(
-      `${prom.url}/api/v1/query?${new URLSearchParams({ query: q, ...(time ? { time: String(time) } : {}) })}`,
+      `${prom.url}/api/v1/query?${new URLSearchParams({ query: q, ...(time ? { time: String(time) } : {}) }).toString()}`,
     );
 
   beforeAll(async () => {

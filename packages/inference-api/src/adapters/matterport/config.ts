@@ -42,7 +42,7 @@ export const defaultMatterportConfig: Readonly<MatterportConfig> = Object.freeze
   NUM_CLASSES: 81,
   DETECTION_MIN_CONFIDENCE: 0.7,
   DETECTION_MAX_INSTANCES: 100,
-  MASK_SHAPE: Object.freeze([28, 28]) as readonly [number, number],
+  MASK_SHAPE: Object.freeze<[number, number]>([28, 28]),
   IMAGE_CHANNEL_COUNT: 3,
 });
 
@@ -109,7 +109,7 @@ export function mergeMatterportConfig(overrides: unknown): MatterportConfig {
     if (!Object.hasOwn(checks, key)) continue;
     const problem = checks[key as keyof MatterportConfig](value);
     if (problem !== null) throw invalid(key, problem, value);
-    merged[key] = Array.isArray(value) ? Object.freeze([...value]) : value;
+    merged[key] = Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value;
   }
   const config = merged as unknown as MatterportConfig;
   if (config.MEAN_PIXEL.length !== config.IMAGE_CHANNEL_COUNT) {

@@ -42,11 +42,11 @@ export function createMatterportAdapter(
   const config = mergeMatterportConfig(configJson);
   const { inputs, outputs } = requireTensors(model, ModelAdapter.MATTERPORT);
   const feedNames = {
-    image: inputs['input_image']!.name,
-    meta: inputs['input_image_meta']!.name,
-    anchors: inputs['input_anchors']!.name,
+    image: inputs['input_image'].name,
+    meta: inputs['input_image_meta'].name,
+    anchors: inputs['input_anchors'].name,
   };
-  const outputNames = ADAPTER_TENSORS[ModelAdapter.MATTERPORT].outputs.map((n) => outputs[n]!.name);
+  const outputNames = ADAPTER_TENSORS[ModelAdapter.MATTERPORT].outputs.map((n) => outputs[n].name);
 
   return {
     name: ModelAdapter.MATTERPORT,
@@ -74,7 +74,7 @@ export function createMatterportAdapter(
             Float32Array,
             Float32Array,
           ];
-          shape = result[1]!.shape;
+          shape = result[1].shape;
         } finally {
           tf.dispose(result);
         }

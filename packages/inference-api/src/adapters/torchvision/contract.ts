@@ -23,7 +23,7 @@ const EXPECTED: readonly Expect[] = [
   { name: 'masks', dtype: 'float32', rank: 4, fixed: { 1: 1 } },
 ];
 
-export const SUPPORTED_ONNX_CONTRACTS =
+const SUPPORTED_ONNX_CONTRACTS =
   'torchvision (input images float32 [3,H,W]; outputs boxes float32 [N,4], labels int64 [N], ' +
   'scores float32 [N], masks float32 [N,1,H,W] or [N,1,M,M])';
 
@@ -35,7 +35,7 @@ export function fitsTorchvision(model: {
   const [input, ...outputs] = EXPECTED;
   return (
     model.inputs.length === 1 &&
-    matches(model.inputs[0]!, input!) &&
+    matches(model.inputs[0], input) &&
     outputs.every((e) => {
       const spec = model.outputs.find((s) => s.name === e.name);
       return spec !== undefined && matches(spec, e);
@@ -48,7 +48,7 @@ function matches(spec: TensorSpec, e: Expect): boolean {
   if (!spec.shape) return true;
   if (spec.shape.length !== e.rank) return false;
   return Object.entries(e.fixed ?? {}).every(([i, size]) => {
-    const dim = spec.shape![Number(i)]!;
+    const dim = spec.shape![Number(i)];
     return dim < 0 || dim === size;
   });
 }

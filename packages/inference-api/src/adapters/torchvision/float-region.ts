@@ -49,7 +49,7 @@ export function thresholdRegion(
     const data = new Uint8Array(width * height);
     for (let r = 0; r < height; r++) {
       const row = (y0 + r - src.top) * src.stride + (x0 - src.left);
-      for (let c = 0; c < width; c++) data[r * width + c] = src.data[row + c]! > 0.5 ? 1 : 0;
+      for (let c = 0; c < width; c++) data[r * width + c] = src.data[row + c] > 0.5 ? 1 : 0;
     }
     return { top: y0, left: x0, height, width, data };
   }
@@ -61,7 +61,7 @@ export function thresholdRegion(
   const height = oy1 - oy0;
   if (width <= 0 || height <= 0) return null;
   const data = new Uint8Array(width * height);
-  const at = (y: number, x: number) => src.data[(y - src.top) * src.stride + (x - src.left)]!;
+  const at = (y: number, x: number) => src.data[(y - src.top) * src.stride + (x - src.left)];
   const clampTo = (v: number, lo: number, hi: number) => Math.min(hi - 1, Math.max(lo, v));
   for (let r = 0; r < height; r++) {
     const fy = clampTo((oy0 + r + 0.5) / scaleY - 0.5, y0, y1);

@@ -55,9 +55,9 @@ export function createTorchvisionAdapter(
       const chw = new Float32Array(3 * h * w);
       const plane = h * w;
       for (let i = 0, p = 0; p < plane; p++, i += 3) {
-        chw[p] = UNIT[image.rgb[i]!]!;
-        chw[plane + p] = UNIT[image.rgb[i + 1]!]!;
-        chw[2 * plane + p] = UNIT[image.rgb[i + 2]!]!;
+        chw[p] = UNIT[image.rgb[i]]!;
+        chw[plane + p] = UNIT[image.rgb[i + 1]]!;
+        chw[2 * plane + p] = UNIT[image.rgb[i + 2]]!;
       }
       const input = model.float32(chw, [3, h, w]);
       const preprocessMs = msSince(start);
@@ -79,7 +79,7 @@ export function createTorchvisionAdapter(
           classes.data as BigInt64Array,
           scores.data as Float32Array,
           masks.data as Float32Array,
-          masks.dims as readonly number[],
+          masks.dims,
           { w, h, W, H, minScore, labels },
         );
         return { instances, timings: { preprocessMs, inferMs, postprocessMs: msSince(start) } };
@@ -115,9 +115,9 @@ function decode(
   const sy = H / h;
   const instances: Instance[] = [];
   for (let i = 0; i < scores.length; i++) {
-    const score = scores[i]!;
+    const score = scores[i];
     if (!(score >= minScore)) continue;
-    const box = [boxes[i * 4]!, boxes[i * 4 + 1]!, boxes[i * 4 + 2]!, boxes[i * 4 + 3]!] as const;
+    const box = [boxes[i * 4], boxes[i * 4 + 1], boxes[i * 4 + 2], boxes[i * 4 + 3]] as const;
     const maskData = masks.subarray(i * mh * mw, (i + 1) * mh * mw);
     let source: FloatRegion | null;
     let window: Window;
@@ -136,7 +136,7 @@ function decode(
         : { x0: 0, y0: 0, x1: 0, y1: 0 };
     }
     const region = source ? thresholdRegion(source, window, sx, sy, W, H) : null;
-    const classId = Number(classes[i]!);
+    const classId = Number(classes[i]);
     instances.push({
       classId,
       label: labelOf(labels, classId),

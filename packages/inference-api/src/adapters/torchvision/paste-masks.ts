@@ -27,7 +27,7 @@ function linearAxis(inSize: number, outSize: number) {
     i0[d] = lo;
     i1[d] = lo + (lo < inSize - 1 ? 1 : 0);
     l1[d] = f32(real - lo);
-    l0[d] = f32(1 - l1[d]!);
+    l0[d] = f32(1 - l1[d]);
   }
   return { i0, i1, l0, l1 };
 }
@@ -68,7 +68,7 @@ export function pasteTorchvisionMask(
   const ph = maskHeight + 2;
   const pw = maskWidth + 2;
   const padded = (y: number, x: number) =>
-    y === 0 || x === 0 || y === ph - 1 || x === pw - 1 ? 0 : mask[(y - 1) * maskWidth + (x - 1)]!;
+    y === 0 || x === 0 || y === ph - 1 || x === pw - 1 ? 0 : mask[(y - 1) * maskWidth + (x - 1)];
   const ys = linearAxis(ph, h);
   const xs = linearAxis(pw, w);
   const width = right - left;
@@ -76,10 +76,10 @@ export function pasteTorchvisionMask(
   const data = new Float32Array(width * height);
   for (let r = 0; r < height; r++) {
     const dy = top + r - y0;
-    const [ya, yb, h0, h1] = [ys.i0[dy]!, ys.i1[dy]!, ys.l0[dy]!, ys.l1[dy]!];
+    const [ya, yb, h0, h1] = [ys.i0[dy], ys.i1[dy], ys.l0[dy], ys.l1[dy]];
     for (let c = 0; c < width; c++) {
       const dx = left + c - x0;
-      const [xa, xb, w0, w1] = [xs.i0[dx]!, xs.i1[dx]!, xs.l0[dx]!, xs.l1[dx]!];
+      const [xa, xb, w0, w1] = [xs.i0[dx], xs.i1[dx], xs.l0[dx], xs.l1[dx]];
       const upper = f32(f32(w0 * padded(ya, xa)) + f32(w1 * padded(ya, xb)));
       const lower = f32(f32(w0 * padded(yb, xa)) + f32(w1 * padded(yb, xb)));
       data[r * width + c] = f32(f32(h0 * upper) + f32(h1 * lower));

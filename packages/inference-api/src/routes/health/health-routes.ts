@@ -13,7 +13,7 @@ const statusSchema = {
  * model never blocks (it runs in a worker thread), so probes stay fast while
  * an image is being segmented.
  */
-export async function healthRoutes(app: FastifyInstance): Promise<void> {
+export function healthRoutes(app: FastifyInstance): void {
   app.get(
     '/healthz',
     {
@@ -25,7 +25,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: statusSchema },
       },
     },
-    async () => ({ status: 'ok' }),
+    () => ({ status: 'ok' }),
   );
 
   app.get(

@@ -53,7 +53,7 @@ const infoSchema = {
 } as const;
 
 /** What is running here: service and build, the model, and the limits a client must respect. */
-export async function infoRoute(app: FastifyInstance): Promise<void> {
+export function infoRoute(app: FastifyInstance): void {
   const { config, lifecycle } = app;
   app.get(
     '/v1/info',
@@ -64,7 +64,7 @@ export async function infoRoute(app: FastifyInstance): Promise<void> {
         response: { 200: infoSchema },
       },
     },
-    async () => {
+    () => {
       const engine = lifecycle.engineIfLoaded;
       return {
         service: 'maskops-inference-api',

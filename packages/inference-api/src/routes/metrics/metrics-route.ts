@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 
-export async function metricsRoute(app: FastifyInstance): Promise<void> {
+export function metricsRoute(app: FastifyInstance): void {
   const { registry } = app.metrics;
   app.get(
     '/metrics',

@@ -32,7 +32,7 @@ type PredictStats = {
  * pixel count) before the request may queue, so bad uploads and pixel bombs are
  * refused at once and never hold a queue slot.
  */
-export async function predictRoutes(app: FastifyInstance): Promise<void> {
+export function predictRoutes(app: FastifyInstance): void {
   const { config, lifecycle, queue, uploads, metrics } = app;
 
   app.post<{ Querystring: PredictQuery }>(

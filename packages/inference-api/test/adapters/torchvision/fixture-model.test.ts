@@ -52,7 +52,7 @@ afterAll(async () => {
 describe('torchvision adapter on the small Mask R-CNN fixture', () => {
   it('loads it on ONNX Runtime and says so in /v1/info', async () => {
     const r = await app.inject({ method: 'GET', url: '/v1/info' });
-    const model = (r.json() as { model: Record<string, unknown> }).model;
+    const model = r.json<{ model: Record<string, unknown> }>().model;
     expect(model).toMatchObject({
       adapter: 'torchvision',
       format: 'onnx',
@@ -68,7 +68,7 @@ describe('torchvision adapter on the small Mask R-CNN fixture', () => {
   it.each([0, 1, 2, 3])(
     'answers reference case %i with the same instances (min_score=0)',
     async (index) => {
-      const ref = reference.cases[index]!;
+      const ref = reference.cases[index];
       const png = await readFile(join(DIR, ref.image));
       const r = await app.inject({
         method: 'POST',
@@ -77,7 +77,7 @@ describe('torchvision adapter on the small Mask R-CNN fixture', () => {
         payload: png,
       });
       expect(r.statusCode).toBe(200);
-      const body = r.json() as Answer;
+      const body = r.json<Answer>();
       expect(body.model).toEqual({
         name: engine.info.name,
         adapter: 'torchvision',
@@ -87,7 +87,7 @@ describe('torchvision adapter on the small Mask R-CNN fixture', () => {
       expect(body.image).toEqual({ width: ref.width, height: ref.height });
       expect(body.instances.map((i) => i.classId)).toEqual(ref.instances.map((i) => i.label));
       body.instances.forEach((got, i) => {
-        const want = ref.instances[i]!;
+        const want = ref.instances[i];
         expect(Math.abs(got.score - want.score)).toBeLessThanOrEqual(1e-4);
         const [x1, y1, x2, y2] = want.box_xyxy as [number, number, number, number];
         const [x, y, w, h] = got.bbox;
