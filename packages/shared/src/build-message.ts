@@ -1,10 +1,14 @@
 import { BuildStatus, isBuildStatus } from './build-status';
-import type { ImageRef } from './image-ref';
-import { formatImageRef, parseImageRef } from './image-ref';
+import { formatImageRef } from './image-ref';
 import type { Obj } from './is-obj';
 import { isObj } from './is-obj';
 import type { PubsubMessage } from './pubsub-message';
+import type { Found } from './message-images';
+import { invalidDigest, parseNamed, pickImage } from './message-images';
+import { sanitizeForLog } from './sanitize-for-log';
 import { normalizeTimestamp } from './timestamp';
+
+export { sanitizeForLog } from './sanitize-for-log';
 
 /**
  * Decodes the `data` of a build notification into either a deploy candidate for
@@ -82,7 +86,6 @@ export interface DecodeOptions {
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 const BASE64 =
   /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const SHA = /^[a-f0-9]{7,64}$/i;
 
@@ -92,14 +95,6 @@ function ignore(
   extra: Omit<IgnoredMessage, 'reason' | 'detail'> = {},
 ): BuildMessageDecision {
   return { kind: 'ignore', ignored: { reason, detail, ...extra } };
-}
-
-/** Keeps log lines short and printable whatever a hostile message contains. */
-export function sanitizeForLog(value: unknown, max = 120): string {
-  const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  // eslint-disable-next-line no-control-regex
-  const clean = s.replace(/[\u0000-\u001f\u007f-\uffff]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
 /** Decodes base64 JSON with the size and format checks, or says why not. */
@@ -124,84 +119,6 @@ export function decodeMessageJson(
   } catch {
     return { ok: false, reason: 'NOT_JSON', detail: 'data is not JSON' };
   }
-}
-
-interface Found {
-  ref?: ImageRef;
-  digest?: string;
-  invalid?: string;
-}
-
-// What follows `@` in a reference that means to carry a digest (`@sha256:…`).
-const DIGEST_SUFFIX = /@(sha256:.*)$/i;
-
-/**
- * The first invalid digest a message carries, if any: a `digest` field that is
- * not `sha256:<64 hex>`, an `@sha256:` reference that does not parse, or a
- * digest field contradicting its name's. Such a message is broken as a whole:
- * deploying a tag from it instead would silently run something else.
- */
-function invalidDigest(name: unknown, digest?: unknown): string | undefined {
-  if (digest !== undefined && digest !== null && digest !== '') {
-    if (typeof digest !== 'string' || !DIGEST.test(digest)) return sanitizeForLog(digest);
-  }
-  if (typeof name !== 'string') return undefined;
-  const m = DIGEST_SUFFIX.exec(name);
-  if (m && !DIGEST.test(m[1])) return sanitizeForLog(name);
-  if (m && typeof digest === 'string' && digest !== '' && m[1] !== digest) {
-    return sanitizeForLog(`${name} vs ${digest}`);
-  }
-  return undefined;
-}
-
-function parseNamed(name: unknown, digest?: unknown): Found {
-  if (typeof name !== 'string') return { invalid: sanitizeForLog(name) };
-  let ref: ImageRef;
-  try {
-    ref = parseImageRef(name);
-  } catch {
-    return { invalid: sanitizeForLog(name) };
-  }
-  if (typeof digest === 'string' && digest !== '') return { ref, digest };
-  return ref.digest === undefined ? { ref } : { ref, digest: ref.digest };
-}
-
-/** Picks our repository's image out of what a message names, or says why none. */
-function pickImage(
-  found: Found[],
-  repository: string,
-  preferredTags: string[],
-): { digest?: string; tag?: string } | { reason: IgnoreReason; detail: string } {
-  if (found.length === 0) return { reason: 'NO_IMAGE', detail: 'the message names no image' };
-  const ours = found.filter((f) => f.ref?.repository === repository);
-  if (ours.length === 0) {
-    const invalid = found.filter((f) => f.invalid !== undefined);
-    if (invalid.length > 0) {
-      return {
-        reason: 'INVALID_IMAGE_REF',
-        detail: `unparseable image reference ${invalid[0].invalid!}`,
-      };
-    }
-    const names = found.map((f) => sanitizeForLog(f.ref!.repository, 80)).slice(0, 5);
-    return {
-      reason: 'OTHER_REPOSITORY',
-      detail: `images of other repositories: ${names.join(', ')}`,
-    };
-  }
-  const digests = [...new Set(ours.map((f) => f.digest).filter((d): d is string => !!d))];
-  if (digests.length > 1) {
-    return {
-      reason: 'AMBIGUOUS_IMAGE',
-      detail: `${digests.length} different digests for ${repository}`,
-    };
-  }
-  const tags = ours.map((f) => f.ref!.tag).filter((t): t is string => !!t);
-  const tag =
-    tags.find((t) => preferredTags.includes(t)) ?? tags.find((t) => t !== 'latest') ?? tags[0];
-  return {
-    ...(digests[0] === undefined ? {} : { digest: digests[0] }),
-    ...(tag === undefined ? {} : { tag }),
-  };
 }
 
 function optionalString(v: unknown, pattern: RegExp): string | undefined {
