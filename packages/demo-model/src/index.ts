@@ -10,6 +10,8 @@ export { OnnxBuilder, OnnxType } from './onnx-builder';
 export type { Dim, OnnxAttr } from './onnx-builder';
 export type { ImageFormat, PaintOptions, PaintedImage, PaintedShape } from './paint-shapes';
 export { PALETTE_COLOURS, isFarFromPalette } from './palette';
+export { paintRingCase } from './ring-case';
+export type { RingCase } from './ring-case';
 export { sweepCase } from './sweep-cases';
 export type { SweepCase } from './sweep-cases';
 export type { PaletteColour, Rgb, ShapeClassId, ShapeLabel } from './palette';

@@ -8,6 +8,7 @@ import { buildColourLabelTable } from '../src/colour-label-table';
 import { encodeShapesImage, paintShapes } from '../src/paint-shapes';
 import { buildTorchvisionGraph } from '../src/torchvision-graph';
 import type { TorchvisionOutputs } from './torchvision-harness';
+import { paintRingCase } from '../src/ring-case';
 import { maskIou } from '../src/shape-match';
 import {
   OrtSession,
@@ -135,23 +136,7 @@ describe('on ONNX Runtime', () => {
   test('a thin ring of another palette colour around a shape is not an instance', async () => {
     // A magenta square on black with a 2 px purple ring (what a blended edge can
     // read as), a real purple circle elsewhere, and a 2 px blue line: two instances.
-    const [W, H] = [200, 120];
-    const rgb = solid(W, H, [0, 0, 0]);
-    const magenta = new Uint8Array(W * H);
-    const circle = new Uint8Array(W * H);
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const p = y * W + x;
-        if (x >= 20 && x < 80 && y >= 20 && y < 80) {
-          rgb.set([240, 50, 230], p * 3);
-          magenta[p] = 1;
-        } else if (x >= 18 && x < 82 && y >= 18 && y < 82) rgb.set([145, 30, 180], p * 3);
-        else if ((x - 140) ** 2 + (y - 50) ** 2 <= 30 ** 2) {
-          rgb.set([145, 30, 180], p * 3);
-          circle[p] = 1;
-        } else if (y >= 100 && y < 102 && x >= 10 && x < 190) rgb.set([0, 130, 200], p * 3);
-      }
-    }
+    const { width: W, height: H, rgb, magenta, circle } = paintRingCase();
     const out = await session.run(toImages(rgb, W, H));
     // Palette order: purple (slot 5) before magenta (slot 7); no blue line.
     expect(Array.from(out.labels.data)).toEqual([2n, 1n]);

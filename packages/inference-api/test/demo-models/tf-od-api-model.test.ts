@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { PaintedImage } from '@maskops/demo-model';
-import { encodeShapesImage, generateDemoModels, paintShapes } from '@maskops/demo-model';
+import {
+  encodeShapesImage,
+  generateDemoModels,
+  paintRingCase,
+  paintShapes,
+} from '@maskops/demo-model';
 import { pasteBoxMask } from '../../src/masks/paste-box-mask';
 import { iou, loadDemoModel, regionToMask, tf, useBackend } from './harness';
 
@@ -197,23 +202,7 @@ describe('tf-od-api demo model, edge cases (wasm)', () => {
     // A magenta square on black with a 2 px purple ring (what a blended edge can
     // read as), and a real purple circle elsewhere: two instances, the purple one
     // being the circle only; a 2 px purple line alone is no instance either.
-    const [W, H] = [200, 120];
-    const rgb = solid(W, H, [0, 0, 0]);
-    const magenta = new Uint8Array(W * H);
-    const circle = new Uint8Array(W * H);
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const p = y * W + x;
-        if (x >= 20 && x < 80 && y >= 20 && y < 80) {
-          rgb.set([240, 50, 230], p * 3);
-          magenta[p] = 1;
-        } else if (x >= 18 && x < 82 && y >= 18 && y < 82) rgb.set([145, 30, 180], p * 3);
-        else if ((x - 140) ** 2 + (y - 50) ** 2 <= 30 ** 2) {
-          rgb.set([145, 30, 180], p * 3);
-          circle[p] = 1;
-        } else if (y >= 100 && y < 102 && x >= 10 && x < 190) rgb.set([0, 130, 200], p * 3);
-      }
-    }
+    const { width: W, height: H, rgb, magenta, circle } = paintRingCase();
     const raw = await run(model, rgb, W, H);
     expect(raw.num).toBe(2);
     // Palette order: purple (slot 5) before magenta (slot 7); no blue line.
