@@ -12,7 +12,7 @@ import {
   url,
 } from '@maskops/shared';
 
-/** The deployer's settings (DESIGN "deployer-fn contract"), read once at start. */
+/** The deployer's settings (the configuration table of packages/deployer-fn/README.md), read once at start. */
 export interface DeployerConfig {
   readonly project: string;
   /** A zone or a region: the Container API calls both "locations". */

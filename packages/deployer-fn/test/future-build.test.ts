@@ -1,6 +1,6 @@
 /**
  * One message with a finish time in the future must never block later deploys
- * (DESIGN: MAX_CLOCK_SKEW_SECONDS, FUTURE_BUILD), and a cluster already blocked
+ * (MAX_CLOCK_SKEW_SECONDS, FUTURE_BUILD in the deployer README), and a cluster already blocked
  * by such a key unblocks itself on the next real build.
  */
 import { cloudEventBinary, pubsubMessage } from '@maskops/localcloud';

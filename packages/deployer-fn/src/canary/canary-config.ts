@@ -7,7 +7,7 @@ type RolloutStrategy = (typeof RolloutStrategy)[keyof typeof RolloutStrategy];
 const OnInconclusive = { PROMOTE: 'promote', ABORT: 'abort' } as const;
 type OnInconclusive = (typeof OnInconclusive)[keyof typeof OnInconclusive];
 
-/** The verdict's thresholds (DESIGN "Canary"). */
+/** The verdict's thresholds (packages/deployer-fn/README.md, canary section). */
 export interface CanaryThresholds {
   readonly analysisSeconds: number;
   readonly minRequests: number;

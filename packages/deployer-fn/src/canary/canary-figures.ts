@@ -11,7 +11,7 @@ function trackSelector(track: Track, buildId: string): string {
   return track === Track.CANARY ? `track="canary",build=${quote(buildId)}` : `track="stable"`;
 }
 
-/** The five instant queries of one track over a window of `w` seconds (DESIGN "Canary"). */
+/** The five instant queries of one track over a window of `w` seconds (packages/deployer-fn/README.md, canary section). */
 function trackQueries(selector: string, w: number): Record<keyof TrackFigures, string> {
   const S = selector;
   const mean = (m: string): string =>

@@ -1,5 +1,5 @@
 /**
- * Defaults of the resolution caps (DESIGN.md "inference-api contract"), shared
+ * Defaults of the resolution caps (the settings table of packages/inference-api/README.md), shared
  * by config.ts and the worker, which applies them when its init leaves them out.
  */
 

@@ -1,7 +1,7 @@
 /**
  * The contract between the model half (inference/, model/, adapters/, masks/,
  * images/) and the serving half (app.ts, routes/, plugins/) of inference-api.
- * JSON shapes follow DESIGN.md "POST /predict JSON answer" exactly.
+ * JSON shapes follow the /predict answer in packages/inference-api/README.md exactly.
  */
 
 export const ModelAdapter = {

@@ -35,7 +35,7 @@ afterAll(async () => {
 type Answer = Prediction & { model: { name: string; adapter: string; backend: string } };
 
 describe('POST /predict with the demo model', () => {
-  it('answers JSON per DESIGN with one instance per painted shape, and Server-Timing', async () => {
+  it('answers the documented JSON with one instance per painted shape, and Server-Timing', async () => {
     const jpeg = await encodeShapesImage(painted, 'jpeg');
     const r = await app.inject({
       method: 'POST',

@@ -1,7 +1,7 @@
 import { modelInvalid, type InferenceApiError } from '../../errors';
 import type { TensorSpec } from '../../model/runnable-model';
 
-/** The tensors of torchvision's detection exports (DESIGN.md "ONNX models"). */
+/** The tensors of torchvision's detection exports (packages/inference-api/README.md, "Export your torchvision model"). */
 export const TORCHVISION_TENSORS = {
   input: 'images',
   outputs: ['boxes', 'labels', 'scores', 'masks'],
