@@ -12,6 +12,8 @@ export type { ImageFormat, PaintOptions, PaintedImage, PaintedShape } from './pa
 export { PALETTE_COLOURS, isFarFromPalette } from './palette';
 export { paintRingCase } from './ring-case';
 export type { RingCase } from './ring-case';
+export { runSweep } from './run-sweep';
+export type { SweepOptions } from './run-sweep';
 export { sweepCase } from './sweep-cases';
 export type { SweepCase } from './sweep-cases';
 export type { PaletteColour, Rgb, ShapeClassId, ShapeLabel } from './palette';

@@ -6,7 +6,7 @@
  * collected and reported at once.
  */
 import { encodeShapesImage } from '../src/paint-shapes';
-import { sweepCase } from '../src/sweep-cases';
+import { runSweep } from '../src/run-sweep';
 import { OrtSession, decodeImages, describeMismatch } from './torchvision-harness';
 
 const IMAGES = Number(process.env.DEMO_SWEEP_IMAGES ?? 200);
@@ -29,25 +29,16 @@ afterAll(() => session?.release());
 test(
   `${IMAGES} random images: one instance per shape, right class, IoU ≥ 0.9`,
   async () => {
-    const failures: string[] = [];
-    const started = Date.now();
-    let shapes = 0;
-    for (let i = 0; i < IMAGES; i++) {
-      const { painted, format } = sweepCase(SEED, i);
-      shapes += painted.shapes.length;
-      const out = await session.run(await decodeImages(await encodeShapesImage(painted, format)));
-      const problem = describeMismatch(painted.shapes, out, BOX_TOLERANCE);
-      if (problem !== undefined) {
-        const { width, height, background } = painted;
-        failures.push(`#${i} ${width}x${height} ${format} on ${background.join(',')}: ${problem}`);
-      }
-      if ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === IMAGES) {
-        process.stderr.write(
-          `torchvision sweep: ${i + 1}/${IMAGES} images, ${shapes} shapes, ` +
-            `${failures.length} failed, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
-        );
-      }
-    }
+    const failures = await runSweep({
+      label: 'torchvision',
+      images: IMAGES,
+      seed: SEED,
+      progressEvery: PROGRESS_EVERY,
+      check: async ({ painted, format }) => {
+        const out = await session.run(await decodeImages(await encodeShapesImage(painted, format)));
+        return describeMismatch(painted.shapes, out, BOX_TOLERANCE);
+      },
+    });
     expect(failures).toEqual([]);
   },
   SWEEP_TIMEOUT_MS,

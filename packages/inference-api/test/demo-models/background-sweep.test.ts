@@ -13,7 +13,7 @@ import {
   DEMO_VARIANTS,
   encodeShapesImage,
   generateDemoModels,
-  sweepCase,
+  runSweep,
 } from '@maskops/demo-model';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';
@@ -63,33 +63,22 @@ describe.each(VARIANTS)('%s sweep', (variant) => {
   test(
     `${IMAGES} random images: one instance per shape, right class, IoU ≥ 0.9`,
     async () => {
-      const failures: string[] = [];
-      const started = Date.now();
-      let shapes = 0;
-      for (let i = 0; i < IMAGES; i++) {
-        const { painted, format } = sweepCase(SEED, i);
-        shapes += painted.shapes.length;
-        const prediction = await engine.predict(await encodeShapesImage(painted, format), {
-          minScore: 0.5,
-        });
-        const problem = describeMismatch(
-          painted.shapes,
-          prediction.instances,
-          boxTolerance(painted.width, painted.height),
-        );
-        if (problem !== undefined) {
-          const { width, height, background } = painted;
-          failures.push(
-            `#${i} ${width}x${height} ${format} on ${background.join(',')}: ${problem}`,
+      const failures = await runSweep({
+        label: variant,
+        images: IMAGES,
+        seed: SEED,
+        progressEvery: PROGRESS_EVERY,
+        check: async ({ painted, format }) => {
+          const prediction = await engine.predict(await encodeShapesImage(painted, format), {
+            minScore: 0.5,
+          });
+          return describeMismatch(
+            painted.shapes,
+            prediction.instances,
+            boxTolerance(painted.width, painted.height),
           );
-        }
-        if ((i + 1) % PROGRESS_EVERY === 0 || i + 1 === IMAGES) {
-          process.stderr.write(
-            `${variant} sweep: ${i + 1}/${IMAGES} images, ${shapes} shapes, ` +
-              `${failures.length} failed, ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
-          );
-        }
-      }
+        },
+      });
       expect(failures).toEqual([]);
     },
     SWEEP_TIMEOUT_MS,
