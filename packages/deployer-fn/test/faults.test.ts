@@ -49,10 +49,12 @@ describe('Kubernetes API failures', () => {
 
   it('a real concurrent writer: the stale resourceVersion is refused with 409 and the retry wins', async () => {
     const f = await fn();
-    // Delay our patch so another writer changes the Deployment after our read.
+    // Hold our patch so another writer changes the Deployment after our read: the
+    // other write happens once the patch has arrived (recorded on arrival, answered
+    // after the delay), whatever the machine's load.
     suite.cloud.kube.injectFault({ method: 'PATCH', path: deploymentPath(f), delayMs: 300 });
     const pending = deliver(f);
-    await sleep(100);
+    while (kubeCalls(f, 'PATCH').length === 0) await sleep(5);
     const d = suite.cloud.kube.getDeployment('default', f.name)!;
     d.metadata.labels = { ...d.metadata.labels, touched: 'yes' };
     suite.cloud.kube.putDeployment(d);
