@@ -19,13 +19,11 @@ import {
   maskIou,
   paintShapes,
 } from '@maskops/demo-model';
-import { buildApp } from '../../src/app';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
-import { createInferenceEngine } from '../../src/inference/engine';
 import type { Prediction } from '../../src/inference/types';
 import { decodeRle } from '../helpers/rle-eval';
-import { testConfig } from '../fixtures/test-config';
 import { expectShapesFound } from '../inference/shape-match';
+import { startRealApp } from '../fixtures/real-app';
 
 const [VARIANT] = Object.keys(DEMO_ONNX_VARIANTS);
 const MAX_INPUT_SIDE = 1333;
@@ -39,14 +37,10 @@ let app: FastifyInstance;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'demo-model-'));
   generateDemoModels(dir);
-  const config = testConfig({ maxInputSide: MAX_INPUT_SIDE });
-  engine = await createInferenceEngine({
-    modelPath: join(dir, VARIANT),
-    maxImagePixels: config.maxImagePixels,
-    maxInputSide: config.maxInputSide,
-    intraOpThreads: 1,
-  });
-  app = await buildApp({ config, engine, logger: false });
+  ({ app, engine } = await startRealApp(
+    { modelPath: join(dir, VARIANT), intraOpThreads: 1 },
+    { maxInputSide: MAX_INPUT_SIDE },
+  ));
 }, 60_000);
 afterAll(async () => {
   await app?.close();

@@ -1,14 +1,12 @@
 import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
 import { DEFAULT_MODEL_PATH } from '../../src/config';
 import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
-import { createInferenceEngine } from '../../src/inference/engine';
 import type { Prediction } from '../../src/inference/types';
 import { expectShapesFound } from '../inference/shape-match';
 import { multipartBody } from '../fixtures/images';
-import { testConfig } from '../fixtures/test-config';
+import { startRealApp } from '../fixtures/real-app';
 
 /*
  * POST /predict end to end with the REAL engine (worker thread, TF.js, the
@@ -20,12 +18,7 @@ let app: FastifyInstance;
 const painted = paintShapes({ width: 640, height: 480, seed: 11, count: 4 });
 
 beforeAll(async () => {
-  const config = testConfig();
-  engine = await createInferenceEngine({
-    modelPath: DEFAULT_MODEL_PATH,
-    maxImagePixels: config.maxImagePixels,
-  });
-  app = await buildApp({ config, engine, logger: false });
+  ({ app, engine } = await startRealApp({ modelPath: DEFAULT_MODEL_PATH }));
 });
 afterAll(async () => {
   await app?.close();

@@ -8,9 +8,9 @@ import { TokenSet } from '../../src/auth/token-set';
 import { DEFAULT_MODEL_PATH } from '../../src/config';
 import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
-import { createInferenceEngine } from '../../src/inference/engine';
 import { testConfig } from '../fixtures/test-config';
 import { solidImage } from '../fixtures/images';
+import { startRealApp } from '../fixtures/real-app';
 
 // What the page callbacks read (the tests compile without the DOM lib).
 type Cell = { textContent: string | null };
@@ -46,12 +46,7 @@ suite('upload page in Chromium', () => {
   let base: string;
 
   beforeAll(async () => {
-    const config = testConfig();
-    engine = await createInferenceEngine({
-      modelPath: DEFAULT_MODEL_PATH,
-      maxImagePixels: config.maxImagePixels,
-    });
-    app = await buildApp({ config, engine, logger: false });
+    ({ app, engine } = await startRealApp({ modelPath: DEFAULT_MODEL_PATH }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({

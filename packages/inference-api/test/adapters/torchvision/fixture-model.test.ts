@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../../src/app';
 import type { WorkerInferenceEngine } from '../../../src/inference/engine';
-import { createInferenceEngine } from '../../../src/inference/engine';
 import type { Prediction, RleMask } from '../../../src/inference/types';
 import { maskIou } from '../../helpers/rle-eval';
-import { testConfig } from '../../fixtures/test-config';
+import { startRealApp } from '../../fixtures/real-app';
 
 /*
  * A real torchvision Mask R-CNN graph (exported by torchvision's own code, random
@@ -35,14 +33,11 @@ let reference: Reference;
 
 beforeAll(async () => {
   reference = JSON.parse(await readFile(join(DIR, 'reference.json'), 'utf8')) as Reference;
-  const config = testConfig();
-  engine = await createInferenceEngine({
+  ({ app, engine } = await startRealApp({
     modelPath: join(DIR, 'model.onnx'),
     labelsPath: join(DIR, 'labels.txt'),
-    maxImagePixels: config.maxImagePixels,
     intraOpThreads: 1,
-  });
-  app = await buildApp({ config, engine, logger: false });
+  }));
 }, 60_000);
 afterAll(async () => {
   await app?.close();
