@@ -32,7 +32,7 @@ check_serving_options() {
 # check_domain: DOMAIN is a hostname (lower-cased), and names the Certificate Manager
 # objects (CERT_NAME: letters, digits and hyphens, at most 63).
 check_domain() {
-  DOMAIN="${DOMAIN,,}"
+  DOMAIN="$(printf '%s' "$DOMAIN" | tr '[:upper:]' '[:lower:]')"
   local label='[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?'
   if [ "${#DOMAIN}" -gt 253 ] || ! [[ "$DOMAIN" =~ ^(${label}\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$ ]]; then
     fail "--domain \"$DOMAIN\" is not a hostname such as api.example.com"
@@ -78,7 +78,8 @@ check_tokens() {
     line="${line#"${line%%[![:space:]]*}"}"
     line="${line%"${line##*[![:space:]]}"}"
     [ -n "$line" ] && [ "${line:0:1}" != '#' ] || continue
-    [[ "$line" =~ ^[!-~]{16,4096}$ ]] ||
+    # (The length apart: some regex libraries stop counting repetitions at 255.)
+    [ "${#line}" -ge 16 ] && [ "${#line}" -le 4096 ] && [[ "$line" =~ ^[!-~]+$ ]] ||
       fail "$2: line $n is not a token (16 to 4096 visible ASCII characters without spaces)"
     count=$((count + 1))
   done <"$1"
@@ -106,13 +107,16 @@ read_install_state() {
   local stored
   stored="$(lookup '' kubectl -n "$NAMESPACE" get configmap "$OPTIONS_CONFIGMAP" --ignore-not-found \
     -o 'jsonpath={.data.exposure}{"\n"}{.data.domain}{"\n"}{.data.canary}{"\n"}{.data.podMonitoring}{"\n"}{.data.modelUri}')"
-  local -a s
-  mapfile -t s <<<"$stored"
-  STORED_EXPOSURE="${s[0]:-}"
-  STORED_DOMAIN="${s[1]:-}"
-  STORED_CANARY="$(from_bool "${s[2]:-}")"
-  STORED_POD_MONITORING="$(from_bool "${s[3]:-}")"
-  STORED_MODEL_URI="${s[4]:-}"
+  local canary pod_monitoring
+  {
+    IFS= read -r STORED_EXPOSURE || true
+    IFS= read -r STORED_DOMAIN || true
+    IFS= read -r canary || true
+    IFS= read -r pod_monitoring || true
+    IFS= read -r STORED_MODEL_URI || true
+  } <<<"$stored"
+  STORED_CANARY="$(from_bool "$canary")"
+  STORED_POD_MONITORING="$(from_bool "$pod_monitoring")"
   STORED_RECORDED=0
   [ -z "$STORED_EXPOSURE" ] || STORED_RECORDED=1
   if [ -n "$CURRENT_IMAGE" ] && [ "$STORED_RECORDED" = 0 ]; then

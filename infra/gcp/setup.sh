@@ -84,11 +84,12 @@ SKIP_BUILD=0
 DRY_RUN=0
 
 # choose VAR VALUE OPTION: set an option once; a second, different value conflicts.
-declare -A chosen_by=()
+# (No associative arrays: macOS still ships bash 3.2.)
 choose() {
-  if [ -n "${!1}" ] && [ "${!1}" != "$2" ]; then fail "conflicting options: ${chosen_by[$1]} and $3"; fi
+  local by="CHOSEN_BY_$1"
+  if [ -n "${!1}" ] && [ "${!1}" != "$2" ]; then fail "conflicting options: ${!by} and $3"; fi
   printf -v "$1" '%s' "$2"
-  chosen_by[$1]="$3"
+  printf -v "$by" '%s' "$3"
 }
 
 while [ $# -gt 0 ]; do

@@ -10,6 +10,8 @@ import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { k8s, type Obj, setupLib } from '../helpers/infra-files';
 
+// The real kubectl (its kustomize is what setup.sh runs), found on PATH.
+const kubectl = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
 const EXPOSURES = ['internal', 'public', 'public-http'] as const;
 type Exposure = (typeof EXPOSURES)[number];
 
@@ -33,7 +35,7 @@ function render(...components: string[]): Obj[] {
       '',
     ].join('\n'),
   );
-  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  const out = execFileSync(kubectl, ['kustomize', dir], { encoding: 'utf8' });
   return parseAllDocuments(out).map((d) => d.toJS() as Obj);
 }
 const one = (objs: Obj[], kind: string, name = 'inference-api'): Obj => {
