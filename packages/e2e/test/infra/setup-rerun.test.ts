@@ -41,23 +41,26 @@ const KUBECTL = `#!/usr/bin/env bash
 echo "kubectl $*" >> "$FAKE_LOG"
 args="$*"
 case "$args" in
-  kustomize*) exec "$REAL_KUBECTL" "$@" ;;
+  kustomize* | *'--dry-run=client'*) exec "$REAL_KUBECTL" "$@" ;;
   *' -f -'*) { echo '---'; cat; } >> "$FAKE_APPLIED" ;;
   *'get deployment inference-api --ignore-not-found'*) echo "$FAKE_IMAGE" ;;
   *'get configmap maskops-setup'*) printf '%b' "$FAKE_STORED" ;;
   *'matchLabels.maskops'*) echo stable ;;
-  *'get secret'*) echo secret/inference-api-tokens ;;
-  *'get namespace'*) echo namespace/maskops ;;
+  *'get secret'*) echo "$FAKE_SECRET" ;;
+  *'get namespace'*) if [ -n "$FAKE_SECRET" ]; then echo namespace/maskops; fi ;;
   *'get service'*) echo "$FAKE_SERVICE" ;;
   *'get podmonitoring'*) echo podmonitoring.monitoring.googleapis.com/inference-api ;;
   *show-managed-fields*) case "$args" in *'deployment/inference-api '*|*service/*) printf '%b' "$FAKE_MANAGERS" ;; esac ;;
-  *'get deployment'*'.spec.replicas'*) echo "2 $FAKE_IMAGE" ;;
+  *'get deployment'*'.spec.replicas'*) echo "2 $FAKE_LIVE_IMAGE" ;;
 esac
 exit 0
 `;
 
 interface Install {
+  /** The Deployment's image; '' = no Deployment yet. */
   image?: string;
+  /** Whether the token Secret (and its namespace) exist. */
+  secret?: boolean;
   stored?: string;
   service?: string;
   managers?: string;
@@ -107,6 +110,8 @@ function setup(install: Install, ...args: string[]): Run {
       FAKE_APPLIED: applied,
       REAL_KUBECTL: realKubectl,
       FAKE_IMAGE: install.image ?? IMAGE,
+      FAKE_LIVE_IMAGE: IMAGE,
+      FAKE_SECRET: (install.secret ?? true) ? 'secret/inference-api-tokens' : '',
       FAKE_STORED: install.stored ?? '',
       FAKE_SERVICE: install.service ?? '',
       FAKE_MANAGERS: install.managers ?? 'maskops-setup/Apply/\\n',
@@ -138,6 +143,62 @@ const PUBLIC_CANARY = stored({
 const deployments = (r: Run) => r.applied.filter((o) => o.kind === 'Deployment');
 const configMap = (r: Run) => r.applied.find((o) => o.kind === 'ConfigMap')!;
 const deployCall = (r: Run) => r.calls.find((c) => c.startsWith('gcloud functions deploy'))!;
+
+describe('infra/gcp/setup.sh on a new install', () => {
+  const r = setup({ image: '', secret: false });
+  const secret = () => r.applied.find((o) => o.kind === 'Secret')!;
+
+  it('builds, applies the image once, then hands it and the canary replicas to the deployer', () => {
+    expect([
+      r.status,
+      r.stderr.replace(/^setup\.sh: WARNING: the first image includes.*\n/, ''),
+    ]).toEqual([0, '']);
+    expect(r.calls.filter((c) => c.includes('builds submit'))).toHaveLength(1);
+    const apply = r.calls.indexOf('kubectl apply --server-side --field-manager=maskops-setup -f -');
+    const handOff = r.calls.indexOf(
+      'kubectl apply --server-side --field-manager=maskops-deployer -f -',
+    );
+    expect(apply).toBeGreaterThan(-1);
+    expect(handOff).toBeGreaterThan(apply);
+    const [stable, canary] = deployments(r).filter((d) => !('selector' in d.spec));
+    expect('replicas' in stable.spec).toBe(false);
+    expect(canary.spec.replicas).toBe(2);
+    expect(stable.spec.template.spec.containers).toEqual([{ name: 'inference-api', image: IMAGE }]);
+    const full = deployments(r).filter((d) => 'selector' in d.spec);
+    expect(full.map((d) => d.spec.template.spec.containers[0].image)).toEqual([
+      expect.stringMatching(
+        /^us-central1-docker\.pkg\.dev\/demo-proj-1\/maskops\/inference-api:manual-\d{8}-\d{6}$/,
+      ),
+      expect.stringMatching(/:manual-/),
+    ]);
+  });
+
+  it('creates the token Secret before the pods, the token never on a command line, and says once how to read it', () => {
+    const token = Buffer.from(secret().data.tokens as string, 'base64').toString('utf8');
+    expect(token).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(r.calls.join('\n')).not.toContain(token.trim());
+    expect(r.stdout).not.toContain(token.trim());
+    expect(r.calls).toContain('kubectl create namespace maskops');
+    expect(r.calls).toContain('kubectl -n maskops create -f -');
+    expect(r.calls.indexOf('kubectl -n maskops create -f -')).toBeLessThan(
+      r.calls.indexOf('kubectl apply --server-side --field-manager=maskops-setup -f -'),
+    );
+    expect(r.stdout.match(/# API token/g)).toHaveLength(1);
+  });
+
+  it('records the options it ran with', () => {
+    expect(r.stdout).toContain(
+      '# a new install: exposure internal, canary off, pod monitoring off',
+    );
+    expect(configMap(r).data).toEqual({
+      exposure: 'internal',
+      domain: '',
+      canary: 'false',
+      podMonitoring: 'false',
+      modelUri: '',
+    });
+  });
+});
 
 describe('infra/gcp/setup.sh on an existing install', () => {
   describe('a re-run without options', () => {
