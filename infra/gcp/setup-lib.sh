@@ -341,9 +341,12 @@ migrate_client_side_apply() {
   local object managers i patch
   for object in namespace/"$NAMESPACE" serviceaccount/"$DEPLOYMENT" deployment/"$DEPLOYMENT" \
     deployment/"${DEPLOYMENT}-canary" service/"$DEPLOYMENT" poddisruptionbudget/"$DEPLOYMENT" \
-    horizontalpodautoscaler/"$DEPLOYMENT" role/maskops-deployer rolebinding/maskops-deployer; do
+    horizontalpodautoscaler/"$DEPLOYMENT" role/maskops-deployer rolebinding/maskops-deployer \
+    podmonitoring/"$DEPLOYMENT"; do
+    # (Empty for an object, or a kind, the cluster does not have: PodMonitoring needs
+    # managed collection.)
     managers="$(kubectl -n "$NAMESPACE" get "$object" --ignore-not-found --show-managed-fields \
-      -o 'jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation}/{.subresource}{"\n"}{end}')"
+      -o 'jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation}/{.subresource}{"\n"}{end}' 2>/dev/null || true)"
     i=0
     patch=""
     while IFS= read -r entry; do

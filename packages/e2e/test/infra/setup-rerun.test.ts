@@ -43,6 +43,7 @@ args="$*"
 case "$args" in
   kustomize* | *'--dry-run=client'*) exec "$REAL_KUBECTL" "$@" ;;
   *' -f -'*) { echo '---'; cat; } >> "$FAKE_APPLIED" ;;
+  *show-managed-fields*) case "$args" in *'deployment/inference-api '*|*service/*|*podmonitoring/*) printf '%b' "$FAKE_MANAGERS" ;; esac ;;
   *'get deployment inference-api --ignore-not-found'*) echo "$FAKE_IMAGE" ;;
   *'get configmap maskops-setup'*) printf '%b' "$FAKE_STORED" ;;
   *'matchLabels.maskops'*) echo stable ;;
@@ -50,7 +51,6 @@ case "$args" in
   *'get namespace'*) if [ -n "$FAKE_SECRET" ]; then echo namespace/maskops; fi ;;
   *'get service'*) echo "$FAKE_SERVICE" ;;
   *'get podmonitoring'*) echo podmonitoring.monitoring.googleapis.com/inference-api ;;
-  *show-managed-fields*) case "$args" in *'deployment/inference-api '*|*service/*) printf '%b' "$FAKE_MANAGERS" ;; esac ;;
   *'get deployment'*'.spec.replicas'*) echo "2 $FAKE_LIVE_IMAGE" ;;
 esac
 exit 0
@@ -303,6 +303,10 @@ describe('infra/gcp/setup.sh on an existing install', () => {
     expect(patch).toBe(
       'kubectl -n maskops patch deployment/inference-api --type=json -p [{"op":"replace","path":"/metadata/managedFields/1/manager","value":"maskops-setup"},{"op":"replace","path":"/metadata/managedFields/1/operation","value":"Apply"}]',
     );
+    // Every object of the install, the PodMonitoring included (its endpoint's port changes).
+    expect(
+      r.calls.filter((c) => / patch \S+ --type=json/.test(c)).map((c) => c.split(' ')[4]),
+    ).toEqual(['deployment/inference-api', 'service/inference-api', 'podmonitoring/inference-api']);
     const handOff = r.calls.indexOf(
       'kubectl apply --server-side --field-manager=maskops-deployer -f -',
     );
