@@ -317,8 +317,10 @@ hand_off_deployer_fields() {
   fi
   local name state replicas image
   for name in "$DEPLOYMENT" "${DEPLOYMENT}-canary"; do
-    state="$(kubectl -n "$NAMESPACE" get deployment "$name" \
+    # (An install older than the canary track has no canary Deployment yet.)
+    state="$(kubectl -n "$NAMESPACE" get deployment "$name" --ignore-not-found \
       -o "jsonpath={.spec.replicas} {.spec.template.spec.containers[?(@.name==\"${CONTAINER}\")].image}")"
+    [ -n "$state" ] || continue
     replicas="${state%% *}"
     image="${state#* }"
     printf -- '---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n' "$name" "$NAMESPACE"

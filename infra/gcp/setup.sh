@@ -143,7 +143,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 [ -n "$PROJECT" ] || fail "--project (or PROJECT) is required"
 [[ "$PROJECT" =~ ^[a-z][a-z0-9-]{4,28}[a-z0-9]$ ]] || fail "--project \"$PROJECT\" is not a valid project id"
-if [ -n "$MODEL_URI" ] && ! [[ "$MODEL_URI" =~ ^gs://[a-z0-9._-]+(/[^[:space:]]*)?$ ]]; then
+if [ -n "$MODEL_URI" ] && { ! [[ "$MODEL_URI" =~ ^gs://[a-z0-9._-]+(/[^[:space:]]*)?$ ]] ||
+  [[ "$MODEL_URI" == *[\"\\]* ]]; }; then
   fail "--model-uri must be a gs:// URI"
 fi
 if [ -n "$BUILD_SA" ] && ! [[ "$BUILD_SA" =~ ^[a-z0-9-]+@[a-z0-9.-]+\.iam\.gserviceaccount\.com$ ]]; then

@@ -44,6 +44,7 @@ case "$args" in
   kustomize* | *'--dry-run=client'*) exec "$REAL_KUBECTL" "$@" ;;
   *' -f -'*) { echo '---'; cat; } >> "$FAKE_APPLIED" ;;
   *show-managed-fields*) case "$args" in *'deployment/inference-api '*|*service/*|*podmonitoring/*) printf '%b' "$FAKE_MANAGERS" ;; esac ;;
+  *'get deployment'*'.spec.replicas'*) echo "2 $FAKE_LIVE_IMAGE" ;;
   *'get deployment inference-api --ignore-not-found'*) echo "$FAKE_IMAGE" ;;
   *'get configmap maskops-setup'*) printf '%b' "$FAKE_STORED" ;;
   *'matchLabels.maskops'*) echo stable ;;
@@ -51,7 +52,6 @@ case "$args" in
   *'get namespace'*) if [ -n "$FAKE_SECRET" ]; then echo namespace/maskops; fi ;;
   *'get service'*) echo "$FAKE_SERVICE" ;;
   *'get podmonitoring'*) echo podmonitoring.monitoring.googleapis.com/inference-api ;;
-  *'get deployment'*'.spec.replicas'*) echo "2 $FAKE_LIVE_IMAGE" ;;
 esac
 exit 0
 `;

@@ -621,6 +621,7 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     [[...PROJECT, '--model-uri', 'http://x'], /gs:\/\/ URI/],
     [[...PROJECT, '--bogus'], /unknown option --bogus/],
     [[...PROJECT, '--model-uri', 'gs://b/a b'], /gs:\/\/ URI/],
+    [[...PROJECT, '--model-uri', 'gs://b/a"b'], /gs:\/\/ URI/],
     [
       [...PROJECT, '--location', 'us-central1-a'],
       /"us-central1-a" is a zone.*\(e\.g\. us-central1\)/,
