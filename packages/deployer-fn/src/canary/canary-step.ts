@@ -13,6 +13,9 @@ import { enqueueStep } from './step-event';
 import type { StepEvent } from './step-event';
 import { canaryVerdict } from './verdict';
 
+/** Short intervals (a demo, a test) still leave a step time to win a busy Deployment. */
+const STEP_DEADLINE_MIN_SECONDS = 10;
+
 const skipped = (reason: string, text: string, fields = {}): CanaryDecision => ({
   outcome: Outcome.CANARY_STEP_SKIPPED,
   reason,
@@ -25,7 +28,13 @@ const skipped = (reason: string, text: string, fields = {}): CanaryDecision => (
  * the canary Deployment says what is done, so a duplicate or late task exits,
  * and a task for a build that is no longer the canary's exits at once.
  */
-export async function canaryStep(deps: CanaryDeps, event: StepEvent): Promise<CanaryDecision> {
+export async function canaryStep(stepDeps: CanaryDeps, event: StepEvent): Promise<CanaryDecision> {
+  // A step has until the next one would be due (at least STEP_DEADLINE_MIN_SECONDS)
+  // to record what it did: a patch that conflicts (the rollout controller's status
+  // writes, on a busy cluster many in a row) is retried on a fresh read until then,
+  // not given up after a fixed count and redone as a whole by Cloud Tasks.
+  const stepSeconds = Math.max(stepDeps.canary.intervalSeconds, STEP_DEADLINE_MIN_SECONDS);
+  const deps: CanaryDeps = { ...stepDeps, patchDeadline: stepDeps.now() + stepSeconds * 1000 };
   const name = canaryName(deps.config.deployment);
   const read = await deps.api.read(deps.config.namespace, name);
   const state = readCanaryState(read);

@@ -18,6 +18,11 @@ export interface DeployDeps {
   readonly pollIntervalMs?: number;
   /** Patch attempts when the Deployment changes under us (409); default 4. */
   readonly maxPatchAttempts?: number;
+  /**
+   * Epoch ms: conflicting patches are retried until then, even past
+   * maxPatchAttempts (a canary step sets it; a busy cluster must not fail it).
+   */
+  readonly patchDeadline?: number;
   /** Cloud Tasks and Prometheus, with ROLLOUT_STRATEGY=canary (not needed for a dry run). */
   readonly canaryClients?: CanaryClients;
 }
