@@ -154,7 +154,7 @@ export async function handleMessage(
     const patchMs = deps.now() - patchStart;
     warnDistrusted(applied.plan);
     if (applied.kind === 'skipped') {
-      const outcome = applied.plan.outcome === 'stale' ? Outcome.STALE : Outcome.ALREADY_DEPLOYED;
+      const outcome = applied.plan.outcome;
       return finish(
         { outcome, ack: true, reason: applied.plan.reason, ...about, durations: { patchMs } },
         `${outcome}: ${applied.plan.reason}`,

@@ -26,7 +26,11 @@ export async function promote(
   figures: Figures,
   why: { inconclusive: boolean; detail: string },
 ): Promise<CanaryDecision> {
-  const applied = await applyCandidate(deps, state.candidate);
+  const applied = await applyCandidate(
+    deps,
+    state.candidate,
+    state.forcedAt === undefined ? {} : { force: { at: state.forcedAt } },
+  );
   const base: LogFields = { step, figures, inconclusive: why.inconclusive };
   // Inconclusive promotions are allowed by default, but somebody should look.
   const severity = why.inconclusive ? 'WARNING' : undefined;

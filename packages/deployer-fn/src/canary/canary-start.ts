@@ -13,23 +13,12 @@ import type { CanaryDeps } from './canary-deps';
 import { canaryName } from './canary-deps';
 import type { CanaryDecision } from './canary-result';
 import type { CanaryState } from './canary-state';
-import { CanaryAnnotation, isTerminal, readCanaryState, stateAnnotations } from './canary-state';
+import { isTerminal, readCanaryState, stateAnnotations } from './canary-state';
 import { enqueueStep } from './step-event';
 
 /** Canary replicas: the weight's share of the stable ready replicas, at least one pod. */
 function canaryReplicas(weightPercent: number, stableReady: number): number {
   return Math.max(1, Math.round((weightPercent * stableReady) / 100));
-}
-
-/** The build id recorded by an abort on the stable Deployment, if any. */
-function abortedBuild(stable: V1Deployment): string | undefined {
-  const raw = stable.metadata?.annotations?.[CanaryAnnotation.ABORTED];
-  if (raw === undefined) return undefined;
-  try {
-    return (JSON.parse(raw) as { build?: string }).build;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface CanaryPlan {
@@ -52,17 +41,14 @@ export function precheck(
   candidate: DeployCandidate,
   options: PlanOptions,
 ): CanaryDecision | undefined {
-  if (abortedBuild(stable) === candidate.buildId) {
-    return {
-      outcome: Outcome.ALREADY_ABORTED,
-      reason: `the canary of build ${candidate.buildId} was aborted`,
-      text: `already aborted: build ${candidate.buildId} failed its canary; not analysed again`,
-    };
-  }
   const plan = planPatch(stable, candidate, deps.config, options);
   if (plan.action === 'skip') {
-    const outcome = plan.outcome === 'stale' ? Outcome.STALE : Outcome.ALREADY_DEPLOYED;
-    return { outcome, reason: plan.reason, text: `${outcome}: ${plan.reason}` };
+    const { outcome, reason } = plan;
+    const text =
+      outcome === Outcome.ALREADY_ABORTED
+        ? `already aborted: build ${candidate.buildId} failed its canary; not analysed again`
+        : `${outcome}: ${reason}`;
+    return { outcome, reason, text };
   }
   return undefined;
 }
@@ -109,6 +95,7 @@ export async function startCanary(
     if (state?.buildId === candidate.buildId) return { kind: 'running', state } as const;
     if (
       state &&
+      options.force === undefined &&
       !isTerminal(state.phase) &&
       compareTimestamps(candidate.finishTime, state.candidate.finishTime) < 0
     ) {
@@ -122,16 +109,19 @@ export async function startCanary(
       startedAt: new Date(deps.now()).toISOString(),
       step: 0,
       candidate,
+      ...(options.force === undefined ? {} : { forcedAt: options.force.at }),
     };
     const resourceVersion = canary.metadata?.resourceVersion;
     await deps.api.patch(namespace, name, {
       metadata: {
         ...(resourceVersion === undefined ? {} : { resourceVersion }),
         annotations: {
-          [Annotation.CHANGE_CAUSE]: changeCause(candidate),
+          [Annotation.CHANGE_CAUSE]: changeCause(candidate, options.force !== undefined),
           [Annotation.BUILD_ID]: candidate.buildId,
           [Annotation.FINISH_TIME]: candidate.finishTime,
           [Annotation.COMMIT_SHA]: candidate.commitSha ?? null,
+          // The force of `maskops-replay --force` holds through every later step.
+          [Annotation.FORCED_BY_REPLAY]: options.force?.at ?? null,
           ...stateAnnotations(next),
         },
       },

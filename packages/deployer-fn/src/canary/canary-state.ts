@@ -1,5 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
+import { Annotation } from '../deploy/annotations';
 import type { Figures } from './verdict';
 
 /**
@@ -58,6 +59,8 @@ export interface CanaryState {
   readonly figures?: Figures;
   readonly promotion?: Promotion;
   readonly finishedAt?: string;
+  /** Started by `maskops-replay --in-process --force` at this time: every step deploys with that force. */
+  readonly forcedAt?: string;
 }
 
 function json<T>(text: string | undefined): T | undefined {
@@ -89,6 +92,7 @@ export function readCanaryState(d: V1Deployment): CanaryState | undefined {
     ...(figures ? { figures } : {}),
     ...(promotion ? { promotion } : {}),
     ...(a[CanaryAnnotation.FINISHED] ? { finishedAt: a[CanaryAnnotation.FINISHED] } : {}),
+    ...(a[Annotation.FORCED_BY_REPLAY] ? { forcedAt: a[Annotation.FORCED_BY_REPLAY] } : {}),
   };
 }
 

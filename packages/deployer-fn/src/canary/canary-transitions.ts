@@ -1,4 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
+import { abortedBuild, compareBuilds } from '../deploy/aborted-build';
 import { withConflictRetry } from '../deploy/conflict-retry';
 import { transient } from '../errors';
 import { Outcome } from '../outcome';
@@ -75,16 +76,33 @@ export async function abortCanary(
   why: { reason: AbortReason; detail: string; figures?: Figures },
 ): Promise<CanaryDecision> {
   const at = new Date(deps.now()).toISOString();
+  const { namespace, deployment } = deps.config;
   const record = {
     build: state.buildId,
+    finishTime: state.candidate.finishTime,
     reason: why.reason,
     detail: why.detail,
     ...(why.figures ? { figures: why.figures } : {}),
     at,
   };
-  // No resourceVersion: an annotation of its own, written the same way by any copy.
-  await deps.api.patch(deps.config.namespace, deps.config.deployment, {
-    metadata: { annotations: { [CanaryAnnotation.ABORTED]: JSON.stringify(record) } },
+  // The record keeps the newest aborted build (see aborted-build.ts): a forced
+  // replay of an older build that aborts too must not lower it.
+  await withConflictRetry(deps, `abort ${state.buildId}`, async () => {
+    const stable = await deps.api.read(namespace, deployment);
+    const recorded = abortedBuild(stable);
+    if (
+      recorded?.finishTime !== undefined &&
+      compareBuilds(state.candidate, { ...recorded, finishTime: recorded.finishTime }) < 0
+    ) {
+      return;
+    }
+    const resourceVersion = stable.metadata?.resourceVersion;
+    await deps.api.patch(namespace, deployment, {
+      metadata: {
+        ...(resourceVersion === undefined ? {} : { resourceVersion }),
+        annotations: { [CanaryAnnotation.ABORTED]: JSON.stringify(record) },
+      },
+    });
   });
   await writeState(
     deps,

@@ -1,7 +1,8 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
-import { compareTimestamps, normalizeTimestamp, parseImageRef } from '@maskops/shared';
+import { normalizeTimestamp, parseImageRef } from '@maskops/shared';
 import type { DeployerConfig } from '../config';
+import { abortedBuild, compareBuilds } from './aborted-build';
 import { Annotation } from './annotations';
 import { isBeyond } from './clock-skew';
 import { selectContainer } from './select-container';
@@ -17,10 +18,12 @@ export interface DeploymentPatch {
   };
 }
 
+export type SkipOutcome = 'already-deployed' | 'stale' | 'already-aborted';
+
 export type PatchPlan =
   | {
       readonly action: 'skip';
-      readonly outcome: 'already-deployed' | 'stale';
+      readonly outcome: SkipOutcome;
       readonly reason: string;
       readonly container: string;
       readonly currentImage: string;
@@ -98,7 +101,7 @@ export function planPatch(
     ...(deployedFinishTime === undefined ? {} : { deployedFinishTime }),
     ...(distrusted ? { distrustedFinishTime: recordedFinishTime } : {}),
   };
-  const skip = (outcome: 'already-deployed' | 'stale', reason: string): PatchPlan => ({
+  const skip = (outcome: SkipOutcome, reason: string): PatchPlan => ({
     action: 'skip',
     outcome,
     reason,
@@ -116,15 +119,28 @@ export function planPatch(
   ) {
     return skip('already-deployed', `container ${container.name} already runs ${candidate.digest}`);
   }
-  if (deployedFinishTime !== undefined && options.force === undefined) {
-    const order = compareTimestamps(candidate.finishTime, deployedFinishTime);
+  if (options.force === undefined) {
     if (
-      order < 0 ||
-      (order === 0 && deployedBuildId !== undefined && candidate.buildId < deployedBuildId)
+      deployedFinishTime !== undefined &&
+      compareBuilds(candidate, { buildId: deployedBuildId ?? '', finishTime: deployedFinishTime }) <
+        0
     ) {
       return skip(
         'stale',
         `build finished ${candidate.finishTime}, before the deployed build ${deployedBuildId ?? '?'} (${deployedFinishTime})`,
+      );
+    }
+    const aborted = abortedBuild(deployment);
+    if (aborted?.buildId === candidate.buildId) {
+      return skip('already-aborted', `the canary of build ${candidate.buildId} was aborted`);
+    }
+    if (
+      aborted?.finishTime !== undefined &&
+      compareBuilds(candidate, { ...aborted, finishTime: aborted.finishTime }) <= 0
+    ) {
+      return skip(
+        'stale',
+        `build finished ${candidate.finishTime}, not after the aborted canary build ${aborted.buildId} (${aborted.finishTime})`,
       );
     }
   }
