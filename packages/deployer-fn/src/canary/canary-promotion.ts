@@ -1,14 +1,12 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { LogFields } from '@maskops/shared';
-import { describeError } from '@maskops/shared';
-import { applyCandidate } from '../deploy/apply-patch';
-import type { PatchPlan } from '../deploy/plan-patch';
-import { rollback } from '../deploy/rollback';
+import { planPatch } from '../deploy/plan-patch';
+import { applyPlan, settle } from '../rollout/lifecycle';
 import { selectContainer } from '../deploy/select-container';
 import { rolloutState } from '../deploy/watch-rollout';
 import { Outcome } from '../outcome';
-import type { CanaryDeps } from './canary-deps';
-import type { CanaryDecision } from './canary-result';
+import type { CanaryDeps } from '../deps';
+import type { Decision } from '../decision';
 import type { CanaryState, Promotion } from './canary-state';
 import { advance, writeState } from './canary-transitions';
 import type { Figures } from './verdict';
@@ -25,11 +23,16 @@ export async function promote(
   step: number,
   figures: Figures,
   why: { inconclusive: boolean; detail: string },
-): Promise<CanaryDecision> {
-  const applied = await applyCandidate(
+): Promise<Decision> {
+  // The same decision and patch as a rolling deploy, with the force the canary started with.
+  const { namespace, deployment } = deps.config;
+  const options = state.forcedAt === undefined ? {} : { force: { at: state.forcedAt } };
+  const decide = (stable: V1Deployment) => planPatch(stable, state.candidate, deps.config, options);
+  const applied = await applyPlan(
     deps,
-    state.candidate,
-    state.forcedAt === undefined ? {} : { force: { at: state.forcedAt } },
+    `promote ${state.buildId}`,
+    decide(await deps.api.read(namespace, deployment)),
+    decide,
   );
   const base: LogFields = { step, figures, inconclusive: why.inconclusive };
   // Inconclusive promotions are allowed by default, but somebody should look.
@@ -63,7 +66,7 @@ export async function promote(
     image: plan.image,
     previousImage: plan.previousImage,
     previousTemplateBuildId: plan.previousTemplateBuildId,
-    templateAnnotated: plan.patch.spec.template.metadata !== undefined,
+    templateAnnotated: plan.templateAnnotated,
   };
   if (deps.config.rolloutTimeoutSeconds === 0) {
     // ROLLOUT_TIMEOUT_SECONDS=0: patch and return, as a rolling deploy does.
@@ -91,52 +94,29 @@ export async function promote(
   );
 }
 
-/** The plan `rollback` needs, rebuilt from the recorded promotion. */
-function planOf(p: Promotion): Extract<PatchPlan, { action: 'patch' }> {
-  return {
-    action: 'patch',
-    container: p.container,
-    image: p.image,
-    previousImage: p.previousImage,
-    previousTemplateBuildId: p.previousTemplateBuildId,
-    patch: {
-      metadata: { annotations: {} },
-      spec: {
-        template: {
-          ...(p.templateAnnotated ? { metadata: { annotations: {} } } : {}),
-          spec: { containers: [] },
-        },
-      },
-    },
-  };
-}
-
 /** One look at the promoted stable rollout: done, failed (rollback as today) or not yet. */
 export async function watchPromotion(
   deps: CanaryDeps,
   read: V1Deployment,
   state: CanaryState,
+  p: Promotion,
   step: number,
-): Promise<CanaryDecision> {
-  const p = state.promotion!;
+): Promise<Decision> {
   const { config } = deps;
   const stable = await deps.api.read(config.namespace, config.deployment);
-  const finish = async (phase: 'promoted' | 'failed', d: CanaryDecision) => {
+  const finish = async (phase: 'promoted' | 'failed', d: Decision) => {
     const at = new Date(deps.now()).toISOString();
     await writeState(deps, read, { ...state, phase, step, finishedAt: at }, 0);
     return { ...d, previousImage: p.previousImage, fields: { ...d.fields, step } };
   };
   const running = selectContainer(stable, p.container).image;
   if (running !== p.image) {
-    return finish('promoted', {
-      outcome: Outcome.SUPERSEDED,
-      reason: `now running ${running ?? ''}`,
-      text: `deploy of ${p.image} superseded by ${running ?? ''} during the rollout`,
-    });
+    const look = { status: 'superseded', currentImage: running ?? '' } as const;
+    return finish('promoted', await settle(deps, p, state.candidate, look));
   }
   const rollout = rolloutState(stable, p.generation);
   if (rollout.done) {
-    return finish('promoted', { outcome: Outcome.DEPLOYED, text: `deployed ${p.image}` });
+    return finish('promoted', await settle(deps, p, state.candidate, { status: 'complete' }));
   }
   const elapsedMs = deps.now() - Date.parse(p.startedAt);
   const timedOut =
@@ -153,24 +133,12 @@ export async function watchPromotion(
       },
     );
   }
-  const reason = rollout.failed
-    ? `${rollout.failed.reason}: ${rollout.failed.message}`
-    : `Timeout: rollout not complete after ${config.rolloutTimeoutSeconds}s (${rollout.waiting})`;
-  const failed = (outcome: Outcome, text: string, fields: LogFields) =>
-    finish('failed', { outcome, reason, text: `rollout of ${p.image} failed${text}`, fields });
-  if (!config.rollbackOnFailure) {
-    return failed(Outcome.ROLLOUT_FAILED, '; ROLLBACK_ON_FAILURE is off', {});
-  }
-  try {
-    const undo = await rollback(deps, planOf(p), state.candidate, reason);
-    if (undo.status === 'rolled-back') {
-      return failed(Outcome.ROLLED_BACK, `; rolled back to ${undo.image}`, { rollback: 'done' });
-    }
-    const why = undo.status === 'superseded' ? `superseded by ${undo.currentImage}` : undo.message;
-    return failed(Outcome.ROLLOUT_FAILED, `; not rolled back (${why})`, { rollback: undo.status });
-  } catch (err) {
-    return failed(Outcome.ROLLOUT_FAILED, ` and the rollback failed: ${describeError(err)}`, {
-      rollback: 'failed',
-    });
-  }
+  const look = rollout.failed
+    ? { status: 'failed' as const, ...rollout.failed }
+    : {
+        status: 'failed' as const,
+        reason: 'Timeout',
+        message: `rollout not complete after ${config.rolloutTimeoutSeconds}s (${rollout.waiting})`,
+      };
+  return finish('failed', await settle(deps, p, state.candidate, look));
 }

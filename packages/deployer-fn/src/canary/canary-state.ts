@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
 import { Annotation } from '../deploy/annotations';
+import type { RolloutTarget } from '../rollout/deployment-patch';
 import type { Figures } from './verdict';
 
 /**
@@ -38,16 +39,10 @@ const TERMINAL: ReadonlySet<CanaryPhase> = new Set(['promoted', 'aborted', 'fail
 export const isTerminal = (phase: CanaryPhase): boolean => TERMINAL.has(phase);
 
 /** What the watch of the promoted stable rollout needs, and a rollback after it. */
-export interface Promotion {
+export type Promotion = RolloutTarget & {
   readonly generation: number;
   readonly startedAt: string;
-  readonly container: string;
-  readonly image: string;
-  readonly previousImage: string;
-  readonly previousTemplateBuildId: string | null;
-  /** A tag deploy stamps the build id on the pod template; a rollback restores it. */
-  readonly templateAnnotated: boolean;
-}
+};
 
 export interface CanaryState {
   readonly buildId: string;

@@ -1,11 +1,11 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { rolloutState } from '../deploy/watch-rollout';
 import { Outcome } from '../outcome';
-import type { CanaryDeps } from './canary-deps';
-import { canaryName } from './canary-deps';
+import type { CanaryDeps } from '../deps';
+import { canaryName } from './canary-name';
 import { readFigures } from './canary-figures';
 import { promote, watchPromotion } from './canary-promotion';
-import type { CanaryDecision } from './canary-result';
+import type { Decision } from '../decision';
 import type { CanaryState } from './canary-state';
 import { isTerminal, readCanaryState } from './canary-state';
 import { abortCanary, advance } from './canary-transitions';
@@ -13,7 +13,7 @@ import { enqueueStep } from './step-event';
 import type { StepEvent } from './step-event';
 import { canaryVerdict } from './verdict';
 
-const skipped = (reason: string, text: string, fields = {}): CanaryDecision => ({
+const skipped = (reason: string, text: string, fields = {}): Decision => ({
   outcome: Outcome.CANARY_STEP_SKIPPED,
   reason,
   text,
@@ -25,7 +25,7 @@ const skipped = (reason: string, text: string, fields = {}): CanaryDecision => (
  * the canary Deployment says what is done, so a duplicate or late task exits,
  * and a task for a build that is no longer the canary's exits at once.
  */
-export async function canaryStep(deps: CanaryDeps, event: StepEvent): Promise<CanaryDecision> {
+export async function canaryStep(deps: CanaryDeps, event: StepEvent): Promise<Decision> {
   const name = canaryName(deps.config.deployment);
   const read = await deps.api.read(deps.config.namespace, name);
   const state = readCanaryState(read);
@@ -56,7 +56,9 @@ export async function canaryStep(deps: CanaryDeps, event: StepEvent): Promise<Ca
       { ...about, recordedStep: state.step, ...(enqueued ? { enqueued } : {}) },
     );
   }
-  if (state.phase === 'promoting') return watchPromotion(deps, read, state, event.step);
+  if (state.phase === 'promoting' && state.promotion !== undefined) {
+    return watchPromotion(deps, read, state, state.promotion, event.step);
+  }
   return analyse(deps, read, state, event.step);
 }
 
@@ -65,7 +67,7 @@ async function analyse(
   read: V1Deployment,
   state: CanaryState,
   step: number,
-): Promise<CanaryDecision> {
+): Promise<Decision> {
   const now = deps.now();
   let readyAt = state.readyAt;
   if (readyAt === undefined) {
@@ -94,9 +96,9 @@ async function analyse(
   }
   const elapsed = (now - Date.parse(readyAt)) / 1000;
   // rate() needs two scrapes inside the window; early steps look a little back.
-  const windowSeconds = Math.max(Math.ceil(elapsed), 2 * deps.canary.scrapeIntervalSeconds);
-  const figures = await readFigures(deps.clients.prometheus, state.buildId, windowSeconds);
-  const verdict = canaryVerdict(figures, elapsed, deps.canary);
+  const windowSeconds = Math.max(Math.ceil(elapsed), 2 * deps.config.canary.scrapeIntervalSeconds);
+  const figures = await readFigures(deps.canaryClients.prometheus, state.buildId, windowSeconds);
+  const verdict = canaryVerdict(figures, elapsed, deps.config.canary);
   const next = { ...state, readyAt };
   const fields = { step, figures, windowSeconds, elapsedSeconds: Math.round(elapsed) };
   if (verdict.decision === 'abort') {
@@ -117,7 +119,8 @@ async function analyse(
 
 /** CANARY_READY_DEADLINE_SECONDS, or the stable Deployment's progress deadline. */
 async function readyDeadlineSeconds(deps: CanaryDeps): Promise<number> {
-  if (deps.canary.readyDeadlineSeconds !== undefined) return deps.canary.readyDeadlineSeconds;
+  if (deps.config.canary.readyDeadlineSeconds !== undefined)
+    return deps.config.canary.readyDeadlineSeconds;
   const stable = await deps.api.read(deps.config.namespace, deps.config.deployment);
   return stable.spec?.progressDeadlineSeconds ?? 600;
 }

@@ -3,9 +3,9 @@ import { abortedBuild, compareBuilds } from '../deploy/aborted-build';
 import { withConflictRetry } from '../deploy/conflict-retry';
 import { transient } from '../errors';
 import { Outcome } from '../outcome';
-import type { CanaryDeps } from './canary-deps';
-import { canaryName } from './canary-deps';
-import type { CanaryDecision } from './canary-result';
+import type { CanaryDeps } from '../deps';
+import { canaryName } from './canary-name';
+import type { Decision } from '../decision';
 import type { CanaryState } from './canary-state';
 import { CanaryAnnotation, readCanaryState, stateAnnotations } from './canary-state';
 import { enqueueStep } from './step-event';
@@ -56,8 +56,8 @@ export async function advance(
   deps: CanaryDeps,
   read: V1Deployment,
   next: CanaryState,
-  decision: Omit<CanaryDecision, 'fields'> & { fields?: CanaryDecision['fields'] },
-): Promise<CanaryDecision> {
+  decision: Omit<Decision, 'fields'> & { fields?: Decision['fields'] },
+): Promise<Decision> {
   await writeState(deps, read, next);
   const enqueued = await enqueueStep(deps, next.buildId, next.step + 1);
   return { ...decision, fields: { ...decision.fields, nextStep: next.step + 1, enqueued } };
@@ -74,7 +74,7 @@ export async function abortCanary(
   state: CanaryState,
   step: number,
   why: { reason: AbortReason; detail: string; figures?: Figures },
-): Promise<CanaryDecision> {
+): Promise<Decision> {
   const at = new Date(deps.now()).toISOString();
   const { namespace, deployment } = deps.config;
   const record = {

@@ -1,5 +1,5 @@
 import { DeployError, transient } from '../errors';
-import type { DeployDeps } from './deps';
+import type { Deps } from '../deps';
 
 const BASE_BACKOFF_MS = 25;
 
@@ -9,7 +9,7 @@ const BASE_BACKOFF_MS = 25;
  * backoff. After the last attempt the conflict is transient: Pub/Sub redelivers.
  */
 export async function withConflictRetry<T>(
-  deps: Pick<DeployDeps, 'sleep' | 'random' | 'maxPatchAttempts' | 'logger'>,
+  deps: Pick<Deps, 'sleep' | 'random' | 'maxPatchAttempts' | 'logger'>,
   what: string,
   attempt: (n: number) => Promise<T>,
 ): Promise<T> {

@@ -3,22 +3,13 @@ import type { DeployCandidate } from '@maskops/shared';
 import { normalizeTimestamp, parseImageRef } from '@maskops/shared';
 import type { DeployerConfig } from '../config';
 import { abortedBuild, compareBuilds } from './aborted-build';
+import type { DeploymentPatch, RolloutTarget } from '../rollout/deployment-patch';
+import { deployPatch } from '../rollout/deployment-patch';
 import { Annotation } from './annotations';
 import { isBeyond } from './clock-skew';
 import { selectContainer } from './select-container';
 
-/** A strategic-merge patch body for a Deployment (plain JSON). */
-export interface DeploymentPatch {
-  metadata: { resourceVersion?: string; annotations: Record<string, string | null> };
-  spec: {
-    template: {
-      metadata?: { annotations: Record<string, string | null> };
-      spec: { containers: Array<{ name: string; image: string }> };
-    };
-  };
-}
-
-export type SkipOutcome = 'already-deployed' | 'stale' | 'already-aborted';
+type SkipOutcome = 'already-deployed' | 'stale' | 'already-aborted';
 
 export type PatchPlan =
   | {
@@ -31,20 +22,15 @@ export type PatchPlan =
       readonly deployedFinishTime?: string;
       readonly distrustedFinishTime?: string;
     }
-  | {
+  | (RolloutTarget & {
       readonly action: 'patch';
       readonly patch: DeploymentPatch;
-      readonly container: string;
-      readonly image: string;
-      readonly previousImage: string;
-      /** The pod template's build-id annotation before the patch (null: none), for rollback. */
-      readonly previousTemplateBuildId: string | null;
       readonly deployedBuildId?: string;
       readonly deployedFinishTime?: string;
       /** A deployed key too far in the future to believe; treated as absent (see clock-skew). */
       readonly distrustedFinishTime?: string;
       readonly forced?: boolean;
-    };
+    });
 
 export interface PlanOptions {
   /** Deployed keys after this (normalised) time are treated as absent. */
@@ -64,13 +50,6 @@ function digestOf(image: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** One-line change cause, kept printable and short for `kubectl rollout history`. */
-export function changeCause(candidate: DeployCandidate, forced = false): string {
-  const commit = candidate.commitSha ? ` commit ${candidate.commitSha.slice(0, 12)}` : '';
-  const how = forced ? ' (forced by maskops-replay)' : '';
-  return `maskops: ${candidate.source} ${candidate.buildId}${commit} → ${candidate.image}${how}`;
 }
 
 /**
@@ -147,34 +126,13 @@ export function planPatch(
 
   const previousTemplateBuildId =
     deployment.spec?.template?.metadata?.annotations?.[Annotation.BUILD_ID] ?? null;
-  const metadataAnnotations: Record<string, string | null> = {
-    [Annotation.CHANGE_CAUSE]: changeCause(candidate, options.force !== undefined),
-    [Annotation.BUILD_ID]: candidate.buildId,
-    [Annotation.FINISH_TIME]: candidate.finishTime,
-    // null removes a stale commit from an earlier build in a strategic-merge patch.
-    [Annotation.COMMIT_SHA]: candidate.commitSha ?? null,
-    [Annotation.PREVIOUS_IMAGE]: currentImage || null,
-    [Annotation.ROLLBACK_REASON]: null,
-    // Describes the deploy now running: a normal deploy clears an earlier force.
-    [Annotation.FORCED_BY_REPLAY]: options.force?.at ?? null,
-  };
-  const resourceVersion = deployment.metadata?.resourceVersion;
-  const patch: DeploymentPatch = {
-    metadata: {
-      ...(resourceVersion === undefined ? {} : { resourceVersion }),
-      annotations: metadataAnnotations,
-    },
-    spec: {
-      template: {
-        // A tag may point at new content under the same name; a changed pod
-        // template annotation is what makes Kubernetes roll the pods anyway.
-        ...(candidate.digest === undefined
-          ? { metadata: { annotations: { [Annotation.BUILD_ID]: candidate.buildId } } }
-          : {}),
-        spec: { containers: [{ name: container.name, image: candidate.image }] },
-      },
-    },
-  };
+  const patch = deployPatch({
+    candidate,
+    container: container.name,
+    resourceVersion: deployment.metadata?.resourceVersion,
+    forcedAt: options.force?.at,
+    previousImage: currentImage,
+  });
   return {
     action: 'patch',
     patch,
@@ -182,6 +140,7 @@ export function planPatch(
     image: candidate.image,
     previousImage: currentImage,
     previousTemplateBuildId,
+    templateAnnotated: patch.spec.template.metadata !== undefined,
     ...deployed,
     ...(options.force === undefined ? {} : { forced: true }),
   };

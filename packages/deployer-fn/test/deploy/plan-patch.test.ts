@@ -55,6 +55,7 @@ it('plans a digest patch of only the container image plus annotations', () => {
     image: `${REPO}@${D1}`,
     previousImage: `${REPO}:v0`,
     previousTemplateBuildId: null,
+    templateAnnotated: false,
     patch: {
       metadata: {
         resourceVersion: '42',
