@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
-import { compareTimestamps } from '@maskops/shared';
+import { canaryDeploymentName, compareTimestamps } from '@maskops/shared';
 import type { Decision } from '../decision';
 import { withConflictRetry } from '../deploy/conflict-retry';
 import type { PlanOptions } from '../deploy/plan-patch';
@@ -9,7 +9,6 @@ import type { CanaryDeps } from '../deps';
 import { Outcome } from '../outcome';
 import { deployPatch } from '../rollout/deployment-patch';
 import type { CanaryConfig } from './canary-config';
-import { canaryName } from './canary-name';
 import type { CanaryState } from './canary-state';
 import { isTerminal, readCanaryState, stateAnnotations } from './canary-state';
 import { enqueueStep } from './step-event';
@@ -38,7 +37,7 @@ export function canaryPlan(
   const ready = stable.status?.readyReplicas ?? 0;
   const { tasksServiceAccount: _sa, ...settings } = config;
   return {
-    canaryDeployment: canaryName(deployment),
+    canaryDeployment: canaryDeploymentName(deployment),
     image: candidate.image,
     replicas: canaryReplicas(config.weightPercent, ready),
     stableReadyReplicas: ready,

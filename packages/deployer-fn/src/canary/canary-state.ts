@@ -1,28 +1,8 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
-import { Annotation } from '../deploy/annotations';
+import { Annotation, CanaryAnnotation } from '@maskops/shared';
 import type { RolloutTarget } from '../rollout/deployment-patch';
 import type { Figures } from './verdict';
-
-/**
- * Annotations on `<DEPLOYMENT>-canary` that hold the canary's state between
- * steps (the function keeps nothing in memory), and the one on the stable
- * Deployment that records an abort.
- */
-export const CanaryAnnotation = {
-  PHASE: 'maskops.dev/canary-phase',
-  STARTED: 'maskops.dev/canary-started',
-  READY_AT: 'maskops.dev/canary-ready-at',
-  /** The last step that completed; the next task is step + 1. */
-  STEP: 'maskops.dev/canary-step',
-  FIGURES: 'maskops.dev/canary-figures',
-  CANDIDATE: 'maskops.dev/canary-candidate',
-  PROMOTION: 'maskops.dev/canary-promotion',
-  FINISHED: 'maskops.dev/canary-finished',
-  /** On the stable Deployment: JSON {build, reason, detail, figures, at}. */
-  ABORTED: 'maskops.dev/canary-aborted',
-} as const;
-export type CanaryAnnotation = (typeof CanaryAnnotation)[keyof typeof CanaryAnnotation];
 
 export const CanaryPhase = {
   ANALYSING: 'analysing',

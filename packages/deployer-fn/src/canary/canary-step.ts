@@ -2,7 +2,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { rolloutState } from '../deploy/watch-rollout';
 import { Outcome } from '../outcome';
 import type { CanaryDeps } from '../deps';
-import { canaryName } from './canary-name';
+import { canaryDeploymentName } from '@maskops/shared';
 import { readFigures } from './canary-figures';
 import { promote, watchPromotion } from './canary-promotion';
 import type { Decision } from '../decision';
@@ -26,7 +26,7 @@ const skipped = (reason: string, text: string, fields = {}): Decision => ({
  * and a task for a build that is no longer the canary's exits at once.
  */
 export async function canaryStep(deps: CanaryDeps, event: StepEvent): Promise<Decision> {
-  const name = canaryName(deps.config.deployment);
+  const name = canaryDeploymentName(deps.config.deployment);
   const read = await deps.api.read(deps.config.namespace, name);
   const state = readCanaryState(read);
   const about = { step: event.step };

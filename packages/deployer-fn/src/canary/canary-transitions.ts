@@ -1,13 +1,13 @@
 import type { V1Deployment } from '@kubernetes/client-node';
+import { CanaryAnnotation, canaryDeploymentName } from '@maskops/shared';
 import { abortedBuild, compareBuilds } from '../deploy/aborted-build';
 import { withConflictRetry } from '../deploy/conflict-retry';
 import { transient } from '../errors';
 import { Outcome } from '../outcome';
 import type { CanaryDeps } from '../deps';
-import { canaryName } from './canary-name';
 import type { Decision } from '../decision';
 import type { CanaryState } from './canary-state';
-import { CanaryAnnotation, readCanaryState, stateAnnotations } from './canary-state';
+import { readCanaryState, stateAnnotations } from './canary-state';
 import { enqueueStep } from './step-event';
 import type { AbortReason, Figures } from './verdict';
 
@@ -26,7 +26,7 @@ export async function writeState(
   replicas?: number,
 ): Promise<void> {
   const { namespace } = deps.config;
-  const name = canaryName(deps.config.deployment);
+  const name = canaryDeploymentName(deps.config.deployment);
   const from = stateAnnotations(readCanaryState(read)!);
   let current = read;
   await withConflictRetry(deps, `canary state ${next.buildId}`, async (attempt) => {

@@ -1,6 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import { compareTimestamps, normalizeTimestamp } from '@maskops/shared';
-import { CanaryAnnotation } from '../canary/canary-state';
+import { CanaryAnnotation, compareTimestamps, normalizeTimestamp } from '@maskops/shared';
 
 /** A build's place in the delivery order: its ordering key, ties broken by build id. */
 export interface BuildKey {

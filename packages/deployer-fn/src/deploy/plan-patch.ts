@@ -5,7 +5,7 @@ import type { DeployerConfig } from '../config';
 import { abortedBuild, compareBuilds } from './aborted-build';
 import type { DeploymentPatch, RolloutTarget } from '../rollout/deployment-patch';
 import { deployPatch } from '../rollout/deployment-patch';
-import { Annotation } from './annotations';
+import { Annotation } from '@maskops/shared';
 import { isBeyond } from './clock-skew';
 import { selectContainer } from './select-container';
 

@@ -1,5 +1,5 @@
 import type { DeployCandidate } from '@maskops/shared';
-import { Annotation } from '../deploy/annotations';
+import { Annotation } from '@maskops/shared';
 
 /** A strategic-merge patch body for a Deployment (plain JSON). */
 export interface DeploymentPatch {

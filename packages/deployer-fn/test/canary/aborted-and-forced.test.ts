@@ -6,8 +6,8 @@
 import { cloudEventBinary, pubsubMessage, startLocalCloud } from '@maskops/localcloud';
 import type { LogFields } from '@maskops/shared';
 import { sleep } from '@maskops/shared';
-import { CanaryAnnotation } from '../../src/canary/canary-state';
-import { Annotation } from '../../src/deploy/annotations';
+import { CanaryAnnotation } from '@maskops/shared';
+import { Annotation } from '@maskops/shared';
 import type { CanaryFn } from '../helpers/canary';
 import { startCanaryFunction } from '../helpers/canary';
 import { cloudBuild, digest, OLD_IMAGE, REPO } from '../helpers/cloud';

@@ -1,7 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
 import { DeployError } from '../../src/errors';
-import { Annotation } from '../../src/deploy/annotations';
+import { Annotation } from '@maskops/shared';
 import { planPatch } from '../../src/deploy/plan-patch';
 
 const REPO = 'us-central1-docker.pkg.dev/p/maskops/inference-api';
