@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { LogFields } from '@maskops/shared';
 import { planPatch } from '../deploy/plan-patch';
+import type { RolloutLook } from '../rollout/lifecycle';
 import { applyPlan, settle } from '../rollout/lifecycle';
 import { selectContainer } from '../deploy/select-container';
 import { rolloutState } from '../deploy/watch-rollout';
@@ -104,41 +105,41 @@ export async function watchPromotion(
 ): Promise<Decision> {
   const { config } = deps;
   const stable = await deps.api.read(config.namespace, config.deployment);
-  const finish = async (phase: 'promoted' | 'failed', d: Decision) => {
-    const at = new Date(deps.now()).toISOString();
-    await writeState(deps, read, { ...state, phase, step, finishedAt: at }, 0);
-    return { ...d, previousImage: p.previousImage, fields: { ...d.fields, step } };
-  };
-  const running = selectContainer(stable, p.container).image;
-  if (running !== p.image) {
-    const look = { status: 'superseded', currentImage: running ?? '' } as const;
-    return finish('promoted', await settle(deps, p, state.candidate, look));
-  }
-  const rollout = rolloutState(stable, p.generation);
-  if (rollout.done) {
-    return finish('promoted', await settle(deps, p, state.candidate, { status: 'complete' }));
-  }
-  const elapsedMs = deps.now() - Date.parse(p.startedAt);
-  const timedOut =
-    config.rolloutTimeoutSeconds > 0 && elapsedMs > config.rolloutTimeoutSeconds * 1000;
-  if (!rollout.failed && !timedOut) {
+  const look = lookAt(stable, p, deps.now(), config.rolloutTimeoutSeconds);
+  if (look.status === 'pending') {
     return advance(
       deps,
       read,
       { ...state, step },
       {
         outcome: Outcome.CANARY_PROMOTING,
-        text: `stable rollout of ${p.image}: ${rollout.waiting}`,
+        text: `stable rollout of ${p.image}: ${look.waiting}`,
         fields: { step },
       },
     );
   }
-  const look = rollout.failed
-    ? { status: 'failed' as const, ...rollout.failed }
-    : {
-        status: 'failed' as const,
-        reason: 'Timeout',
-        message: `rollout not complete after ${config.rolloutTimeoutSeconds}s (${rollout.waiting})`,
-      };
-  return finish('failed', await settle(deps, p, state.candidate, look));
+  const settled = await settle(deps, p, state.candidate, look);
+  const phase = look.status === 'failed' ? 'failed' : 'promoted';
+  const finishedAt = new Date(deps.now()).toISOString();
+  await writeState(deps, read, { ...state, phase, step, finishedAt }, 0);
+  return { ...settled, previousImage: p.previousImage, fields: { ...settled.fields, step } };
+}
+
+/** One look at the promoted stable rollout, as a watch would end it (or not yet). */
+function lookAt(
+  stable: V1Deployment,
+  p: Promotion,
+  now: number,
+  timeoutSeconds: number,
+): RolloutLook | { readonly status: 'pending'; readonly waiting: string } {
+  const running = selectContainer(stable, p.container).image;
+  if (running !== p.image) return { status: 'superseded', currentImage: running ?? '' };
+  const rollout = rolloutState(stable, p.generation);
+  if (rollout.done) return { status: 'complete' };
+  if (rollout.failed) return { status: 'failed', ...rollout.failed };
+  if (timeoutSeconds > 0 && now - Date.parse(p.startedAt) > timeoutSeconds * 1000) {
+    const message = `rollout not complete after ${timeoutSeconds}s (${rollout.waiting})`;
+    return { status: 'failed', reason: 'Timeout', message };
+  }
+  return { status: 'pending', waiting: rollout.waiting };
 }
