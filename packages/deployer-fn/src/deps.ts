@@ -37,6 +37,11 @@ export interface Deps {
   readonly pollIntervalMs?: number;
   /** Patch attempts when the Deployment changes under us (409); default 4. */
   readonly maxPatchAttempts?: number;
+  /**
+   * Epoch ms: conflicting patches are retried until then, even past
+   * maxPatchAttempts (a canary step sets it; a busy cluster must not fail it).
+   */
+  readonly patchDeadline?: number;
 }
 
 /** Deps of a function running the canary strategy. */

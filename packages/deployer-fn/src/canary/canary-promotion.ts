@@ -1,5 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { LogFields } from '@maskops/shared';
+import { Annotation } from '@maskops/shared';
 import { planPatch } from '../deploy/plan-patch';
 import type { RolloutLook } from '../rollout/lifecycle';
 import { applyPlan, settle } from '../rollout/lifecycle';
@@ -38,8 +39,27 @@ export async function promote(
   const base: LogFields = { step, figures, inconclusive: why.inconclusive };
   // Inconclusive promotions are allowed by default, but somebody should look.
   const severity = why.inconclusive ? 'WARNING' : undefined;
-  if (applied.kind === 'skipped') {
-    // Deployed meanwhile (a duplicate of this step, or a replay): nothing to watch.
+  let promotion: Promotion;
+  let how = 'stable rollout started';
+  if (applied.kind === 'patched') {
+    const { plan } = applied;
+    promotion = {
+      generation: applied.after.metadata?.generation ?? 0,
+      startedAt: new Date(deps.now()).toISOString(),
+      container: plan.container,
+      image: plan.image,
+      previousImage: plan.previousImage,
+      previousTemplateBuildId: plan.previousTemplateBuildId,
+      templateAnnotated: plan.templateAnnotated,
+    };
+  } else if (applied.plan.deployedBuildId === state.buildId) {
+    // Stable already carries this canary's build: an earlier attempt of this step
+    // patched it and then could not record that (its state write lost to other
+    // writers until the step's deadline). It is this promotion, so watch it.
+    promotion = await recoveredPromotion(deps, state, applied.plan.container);
+    how = 'stable rollout started by an earlier attempt of this step';
+  } else {
+    // Deployed or overtaken meanwhile by another build: nothing of ours to watch.
     await writeState(
       deps,
       read,
@@ -52,32 +72,23 @@ export async function promote(
       },
       0,
     );
+    const { outcome } = applied.plan;
     return {
-      outcome: Outcome.ALREADY_DEPLOYED,
+      outcome,
       reason: applied.plan.reason,
       text: `canary promoted, but ${applied.plan.reason}`,
       fields: base,
     };
   }
-  const { plan } = applied;
-  const promotion: Promotion = {
-    generation: applied.after.metadata?.generation ?? 0,
-    startedAt: new Date(deps.now()).toISOString(),
-    container: plan.container,
-    image: plan.image,
-    previousImage: plan.previousImage,
-    previousTemplateBuildId: plan.previousTemplateBuildId,
-    templateAnnotated: plan.templateAnnotated,
-  };
   if (deps.config.rolloutTimeoutSeconds === 0) {
     // ROLLOUT_TIMEOUT_SECONDS=0: patch and return, as a rolling deploy does.
     const at = new Date(deps.now()).toISOString();
     await writeState(deps, read, { ...state, phase: 'promoted', step, figures, finishedAt: at }, 0);
     return {
       outcome: Outcome.PATCHED,
-      text: `canary promoted: patched ${plan.container} to ${plan.image} (rollout not watched)`,
+      text: `canary promoted: patched ${promotion.container} to ${promotion.image} (rollout not watched)`,
       fields: base,
-      previousImage: plan.previousImage,
+      previousImage: promotion.previousImage,
       ...(severity ? { severity } : {}),
     };
   }
@@ -87,12 +98,34 @@ export async function promote(
     { ...state, phase: 'promoting', step, figures, promotion },
     {
       outcome: Outcome.CANARY_PROMOTING,
-      text: `canary of ${state.candidate.image} promoted: ${why.detail}; stable rollout started`,
+      text: `canary of ${state.candidate.image} promoted: ${why.detail}; ${how}`,
       fields: base,
-      previousImage: plan.previousImage,
+      previousImage: promotion.previousImage,
       ...(severity ? { severity } : {}),
     },
   );
+}
+
+/**
+ * The promotion an earlier attempt of this step made, from the stable Deployment
+ * it patched. The pod template's previous build id is not recorded there: a
+ * rollback of a tag deploy then removes it (a digest deploy never has one).
+ */
+async function recoveredPromotion(
+  deps: CanaryDeps,
+  state: CanaryState,
+  container: string,
+): Promise<Promotion> {
+  const stable = await deps.api.read(deps.config.namespace, deps.config.deployment);
+  return {
+    generation: stable.metadata?.generation ?? 0,
+    startedAt: new Date(deps.now()).toISOString(),
+    container,
+    image: selectContainer(stable, container).image ?? state.candidate.image,
+    previousImage: stable.metadata?.annotations?.[Annotation.PREVIOUS_IMAGE] ?? '',
+    previousTemplateBuildId: null,
+    templateAnnotated: state.candidate.digest === undefined,
+  };
 }
 
 /** One look at the promoted stable rollout: done, failed (rollback as today) or not yet. */

@@ -20,6 +20,20 @@ const skipped = (reason: string, text: string, fields = {}): Decision => ({
   fields,
 });
 
+/** Short intervals (a demo, a test) still leave a step time to win a busy Deployment. */
+const STEP_DEADLINE_MIN_SECONDS = 10;
+
+/**
+ * A step has until the next one would be due (at least STEP_DEADLINE_MIN_SECONDS)
+ * to record what it did: a patch that conflicts (the rollout controller's status
+ * writes, on a busy cluster many in a row) is retried on a fresh read until then,
+ * not given up after a fixed count and redone as a whole by Cloud Tasks.
+ */
+export function stepDeadline(deps: CanaryDeps): number {
+  const stepSeconds = Math.max(deps.config.canary.intervalSeconds, STEP_DEADLINE_MIN_SECONDS);
+  return deps.now() + stepSeconds * 1000;
+}
+
 /**
  * One step of the canary state machine. Idempotent: the step number recorded on
  * the canary Deployment says what is done, so a duplicate or late task exits,

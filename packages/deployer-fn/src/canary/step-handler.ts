@@ -4,7 +4,7 @@ import { decisionLog, failureOf } from '../decision';
 import type { Deps } from '../deps';
 import { canaryDeps } from '../deps';
 import { Outcome } from '../outcome';
-import { canaryStep } from './canary-step';
+import { canaryStep, stepDeadline } from './canary-step';
 import type { StepDecode } from './step-event';
 
 /**
@@ -45,7 +45,8 @@ export async function handleStepEvent(
     );
   }
   try {
-    const d = await canaryStep(canaryDeps(deps), event);
+    const canary = canaryDeps(deps);
+    const d = await canaryStep({ ...canary, patchDeadline: stepDeadline(canary) }, event);
     return log({ ...d, fields: { ...step, ...d.fields } }, about);
   } catch (err) {
     return log({ ...failureOf(err, `canary step ${event.step}: `), fields: step }, about);

@@ -46,12 +46,24 @@ export function errorRatio(t: TrackFigures): number | undefined {
 const round = (v: number): number => Math.round(v * 1e6) / 1e6;
 
 /**
- * The canary verdict, a pure function of the figures so far. Any breach aborts
- * at once; a comparison whose figures are missing (no traffic yet, NaN from an
- * empty histogram) is skipped rather than guessed. Once `elapsedSeconds` reaches
- * the analysis length the build is promoted, unless a track has fewer than
- * `minRequests` requests: then the result is inconclusive and `onInconclusive`
- * decides (a quiet hour must not block every deploy, unless asked to).
+ * A canary this broken aborts before the minimum sample: at least
+ * EARLY_ERROR_MIN_REQUESTS requests and more than half of them failed. Noise
+ * cannot do that, and waiting for CANARY_MIN_REQUESTS would serve errors longer.
+ */
+const EARLY_ERROR_MIN_REQUESTS = 5;
+const EARLY_ERROR_RATIO = 0.5;
+
+/**
+ * The canary verdict, a pure function of the figures so far. Until both tracks
+ * have `minRequests` requests nothing is compared but an overwhelming canary
+ * error ratio (above): a handful of requests differs by chance (a few images
+ * with more shapes, one cold request), and an abort on that would be noise.
+ * From then on any breach aborts at once; a comparison whose figures are
+ * missing (NaN from an empty histogram) is skipped rather than guessed. Once
+ * `elapsedSeconds` reaches the analysis length the build is promoted, unless a
+ * track has fewer than `minRequests` requests: then the result is inconclusive
+ * and `onInconclusive` decides (a quiet hour must not block every deploy,
+ * unless asked to).
  */
 export function canaryVerdict(
   figures: Figures,
@@ -65,8 +77,33 @@ export function canaryVerdict(
     detail,
   });
 
+  const inconclusive = (): Verdict => {
+    const detail =
+      `fewer than CANARY_MIN_REQUESTS=${t.minRequests} requests per track ` +
+      `(stable ${count(stable.requests)}, canary ${count(canary.requests)})`;
+    return t.onInconclusive === 'promote'
+      ? { decision: 'promote', inconclusive: true, detail }
+      : abort(AbortReason.INCONCLUSIVE, detail);
+  };
+
   const se = errorRatio(stable);
   const ce = errorRatio(canary);
+  const sampled = Math.min(count(stable.requests), count(canary.requests)) >= t.minRequests;
+  if (!sampled) {
+    const overwhelming =
+      ce !== undefined &&
+      count(canary.requests) >= EARLY_ERROR_MIN_REQUESTS &&
+      ce > EARLY_ERROR_RATIO + EPSILON &&
+      (se === undefined || ce - se > t.maxErrorDelta + EPSILON);
+    if (overwhelming) {
+      return abort(
+        AbortReason.ERROR_RATIO,
+        `canary error ratio ${round(ce)} over ${count(canary.requests)} requests` +
+          ` (more than ${EARLY_ERROR_RATIO} before CANARY_MIN_REQUESTS=${t.minRequests})`,
+      );
+    }
+    return elapsedSeconds < t.analysisSeconds ? { decision: 'continue' } : inconclusive();
+  }
   if (ce !== undefined && se !== undefined && ce - se > t.maxErrorDelta + EPSILON) {
     return abort(
       AbortReason.ERROR_RATIO,
@@ -101,17 +138,7 @@ export function canaryVerdict(
     }
   }
   if (elapsedSeconds < t.analysisSeconds) return { decision: 'continue' };
-
-  const fewest = Math.min(count(stable.requests), count(canary.requests));
-  if (fewest >= t.minRequests) {
-    return { decision: 'promote', inconclusive: false, detail: 'no threshold breached' };
-  }
-  const detail =
-    `fewer than CANARY_MIN_REQUESTS=${t.minRequests} requests per track ` +
-    `(stable ${count(stable.requests)}, canary ${count(canary.requests)})`;
-  return t.onInconclusive === 'promote'
-    ? { decision: 'promote', inconclusive: true, detail }
-    : abort(AbortReason.INCONCLUSIVE, detail);
+  return { decision: 'promote', inconclusive: false, detail: 'no threshold breached' };
 }
 
 function count(v: number | undefined): number {

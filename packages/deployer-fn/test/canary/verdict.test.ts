@@ -130,13 +130,123 @@ const rows: Row[] = [
   ],
   [
     'a breach wins over the end of the analysis',
-    f({ meanTopScore: 0.1, requests: 10 }),
+    f({ meanTopScore: 0.1, requests: 50 }),
     180,
     {},
     'abort',
     'SCORE_SHIFT',
   ],
   ['few requests before the end: keep going', f({ requests: 3 }), 170, {}, 'continue', ''],
+
+  // Below CANARY_MIN_REQUESTS on either track, only an overwhelming error ratio aborts.
+  [
+    'behaviour shift, canary 49 requests',
+    f({ requests: 49, meanInstances: 6 }),
+    30,
+    {},
+    'continue',
+    '',
+  ],
+  [
+    'behaviour shift, canary 50 requests',
+    f({ requests: 50, meanInstances: 6 }),
+    30,
+    {},
+    'abort',
+    'BEHAVIOUR_SHIFT',
+  ],
+  [
+    'behaviour shift, stable 49 requests',
+    f({ meanInstances: 6 }, { ...healthy, requests: 49 }),
+    30,
+    {},
+    'continue',
+    '',
+  ],
+  [
+    'score shift, canary 49 requests',
+    f({ requests: 49, meanTopScore: 0.1 }),
+    30,
+    {},
+    'continue',
+    '',
+  ],
+  [
+    'score shift, canary 50 requests',
+    f({ requests: 50, meanTopScore: 0.1 }),
+    30,
+    {},
+    'abort',
+    'SCORE_SHIFT',
+  ],
+  ['latency, canary 49 requests', f({ requests: 49, p95Seconds: 5 }), 30, {}, 'continue', ''],
+  ['latency, canary 50 requests', f({ requests: 50, p95Seconds: 5 }), 30, {}, 'abort', 'LATENCY'],
+  ['error delta, canary 49 requests', f({ requests: 49, errors: 10 }), 30, {}, 'continue', ''],
+  [
+    'error delta, canary 50 requests',
+    f({ requests: 50, errors: 10 }),
+    30,
+    {},
+    'abort',
+    'ERROR_RATIO',
+  ],
+  [
+    'a fractional count rounds (increase() extrapolates)',
+    f({ requests: 49.6, meanInstances: 6 }),
+    30,
+    {},
+    'abort',
+    'BEHAVIOUR_SHIFT',
+  ],
+  [
+    'overwhelming: 4 of 6 failed, early',
+    f({ requests: 6, errors: 4 }),
+    10,
+    {},
+    'abort',
+    'ERROR_RATIO',
+  ],
+  ['exactly half failed, early', f({ requests: 6, errors: 3 }), 10, {}, 'continue', ''],
+  [
+    '4 of 4 failed: too few even for the early rule',
+    f({ requests: 4, errors: 4 }),
+    10,
+    {},
+    'continue',
+    '',
+  ],
+  [
+    'overwhelming while stable has no traffic yet',
+    f({ requests: 5, errors: 5 }, { ...healthy, requests: 0 }),
+    10,
+    {},
+    'abort',
+    'ERROR_RATIO',
+  ],
+  [
+    'stable fails as much (an outage, not the canary)',
+    f({ requests: 6, errors: 4 }, { ...healthy, requests: 10, errors: 7 }),
+    10,
+    {},
+    'continue',
+    '',
+  ],
+  [
+    'overwhelming errors at the end win over inconclusive',
+    f({ requests: 10, errors: 9 }),
+    180,
+    {},
+    'abort',
+    'ERROR_RATIO',
+  ],
+  [
+    'CANARY_MIN_REQUESTS=0 compares from the first request',
+    f({ requests: 1, meanInstances: 6 }),
+    10,
+    { minRequests: 0 },
+    'abort',
+    'BEHAVIOUR_SHIFT',
+  ],
 ];
 
 it.each(rows)('%s', (_name, figures, elapsed, over, expected, reason) => {
@@ -155,4 +265,12 @@ it('error ratio: 0 without errors, undefined without requests', () => {
 it('the abort detail carries the numbers', () => {
   const v = canaryVerdict(f({ meanInstances: 0 }), 30, T);
   expect(v).toMatchObject({ decision: 'abort', detail: expect.stringContaining('vs stable 2') });
+});
+
+it('an early error abort says it came before the minimum sample', () => {
+  const v = canaryVerdict(f({ requests: 6, errors: 4 }), 10, T);
+  expect(v).toMatchObject({
+    decision: 'abort',
+    detail: expect.stringContaining('before CANARY_MIN_REQUESTS=50'),
+  });
 });
