@@ -1,27 +1,30 @@
+import { MetricLabel, PredictMetric, PredictOutcome, Track } from '@maskops/shared';
 import type { PrometheusClient } from './prometheus-client';
 import type { Figures, TrackFigures } from './verdict';
 
-const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
-type Track = (typeof Track)[keyof typeof Track];
+const { TRACK, BUILD, OUTCOME } = MetricLabel;
 
 const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** The label selector of a track (BRIEF-canary: the canary is also pinned to its build). */
 function trackSelector(track: Track, buildId: string): string {
-  return track === Track.CANARY ? `track="canary",build=${quote(buildId)}` : `track="stable"`;
+  return track === Track.CANARY
+    ? `${TRACK}="${Track.CANARY}",${BUILD}=${quote(buildId)}`
+    : `${TRACK}="${Track.STABLE}"`;
 }
 
 /** The five instant queries of one track over a window of `w` seconds (packages/deployer-fn/README.md, canary section). */
 function trackQueries(selector: string, w: number): Record<keyof TrackFigures, string> {
   const S = selector;
   const mean = (m: string): string =>
-    `sum by (track) (rate(${m}_sum{${S}}[${w}s])) / sum by (track) (rate(${m}_count{${S}}[${w}s]))`;
+    `sum by (${TRACK}) (rate(${m}_sum{${S}}[${w}s])) / sum by (${TRACK}) (rate(${m}_count{${S}}[${w}s]))`;
+  const requests = PredictMetric.REQUESTS;
   return {
-    requests: `sum by (track) (increase(maskops_predict_requests_total{${S}, outcome!="refused"}[${w}s]))`,
-    errors: `sum by (track) (increase(maskops_predict_requests_total{${S}, outcome="server_error"}[${w}s]))`,
-    p95Seconds: `histogram_quantile(0.95, sum by (track, le) (rate(maskops_predict_accepted_duration_seconds_bucket{${S}}[${w}s])))`,
-    meanInstances: mean('maskops_predict_instances'),
-    meanTopScore: mean('maskops_predict_top_score'),
+    requests: `sum by (${TRACK}) (increase(${requests}{${S}, ${OUTCOME}!="${PredictOutcome.REFUSED}"}[${w}s]))`,
+    errors: `sum by (${TRACK}) (increase(${requests}{${S}, ${OUTCOME}="${PredictOutcome.SERVER_ERROR}"}[${w}s]))`,
+    p95Seconds: `histogram_quantile(0.95, sum by (${TRACK}, le) (rate(${PredictMetric.ACCEPTED_DURATION}_bucket{${S}}[${w}s])))`,
+    meanInstances: mean(PredictMetric.INSTANCES),
+    meanTopScore: mean(PredictMetric.TOP_SCORE),
   };
 }
 

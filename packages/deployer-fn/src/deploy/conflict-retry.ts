@@ -1,5 +1,5 @@
 import { DeployError, transient } from '../errors';
-import type { DeployDeps } from './deps';
+import type { Deps } from '../deps';
 
 const BASE_BACKOFF_MS = 25;
 // A busy cluster conflicts for a while; waits beyond this only waste the deadline.
@@ -13,10 +13,7 @@ const MAX_BACKOFF_MS = 1000;
  * the conflict is transient: Pub/Sub redelivers, Cloud Tasks retries.
  */
 export async function withConflictRetry<T>(
-  deps: Pick<
-    DeployDeps,
-    'sleep' | 'random' | 'maxPatchAttempts' | 'patchDeadline' | 'logger' | 'now'
-  >,
+  deps: Pick<Deps, 'sleep' | 'random' | 'maxPatchAttempts' | 'patchDeadline' | 'logger' | 'now'>,
   what: string,
   attempt: (n: number) => Promise<T>,
 ): Promise<T> {

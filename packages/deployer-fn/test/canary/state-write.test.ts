@@ -6,8 +6,7 @@
 import type { LocalCloud } from '@maskops/localcloud';
 import { cloudEventBinary, pubsubMessage, startLocalCloud } from '@maskops/localcloud';
 import type { LogFields } from '@maskops/shared';
-import { sleep } from '@maskops/shared';
-import { CanaryAnnotation } from '../../src/canary/canary-state';
+import { CanaryAnnotation, sleep } from '@maskops/shared';
 import { cloudBuild, digest, REPO } from '../helpers/cloud';
 import type { CanaryFn } from '../helpers/canary';
 import { startCanaryFunction } from '../helpers/canary';
