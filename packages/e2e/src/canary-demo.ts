@@ -1,5 +1,12 @@
 import type { DeploymentView } from '@maskops/localcloud';
 import { cloudEventBinary, pubsubMessage, sleep, type FunctionProcess } from '@maskops/localcloud';
+import {
+  Annotation,
+  CanaryAnnotation,
+  canaryDeploymentName,
+  Track,
+  TRACK_LABEL,
+} from '@maskops/shared';
 import type { DeploymentAccess } from './pod-controller';
 import type { PushBuild, PushBuilder } from './push-builds';
 import { waitRollout } from './wait-rollout';
@@ -13,27 +20,21 @@ import { waitRollout } from './wait-rollout';
 export const CanaryVerdict = { PROMOTED: 'promoted', ABORTED: 'aborted' } as const;
 export type CanaryVerdict = (typeof CanaryVerdict)[keyof typeof CanaryVerdict];
 
-const TRACK_LABEL = 'maskops.dev/track';
 const NAME_LABEL = 'app.kubernetes.io/name';
 
-export const canaryName = (deployment: string): string => `${deployment}-canary`;
-
 /** The pod labels and selector of one track (infra/k8s: the Service selects the name only). */
-export function trackLabels(
-  deployment: string,
-  track: 'stable' | 'canary',
-): Record<string, string> {
+export function trackLabels(deployment: string, track: Track): Record<string, string> {
   return { [NAME_LABEL]: deployment, [TRACK_LABEL]: track };
 }
 
 /** `<deployment>-canary` as infra/k8s creates it: the stable template, 0 replicas. */
 export function canaryDeployment(stable: DeploymentView): Record<string, unknown> {
   const name = stable.metadata.name;
-  const labels = trackLabels(name, 'canary');
+  const labels = trackLabels(name, Track.CANARY);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: canaryName(name), namespace: stable.metadata.namespace },
+    metadata: { name: canaryDeploymentName(name), namespace: stable.metadata.namespace },
     spec: {
       ...stable.spec,
       replicas: 0,
@@ -84,11 +85,11 @@ const annotation = (kube: DeploymentAccess, ns: string, name: string, key: strin
 
 /** Waits until the canary of `buildId` is promoted, aborted or failed (the deployer's annotations). */
 async function waitVerdict(c: CanaryPushContext, buildId: string, timeoutMs: number) {
-  const canary = canaryName(c.deployment);
+  const canary = canaryDeploymentName(c.deployment);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const phase = annotation(c.kube, c.namespace, canary, 'maskops.dev/canary-phase');
-    const build = annotation(c.kube, c.namespace, canary, 'maskops.dev/build-id');
+    const phase = annotation(c.kube, c.namespace, canary, CanaryAnnotation.PHASE);
+    const build = annotation(c.kube, c.namespace, canary, Annotation.BUILD_ID);
     if (build === buildId && (phase === 'promoted' || phase === 'aborted' || phase === 'failed')) {
       return phase;
     }
@@ -101,7 +102,7 @@ async function waitVerdict(c: CanaryPushContext, buildId: string, timeoutMs: num
 async function waitCanaryEmpty(c: CanaryPushContext, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const dep = c.kube.getDeployment(c.namespace, canaryName(c.deployment));
+    const dep = c.kube.getDeployment(c.namespace, canaryDeploymentName(c.deployment));
     if (dep?.spec?.replicas === 0 && dep.status?.replicas === 0) return;
     await sleep(250);
   }
@@ -154,7 +155,7 @@ export async function canaryPush(
     );
     return { built, verdict: CanaryVerdict.PROMOTED, detail: CanaryVerdict.PROMOTED };
   }
-  const aborted = annotation(c.kube, c.namespace, c.deployment, 'maskops.dev/canary-aborted');
+  const aborted = annotation(c.kube, c.namespace, c.deployment, CanaryAnnotation.ABORTED);
   const record = aborted ? (JSON.parse(aborted) as { reason?: string; detail?: string }) : {};
   const reason = record.reason ?? '?';
   c.log(`[push ${n}] canary aborted (${reason}): canary at 0, the stable build kept serving`);

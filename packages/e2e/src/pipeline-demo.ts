@@ -6,10 +6,10 @@ import {
   sleep,
   startLocalCloud,
 } from '@maskops/localcloud';
+import { Annotation, canaryDeploymentName, Track } from '@maskops/shared';
 import {
   canaryDeployment,
   canaryFunctionEnv,
-  canaryName,
   canaryPush,
   CanaryVerdict,
   expectedVerdict,
@@ -92,7 +92,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     actual: 'nothing (not reached)',
   }));
   const topic = `projects/${PROJECT}/topics/cloud-builds`;
-  const CANARY = canaryName(DEPLOYMENT);
+  const CANARY = canaryDeploymentName(DEPLOYMENT);
 
   log('[localcloud] starting metadata server, Container API and Kubernetes API (HTTPS)');
   const cloud = await startLocalCloud({
@@ -125,17 +125,17 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         name: DEPLOYMENT,
         namespace: NAMESPACE,
         annotations: {
-          'maskops.dev/build-id': first.buildId,
-          'maskops.dev/build-finish-time': firstFinish,
+          [Annotation.BUILD_ID]: first.buildId,
+          [Annotation.FINISH_TIME]: firstFinish,
         },
       },
       spec: {
         replicas,
         progressDeadlineSeconds: 120,
-        selector: { matchLabels: trackLabels(DEPLOYMENT, 'stable') },
+        selector: { matchLabels: trackLabels(DEPLOYMENT, Track.STABLE) },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         template: {
-          metadata: { labels: trackLabels(DEPLOYMENT, 'stable') },
+          metadata: { labels: trackLabels(DEPLOYMENT, Track.STABLE) },
           spec: { containers: [{ name: CONTAINER, image: `${REPOSITORY}@${first.image.digest}` }] },
         },
       },
@@ -144,7 +144,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     deployed.push(first.buildId);
 
     await service.listen(o.servicePort ?? 0);
-    const podController = (deployment: string, track: string) =>
+    const podController = (deployment: string, track: Track) =>
       new PodController({
         kube: cloud.kube,
         namespace: NAMESPACE,
@@ -162,12 +162,12 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         onEvent: (m) => log(`[cluster] ${m}`),
         onPodLog: o.verbose ? (pod, line) => log(`[${pod}] ${line}`) : undefined,
       });
-    controller = podController(DEPLOYMENT, 'stable');
+    controller = podController(DEPLOYMENT, Track.STABLE);
     controller.start();
     if (o.canary) {
       cloud.kube.putDeployment(canaryDeployment(cloud.kube.getDeployment(NAMESPACE, DEPLOYMENT)!));
       cloud.kube.setRolloutMode(NAMESPACE, CANARY, 'external');
-      canaryController = podController(CANARY, 'canary');
+      canaryController = podController(CANARY, Track.CANARY);
       canaryController.start();
     }
     await waitRollout(
