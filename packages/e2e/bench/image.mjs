@@ -41,7 +41,7 @@ async function layers() {
     'history',
     '--no-trunc',
     '--format',
-    '{{.Size}}\t{{.CreatedBy}}',
+    '{{.Size}}\t{{json .CreatedBy}}',
     image,
   ]);
   const total = Number((await docker(['image', 'inspect', '--format', '{{.Size}}', image])).stdout);
@@ -52,7 +52,8 @@ async function layers() {
     `image ${mb(total)} = base node:24-bookworm-slim ${mb(base)} + app layers ${mb(total - base)}`,
   );
   for (const line of stdout.trim().split('\n').reverse()) {
-    const [size, createdBy] = line.split('\t');
+    const [size, json] = line.split('\t');
+    const createdBy = String(JSON.parse(json));
     if (size === '0B') continue;
     say(
       `  ${size.padStart(8)}  ${createdBy.replace(/^\/bin\/sh -c (#\(nop\) )?/, '').slice(0, 90)}`,
