@@ -180,6 +180,9 @@ if [ -z "$BUILD_SA" ]; then
 fi
 BUILD_SA_RESOURCE="projects/${PROJECT}/serviceAccounts/${BUILD_SA}"
 FUNCTION=maskops-deployer
+# Cloud Run functions runtime (nodejs20 was decommissioned 2026-10-30; nodejs24 is
+# supported until 2028-10-31): https://cloud.google.com/functions/docs/runtime-support
+FUNCTION_RUNTIME=nodejs24
 # Function timeout (the maximum for event-driven functions) > ROLLOUT_TIMEOUT_SECONDS
 # > the Deployment's progressDeadlineSeconds > its startup probe budget
 # (test/infra/manifests.test.ts ties the numbers together).
@@ -278,6 +281,11 @@ PUBSUB_AGENT="service-${project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 # https://cloud.google.com/run/docs/securing/ingress
 # https://cloud.google.com/run/docs/triggering/https-request#deterministic
 FUNCTION_URL="https://${FUNCTION}-${project_number}.${REGION}.run.app"
+# Stop before building anything if the region does not offer the function's runtime.
+offered="$(lookup "$FUNCTION_RUNTIME" gcloud functions runtimes list --region "$REGION" --project "$PROJECT" \
+  --filter "name=$FUNCTION_RUNTIME" --format 'value(name)')"
+[ "$offered" = "$FUNCTION_RUNTIME" ] ||
+  fail "the $FUNCTION_RUNTIME runtime is not offered in $REGION (gcloud functions runtimes list --region $REGION); choose another --region"
 
 step "Artifact Registry repository ${REPO}"
 if ! exists gcloud artifacts repositories describe "$REPO" --location "$REGION" --project "$PROJECT"; then
@@ -461,7 +469,7 @@ fi
 run node "$ROOT/infra/gcp/stage-function.mjs" "$STAGE_DIR"
 # internal-only: Eventarc's Pub/Sub push from this project counts as internal traffic.
 # https://cloud.google.com/functions/docs/networking/network-settings#ingress_settings
-run gcloud functions deploy "$FUNCTION" --gen2 --runtime nodejs20 --region "$REGION" --project "$PROJECT" \
+run gcloud functions deploy "$FUNCTION" --gen2 --runtime "$FUNCTION_RUNTIME" --region "$REGION" --project "$PROJECT" \
   --source "$STAGE_DIR" --entry-point onNewImage --trigger-topic "$TOPIC" --retry \
   --service-account "$DEPLOYER_SA" --trigger-service-account "$DEPLOYER_SA" \
   --build-service-account "$BUILD_SA_RESOURCE" --ingress-settings internal-only \

@@ -12,16 +12,17 @@
 // - a package-lock.json is generated from that (`npm install --package-lock-only`,
 //   which needs the npm registry but installs nothing), so the deploy installs
 //   exactly that tree.
-// `engines.node` is >=20.19: @kubernetes/client-node is ESM-only and the function,
-// CommonJS, requires it, which Node supports unflagged from 20.19.
+// `engines.node` is 24.x, the runtime setup.sh deploys (nodejs24); staging stops if a
+// locked package's own `engines.node` does not hold for all of it.
 //
 //   node infra/gcp/stage-function.mjs [OUT_DIR]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import semver from 'semver';
 
-const NODE_ENGINE = '>=20.19';
+const NODE_ENGINE = '24.x';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = resolve(process.argv[2] ?? join(root, '.build', 'deployer-fn'));
@@ -147,11 +148,37 @@ function stage(dir, target) {
   writeFileSync(join(target, 'package.json'), JSON.stringify(staged, null, 2) + '\n');
 }
 
+/** Every package in the lock must run on every Node version NODE_ENGINE allows. */
+function checkEngines(dir) {
+  const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'));
+  const unmet = [];
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    const wanted = entry.engines?.node;
+    if (!path || typeof wanted !== 'string') continue;
+    if (!semver.validRange(wanted) || !semver.subset(NODE_ENGINE, wanted)) {
+      unmet.push(`${path.replace(/^.*node_modules\//, '')}@${entry.version} wants node ${wanted}`);
+    }
+  }
+  if (unmet.length > 0) {
+    throw new Error(`engines.node ${NODE_ENGINE} does not satisfy: ${unmet.join('; ')}`);
+  }
+}
+
 rmSync(out, { recursive: true, force: true });
 stage(pkgDir('@maskops/deployer-fn'), out);
+// --loglevel=error: npm would warn that the Node running this script is not 24.x;
+// engines are checked for the runtime instead (checkEngines).
 execFileSync(
   'npm',
-  ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'],
+  [
+    'install',
+    '--package-lock-only',
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+  ],
   { cwd: out, stdio: ['ignore', 'ignore', 'inherit'] },
 );
+checkEngines(out);
 process.stdout.write(`staged deployer-fn into ${out} with package-lock.json\n`);

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Instance } from '../inference/types';
 import { ModelAdapter } from '../inference/types';
 import { pasteBoxMask } from '../masks/paste-box-mask';

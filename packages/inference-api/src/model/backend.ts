@@ -1,6 +1,8 @@
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// Registers the pure-JS cpu backend, the last resort below.
+import '@tensorflow/tfjs-backend-cpu';
 import type { WorkerLogger } from '../logging/worker-log';
 import { describeError } from '@maskops/shared';
 import { modelInvalid } from '../errors';
@@ -39,7 +41,7 @@ export async function selectBackend(forced?: Backend, logger?: WorkerLogger): Pr
       });
     }
   }
-  // cpu is part of @tensorflow/tfjs, so reaching this means the install is broken.
+  // cpu is pure JS and always registered, so reaching this means the install is broken.
   throw modelInvalid(`no TF.js backend could be initialised (${failures.join('; ')})`);
 }
 

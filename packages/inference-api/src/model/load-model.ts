@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import type { WorkerLogger } from '../logging/worker-log';
 import { describeError } from '@maskops/shared';
 import { detectAdapter, requireTensors } from '../adapters/adapter';
@@ -180,7 +181,7 @@ async function pathKind(path: string): Promise<'file' | 'dir' | 'missing'> {
 async function loadGraph(modelJsonPath: string): Promise<RunnableModel> {
   const artifacts = await readGraphModelArtifacts(modelJsonPath);
   try {
-    return wrapGraphModel(await tf.loadGraphModel(artifactsHandler(artifacts)));
+    return wrapGraphModel(await loadGraphModel(artifactsHandler(artifacts)));
   } catch (err) {
     throw modelInvalid(
       `${modelJsonPath} is not a loadable TF.js graph model: ${describeError(err)}`,

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ModelFormat, Runtime } from '../inference/types';
 import type { ModelRuntime } from '../runtime/runtime';
 import type { TfjsNodeSavedModel } from './tfjs-node';
@@ -41,7 +42,7 @@ export function findTensor(specs: readonly TensorSpec[], wanted: string): Tensor
   return scoped.length === 1 ? scoped[0] : undefined;
 }
 
-export function wrapGraphModel(model: tf.GraphModel): RunnableModel {
+export function wrapGraphModel(model: GraphModel): RunnableModel {
   const specs = (
     names: string[],
     infos: ReadonlyArray<{ dtype?: string; shape?: number[] }>,

@@ -5,7 +5,7 @@
  * behind a guard and typed here rather than imported.
  */
 import { createRequire } from 'node:module';
-import type { NamedTensorMap, Tensor } from '@tensorflow/tfjs';
+import type { NamedTensorMap, Tensor } from '@tensorflow/tfjs-core';
 
 interface SavedModelTensorInfo {
   name: string;

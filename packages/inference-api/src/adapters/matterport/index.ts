@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Instance } from '../../inference/types';
 import { ModelAdapter } from '../../inference/types';
 import { encodeMaskRegion } from '../../masks/rle';
@@ -132,10 +132,14 @@ function moldInputs(
   const molded = tf.tidy(() => {
     let pixels: tf.Tensor = tf.tensor3d(new Float32Array(image.rgb), [H, W, 3], 'float32');
     if (plan.outHeight !== H || plan.outWidth !== W) {
-      pixels = tf.image
-        .resizeBilinear(pixels as tf.Tensor3D, [plan.outHeight, plan.outWidth], false, true)
-        .clipByValue(0, 255)
-        .floor();
+      // Functional ops: tfjs-core alone registers no chained ones (x.sub(…)).
+      const resized = tf.image.resizeBilinear(
+        pixels as tf.Tensor3D,
+        [plan.outHeight, plan.outWidth],
+        false,
+        true,
+      );
+      pixels = tf.floor(tf.clipByValue(resized, 0, 255));
     }
     const [[top, bottom], [left, right]] = plan.padding;
     if (top || bottom || left || right) {
@@ -145,7 +149,7 @@ function moldInputs(
         [0, 0],
       ]);
     }
-    return pixels.sub(tf.tensor1d([...config.MEAN_PIXEL], 'float32')).expandDims(0);
+    return tf.expandDims(tf.sub(pixels, tf.tensor1d([...config.MEAN_PIXEL], 'float32')), 0);
   });
   const meta = composeImageMeta(
     0,
