@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { ConfigError, integer, number, oneOf, optionalString, type Env } from '@maskops/shared';
 import { parseTokenFile, TokenFileError } from './auth/token-file';
 import { TokenSet } from './auth/token-set';
-import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from './images/limits';
+import {
+  DEFAULT_MAX_INPUT_SIDE,
+  DEFAULT_MAX_INSTANCES,
+  DEFAULT_MAX_OVERLAY_SIDE,
+} from './images/limits';
 import { Backend, ModelAdapter } from './inference/types';
 import { PACKAGE_ROOT } from './package-root';
 import { containerCpus } from './runtime/cpu-quota';
@@ -41,6 +45,8 @@ export interface ServingConfig {
   maxInputSide: number;
   /** Longest side of a `format=png` overlay; larger ones are drawn scaled (X-Overlay-Scale). */
   maxOverlaySide: number;
+  /** Most instances in one answer (the highest scores kept; the answer says it truncated). */
+  maxInstances: number;
   /** Requests allowed to wait for the model; one more → 503 OVERLOADED (hard cap). */
   maxQueue: number;
   /** Longest expected wait admitted: `auto` = one running-median service time. Longer → 503 OVERLOADED. */
@@ -160,6 +166,7 @@ export function readConfig(env: Env = process.env): ServingConfig {
     maxImagePixels: integer(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
     maxInputSide: integer(env, 'MAX_INPUT_SIDE', DEFAULT_MAX_INPUT_SIDE, { min: 1 }),
     maxOverlaySide: integer(env, 'MAX_OVERLAY_SIDE', DEFAULT_MAX_OVERLAY_SIDE, { min: 1 }),
+    maxInstances: integer(env, 'MAX_INSTANCES', DEFAULT_MAX_INSTANCES, { min: 1, max: 10_000 }),
     maxQueue: integer(env, 'MAX_QUEUE', 16, { min: 0 }),
     maxQueueWaitMs: autoOrInteger(env, 'MAX_QUEUE_WAIT_MS'),
     maxInflightBytes,

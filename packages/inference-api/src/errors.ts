@@ -23,6 +23,7 @@ export const ErrorCode = {
   NOT_READY: 'NOT_READY',
   MODEL_INVALID: 'MODEL_INVALID',
   MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  LABELS_INVALID: 'LABELS_INVALID',
   INFERENCE_FAILED: 'INFERENCE_FAILED',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -48,6 +49,7 @@ const HTTP_STATUS = {
   NOT_READY: 503,
   MODEL_INVALID: 500,
   MODEL_NOT_FOUND: 500,
+  LABELS_INVALID: 500,
   INFERENCE_FAILED: 500,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;
@@ -181,6 +183,19 @@ export const modelInvalid = (message: string, options?: ErrorOptions): Inference
 
 export const modelNotFound = (message: string, options?: ErrorOptions): InferenceApiError =>
   new InferenceApiError(ErrorCode.MODEL_NOT_FOUND, message, options);
+
+/** A labels file that is there but wrong: the service stops with exit 78 (a configuration error). */
+export const labelsInvalid = (
+  file: string,
+  line: number,
+  problem: string,
+  cause?: unknown,
+): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.LABELS_INVALID,
+    line > 0 ? `labels file ${file} line ${line}: ${problem}` : `labels file ${file} ${problem}`,
+    { cause, details: { file, ...(line > 0 ? { line } : {}) } },
+  );
 
 export const inferenceFailed = (message: string, options?: ErrorOptions): InferenceApiError =>
   new InferenceApiError(ErrorCode.INFERENCE_FAILED, message, options);

@@ -92,6 +92,15 @@ export function predictRoutes(app: FastifyInstance): void {
         reply.raw.off('close', onClose);
       }
 
+      const { outputs } = prediction;
+      lifecycle.outputs.record(outputs);
+      if (outputs.nonFinite > 0)
+        metrics.outputsDropped.inc({ reason: 'non_finite' }, outputs.nonFinite);
+      if (outputs.invalid > 0) metrics.outputsDropped.inc({ reason: 'invalid' }, outputs.invalid);
+      if (outputs.truncated > 0) {
+        metrics.truncated.inc();
+        reply.header('x-instances-truncated', String(outputs.truncated));
+      }
       const t = prediction.timings;
       stats.queueWaitMs = roundMs(waitMs);
       stats.timings = t;
@@ -128,6 +137,7 @@ export function predictRoutes(app: FastifyInstance): void {
         model: { name, adapter, runtime, backend },
         image: prediction.image,
         instances: prediction.instances,
+        ...(outputs.truncated > 0 ? { truncated: true } : {}),
         timings: prediction.timings,
       });
     },
