@@ -34,6 +34,10 @@ export interface ServingConfig {
   metricsPort: number | undefined;
   /** Bearer tokens every route but the probes, the upload page and /docs requires; unset: none. */
   apiTokens: TokenSet | undefined;
+  /** API_TOKENS_FILE, re-read when it changes (auth/token-reloader.ts); unset: tokens fixed or none. */
+  apiTokensFile: string | undefined;
+  /** How often the token file's identity is checked (API_TOKENS_POLL_MS). */
+  apiTokensPollMs: number;
   /** Largest accepted upload (raw body or the multipart `image` file); larger → 413. */
   maxImageBytes: number;
   /** Largest width×height, read from the header before any pixel is decoded; larger → 422. */
@@ -93,6 +97,11 @@ function autoOrInteger(env: Env, name: string): number | typeof AUTO {
 
 /** API_TOKENS_FILE: the tokens of a readable file holding at least one, well-formed. */
 function apiTokens(env: Env, name: string): TokenSet | undefined {
+  // Set but blank is a mistake (an empty Secret key, a templating slip), not a way to
+  // turn authentication off: that is leaving the variable unset.
+  if (env[name] !== undefined && env[name].trim() === '') {
+    throw new ConfigError(name, 'is set but blank; unset it to turn authentication off');
+  }
   const path = optionalString(env, name);
   if (path === undefined) return undefined;
   let text: string;
@@ -162,6 +171,8 @@ export function readConfig(env: Env = process.env): ServingConfig {
     host: optionalString(env, 'HOST', '0.0.0.0'),
     metricsPort: metricsPort(env, port),
     apiTokens: apiTokens(env, 'API_TOKENS_FILE'),
+    apiTokensFile: optionalString(env, 'API_TOKENS_FILE'),
+    apiTokensPollMs: integer(env, 'API_TOKENS_POLL_MS', 5_000, { min: 100, max: 300_000 }),
     maxImageBytes,
     maxImagePixels: integer(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
     maxInputSide: integer(env, 'MAX_INPUT_SIDE', DEFAULT_MAX_INPUT_SIDE, { min: 1 }),

@@ -62,7 +62,12 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ port: config.port, host: config.host });
   const port = (app.server.address() as AddressInfo).port;
-  app.log.info({ address, port, modelPath: config.modelPath }, `listening on ${address}`);
+  const auth = config.apiTokens ? { auth: 'on', tokens: config.apiTokens.size } : { auth: 'off' };
+  app.log.info(
+    { address, port, modelPath: config.modelPath, ...auth },
+    `listening on ${address}, authentication ${auth.auth}` +
+      (config.apiTokens ? ` (${config.apiTokens.size} tokens)` : ''),
+  );
   // METRICS_PORT: /metrics on its own port only (buildApp left it off the main one).
   if (config.metricsPort !== undefined) {
     metricsServer = await startMetricsServer({

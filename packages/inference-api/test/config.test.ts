@@ -12,6 +12,8 @@ describe('readConfig', () => {
       host: '0.0.0.0',
       metricsPort: undefined,
       apiTokens: undefined,
+      apiTokensFile: undefined,
+      apiTokensPollMs: 5000,
       maxImageBytes: 20 * 1024 * 1024,
       maxImagePixels: 40_000_000,
       maxInputSide: 1333,
@@ -122,6 +124,9 @@ describe('readConfig', () => {
     ['METRICS_PORT', '70000'],
     ['METRICS_PORT', 'metrics'],
     ['API_TOKENS_FILE', '/no/such/tokens.txt'],
+    ['API_TOKENS_FILE', ''],
+    ['API_TOKENS_FILE', '  '],
+    ['API_TOKENS_POLL_MS', '10'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     let err: unknown;
     try {
