@@ -8,6 +8,10 @@ import { MaskopsError } from '@maskops/shared';
 export const ErrorCode = {
   EMPTY_BODY: 'EMPTY_BODY',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  TOO_MANY_PARTS: 'TOO_MANY_PARTS',
+  TOO_MANY_FIELDS: 'TOO_MANY_FIELDS',
+  FIELD_TOO_LARGE: 'FIELD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   IMAGE_UNDECODABLE: 'IMAGE_UNDECODABLE',
   IMAGE_TOO_MANY_PIXELS: 'IMAGE_TOO_MANY_PIXELS',
@@ -33,6 +37,10 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const HTTP_STATUS = {
   EMPTY_BODY: 400,
   PAYLOAD_TOO_LARGE: 413,
+  BODY_TOO_LARGE: 413,
+  TOO_MANY_PARTS: 413,
+  TOO_MANY_FIELDS: 413,
+  FIELD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IMAGE_UNDECODABLE: 400,
   IMAGE_TOO_MANY_PIXELS: 422,
@@ -103,6 +111,33 @@ export const payloadTooLarge = (limitBytes: number): InferenceApiError =>
   new InferenceApiError(
     ErrorCode.PAYLOAD_TOO_LARGE,
     `the upload is larger than the server accepts (${limitBytes} bytes)`,
+  );
+
+// Multipart limits: each names its own limit (a 2 KB body with 30 parts is not "too large").
+
+/** The whole multipart body (preamble, part headers, every part, epilogue) passed its budget. */
+export const bodyTooLarge = (limitBytes: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.BODY_TOO_LARGE,
+    `the multipart body is larger than the server accepts (${limitBytes} bytes: MAX_IMAGE_BYTES plus room for the form's other parts)`,
+  );
+
+export const tooManyParts = (what: 'parts' | 'files', limit: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.TOO_MANY_PARTS,
+    `the multipart body has more than ${limit} ${what}`,
+  );
+
+export const tooManyFields = (limit: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.TOO_MANY_FIELDS,
+    `the multipart body has more than ${limit} text fields`,
+  );
+
+export const fieldTooLarge = (field: string, limitBytes: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.FIELD_TOO_LARGE,
+    `the multipart text field "${field.slice(0, 64)}" is larger than ${limitBytes} bytes`,
   );
 
 export const unsupportedMediaType = (
