@@ -11,7 +11,11 @@ import {
 } from '@maskops/shared';
 import { parseTokenFile, TokenFileError } from './auth/token-file';
 import { TokenSet } from './auth/token-set';
-import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from './images/limits';
+import {
+  DEFAULT_MAX_INPUT_SIDE,
+  DEFAULT_MAX_INSTANCES,
+  DEFAULT_MAX_OVERLAY_SIDE,
+} from './images/limits';
 import { Backend, ModelAdapter } from './inference/types';
 import { PACKAGE_ROOT } from './package-root';
 import { containerCpus } from './runtime/cpu-quota';
@@ -34,6 +38,10 @@ export interface ServingConfig {
   metricsPort: number | undefined;
   /** Bearer tokens every route but the probes, the upload page and /docs requires; unset: none. */
   apiTokens: TokenSet | undefined;
+  /** API_TOKENS_FILE, re-read when it changes (auth/token-reloader.ts); unset: tokens fixed or none. */
+  apiTokensFile: string | undefined;
+  /** How often the token file's identity is checked (API_TOKENS_POLL_MS). */
+  apiTokensPollMs: number;
   /** Largest accepted upload (raw body or the multipart `image` file); larger → 413. */
   maxImageBytes: number;
   /** Largest width×height, read from the header before any pixel is decoded; larger → 422. */
@@ -45,6 +53,8 @@ export interface ServingConfig {
   maxInputSide: number;
   /** Longest side of a `format=png` overlay; larger ones are drawn scaled (X-Overlay-Scale). */
   maxOverlaySide: number;
+  /** Most instances in one answer (the highest scores kept; the answer says it truncated). */
+  maxInstances: number;
   /** Requests allowed to wait for the model; one more → 503 OVERLOADED (hard cap). */
   maxQueue: number;
   /** Longest expected wait admitted: `auto` = one running-median service time. Longer → 503 OVERLOADED. */
@@ -91,6 +101,11 @@ function autoOrInteger(env: Env, name: string): number | typeof AUTO {
 
 /** API_TOKENS_FILE: the tokens of a readable file holding at least one, well-formed. */
 function apiTokens(env: Env, name: string): TokenSet | undefined {
+  // Set but blank is a mistake (an empty Secret key, a templating slip), not a way to
+  // turn authentication off: that is leaving the variable unset.
+  if (env[name] !== undefined && env[name].trim() === '') {
+    throw new ConfigError(name, 'is set but blank; unset it to turn authentication off');
+  }
   const path = optionalString(env, name);
   if (path === undefined) return undefined;
   let text: string;
@@ -160,10 +175,13 @@ export function readConfig(env: Env = process.env): ServingConfig {
     host: optionalString(env, 'HOST', '0.0.0.0'),
     metricsPort: metricsPort(env, port),
     apiTokens: apiTokens(env, 'API_TOKENS_FILE'),
+    apiTokensFile: optionalString(env, 'API_TOKENS_FILE'),
+    apiTokensPollMs: integer(env, 'API_TOKENS_POLL_MS', 5_000, { min: 100, max: 300_000 }),
     maxImageBytes,
     maxImagePixels: integer(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
     maxInputSide: integer(env, 'MAX_INPUT_SIDE', DEFAULT_MAX_INPUT_SIDE, { min: 1 }),
     maxOverlaySide: integer(env, 'MAX_OVERLAY_SIDE', DEFAULT_MAX_OVERLAY_SIDE, { min: 1 }),
+    maxInstances: integer(env, 'MAX_INSTANCES', DEFAULT_MAX_INSTANCES, { min: 1, max: 10_000 }),
     maxQueue: integer(env, 'MAX_QUEUE', 16, { min: 0 }),
     maxQueueWaitMs: autoOrInteger(env, 'MAX_QUEUE_WAIT_MS'),
     maxInflightBytes,

@@ -8,6 +8,10 @@ import { MaskopsError } from '@maskops/shared';
 export const ErrorCode = {
   EMPTY_BODY: 'EMPTY_BODY',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  TOO_MANY_PARTS: 'TOO_MANY_PARTS',
+  TOO_MANY_FIELDS: 'TOO_MANY_FIELDS',
+  FIELD_TOO_LARGE: 'FIELD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   IMAGE_UNDECODABLE: 'IMAGE_UNDECODABLE',
   IMAGE_TOO_MANY_PIXELS: 'IMAGE_TOO_MANY_PIXELS',
@@ -23,6 +27,7 @@ export const ErrorCode = {
   NOT_READY: 'NOT_READY',
   MODEL_INVALID: 'MODEL_INVALID',
   MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  LABELS_INVALID: 'LABELS_INVALID',
   INFERENCE_FAILED: 'INFERENCE_FAILED',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -32,6 +37,10 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 const HTTP_STATUS = {
   EMPTY_BODY: 400,
   PAYLOAD_TOO_LARGE: 413,
+  BODY_TOO_LARGE: 413,
+  TOO_MANY_PARTS: 413,
+  TOO_MANY_FIELDS: 413,
+  FIELD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IMAGE_UNDECODABLE: 400,
   IMAGE_TOO_MANY_PIXELS: 422,
@@ -48,6 +57,7 @@ const HTTP_STATUS = {
   NOT_READY: 503,
   MODEL_INVALID: 500,
   MODEL_NOT_FOUND: 500,
+  LABELS_INVALID: 500,
   INFERENCE_FAILED: 500,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;
@@ -101,6 +111,33 @@ export const payloadTooLarge = (limitBytes: number): InferenceApiError =>
   new InferenceApiError(
     ErrorCode.PAYLOAD_TOO_LARGE,
     `the upload is larger than the server accepts (${limitBytes} bytes)`,
+  );
+
+// Multipart limits: each names its own limit (a 2 KB body with 30 parts is not "too large").
+
+/** The whole multipart body (preamble, part headers, every part, epilogue) passed its budget. */
+export const bodyTooLarge = (limitBytes: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.BODY_TOO_LARGE,
+    `the multipart body is larger than the server accepts (${limitBytes} bytes: MAX_IMAGE_BYTES plus room for the form's other parts)`,
+  );
+
+export const tooManyParts = (what: 'parts' | 'files', limit: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.TOO_MANY_PARTS,
+    `the multipart body has more than ${limit} ${what}`,
+  );
+
+export const tooManyFields = (limit: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.TOO_MANY_FIELDS,
+    `the multipart body has more than ${limit} text fields`,
+  );
+
+export const fieldTooLarge = (field: string, limitBytes: number): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.FIELD_TOO_LARGE,
+    `the multipart text field "${field.slice(0, 64)}" is larger than ${limitBytes} bytes`,
   );
 
 export const unsupportedMediaType = (
@@ -181,6 +218,19 @@ export const modelInvalid = (message: string, options?: ErrorOptions): Inference
 
 export const modelNotFound = (message: string, options?: ErrorOptions): InferenceApiError =>
   new InferenceApiError(ErrorCode.MODEL_NOT_FOUND, message, options);
+
+/** A labels file that is there but wrong: the service stops with exit 78 (a configuration error). */
+export const labelsInvalid = (
+  file: string,
+  line: number,
+  problem: string,
+  cause?: unknown,
+): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.LABELS_INVALID,
+    line > 0 ? `labels file ${file} line ${line}: ${problem}` : `labels file ${file} ${problem}`,
+    { cause, details: { file, ...(line > 0 ? { line } : {}) } },
+  );
 
 export const inferenceFailed = (message: string, options?: ErrorOptions): InferenceApiError =>
   new InferenceApiError(ErrorCode.INFERENCE_FAILED, message, options);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { loadConfigOrExit } from '@maskops/shared';
 import { buildApp } from './app';
+import { ErrorCode, InferenceApiError } from './errors';
 import { readConfig } from './config';
 import { createEnginePool } from './inference/engine-pool';
 import type { InferenceEngine } from './inference/types';
@@ -11,7 +12,8 @@ import { installGracefulShutdown } from './shutdown';
  * Reads the config once, starts loading the model, and listens right away:
  * /healthz answers during a long model load (gs:// download, warm-up) while
  * /readyz stays 503 until the model is warm. A model that cannot load ends the
- * process (exit 1) so the failure is visible and the pod restarts.
+ * process with one CRITICAL line (exit 1; 78 for a bad labels file) so the
+ * failure is visible and the pod restarts.
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(() => readConfig(process.env));
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
       maxImagePixels: config.maxImagePixels,
       maxInputSide: config.maxInputSide,
       maxOverlaySide: config.maxOverlaySide,
+      maxInstances: config.maxInstances,
       intraOpThreads: config.ortIntraOpThreads,
       logger: app.log.child({ component: 'engine' }),
       // The worker died after start-up: stop being ready, drain, exit 1 (the pod restarts).
@@ -59,7 +62,12 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ port: config.port, host: config.host });
   const port = (app.server.address() as AddressInfo).port;
-  app.log.info({ address, port, modelPath: config.modelPath }, `listening on ${address}`);
+  const auth = config.apiTokens ? { auth: 'on', tokens: config.apiTokens.size } : { auth: 'off' };
+  app.log.info(
+    { address, port, modelPath: config.modelPath, ...auth },
+    `listening on ${address}, authentication ${auth.auth}` +
+      (config.apiTokens ? ` (${config.apiTokens.size} tokens)` : ''),
+  );
   // METRICS_PORT: /metrics on its own port only (buildApp left it off the main one).
   if (config.metricsPort !== undefined) {
     metricsServer = await startMetricsServer({
@@ -73,9 +81,18 @@ async function main(): Promise<void> {
   try {
     loaded = await engine;
   } catch (err) {
-    app.log.fatal({ err, modelPath: config.modelPath }, 'the model failed to load: exiting');
+    // One CRITICAL line: what is wrong and where, no stack (the cause is the model, not the code).
+    const known = err instanceof InferenceApiError;
+    app.log.fatal(
+      {
+        code: known ? err.code : 'INTERNAL',
+        modelPath: config.modelPath,
+        ...(known ? err.details : { err }),
+      },
+      `the model failed to load: ${known ? err.message : String(err)}`,
+    );
     await app.close();
-    process.exit(1);
+    process.exit(loadExitCode(err));
   }
   const { info } = loaded;
   app.log.info(
@@ -88,6 +105,15 @@ async function main(): Promise<void> {
     },
     'model loaded and warmed: ready',
   );
+}
+
+/**
+ * 78 (EX_CONFIG) for a labels file that is there but wrong, as for any bad
+ * setting; 1 for a model that cannot be loaded or served (missing, unreadable,
+ * another contract, non-finite warm-up outputs).
+ */
+function loadExitCode(err: unknown): number {
+  return err instanceof InferenceApiError && err.code === ErrorCode.LABELS_INVALID ? 78 : 1;
 }
 
 main().catch((err: unknown) => {

@@ -12,10 +12,13 @@ describe('readConfig', () => {
       host: '0.0.0.0',
       metricsPort: undefined,
       apiTokens: undefined,
+      apiTokensFile: undefined,
+      apiTokensPollMs: 5000,
       maxImageBytes: 20 * 1024 * 1024,
       maxImagePixels: 40_000_000,
       maxInputSide: 1333,
       maxOverlaySide: 4096,
+      maxInstances: 100,
       maxQueue: 16,
       maxQueueWaitMs: 'auto',
       maxInflightBytes: 256 * 1024 * 1024,
@@ -104,6 +107,8 @@ describe('readConfig', () => {
     ['MAX_INPUT_SIDE', '1333.5'],
     ['MAX_OVERLAY_SIDE', '0'],
     ['MAX_QUEUE', '1.5'],
+    ['MAX_INSTANCES', '0'],
+    ['MAX_INSTANCES', '10001'],
     ['MAX_QUEUE_WAIT_MS', '0'],
     ['MAX_QUEUE_WAIT_MS', '1.5'],
     ['MAX_QUEUE_WAIT_MS', 'automatic'],
@@ -119,6 +124,9 @@ describe('readConfig', () => {
     ['METRICS_PORT', '70000'],
     ['METRICS_PORT', 'metrics'],
     ['API_TOKENS_FILE', '/no/such/tokens.txt'],
+    ['API_TOKENS_FILE', ''],
+    ['API_TOKENS_FILE', '  '],
+    ['API_TOKENS_POLL_MS', '10'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     let err: unknown;
     try {

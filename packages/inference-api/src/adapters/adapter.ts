@@ -4,11 +4,21 @@ import { ModelAdapter } from '../inference/types';
 import type { RunnableModel, TensorSpec } from '../model/runnable-model';
 import { findTensor } from '../model/runnable-model';
 import type { DecodedImage } from '../images/decoded-image';
+import type { OutputStats } from './detections';
 
 export interface AdapterResult {
-  /** Sorted by score, highest first. */
+  /** Sorted by score, highest first; at most `maxInstances`. */
   instances: Instance[];
   timings: Omit<StageTimings, 'decodeMs'>;
+  /** What was dropped or cut from the model's outputs (adapters/detections.ts). */
+  stats: OutputStats;
+}
+
+export interface AdapterOptions {
+  /** Instances scoring below this are left out. */
+  minScore: number;
+  /** MAX_INSTANCES: the highest scores are kept. */
+  maxInstances: number;
 }
 
 /** Turns an image into instances for one model contract (pre-process, run, post-process). */
@@ -16,7 +26,7 @@ export interface Adapter {
   readonly name: ModelAdapterName;
   /** The longest image side this model is fed; larger uploads are decoded scaled down to it. */
   readonly maxInputSide: number;
-  predict(image: DecodedImage, minScore: number): Promise<AdapterResult>;
+  predict(image: DecodedImage, options: AdapterOptions): Promise<AdapterResult>;
 }
 
 /**

@@ -3,9 +3,10 @@ import type { Instance } from '../inference/types';
 import { ModelAdapter } from '../inference/types';
 import { pasteBoxMask } from '../masks/paste-box-mask';
 import { encodeMaskRegion } from '../masks/rle';
-import { labelOf } from '../model/labels';
+import { labelOf, type LabelMap } from '../labels/label-file';
 import type { RunnableModel } from '../model/runnable-model';
-import type { Adapter, AdapterResult } from './adapter';
+import type { Adapter, AdapterOptions, AdapterResult } from './adapter';
+import { selectDetections, type PixelBox } from './detections';
 import { ADAPTER_TENSORS, requireTensors } from './adapter';
 import type { DecodedImage } from '../images/decoded-image';
 import { originalSize } from '../images/decoded-image';
@@ -28,7 +29,7 @@ import { DEFAULT_MAX_INPUT_SIDE } from '../images/limits';
  */
 export function createTfOdApiAdapter(
   model: RunnableModel,
-  labels: readonly string[],
+  labels: LabelMap,
   maxInputSide = DEFAULT_MAX_INPUT_SIDE,
 ): Adapter {
   const { inputs, outputs } = requireTensors(model, ModelAdapter.TF_OD_API);
@@ -39,7 +40,7 @@ export function createTfOdApiAdapter(
   return {
     name: ModelAdapter.TF_OD_API,
     maxInputSide,
-    async predict(image: DecodedImage, minScore: number): Promise<AdapterResult> {
+    async predict(image: DecodedImage, options: AdapterOptions): Promise<AdapterResult> {
       // Results are reported in original pixels; the tensor has the working size.
       const { width: W, height: H } = originalSize(image);
       let start = performance.now();
@@ -73,44 +74,52 @@ export function createTfOdApiAdapter(
       const inferMs = msSince(start);
 
       start = performance.now();
-      const instances: Instance[] = [];
+      const rows = Math.min(count, scores.length);
+      const { kept, stats } = selectDetections(
+        (function* () {
+          for (let row = 0; row < rows; row++) {
+            const [ymin, xmin, ymax, xmax] = boxes.subarray(row * 4, row * 4 + 4);
+            yield {
+              row,
+              score: scores[row],
+              classId: Math.round(classes[row]),
+              box: [xmin * W, ymin * H, xmax * W, ymax * H] as PixelBox,
+            };
+          }
+        })(),
+        { width: W, height: H, ...options },
+      );
       const maskSize = mh * mw;
-      for (let i = 0; i < Math.min(count, scores.length); i++) {
-        const score = scores[i];
-        if (!(score >= minScore)) continue;
-        const box = [boxes[i * 4], boxes[i * 4 + 1], boxes[i * 4 + 2], boxes[i * 4 + 3]] as const;
+      const instances: Instance[] = kept.map(({ row, score, classId, box }) => {
         const region = pasteBoxMask(
-          masks.subarray(i * maskSize, (i + 1) * maskSize),
+          masks.subarray(row * maskSize, (row + 1) * maskSize),
           mh,
           mw,
-          box,
+          [boxes[row * 4], boxes[row * 4 + 1], boxes[row * 4 + 2], boxes[row * 4 + 3]],
           H,
           W,
         );
-        const classId = Math.round(classes[i]);
-        instances.push({
+        return {
           classId,
           label: labelOf(labels, classId),
           score: roundScore(score),
-          bbox: pixelBox(box, H, W),
+          bbox: pixelBox(box),
           mask: encodeMaskRegion(region, H, W),
-        });
-      }
-      instances.sort((a, b) => b.score - a.score);
-      return { instances, timings: { preprocessMs, inferMs, postprocessMs: msSince(start) } };
+        };
+      });
+      return {
+        instances,
+        stats,
+        timings: { preprocessMs, inferMs, postprocessMs: msSince(start) },
+      };
     },
   };
 }
 
-function pixelBox(
-  [ymin, xmin, ymax, xmax]: readonly [number, number, number, number],
-  H: number,
-  W: number,
-): [number, number, number, number] {
-  const clip = (v: number, max: number) => Math.min(max, Math.max(0, Math.round(v)));
-  const x0 = clip(xmin * W, W);
-  const y0 = clip(ymin * H, H);
-  return [x0, y0, Math.max(0, clip(xmax * W, W) - x0), Math.max(0, clip(ymax * H, H) - y0)];
+/** The clipped box rounded to whole pixel edges: the grid a pasted mask lives on. */
+function pixelBox([x0, y0, x1, y1]: PixelBox): [number, number, number, number] {
+  const [rx0, ry0] = [Math.round(x0), Math.round(y0)];
+  return [rx0, ry0, Math.round(x1) - rx0, Math.round(y1) - ry0];
 }
 
 /** Four decimals are plenty for a confidence and keep the JSON short. */

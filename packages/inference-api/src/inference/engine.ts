@@ -53,6 +53,7 @@ export async function createInferenceEngine(
     maxImagePixels: options.maxImagePixels,
     ...(options.maxInputSide ? { maxInputSide: options.maxInputSide } : {}),
     ...(options.maxOverlaySide ? { maxOverlaySide: options.maxOverlaySide } : {}),
+    ...(options.maxInstances ? { maxInstances: options.maxInstances } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),
     ...(options.labelsPath ? { labelsPath: options.labelsPath } : {}),
     ...(options.backend ? { backend: options.backend } : {}),

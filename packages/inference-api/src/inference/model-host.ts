@@ -7,7 +7,12 @@ import { createMatterportAdapter } from '../adapters/matterport';
 import { createTfOdApiAdapter } from '../adapters/tf-od-api';
 import { createTorchvisionAdapter } from '../adapters/torchvision';
 import { decodeImage, fitInside, uprightPipeline } from '../images/decode';
-import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from '../images/limits';
+import {
+  DEFAULT_MAX_INPUT_SIDE,
+  DEFAULT_MAX_INSTANCES,
+  DEFAULT_MAX_OVERLAY_SIDE,
+} from '../images/limits';
+import { modelInvalid } from '../errors';
 import { drawOverlay, renderOverlay } from '../images/overlay';
 import { selectBackend } from '../model/backend';
 import type { LoadedModel } from '../model/load-model';
@@ -30,6 +35,7 @@ export class ModelHost {
     private readonly adapter: Adapter,
     private readonly maxImagePixels: number,
     private readonly maxOverlaySide: number,
+    private readonly maxInstances: number,
     readonly loadMs: number,
     readonly warmupMs: number,
   ) {}
@@ -69,8 +75,17 @@ export class ModelHost {
     // after any number of uploads, against 82 MiB and then 122 MiB without it).
     // cpu and tfjs-node return their memory, and cpu would take seconds at 1333².
     const warmupSide = backend === Backend.WASM ? adapter.maxInputSide : WARMUP_SIZE;
-    await adapter.predict(warmupImage(WARMUP_SIZE), 1);
-    if (warmupSide !== WARMUP_SIZE) await adapter.predict(warmupImage(warmupSide), 1);
+    const maxInstances = init.maxInstances ?? DEFAULT_MAX_INSTANCES;
+    for (const side of warmupSide === WARMUP_SIZE ? [WARMUP_SIZE] : [WARMUP_SIZE, warmupSide]) {
+      const { stats } = await adapter.predict(warmupImage(side), { minScore: 1, maxInstances });
+      // A model that answers NaN or ±Infinity on a plain grey image is broken, not unlucky.
+      if (stats.nonFinite > 0) {
+        loaded.model.dispose();
+        throw modelInvalid(
+          `the model gave ${stats.nonFinite} detections with non-finite boxes or scores on the warm-up image (${side}×${side} grey): it is not served`,
+        );
+      }
+    }
     const warmupMs = msSince(start);
     logger?.info('model warmed up', {
       model: loaded.info.name,
@@ -86,6 +101,7 @@ export class ModelHost {
       adapter,
       init.maxImagePixels,
       init.maxOverlaySide ?? DEFAULT_MAX_OVERLAY_SIDE,
+      maxInstances,
       loadMs,
       warmupMs,
     );
@@ -96,11 +112,15 @@ export class ModelHost {
     // Decoded at the model's working size: memory follows the model, not the upload.
     const image = await decodeImage(bytes, this.maxImagePixels, this.adapter.maxInputSide);
     const decodeMs = msSince(start);
-    const { instances, timings } = await this.adapter.predict(image, options.minScore);
+    const { instances, timings, stats } = await this.adapter.predict(image, {
+      minScore: options.minScore,
+      maxInstances: this.maxInstances,
+    });
     const prediction: Prediction = {
       image: originalSize(image),
       instances,
       timings: { decodeMs, ...timings },
+      outputs: stats,
     };
     if (options.overlay) Object.assign(prediction, await this.overlay(bytes, image, instances));
     return prediction;

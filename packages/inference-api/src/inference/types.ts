@@ -3,6 +3,9 @@
  * images/) and the serving half (app.ts, routes/, plugins/) of inference-api.
  * JSON shapes follow the /predict answer in packages/inference-api/README.md exactly.
  */
+import type { OutputStats } from '../adapters/detections';
+import type { LabelMap } from '../labels/label-file';
+import type { LabelSource } from '../labels/resolve-labels';
 
 export const ModelAdapter = {
   TF_OD_API: 'tf-od-api',
@@ -59,8 +62,10 @@ export interface ModelInfo {
   /** Inference worker threads, each holding its own copy of the model. */
   workers: number;
   classCount: number;
-  /** Index = classId; index 0 is background. */
-  labels: readonly string[];
+  /** Class id → name (labels/label-file.ts); ids it lacks are reported as numbers. */
+  labels: LabelMap;
+  /** Where the labels came from: MODEL_LABELS, labels.txt, maskops.json, coco or none. */
+  labelsSource: { kind: LabelSource; path?: string };
   /** True for the generated demo "shapes" model. */
   demo: boolean;
 }
@@ -76,6 +81,8 @@ export interface Prediction {
   image: { width: number; height: number };
   instances: Instance[];
   timings: StageTimings;
+  /** What was dropped or cut from the model's raw outputs (adapters/detections.ts). */
+  outputs: OutputStats;
   /** PNG bytes, present when PredictOptions.overlay was set. */
   overlayPng?: Uint8Array;
   /**

@@ -20,6 +20,8 @@ export interface WorkerInit {
   maxInputSide?: number;
   /** MAX_OVERLAY_SIDE (default 4096): longest side of a drawn overlay. */
   maxOverlaySide?: number;
+  /** MAX_INSTANCES (default 100): most instances in one answer, the highest scores kept. */
+  maxInstances?: number;
   /** ORT_INTRA_OP_THREADS for ONNX models (the container's CPUs when unset). */
   intraOpThreads?: number;
 }
@@ -74,6 +76,7 @@ const CLIENT_CODES: ReadonlySet<string> = new Set([
 const MODEL_CODES: ReadonlySet<string> = new Set([
   ErrorCode.MODEL_INVALID,
   ErrorCode.MODEL_NOT_FOUND,
+  ErrorCode.LABELS_INVALID,
 ]);
 
 /**

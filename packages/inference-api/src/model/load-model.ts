@@ -11,8 +11,10 @@ import type { ModelInfo } from '../inference/types';
 import { Backend, ModelAdapter, ModelFormat, Runtime } from '../inference/types';
 import type { OnnxModel } from '../runtime/onnx-runtime';
 import { loadOnnxModel } from '../runtime/onnx-runtime';
+import { mergeMatterportConfig } from '../adapters/matterport/config';
 import { artifactsHandler, readGraphModelArtifacts } from './graph-model-files';
-import { readManifest, resolveLabels } from './labels';
+import { resolveLabels } from '../labels/resolve-labels';
+import { readManifest } from './manifest';
 import type { StorageLike } from './model-source';
 import { fetchGcsModel, parseModelPath } from './model-source';
 import type { RunnableModel, TensorSpec } from './runnable-model';
@@ -79,9 +81,18 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       ? onnxAdapter(model, options.adapter)
       : tfjsAdapter(model, options.adapter);
     const manifest = await readManifest(dir);
-    const labels = await resolveLabels({ adapter, manifest, labelsPath: options.labelsPath });
     const matterportConfig =
       adapter === ModelAdapter.MATTERPORT ? await readMatterportConfig(dir) : undefined;
+    const labels = await resolveLabels({
+      adapter,
+      modelDir: dir,
+      labelsPath: options.labelsPath,
+      ...(manifest?.labels ? { manifestLabels: manifest.labels } : {}),
+      // Matterport's NUM_CLASSES counts the background (its COCO config: 81).
+      ...(adapter === ModelAdapter.MATTERPORT
+        ? { modelClassCount: mergeMatterportConfig(matterportConfig).NUM_CLASSES - 1 }
+        : {}),
+    });
     const info: ModelInfo = {
       name: manifest?.name ?? basename(dir),
       adapter,
@@ -92,6 +103,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       workers: 1,
       classCount: labels.classCount,
       labels: labels.labels,
+      labelsSource: { kind: labels.source, ...(labels.path ? { path: labels.path } : {}) },
       demo: manifest?.demo ?? false,
     };
     options.logger?.info('model loaded', {
@@ -102,6 +114,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       backend,
       ...(info.threads ? { threads: info.threads } : {}),
       labels: labels.source,
+      ...(labels.path ? { labelsPath: labels.path } : {}),
       classCount: labels.classCount,
       dir,
     });

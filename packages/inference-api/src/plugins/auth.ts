@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
+import { TokenReloader } from '../auth/token-reloader';
 import type { TokenSet } from '../auth/token-set';
 import { unauthorized } from '../errors';
 
@@ -43,24 +45,44 @@ function authFailure(request: FastifyRequest, tokens: TokenSet): AuthFailure | u
  * so it runs before any route's own onRequest (the /predict admission) and before
  * the body is read: a refused caller holds no queue slot and no upload bytes, and
  * its connection is closed rather than kept for an upload it may still be sending.
- * The log line says why (missing, malformed, invalid), never the token.
+ * The log line says why (missing, malformed, invalid), never the token. With
+ * API_TOKENS_FILE the tokens follow the file without a restart (TokenReloader).
  */
 export const authPlugin = fp(
-  (app, _options, done) => {
-    const tokens = app.config.apiTokens;
-    if (tokens === undefined) {
-      done();
-      return;
+  async (app) => {
+    const { apiTokens, apiTokensFile, apiTokensPollMs } = app.config;
+    if (apiTokens === undefined) return;
+    const count = new Gauge({
+      name: 'maskops_api_tokens',
+      help: 'Bearer tokens accepted now (API_TOKENS_FILE).',
+      registers: [app.metrics.registry],
+    });
+    const reloaded = new Gauge({
+      name: 'maskops_api_tokens_last_reload_timestamp_seconds',
+      help: 'When the accepted tokens were last (re)loaded from API_TOKENS_FILE, Unix seconds.',
+      registers: [app.metrics.registry],
+    });
+    const onLoaded = (tokens: number, at: Date): void => {
+      count.set(tokens);
+      reloaded.set(at.getTime() / 1000);
+    };
+    let current = (): TokenSet => apiTokens;
+    if (apiTokensFile !== undefined) {
+      const reloader = new TokenReloader(apiTokensFile, apiTokens, app.log, { onLoaded });
+      await reloader.start(apiTokensPollMs);
+      current = () => reloader.current;
+      app.addHook('onClose', () => reloader.stop());
+    } else {
+      onLoaded(apiTokens.size, new Date());
     }
     app.addHook('onRequest', async (request, reply) => {
       if (request.routeOptions.config.public === true) return;
-      const failure = authFailure(request, tokens);
+      const failure = authFailure(request, current());
       if (failure === undefined) return;
       request.logFields = { ...request.logFields, auth: failure };
       reply.header('connection', 'close');
       throw unauthorized(MESSAGES[failure]);
     });
-    done();
   },
   { name: 'auth', fastify: '5.x', dependencies: ['serving', 'request-logging'] },
 );

@@ -17,9 +17,12 @@ import {
   invalidRequest,
   notFound,
   payloadTooLarge,
+  tooManyFields,
+  tooManyParts,
   requestTimeout,
   unsupportedMediaType,
 } from '../errors';
+import { MULTIPART_LIMITS } from './image-body';
 import { observeRequest } from './metrics';
 import { logRequest } from './request-logging';
 
@@ -50,9 +53,9 @@ const FRAMEWORK_ERRORS: Readonly<
 > = {
   FST_ERR_CTP_BODY_TOO_LARGE: payloadTooLarge,
   FST_REQ_FILE_TOO_LARGE: payloadTooLarge,
-  FST_PARTS_LIMIT: payloadTooLarge,
-  FST_FILES_LIMIT: payloadTooLarge,
-  FST_FIELDS_LIMIT: payloadTooLarge,
+  FST_PARTS_LIMIT: () => tooManyParts('parts', MULTIPART_LIMITS.parts),
+  FST_FILES_LIMIT: () => tooManyParts('files', MULTIPART_LIMITS.files),
+  FST_FIELDS_LIMIT: () => tooManyFields(MULTIPART_LIMITS.fields),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => unsupportedMediaType(),
   FST_ERR_CTP_INVALID_TYPE: () => unsupportedMediaType(),
   FST_INVALID_MULTIPART_CONTENT_TYPE: () => unsupportedMediaType(),

@@ -45,6 +45,8 @@ export interface ServingMetrics {
   predictAcceptedDuration: Histogram<IdentityLabel>;
   instances: Histogram<IdentityLabel>;
   topScore: Histogram<IdentityLabel>;
+  outputsDropped: Counter<'reason'>;
+  truncated: Counter;
   modelLoadSeconds: Gauge;
   modelWarmupSeconds: Gauge;
   modelInfo: Gauge<'model' | 'adapter' | 'backend' | 'format' | 'demo'>;
@@ -130,6 +132,17 @@ function createMetrics(
       help: 'Highest instance score per successful prediction; 0 when nothing was found.',
       labelNames: identityLabels,
       buckets: SCORE_BUCKETS,
+      registers,
+    }),
+    outputsDropped: new Counter({
+      name: 'maskops_model_outputs_dropped_total',
+      help: 'Detections the model returned that were dropped before answering: non_finite (NaN or infinite box or score) or invalid (a class id the adapter cannot read).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    truncated: new Counter({
+      name: 'maskops_predict_truncated_total',
+      help: 'Answers cut to MAX_INSTANCES instances (the highest scores kept).',
       registers,
     }),
     modelLoadSeconds: new Gauge({

@@ -49,10 +49,10 @@ export const servingPlugin = fp<ServingOptions>(
     const uploads = new UploadBudget(config.maxInflightBytes, (used) =>
       metrics.uploadBytes.set(used),
     );
+    // A failed load is reported once, by main.ts (its CRITICAL line), and by /readyz.
     void lifecycle.settled.then(() => {
       const loaded = lifecycle.engineIfLoaded;
       if (loaded) recordEngine(metrics, loaded);
-      else app.log.error({ err: lifecycle.loadError }, 'the model failed to load');
     });
     app.decorate('config', config);
     app.decorate('lifecycle', lifecycle);

@@ -28,6 +28,10 @@ export interface OnnxSessionOptions {
 export async function loadOnnxModel(file: string, options: OnnxSessionOptions): Promise<OnnxModel> {
   // Loaded on first use: a TF.js deployment never maps ONNX Runtime's 45 MB library.
   const ort = await import('onnxruntime-node');
+  // ONNX Runtime writes its own log lines straight to stderr, bypassing the structured
+  // log (initializer and shape-inference warnings, some once per run). Every failure
+  // also surfaces as a thrown error, which is logged as JSON: only fatal lines remain.
+  ort.env.logLevel = 'fatal';
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, {
@@ -36,6 +40,7 @@ export async function loadOnnxModel(file: string, options: OnnxSessionOptions): 
       intraOpNumThreads: options.intraOpThreads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      logSeverityLevel: 4,
     });
   } catch (err) {
     throw modelInvalid(`${file} is not a loadable ONNX model: ${describeError(err)}`, {

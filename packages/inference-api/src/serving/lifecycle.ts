@@ -1,5 +1,6 @@
 import { notReady, RejectReason } from '../errors';
 import type { InferenceEngine } from '../inference/types';
+import { OutputHealth } from './output-health';
 
 /**
  * Readiness and drain state of one server. /readyz is 200 only in `ready`;
@@ -18,6 +19,9 @@ export class Lifecycle {
   private current: Phase = Phase.STARTING;
   private loaded: InferenceEngine | undefined;
   private failure: unknown;
+
+  /** The model's recent outputs: a rate of non-finite ones turns /readyz to 503. */
+  readonly outputs = new OutputHealth();
 
   /** Resolves when the engine is usable (or has failed to load). */
   readonly settled: Promise<void>;
@@ -41,6 +45,13 @@ export class Lifecycle {
 
   get ready(): boolean {
     return this.current === Phase.READY;
+  }
+
+  /** Why /readyz is 503, or undefined when it is 200. */
+  get notReadyReason(): string | undefined {
+    if (this.current !== Phase.READY) return `not ready: ${this.current}`;
+    const problem = this.outputs.problem;
+    return problem === undefined ? undefined : `not ready: ${problem}`;
   }
 
   get loadError(): unknown {

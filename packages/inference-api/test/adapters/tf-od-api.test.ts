@@ -30,7 +30,10 @@ describe('tf-od-api adapter on the demo shapes model', () => {
     [99, 97, 121],
   ])('finds every painted shape (seed %i, %i×%i)', async (seed, width, height) => {
     const painted = paintShapes({ width, height, seed });
-    const { instances, timings } = await adapter.predict(painted, 0.5);
+    const { instances, timings } = await adapter.predict(painted, {
+      minScore: 0.5,
+      maxInstances: 100,
+    });
     expectShapesFound(painted.shapes, instances);
     for (const instance of instances) {
       expect(instance.mask.size).toEqual([height, width]);
@@ -41,25 +44,32 @@ describe('tf-od-api adapter on the demo shapes model', () => {
 
   it('drops instances below min_score and returns them sorted by score', async () => {
     const painted = paintShapes({ width: 256, height: 256, seed: 5, count: 3 });
-    const all = await adapter.predict(painted, 0);
+    const all = await adapter.predict(painted, { minScore: 0, maxInstances: 100 });
     const scores = all.instances.map((i) => i.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     const top = Math.max(...scores);
-    const none = await adapter.predict(painted, Math.min(1, top + 1e-3));
+    const none = await adapter.predict(painted, {
+      minScore: Math.min(1, top + 1e-3),
+      maxInstances: 100,
+    });
     expect(none.instances).toEqual([]);
   });
 
   it('finds nothing on an empty image', async () => {
     const rgb = new Uint8Array(64 * 48 * 3).fill(90);
-    const { instances } = await adapter.predict({ rgb, width: 64, height: 48 }, 0.5);
+    const { instances } = await adapter.predict(
+      { rgb, width: 64, height: 48 },
+      { minScore: 0.5, maxInstances: 100 },
+    );
     expect(instances).toEqual([]);
   });
 
   it('disposes every tensor it creates', async () => {
     const painted = paintShapes({ width: 160, height: 120, seed: 11, count: 2 });
-    await adapter.predict(painted, 0.5);
+    await adapter.predict(painted, { minScore: 0.5, maxInstances: 100 });
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 5; i++) await adapter.predict(painted, 0.5);
+    for (let i = 0; i < 5; i++)
+      await adapter.predict(painted, { minScore: 0.5, maxInstances: 100 });
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -119,15 +119,6 @@ describe('node dist/main.js', () => {
     await Promise.all(requests);
   });
 
-  it('exits 1 with a clear log line when the model cannot be loaded', async () => {
-    const s = await startServer({ MODEL_PATH: '/nonexistent/model.json' });
-    running.push(s);
-    expect(await s.exited).toEqual({ code: 1, signal: null });
-    expect(s.lines.find((l) => l['severity'] === 'CRITICAL')).toMatchObject({
-      message: 'the model failed to load: exiting',
-    });
-  });
-
   it('stops with one line naming a bad variable', () => {
     const r = spawnSync(process.execPath, [MAIN_JS], {
       env: { PATH: process.env.PATH, MAX_QUEUE: 'lots' },

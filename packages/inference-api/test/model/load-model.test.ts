@@ -60,7 +60,12 @@ describe('loadModel', () => {
       backend: 'wasm',
       workers: 1,
       classCount: 3,
-      labels: ['background', 'square', 'circle', 'triangle'],
+      labels: new Map([
+        [1, 'square'],
+        [2, 'circle'],
+        [3, 'triangle'],
+      ]),
+      labelsSource: { kind: 'maskops.json' },
       demo: true,
     });
     expect(model.inputs.map((i) => i.name)).toEqual(['input_tensor']);
@@ -88,13 +93,20 @@ describe('loadModel', () => {
     rmSync(join(dir, 'maskops.json'));
     const bare = await load({ modelPath: dir });
     expect(bare.info).toMatchObject({ demo: false, classCount: 80 });
-    expect(bare.info.labels[1]).toBe('person');
+    expect(bare.info.labels.get(1)).toBe('person');
+    expect(bare.info.labelsSource).toEqual({ kind: 'coco' });
     expect(bare.info.name).toBe(dir.split('/').pop());
 
     const labelsPath = join(scratch(), 'labels.pbtxt');
     writeFileSync(labelsPath, "item { id: 1 display_name: 'box' }\nitem { id: 3 name: 'wedge' }");
     const relabelled = await load({ modelPath: TF_OD_API, labelsPath });
-    expect(relabelled.info.labels).toEqual(['background', 'box', 'class 2', 'wedge']);
+    expect(relabelled.info.labels).toEqual(
+      new Map([
+        [1, 'box'],
+        [3, 'wedge'],
+      ]),
+    );
+    expect(relabelled.info.labelsSource).toEqual({ kind: 'MODEL_LABELS', path: labelsPath });
     expect(relabelled.info).toMatchObject({ classCount: 2, demo: true });
   });
 
@@ -172,22 +184,26 @@ describe('loadModel with ONNX graphs', () => {
   it.each([
     ['an .onnx file', join(ONNX_DIR, 'model.onnx')],
     ['a directory holding model.onnx', ONNX_DIR],
-  ])('runs %s on ONNX Runtime with the torchvision adapter and COCO labels', async (_, path) => {
-    const loaded = await loadModel({ modelPath: path, backend: noTfjs, intraOpThreads: 1 });
-    try {
-      expect(loaded.info).toMatchObject({
-        adapter: 'torchvision',
-        format: 'onnx',
-        runtime: 'onnxruntime',
-        backend: 'cpu',
-        threads: 1,
-        classCount: 80,
-      });
-      expect(loaded.model.liveTensors()).toBe(0);
-    } finally {
-      loaded.model.dispose();
-    }
-  });
+  ])(
+    'runs %s on ONNX Runtime with the torchvision adapter and the labels.txt beside it',
+    async (_, path) => {
+      const loaded = await loadModel({ modelPath: path, backend: noTfjs, intraOpThreads: 1 });
+      try {
+        expect(loaded.info).toMatchObject({
+          adapter: 'torchvision',
+          format: 'onnx',
+          runtime: 'onnxruntime',
+          backend: 'cpu',
+          threads: 1,
+          classCount: 3,
+          labelsSource: { kind: 'labels.txt', path: join(ONNX_DIR, 'labels.txt') },
+        });
+        expect(loaded.model.liveTensors()).toBe(0);
+      } finally {
+        loaded.model.dispose();
+      }
+    },
+  );
 
   it('refuses a TF.js adapter for an ONNX graph, and torchvision for a TF.js model', async () => {
     await expect(

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Instance } from '../../inference/types';
 import { ModelAdapter } from '../../inference/types';
 import { encodeMaskRegion } from '../../masks/rle';
-import { labelOf } from '../../model/labels';
+import { labelOf, type LabelMap } from '../../labels/label-file';
 import type { RunnableModel } from '../../model/runnable-model';
-import type { Adapter, AdapterResult } from '../adapter';
+import type { Adapter, AdapterOptions, AdapterResult } from '../adapter';
+import { selectDetections, type PixelBox } from '../detections';
 import { ADAPTER_TENSORS, requireTensors } from '../adapter';
 import type { DecodedImage } from '../../images/decoded-image';
 import { originalSize } from '../../images/decoded-image';
@@ -15,7 +16,7 @@ import { generatePyramidAnchors } from './anchors';
 import type { MatterportConfig } from './config';
 import { mergeMatterportConfig } from './config';
 import { composeImageMeta } from './image-meta';
-import { unmoldDetections } from './unmold';
+import { unmoldBoxes, unmoldMask } from './unmold';
 import type { ResizePlan } from './resize';
 import { computeResize } from './resize';
 
@@ -35,7 +36,7 @@ import { computeResize } from './resize';
  */
 export function createMatterportAdapter(
   model: RunnableModel,
-  labels: readonly string[],
+  labels: LabelMap,
   configJson?: unknown,
   fallbackMaxInputSide = DEFAULT_MAX_INPUT_SIDE,
 ): Adapter {
@@ -51,7 +52,7 @@ export function createMatterportAdapter(
   return {
     name: ModelAdapter.MATTERPORT,
     maxInputSide: config.IMAGE_MAX_DIM > 0 ? config.IMAGE_MAX_DIM : fallbackMaxInputSide,
-    async predict(image: DecodedImage, minScore: number): Promise<AdapterResult> {
+    async predict(image: DecodedImage, options: AdapterOptions): Promise<AdapterResult> {
       // Results are reported in original pixels; the model is fed the working ones.
       const { width: W, height: H } = originalSize(image);
       let start = performance.now();
@@ -86,33 +87,47 @@ export function createMatterportAdapter(
       start = performance.now();
       // mrcnn_mask is [1, N, mh, mw, numClasses].
       const [, n, mh, mw, numClasses] = shape as [number, number, number, number, number];
-      const unmolded = unmoldDetections(
+      const { rows, invalid } = unmoldBoxes(
         detections,
-        masks,
         n,
-        mh,
-        mw,
         numClasses,
         [H, W],
         [plan.paddedHeight, plan.paddedWidth],
         plan.window,
       );
-      const instances: Instance[] = [];
-      for (const d of unmolded) {
-        if (!(d.score >= minScore)) continue;
-        const [y1, x1, y2, x2] = d.box;
-        const cx1 = clamp(x1, W);
-        const cy1 = clamp(y1, H);
-        instances.push({
-          classId: d.classId,
-          label: labelOf(labels, d.classId),
-          score: roundScore(d.score),
-          bbox: [cx1, cy1, clamp(x2, W) - cx1, clamp(y2, H) - cy1],
-          mask: encodeMaskRegion(d.mask.height > 0 && d.mask.width > 0 ? d.mask : null, H, W),
-        });
-      }
-      instances.sort((a, b) => b.score - a.score);
-      return { instances, timings: { preprocessMs, inferMs, postprocessMs: msSince(start) } };
+      const { kept, stats } = selectDetections(
+        rows.map(({ row, classId, score, box: [y1, x1, y2, x2] }) => ({
+          row,
+          classId,
+          score,
+          box: [x1, y1, x2, y2] as PixelBox,
+        })),
+        { width: W, height: H, invalid, ...options },
+      );
+      const maskOutputs = {
+        masks,
+        maskHeight: mh,
+        maskWidth: mw,
+        numClasses,
+        originalShape: [H, W] as const,
+      };
+      const modelBoxes = new Map(rows.map((r) => [r.row, r.box]));
+      const instances = kept.map(({ row, classId, score, box: [cx1, cy1, cx2, cy2] }): Instance => {
+        // The mask follows Matterport's own (unclipped) integer box.
+        const mask = unmoldMask(maskOutputs, { row, classId, box: modelBoxes.get(row)! });
+        return {
+          classId,
+          label: labelOf(labels, classId),
+          score: roundScore(score),
+          bbox: [cx1, cy1, cx2 - cx1, cy2 - cy1],
+          mask: encodeMaskRegion(mask.height > 0 && mask.width > 0 ? mask : null, H, W),
+        };
+      });
+      return {
+        instances,
+        stats,
+        timings: { preprocessMs, inferMs, postprocessMs: msSince(start) },
+      };
     },
   };
 }
@@ -165,8 +180,4 @@ function moldInputs(
     meta: tf.tensor2d(meta, [1, meta.length], 'float32'),
     anchors: tf.tensor3d(anchors, [1, anchors.length / 4, 4], 'float32'),
   };
-}
-
-function clamp(v: number, max: number): number {
-  return Math.min(max, Math.max(0, v));
 }

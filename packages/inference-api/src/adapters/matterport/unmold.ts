@@ -50,18 +50,49 @@ export function unmoldDetections(
   imageShape: readonly [number, number],
   window: readonly [number, number, number, number],
 ): UnmoldedInstance[] {
-  const maskSize = maskHeight * maskWidth;
-  if (detections.length < n * 6 || masks.length < n * maskSize * numClasses) {
+  const mask = { masks, maskHeight, maskWidth, numClasses, originalShape };
+  const { rows } = unmoldBoxes(detections, n, numClasses, originalShape, imageShape, window);
+  return rows.map((row) => ({
+    classId: row.classId,
+    score: row.score,
+    box: row.box,
+    mask: unmoldMask(mask, row),
+  }));
+}
+
+/** One detection row after steps 1–4: no mask yet. */
+export interface UnmoldedRow {
+  row: number;
+  classId: number;
+  score: number;
+  /** [y1, x1, y2, x2] as in UnmoldedInstance; NaN when the model's box was not finite. */
+  box: [number, number, number, number];
+}
+
+/**
+ * Steps 1–4 for every row: boxes only, so the caller can drop and cap rows
+ * (adapters/detections.ts) before any mask is resized. Rows whose class id
+ * has no mask channel cannot be unmolded and are counted in `invalid`.
+ */
+export function unmoldBoxes(
+  detections: Float32Array,
+  n: number,
+  numClasses: number,
+  originalShape: readonly [number, number],
+  imageShape: readonly [number, number],
+  window: readonly [number, number, number, number],
+): { rows: UnmoldedRow[]; invalid: number } {
+  if (detections.length < n * 6) {
     throw inferenceFailed('Matterport outputs are smaller than expected', {
-      details: { n, detections: detections.length, masks: masks.length },
+      details: { n, detections: detections.length },
     });
   }
   const [origH, origW] = originalShape;
   const [wy1, wx1, wy2, wx2] = normBox(window, imageShape[0], imageShape[1]);
   const wh = f32(wy2 - wy1);
   const ww = f32(wx2 - wx1);
-  const channel = new Float32Array(maskSize);
-  const out: UnmoldedInstance[] = [];
+  const rows: UnmoldedRow[] = [];
+  let invalid = 0;
 
   for (let i = 0; i < n; i++) {
     const row = i * 6;
@@ -69,9 +100,8 @@ export function unmoldDetections(
     if (rawClass === 0) break;
     const classId = Math.trunc(rawClass); // astype(np.int32)
     if (!(classId > 0 && classId < numClasses)) {
-      throw inferenceFailed(`detection class id ${rawClass} out of range`, {
-        details: { numClasses },
-      });
+      invalid += 1;
+      continue;
     }
     const onWindow = [
       f32(f32(detections[row] - wy1) / wh),
@@ -81,35 +111,56 @@ export function unmoldDetections(
     ];
     const box = denormBox(onWindow, origH, origW);
     // Matterport drops area ≤ 0; a box inverted on both axes has positive
-    // "area" there but then fails to resize, so it is dropped here too.
+    // "area" there but then fails to resize, so it is dropped here too. (NaN
+    // compares false: such a row stays, for the caller to count and drop.)
     if (box[2] <= box[0] || box[3] <= box[1]) continue;
+    rows.push({ row: i, classId, score: detections[row + 5], box });
+  }
+  return { rows, invalid };
+}
 
-    // mrcnn_mask[i, :, :, classId], de-interleaved from the channels-last layout.
-    const base = i * maskSize * numClasses + classId;
-    for (let p = 0; p < maskSize; p++) channel[p] = masks[base + p * numClasses];
-    const region = resizeMaskToBox(
-      channel,
-      maskHeight,
-      maskWidth,
-      box[0],
-      box[1],
-      box[2],
-      box[3],
-      origH,
-      origW,
-    );
-    out.push({
-      classId,
-      score: detections[row + 5],
-      box,
-      mask: region ?? {
-        top: Math.min(Math.max(box[0], 0), origH),
-        left: Math.min(Math.max(box[1], 0), origW),
-        height: 0,
-        width: 0,
-        data: new Uint8Array(0),
-      },
+export interface MaskOutputs {
+  masks: Float32Array;
+  maskHeight: number;
+  maskWidth: number;
+  numClasses: number;
+  originalShape: readonly [number, number];
+}
+
+/** Step 5 for one kept row: its class's mask channel resized into its (finite) box. */
+export function unmoldMask(
+  { masks, maskHeight, maskWidth, numClasses, originalShape }: MaskOutputs,
+  { row, classId, box }: Pick<UnmoldedRow, 'row' | 'classId' | 'box'>,
+): MaskRegion {
+  const maskSize = maskHeight * maskWidth;
+  if (masks.length < (row + 1) * maskSize * numClasses) {
+    throw inferenceFailed('Matterport outputs are smaller than expected', {
+      details: { row, masks: masks.length },
     });
   }
-  return out;
+  const [origH, origW] = originalShape;
+  // mrcnn_mask[i, :, :, classId], de-interleaved from the channels-last layout.
+  const channel = new Float32Array(maskSize);
+  const base = row * maskSize * numClasses + classId;
+  for (let p = 0; p < maskSize; p++) channel[p] = masks[base + p * numClasses];
+  const region = resizeMaskToBox(
+    channel,
+    maskHeight,
+    maskWidth,
+    box[0],
+    box[1],
+    box[2],
+    box[3],
+    origH,
+    origW,
+  );
+  return (
+    region ?? {
+      top: Math.min(Math.max(box[0], 0), origH),
+      left: Math.min(Math.max(box[1], 0), origW),
+      height: 0,
+      width: 0,
+      data: new Uint8Array(0),
+    }
+  );
 }

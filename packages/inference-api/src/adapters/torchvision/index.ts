@@ -3,9 +3,10 @@ import type { Instance } from '../../inference/types';
 import { ModelAdapter } from '../../inference/types';
 import { trimRegion } from '../../masks/mask-region';
 import { encodeMaskRegion } from '../../masks/rle';
-import { labelOf } from '../../model/labels';
+import { labelOf, type LabelMap } from '../../labels/label-file';
 import type { OnnxModel } from '../../runtime/onnx-runtime';
-import type { Adapter, AdapterResult } from '../adapter';
+import type { Adapter, AdapterOptions, AdapterResult } from '../adapter';
+import { selectDetections, type OutputStats, type PixelBox } from '../detections';
 import type { DecodedImage } from '../../images/decoded-image';
 import { originalSize } from '../../images/decoded-image';
 import { msSince } from '../../util/timing';
@@ -40,7 +41,7 @@ const MARGIN_PX = 2;
  */
 export function createTorchvisionAdapter(
   model: OnnxModel,
-  labels: readonly string[],
+  labels: LabelMap,
   maxInputSide: number,
 ): Adapter {
   if (!fitsTorchvision(model)) throw unknownOnnxContract(model);
@@ -48,7 +49,7 @@ export function createTorchvisionAdapter(
   return {
     name: ModelAdapter.TORCHVISION,
     maxInputSide,
-    async predict(image: DecodedImage, minScore: number): Promise<AdapterResult> {
+    async predict(image: DecodedImage, options: AdapterOptions): Promise<AdapterResult> {
       const { width: W, height: H } = originalSize(image);
       const { width: w, height: h } = image;
       let start = performance.now();
@@ -74,15 +75,19 @@ export function createTorchvisionAdapter(
           ort.Tensor,
           ort.Tensor,
         ];
-        const instances = decode(
+        const { instances, stats } = decode(
           boxes.data as Float32Array,
           classes.data as BigInt64Array,
           scores.data as Float32Array,
           masks.data as Float32Array,
           masks.dims,
-          { w, h, W, H, minScore, labels },
+          { w, h, W, H, labels, ...options },
         );
-        return { instances, timings: { preprocessMs, inferMs, postprocessMs: msSince(start) } };
+        return {
+          instances,
+          stats,
+          timings: { preprocessMs, inferMs, postprocessMs: msSince(start) },
+        };
       } finally {
         model.release(result);
       }
@@ -90,14 +95,13 @@ export function createTorchvisionAdapter(
   };
 }
 
-interface Frame {
+interface Frame extends AdapterOptions {
   /** Input (working) size and original size. */
   w: number;
   h: number;
   W: number;
   H: number;
-  minScore: number;
-  labels: readonly string[];
+  labels: LabelMap;
 }
 
 function decode(
@@ -106,26 +110,44 @@ function decode(
   scores: Float32Array,
   masks: Float32Array,
   maskDims: readonly number[],
-  { w, h, W, H, minScore, labels }: Frame,
-): Instance[] {
+  { w, h, W, H, labels, ...options }: Frame,
+): { instances: Instance[]; stats: OutputStats } {
   const [, , mh = 0, mw = 0] = maskDims;
   // Decided per run: a graph may hold paste_masks_in_image or leave it out.
   const fullSize = mh === h && mw === w;
   const sx = W / w;
   const sy = H / h;
-  const instances: Instance[] = [];
-  for (let i = 0; i < scores.length; i++) {
-    const score = scores[i];
-    if (!(score >= minScore)) continue;
-    const box = [boxes[i * 4], boxes[i * 4 + 1], boxes[i * 4 + 2], boxes[i * 4 + 3]] as const;
-    const maskData = masks.subarray(i * mh * mw, (i + 1) * mh * mw);
+  const rows = Math.min(scores.length, classes.length, Math.floor(boxes.length / 4));
+  const { kept, stats } = selectDetections(
+    (function* () {
+      for (let row = 0; row < rows; row++) {
+        const [x0, y0, x1, y1] = boxes.subarray(row * 4, row * 4 + 4);
+        yield {
+          row,
+          score: scores[row],
+          // Beyond 2^53 a number is no longer exact; such an id is hostile anyway.
+          classId: Number(classes[row]),
+          box: [x0 * sx, y0 * sy, x1 * sx, y1 * sy] as PixelBox,
+        };
+      }
+    })(),
+    { width: W, height: H, ...options },
+  );
+  const instances = kept.map(({ row, score, classId, box }): Instance => {
+    const modelBox = [
+      boxes[row * 4],
+      boxes[row * 4 + 1],
+      boxes[row * 4 + 2],
+      boxes[row * 4 + 3],
+    ] as const;
+    const maskData = masks.subarray(row * mh * mw, (row + 1) * mh * mw);
     let source: FloatRegion | null;
     let window: Window;
     if (fullSize) {
       source = { data: maskData, top: 0, left: 0, height: h, width: w, stride: w };
-      window = boxWindow(box, w, h);
+      window = boxWindow(modelBox, w, h);
     } else {
-      source = pasteTorchvisionMask(maskData, mh, mw, box, h, w);
+      source = pasteTorchvisionMask(maskData, mh, mw, modelBox, h, w);
       window = source
         ? {
             x0: source.left,
@@ -136,21 +158,15 @@ function decode(
         : { x0: 0, y0: 0, x1: 0, y1: 0 };
     }
     const region = source ? thresholdRegion(source, window, sx, sy, W, H) : null;
-    const classId = Number(classes[i]);
-    instances.push({
+    return {
       classId,
       label: labelOf(labels, classId),
       score: roundScore(score),
-      bbox: [
-        round3(box[0] * sx),
-        round3(box[1] * sy),
-        round3((box[2] - box[0]) * sx),
-        round3((box[3] - box[1]) * sy),
-      ],
+      bbox: [round3(box[0]), round3(box[1]), round3(box[2] - box[0]), round3(box[3] - box[1])],
       mask: encodeMaskRegion(region && trimRegion(region), H, W),
-    });
-  }
-  return instances;
+    };
+  });
+  return { instances, stats };
 }
 
 /** The detection box grown by the paste margin, in whole pixels, clipped to the input. */

@@ -13,21 +13,25 @@ import type { FloatRegion } from './float-region';
 
 const f32 = Math.fround;
 
-/** One axis of PyTorch's upsample_bilinear2d (align_corners=False, no scale factor). */
-function linearAxis(inSize: number, outSize: number) {
+/**
+ * One axis of PyTorch's upsample_bilinear2d (align_corners=False, no scale
+ * factor), for output indices [from, from + count) only: a box far larger than
+ * the image (a hostile or broken model) costs what its visible part costs.
+ */
+function linearAxis(inSize: number, outSize: number, from: number, count: number) {
   const scale = f32(inSize / outSize);
-  const i0 = new Int32Array(outSize);
-  const i1 = new Int32Array(outSize);
-  const l0 = new Float32Array(outSize);
-  const l1 = new Float32Array(outSize);
-  for (let d = 0; d < outSize; d++) {
+  const i0 = new Int32Array(count);
+  const i1 = new Int32Array(count);
+  const l0 = new Float32Array(count);
+  const l1 = new Float32Array(count);
+  for (let k = 0; k < count; k++) {
     // area_pixel_compute_source_index: negative source coordinates clamp to 0.
-    const real = Math.max(0, f32(f32(scale * f32(d + 0.5)) - 0.5));
+    const real = Math.max(0, f32(f32(scale * f32(from + k + 0.5)) - 0.5));
     const lo = Math.trunc(real);
-    i0[d] = lo;
-    i1[d] = lo + (lo < inSize - 1 ? 1 : 0);
-    l1[d] = f32(real - lo);
-    l0[d] = f32(1 - l1[d]);
+    i0[k] = lo;
+    i1[k] = lo + (lo < inSize - 1 ? 1 : 0);
+    l1[k] = f32(real - lo);
+    l0[k] = f32(1 - l1[k]);
   }
   return { i0, i1, l0, l1 };
 }
@@ -69,17 +73,15 @@ export function pasteTorchvisionMask(
   const pw = maskWidth + 2;
   const padded = (y: number, x: number) =>
     y === 0 || x === 0 || y === ph - 1 || x === pw - 1 ? 0 : mask[(y - 1) * maskWidth + (x - 1)];
-  const ys = linearAxis(ph, h);
-  const xs = linearAxis(pw, w);
   const width = right - left;
   const height = bottom - top;
+  const ys = linearAxis(ph, h, top - y0, height);
+  const xs = linearAxis(pw, w, left - x0, width);
   const data = new Float32Array(width * height);
   for (let r = 0; r < height; r++) {
-    const dy = top + r - y0;
-    const [ya, yb, h0, h1] = [ys.i0[dy], ys.i1[dy], ys.l0[dy], ys.l1[dy]];
+    const [ya, yb, h0, h1] = [ys.i0[r], ys.i1[r], ys.l0[r], ys.l1[r]];
     for (let c = 0; c < width; c++) {
-      const dx = left + c - x0;
-      const [xa, xb, w0, w1] = [xs.i0[dx], xs.i1[dx], xs.l0[dx], xs.l1[dx]];
+      const [xa, xb, w0, w1] = [xs.i0[c], xs.i1[c], xs.l0[c], xs.l1[c]];
       const upper = f32(f32(w0 * padded(ya, xa)) + f32(w1 * padded(ya, xb)));
       const lower = f32(f32(w0 * padded(yb, xa)) + f32(w1 * padded(yb, xb)));
       data[r * width + c] = f32(f32(h0 * upper) + f32(h1 * lower));

@@ -34,18 +34,18 @@ export function healthRoutes(app: FastifyInstance): void {
       config: { public: true },
       schema: {
         summary:
-          'Readiness: 200 once the model is loaded and warmed; 503 while starting, draining or failed',
+          'Readiness: 200 once the model is loaded and warmed; 503 while starting, draining or failed, or while the model keeps giving non-finite outputs',
         tags: ['health'],
         security: [],
         response: { 200: statusSchema, 503: { $ref: 'Error#' } },
       },
     },
     async (_request, reply) => {
-      const { phase, ready } = app.lifecycle;
-      if (ready) return { status: 'ready', phase };
+      const { phase, notReadyReason } = app.lifecycle;
+      if (notReadyReason === undefined) return { status: 'ready', phase };
       return sendError(
         reply,
-        notReady(`not ready: ${phase}`, { retryAfterSeconds: 5, reason: RejectReason.NOT_READY }),
+        notReady(notReadyReason, { retryAfterSeconds: 5, reason: RejectReason.NOT_READY }),
       );
     },
   );

@@ -31,7 +31,17 @@ const infoSchema = {
           description: 'inference worker threads, each with its own model (INFERENCE_WORKERS)',
         },
         classCount: { type: 'integer' },
-        labels: { type: 'array', items: { type: 'string' } },
+        labels: {
+          type: 'object',
+          description: 'class id → name; ids not listed are reported as numbers',
+          additionalProperties: { type: 'string' },
+        },
+        labelsSource: {
+          type: 'object',
+          description:
+            'where the labels came from: MODEL_LABELS, labels.txt (in the model folder), maskops.json, coco (built in) or none',
+          properties: { kind: { type: 'string' }, path: { type: 'string' } },
+        },
         demo: { type: 'boolean' },
         loadMs: { type: 'number' },
         warmupMs: { type: 'number' },
@@ -75,7 +85,7 @@ export function infoRoute(app: FastifyInstance): void {
         model: engine
           ? {
               ...engine.info,
-              labels: [...engine.info.labels],
+              labels: Object.fromEntries(engine.info.labels),
               loadMs: engine.loadMs,
               warmupMs: engine.warmupMs,
             }

@@ -52,8 +52,10 @@ export function predictRoutes(app: FastifyInstance): void {
       schemaErrorFormatter: predictSchemaErrors,
       // Before the error handler answers: a refused or failed prediction is counted
       // by reason, and its code goes on the request's log line.
-      onError: async (request, _reply, err) => {
-        const { code, reason } = classifyRequestError(err, request, config.maxImageBytes);
+      onError: async (request, reply, err) => {
+        const { code, reason, status } = classifyRequestError(err, request, config.maxImageBytes);
+        // A body refused part-way is left unread: the connection cannot be reused.
+        if (status === 413) reply.header('connection', 'close');
         metrics.rejected.inc({ reason });
         const stats = (request.logFields ?? {}) as PredictStats;
         stats.errorCode = code;
@@ -64,7 +66,7 @@ export function predictRoutes(app: FastifyInstance): void {
       const stats: PredictStats = {};
       request.logFields = stats;
       const engine = lifecycle.engine();
-      const bytes = await readImage(request);
+      const bytes = await readImage(request, config.maxImageBytes);
       stats.imageBytes = bytes.length;
       stats.image = await probeImage(bytes, config.maxImagePixels);
 
@@ -92,6 +94,15 @@ export function predictRoutes(app: FastifyInstance): void {
         reply.raw.off('close', onClose);
       }
 
+      const { outputs } = prediction;
+      lifecycle.outputs.record(outputs);
+      if (outputs.nonFinite > 0)
+        metrics.outputsDropped.inc({ reason: 'non_finite' }, outputs.nonFinite);
+      if (outputs.invalid > 0) metrics.outputsDropped.inc({ reason: 'invalid' }, outputs.invalid);
+      if (outputs.truncated > 0) {
+        metrics.truncated.inc();
+        reply.header('x-instances-truncated', String(outputs.truncated));
+      }
       const t = prediction.timings;
       stats.queueWaitMs = roundMs(waitMs);
       stats.timings = t;
@@ -128,6 +139,7 @@ export function predictRoutes(app: FastifyInstance): void {
         model: { name, adapter, runtime, backend },
         image: prediction.image,
         instances: prediction.instances,
+        ...(outputs.truncated > 0 ? { truncated: true } : {}),
         timings: prediction.timings,
       });
     },

@@ -76,6 +76,11 @@ const predictResponseSchema = {
       properties: { width: { type: 'integer' }, height: { type: 'integer' } },
     },
     instances: { type: 'array', items: instanceSchema },
+    truncated: {
+      type: 'boolean',
+      description:
+        'present (true) when the model found more instances than MAX_INSTANCES: the highest scores are kept',
+    },
     timings: {
       type: 'object',
       required: ['decodeMs', 'preprocessMs', 'inferMs', 'postprocessMs'],

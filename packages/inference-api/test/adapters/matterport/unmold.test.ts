@@ -1,4 +1,4 @@
-import { unmoldDetections } from '../../../src/adapters/matterport/unmold';
+import { unmoldBoxes, unmoldDetections } from '../../../src/adapters/matterport/unmold';
 import { computeResize } from '../../../src/adapters/matterport/resize';
 import { mergeMatterportConfig } from '../../../src/adapters/matterport/config';
 import { regionToFullMask } from '../../../src/masks/mask-region';
@@ -52,21 +52,11 @@ describe('unmoldDetections (Matterport unmold_detections)', () => {
     expect(encodeMaskRegion(out[0].mask, 100, 100)).toEqual(emptyRle(100, 100));
   });
 
-  it('rejects a class id outside the mask channels', () => {
-    const det = Float32Array.of(0.1, 0.1, 0.5, 0.5, 5, 0.9);
-    expect(() =>
-      unmoldDetections(
-        det,
-        new Float32Array(4 * 2),
-        1,
-        2,
-        2,
-        2,
-        [10, 10],
-        [10, 10],
-        [0, 0, 10, 10],
-      ),
-    ).toThrow(expect.objectContaining({ code: 'INFERENCE_FAILED' }));
+  it('leaves out (and counts) a class id outside the mask channels', () => {
+    const det = Float32Array.of(0.1, 0.1, 0.5, 0.5, 5, 0.9, 0.1, 0.1, 0.5, 0.5, 1, 0.8);
+    const { rows, invalid } = unmoldBoxes(det, 2, 2, [10, 10], [10, 10], [0, 0, 10, 10]);
+    expect(invalid).toBe(1);
+    expect(rows.map((r) => [r.row, r.classId])).toEqual([[1, 1]]);
   });
 
   it('matches the numpy/skimage recomputation (boxes, classes, scores, masks)', () => {

@@ -35,7 +35,6 @@ beforeAll(async () => {
   reference = JSON.parse(await readFile(join(DIR, 'reference.json'), 'utf8')) as Reference;
   ({ app, engine } = await startRealApp({
     modelPath: join(DIR, 'model.onnx'),
-    labelsPath: join(DIR, 'labels.txt'),
     intraOpThreads: 1,
   }));
 }, 60_000);
@@ -56,7 +55,9 @@ describe('torchvision adapter on the small Mask R-CNN fixture', () => {
       threads: 1,
       workers: 1,
       classCount: 3,
-      labels: ['background', 'square', 'circle', 'triangle'],
+      // Found beside model.onnx, no MODEL_LABELS needed.
+      labels: { 0: 'background', 1: 'square', 2: 'circle', 3: 'triangle' },
+      labelsSource: { kind: 'labels.txt', path: join(DIR, 'labels.txt') },
     });
   });
 
@@ -97,7 +98,7 @@ describe('torchvision adapter on the small Mask R-CNN fixture', () => {
         const iou = maskIou(got.mask, want.mask);
         // Two empty masks agree perfectly; maskIou says 0 for them.
         if (want.mask.counts !== got.mask.counts) expect(iou).toBeGreaterThanOrEqual(0.99);
-        expect(got.label).toBe(engine.info.labels[want.label]);
+        expect(got.label).toBe(engine.info.labels.get(want.label));
       });
       expect(body.instances).toHaveLength(ref.instances.length);
     },
