@@ -7,6 +7,7 @@ import { clientErrorHandler, errorHandlerPlugin, frameworkErrors } from './plugi
 import { imageBodyPlugin } from './plugins/image-body';
 import { metricsPlugin } from './plugins/metrics';
 import { genReqId, requestLoggingPlugin } from './plugins/request-logging';
+import { routeMethodsPlugin } from './plugins/route-methods';
 import { servingPlugin } from './plugins/serving';
 import { swaggerPlugin } from './plugins/swagger';
 import { docsRoutes } from './routes/docs/docs-route';
@@ -52,6 +53,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     build: config.buildId,
   });
   await app.register(requestLoggingPlugin);
+  await app.register(routeMethodsPlugin);
   await app.register(servingPlugin, { config, engine: options.engine });
   await app.register(authPlugin);
   await app.register(errorHandlerPlugin);
