@@ -16,6 +16,7 @@ import { infoRoute } from './routes/info/info-route';
 import { metricsRoute } from './routes/metrics/metrics-route';
 import { predictRoutes } from './routes/predict/predict-route';
 import { errorSchema } from './routes/schemas';
+import { samplesRoutes } from './routes/samples/samples-route';
 import { uiRoutes } from './routes/ui/ui-route';
 
 export interface BuildAppOptions {
@@ -67,5 +68,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (config.metricsPort === undefined) await app.register(metricsRoute);
   await app.register(docsRoutes);
   await app.register(uiRoutes);
+  await app.register(samplesRoutes);
   return app;
 }

@@ -12,6 +12,7 @@ import { drawOverlay, renderOverlay } from '../images/overlay';
 import { selectBackend } from '../model/backend';
 import type { LoadedModel } from '../model/load-model';
 import { loadModel } from '../model/load-model';
+import { dropSpecks } from '../masks/min-area';
 import type { WorkerInit } from './worker-protocol';
 import type { ModelInfo, Prediction, PredictOptions } from './types';
 import { Backend, ModelAdapter, Runtime } from './types';
@@ -99,10 +100,12 @@ export class ModelHost {
     const { instances, timings } = await this.adapter.predict(image, options.minScore);
     const prediction: Prediction = {
       image: originalSize(image),
-      instances,
+      instances: dropSpecks(instances),
       timings: { decodeMs, ...timings },
     };
-    if (options.overlay) Object.assign(prediction, await this.overlay(bytes, image, instances));
+    if (options.overlay) {
+      Object.assign(prediction, await this.overlay(bytes, image, prediction.instances));
+    }
     return prediction;
   }
 

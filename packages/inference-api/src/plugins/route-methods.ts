@@ -10,23 +10,42 @@ declare module 'fastify' {
 /**
  * Which methods each route path answers, so that a known path asked with the wrong
  * method is 405 with `Allow` rather than 404 (error-handler.ts). Registered before the
- * routes; `*` routes (the static files) match by prefix.
+ * routes; parametric routes (`/samples/:name`) match by pattern.
  */
 export const routeMethodsPlugin = fp(
   (app) => {
     const exact = new Map<string, Set<string>>();
-    const prefixes = new Map<string, Set<string>>();
+    const patterns = new Map<string, { pattern: RegExp; methods: Set<string> }>();
     app.addHook('onRoute', (route) => {
-      const table = route.url.endsWith('*') ? prefixes : exact;
-      const key = route.url.endsWith('*') ? route.url.slice(0, -1) : route.url;
-      const methods = table.get(key) ?? new Set<string>();
-      for (const m of [route.method].flat()) methods.add(m.toUpperCase());
-      table.set(key, methods);
+      const methods = [route.method].flat().map((m) => m.toUpperCase());
+      if (!/[:*]/.test(route.url)) {
+        const known = exact.get(route.url) ?? new Set<string>();
+        for (const m of methods) known.add(m);
+        exact.set(route.url, known);
+        return;
+      }
+      // `:name` is one path segment, `*` anything.
+      const source = route.url
+        .split(/(:[^/]+|\*)/)
+        .map((part) =>
+          part === '*'
+            ? '.*'
+            : part.startsWith(':')
+              ? '[^/]+'
+              : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+        )
+        .join('');
+      const entry = patterns.get(route.url) ?? {
+        pattern: new RegExp(`^${source}$`),
+        methods: new Set<string>(),
+      };
+      for (const m of methods) entry.methods.add(m);
+      patterns.set(route.url, entry);
     });
     app.decorate('allowedMethods', (path: string): string[] => {
       const found = new Set(exact.get(path));
-      for (const [prefix, methods] of prefixes) {
-        if (path.startsWith(prefix)) for (const m of methods) found.add(m);
+      for (const { pattern, methods } of patterns.values()) {
+        if (pattern.test(path)) for (const m of methods) found.add(m);
       }
       return [...found].sort();
     });

@@ -143,6 +143,7 @@ describe('the rough edges a first caller meets', () => {
     ['GET', '/predict', 'POST'],
     ['POST', '/healthz', 'GET, HEAD'],
     ['DELETE', '/static/app.js', 'GET, HEAD'],
+    ['PUT', '/samples/shapes-flat.png', 'GET, HEAD'],
   ])('%s %s is 405 with Allow: %s', async (method, path, allow) => {
     const r = await fetch(url() + path, { method });
     expect(r.status).toBe(405);
