@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import type { PaletteColour, Rgb, ShapeClassId, ShapeLabel } from './palette';
 import { PALETTE, PALETTE_COLOURS, SHAPE_CLASSES, matchesPalette } from './palette';
 import { seededRandom } from '@maskops/shared';
+import type { BackgroundTexture } from './background-texture';
+import { TextureKind, paintBackground } from './background-texture';
 
 export { PALETTE } from './palette';
 
@@ -19,6 +21,8 @@ export interface PaintOptions {
   count?: number;
   /** Must not be taken for a palette colour; one of SAFE_BACKGROUNDS when omitted. */
   background?: Rgb;
+  /** Noise or texture on the background (the shapes stay solid); flat when omitted. */
+  texture?: BackgroundTexture;
 }
 
 export interface PaintedShape {
@@ -46,6 +50,7 @@ export const SAFE_BACKGROUNDS: readonly Rgb[] = [
   [200, 200, 200],
   [128, 128, 128],
 ];
+const FLAT: BackgroundTexture = { kind: TextureKind.FLAT };
 export const MIN_SHAPE_SIZE = 40;
 const GAP = 8;
 const MARGIN = 2;
@@ -113,12 +118,7 @@ export function paintShapes(options: PaintOptions): PaintedImage {
   }
   const labels = Object.keys(SHAPE_CLASSES) as ShapeLabel[];
 
-  const rgb = new Uint8Array(width * height * 3);
-  for (let p = 0; p < rgb.length; p += 3) {
-    rgb[p] = background[0];
-    rgb[p + 1] = background[1];
-    rgb[p + 2] = background[2];
-  }
+  const rgb = paintBackground(width, height, background, options.texture ?? FLAT, seed);
   const placed: Square[] = [];
   const shapes = colours.slice(0, count).map((colour): PaintedShape => {
     const label = labels[floor(rng() * labels.length)];

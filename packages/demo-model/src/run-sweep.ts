@@ -1,4 +1,3 @@
-import type { PaintedImage } from './paint-shapes';
 import type { SweepCase } from './sweep-cases';
 import { sweepCase } from './sweep-cases';
 
@@ -26,7 +25,11 @@ export async function runSweep(options: SweepOptions): Promise<string[]> {
     const sweep = sweepCase(seed, i);
     shapes += sweep.painted.shapes.length;
     const problem = await check(sweep);
-    if (problem !== undefined) failures.push(`#${i} ${describeImage(sweep)}: ${problem}`);
+    if (problem !== undefined) {
+      failures.push(`#${i} ${describeImage(sweep)}: ${problem}`);
+      // At once, not only at the end: a sweep takes minutes.
+      process.stderr.write(`${label} sweep: failed ${failures.at(-1)}\n`);
+    }
     if ((i + 1) % progressEvery === 0 || i + 1 === images) {
       process.stderr.write(
         `${label} sweep: ${i + 1}/${images} images, ${shapes} shapes, ` +
@@ -37,7 +40,13 @@ export async function runSweep(options: SweepOptions): Promise<string[]> {
   return failures;
 }
 
-function describeImage({ painted, format }: { painted: PaintedImage; format: string }): string {
-  const { width, height, background } = painted;
-  return `${width}x${height} ${format} on ${background.join(',')}`;
+function describeImage({ painted, format, texture }: SweepCase): string {
+  const { width, height, background, shapes } = painted;
+  const detail =
+    texture.kind === 'noise'
+      ? ` noise σ=${texture.sigma.toFixed(1)}`
+      : texture.kind === 'smooth'
+        ? ` texture ±${texture.amplitude}/${texture.cell}px`
+        : '';
+  return `${width}x${height} ${format} on ${background.join(',')}${detail}, ${shapes.length} shapes`;
 }

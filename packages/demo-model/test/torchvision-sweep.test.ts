@@ -12,7 +12,8 @@ import { OrtSession, decodeImages, describeMismatch } from './torchvision-harnes
 const IMAGES = Number(process.env.DEMO_SWEEP_IMAGES ?? 200);
 const SEED = 20_261_130;
 const PROGRESS_EVERY = 50;
-const SWEEP_TIMEOUT_MS = 300_000;
+// Minutes on a busy shared machine: the bound only stops a hung run.
+const SWEEP_TIMEOUT_MS = 1_800_000;
 /**
  * Pixels a box may be off. The graph sees the image at full size (no resize), so
  * only JPEG's blended edges move a box: a blended edge pixel that leaves the
@@ -34,9 +35,9 @@ test(
       images: IMAGES,
       seed: SEED,
       progressEvery: PROGRESS_EVERY,
-      check: async ({ painted, format }) => {
+      check: async ({ painted, format, boxSlack }) => {
         const out = await session.run(await decodeImages(await encodeShapesImage(painted, format)));
-        return describeMismatch(painted.shapes, out, BOX_TOLERANCE);
+        return describeMismatch(painted.shapes, out, BOX_TOLERANCE + boxSlack);
       },
     });
     expect(failures).toEqual([]);

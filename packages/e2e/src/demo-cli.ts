@@ -13,12 +13,13 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     'from-commit': { type: 'boolean', default: false },
     canary: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose] [--from-commit] [--canary]\n',
+    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose] [--from-commit] [--canary] [--keep]\n',
   );
   process.exit(0);
 }
@@ -40,6 +41,7 @@ runPipelineDemo({
   verbose: values.verbose,
   fromCommit: values['from-commit'],
   canary: values.canary,
+  keep: values.keep,
 }).then(
   (report) => process.exit(report.ok ? 0 : 1),
   (err: unknown) => {

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   cloudEventBinary,
   freePort,
@@ -53,6 +55,11 @@ export interface PipelineDemoOptions {
    * first; every even push builds a model that finds nothing and must be aborted.
    */
   canary?: boolean;
+  /**
+   * Leave the stand-ins, the function and the pods running after the summary, until
+   * SIGINT or SIGTERM, and print the `maskops-replay --dry-run` line that reads them.
+   */
+  keep?: boolean;
 }
 
 export interface PipelineDemoReport {
@@ -62,6 +69,34 @@ export interface PipelineDemoReport {
   /** With `canary`: how many canaries were promoted and aborted. */
   canary?: { promoted: number; aborted: number };
   ok: boolean;
+}
+
+/** The function's settings for `maskops-replay` against this run's stand-ins. */
+function replayEnv(cloudEnv: Record<string, string>): Record<string, string> {
+  return { ...cloudEnv, DEPLOYMENT, NAMESPACE, CONTAINER, IMAGE: REPOSITORY };
+}
+
+/**
+ * Writes the last push's Pub/Sub message where the replay line reads it (the
+ * repository's ignored `.localcloud/`) and returns that line, run from the root.
+ */
+function writeReplayInput(
+  repoRoot: string,
+  message: Record<string, unknown>,
+  env: Record<string, string>,
+): string {
+  const file = join('.localcloud', 'last-push.json');
+  mkdirSync(join(repoRoot, '.localcloud'), { recursive: true });
+  writeFileSync(join(repoRoot, file), JSON.stringify(message, null, 2) + '\n');
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return `${vars.join(' ')} node packages/deployer-fn/dist/replay/cli.js --file ${file} --dry-run`;
+}
+
+function untilSignalled(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 const PROJECT = 'maskops-local';
@@ -293,6 +328,19 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     });
     log(line);
     for (const f of load.failures.slice(0, 5)) log(`[summary] failure: ${f}`);
+    if (previous !== undefined) {
+      const replay = writeReplayInput(o.repoRoot, previous, replayEnv(cloud.env));
+      if (o.keep) {
+        log(`[replay] the local cluster stays up until Ctrl-C; what would the deployer do now?`);
+        log(`[replay] ${replay}`);
+        await untilSignalled();
+      } else {
+        log(
+          '[replay] `pnpm start --keep` leaves the stand-ins running and prints the replay line for them',
+        );
+      }
+    }
+    // Last, so that a demo that exits non-zero ends with what each push was expected to do.
     if (failure) log(failure);
     return { deployed, load, finalImage, ok, ...(o.canary ? { canary: verdicts } : {}) };
   } catch (err) {

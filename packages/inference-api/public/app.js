@@ -3,16 +3,20 @@
 // decoder is the server's own (src/masks/rle-codec.ts, served compiled).
 import { countsArea, countsFromString } from '/static/rle-codec.js';
 
-const COLORS = [
-  [230, 25, 75],
-  [60, 180, 75],
-  [0, 130, 200],
-  [255, 225, 25],
-  [245, 130, 48],
-  [145, 30, 180],
-  [70, 240, 240],
-  [240, 50, 230],
-];
+/**
+ * Row i's colour: hues a golden angle apart, so no two rows share a colour however
+ * many there are (neighbours differ most), at a saturation and lightness that read on
+ * light and dark images alike.
+ */
+function colorOf(i) {
+  const h = (i * 137.508) % 360;
+  const s = 0.75;
+  const l = 0.5;
+  const k = (n) => (n + h / 30) % 12;
+  const a = s * Math.min(l, 1 - l);
+  const f = (n) => l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1));
+  return [f(0), f(8), f(4)].map((v) => Math.round(v * 255));
+}
 
 const $ = (id) => document.getElementById(id);
 let limits = { maxImageBytes: Infinity };
@@ -31,7 +35,20 @@ function setState(state, text) {
   $('status').textContent = text || '';
 }
 
+// The result on show: the full answer (every instance the server found at
+// REQUEST_MIN_SCORE) and its background; the score slider filters it without a request.
+let shown = null;
+const REQUEST_MIN_SCORE = '0';
+
+function minScore() {
+  return Number($('min-score').value) || 0;
+}
+
+/** An error replaces the result: the previous image's instances are not left under it. */
 function showError(text) {
+  shown = null;
+  $('result').hidden = true;
+  $('instances').querySelector('tbody').replaceChildren();
   $('error').textContent = text;
   $('error').hidden = false;
   setState('error', '');
@@ -62,7 +79,22 @@ async function loadBackground(file) {
   }
 }
 
-function drawResult(result, background) {
+/** Draws the shown result with the instances at or above the slider's score. */
+function render() {
+  if (!shown) return;
+  const threshold = minScore();
+  $('min-score-value').textContent = threshold.toFixed(2);
+  const kept = shown.result.instances
+    .map((inst, i) => ({ inst, color: colorOf(i) }))
+    .filter(({ inst }) => inst.score >= threshold);
+  drawResult(shown.result, shown.background, kept);
+  setState(
+    'done',
+    `${shown.name}: ${kept.length} of ${shown.result.instances.length} instance(s) at score ≥ ${threshold.toFixed(2)}.`,
+  );
+}
+
+function drawResult(result, background, kept) {
   const { width, height } = result.image;
   const canvas = $('overlay');
   canvas.width = width;
@@ -75,8 +107,7 @@ function drawResult(result, background) {
   }
   const image = ctx.getImageData(0, 0, width, height);
   const rows = [];
-  result.instances.forEach((inst, i) => {
-    const color = COLORS[i % COLORS.length];
+  kept.forEach(({ inst, color }) => {
     const counts = countsFromString(inst.mask.counts);
     paintMask(image.data, width, height, counts, color);
     rows.push({ inst, color, area: countsArea(counts) });
@@ -125,55 +156,100 @@ function fillTable(rows, result) {
   });
   const t = result.timings;
   $('instances-caption').textContent =
-    `${rows.length} instance${rows.length === 1 ? '' : 's'} in ${result.image.width}×${result.image.height}` +
+    `${rows.length} of ${result.instances.length} instance${result.instances.length === 1 ? '' : 's'} in ${result.image.width}×${result.image.height}` +
     ` — infer ${t.inferMs.toFixed(0)} ms, total model time ${(t.decodeMs + t.preprocessMs + t.inferMs + t.postprocessMs).toFixed(0)} ms`;
 }
 
-async function errorText(response) {
+/** What went wrong with `name`, in words for a person; the code stays for reference. */
+async function errorText(name, response) {
+  let code = '';
+  let message = response.statusText;
   try {
     const body = await response.json();
-    if (body && body.error) return `${response.status} ${body.error.code}: ${body.error.message}`;
+    if (body && body.error) ({ code, message } = body.error);
   } catch {
     /* not JSON */
   }
-  return `${response.status} ${response.statusText}`;
+  const ref = `(${response.status}${code ? ` ${code}` : ''})`;
+  switch (code) {
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return `${name} is not an image this server reads: choose a JPEG, PNG, TIFF or WebP file ${ref}.`;
+    case 'PAYLOAD_TOO_LARGE':
+      return `${name} is larger than this server accepts ${ref}: ${message}.`;
+    case 'UNAUTHORIZED':
+      return `${name} was not sent: this server asks for an API token; enter it below ${ref}.`;
+    case 'OVERLOADED':
+    case 'QUEUE_TIMEOUT':
+    case 'NOT_READY':
+      return `${name}: the server is busy; try again in a moment ${ref}.`;
+    default:
+      return `${name}: ${message} ${ref}.`;
+  }
 }
 
 async function predict(file) {
   $('error').hidden = true;
   if (file.size > limits.maxImageBytes) {
     showError(
-      `The file is ${file.size} bytes; this server accepts at most ${limits.maxImageBytes}.`,
+      `${file.name} is ${file.size} bytes; this server accepts at most ${limits.maxImageBytes}.`,
     );
     return;
   }
   setState('working', `Segmenting ${file.name}…`);
-  const minScore = $('min-score').value || '0.5';
-  const url = `/predict?min_score=${encodeURIComponent(minScore)}`;
+  const url = `/predict?min_score=${REQUEST_MIN_SCORE}`;
   try {
     const response = await fetch(url, {
       method: 'POST',
       headers: { ...authHeaders(), 'content-type': file.type || 'application/octet-stream' },
       body: file,
     });
-    if (!response.ok) return showError(await errorText(response));
+    if (!response.ok) return showError(await errorText(file.name, response));
     const result = await response.json();
     let background = await loadBackground(file);
     if (!background) {
-      // The browser cannot show this format: let the server draw the overlay.
-      const png = await fetch(`${url}&format=png`, {
-        method: 'POST',
-        headers: { ...authHeaders(), 'content-type': file.type || 'application/octet-stream' },
-        body: file,
-      });
+      // The browser cannot show this format: let the server draw the overlay (at the
+      // slider's score then; moving the slider later redraws only this page's masks).
+      const png = await fetch(
+        `/predict?min_score=${encodeURIComponent(String(minScore()))}&format=png`,
+        {
+          method: 'POST',
+          headers: { ...authHeaders(), 'content-type': file.type || 'application/octet-stream' },
+          body: file,
+        },
+      );
       if (png.ok) background = await createImageBitmap(await png.blob());
     }
+    shown = { name: file.name, result, background };
     $('result').hidden = false;
-    drawResult(result, background);
-    setState('done', `${file.name}: ${result.instances.length} instance(s).`);
+    render();
   } catch (err) {
-    showError(`Request failed: ${err.message}`);
+    showError(`${file.name}: the request failed: ${err.message}`);
   }
+}
+
+// "Try a sample": the demo model's own pictures (GET /samples/), one after another.
+let samples = [];
+let nextSample = 0;
+
+function loadSamples() {
+  fetch('/samples/')
+    .then((r) => (r.ok ? r.json() : { samples: [] }))
+    .then((body) => {
+      samples = body.samples || [];
+      $('sample-button').hidden = samples.length === 0;
+    })
+    .catch(() => {
+      $('sample-button').hidden = true;
+    });
+}
+
+async function trySample() {
+  const sample = samples[nextSample % samples.length];
+  nextSample += 1;
+  const response = await fetch(sample.url);
+  if (!response.ok) return showError(await errorText(sample.name, response));
+  const blob = await response.blob();
+  await predict(new File([blob], sample.name, { type: blob.type || 'image/png' }));
 }
 
 function loadInfo() {
@@ -184,7 +260,11 @@ function loadInfo() {
     })
     .then((info) => {
       limits = info.limits || limits;
-      if (info.limits) $('min-score').value = String(info.limits.defaultMinScore);
+      if (info.limits) {
+        $('min-score').value = String(info.limits.defaultMinScore);
+        $('min-score-value').textContent = Number(info.limits.defaultMinScore).toFixed(2);
+        render();
+      }
       const m = info.model;
       $('model-line').textContent = m
         ? `model ${m.name} (${m.adapter}, ${m.backend}${m.demo ? ', demo shapes model' : ''}) · ${m.classCount} classes · v${info.version}`
@@ -210,6 +290,9 @@ function init() {
   // Enter in a field must not submit the form (a GET navigation away from the page).
   $('upload-form').addEventListener('submit', (e) => e.preventDefault());
   loadInfo();
+  loadSamples();
+  $('sample-button').addEventListener('click', () => void trySample());
+  $('min-score').addEventListener('input', render);
 
   const input = $('file-input');
   input.addEventListener('change', () => input.files[0] && predict(input.files[0]));

@@ -7,6 +7,7 @@ import { clientErrorHandler, errorHandlerPlugin, frameworkErrors } from './plugi
 import { imageBodyPlugin } from './plugins/image-body';
 import { metricsPlugin } from './plugins/metrics';
 import { genReqId, requestLoggingPlugin } from './plugins/request-logging';
+import { routeMethodsPlugin } from './plugins/route-methods';
 import { servingPlugin } from './plugins/serving';
 import { swaggerPlugin } from './plugins/swagger';
 import { docsRoutes } from './routes/docs/docs-route';
@@ -15,6 +16,7 @@ import { infoRoute } from './routes/info/info-route';
 import { metricsRoute } from './routes/metrics/metrics-route';
 import { predictRoutes } from './routes/predict/predict-route';
 import { errorSchema } from './routes/schemas';
+import { samplesRoutes } from './routes/samples/samples-route';
 import { uiRoutes } from './routes/ui/ui-route';
 
 export interface BuildAppOptions {
@@ -52,6 +54,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     build: config.buildId,
   });
   await app.register(requestLoggingPlugin);
+  await app.register(routeMethodsPlugin);
   await app.register(servingPlugin, { config, engine: options.engine });
   await app.register(authPlugin);
   await app.register(errorHandlerPlugin);
@@ -65,5 +68,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (config.metricsPort === undefined) await app.register(metricsRoute);
   await app.register(docsRoutes);
   await app.register(uiRoutes);
+  await app.register(samplesRoutes);
   return app;
 }

@@ -134,13 +134,9 @@ function metricsPort(env: Env, port: number): number | undefined {
 /** Reads and validates every setting; throws ConfigError naming the first bad variable. */
 export function readConfig(env: Env = process.env): ServingConfig {
   const shutdownGraceMs = integer(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0 });
-  // Default: 5 s, or a fifth of the grace when the grace is short, so draining still has time.
-  const shutdownDelayMs = integer(
-    env,
-    'SHUTDOWN_DELAY_MS',
-    Math.min(5_000, Math.floor(shutdownGraceMs / 5)),
-    { min: 0 },
-  );
+  // Default 0: only a load balancer needs the delay, and in the cluster the manifest's
+  // preStop sleep gives it; locally Ctrl-C exits as soon as in-flight requests are done.
+  const shutdownDelayMs = integer(env, 'SHUTDOWN_DELAY_MS', 0, { min: 0 });
   if (shutdownDelayMs > 0 && shutdownDelayMs >= shutdownGraceMs) {
     throw new ConfigError(
       'SHUTDOWN_DELAY_MS',

@@ -22,6 +22,7 @@ export const ErrorCode = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   CLIENT_CLOSED: 'CLIENT_CLOSED',
   NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   OVERLOADED: 'OVERLOADED',
   QUEUE_TIMEOUT: 'QUEUE_TIMEOUT',
   NOT_READY: 'NOT_READY',
@@ -52,6 +53,7 @@ const HTTP_STATUS = {
   // nginx's "client closed request": only logs and metrics see it, the client is gone.
   CLIENT_CLOSED: 499,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   OVERLOADED: 503,
   QUEUE_TIMEOUT: 503,
   NOT_READY: 503,
@@ -187,6 +189,17 @@ export const clientClosed = (message = 'the client closed the connection'): Infe
 
 export const notFound = (message: string): InferenceApiError =>
   new InferenceApiError(ErrorCode.NOT_FOUND, message);
+
+/** A known path asked with a method it does not answer; the handler sets `Allow`. */
+export const methodNotAllowed = (
+  method: string,
+  path: string,
+  allow: string[],
+): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.METHOD_NOT_ALLOWED,
+    `${path} answers ${allow.join(', ')}, not ${method}`,
+  );
 
 // --- Refusals: 503 with Retry-After -------------------------------------------
 

@@ -24,7 +24,7 @@ describe('readConfig', () => {
       maxInflightBytes: 256 * 1024 * 1024,
       requestTimeoutMs: 30_000,
       shutdownGraceMs: 25_000,
-      shutdownDelayMs: 5_000,
+      shutdownDelayMs: 0,
       defaultMinScore: 0.5,
       modelPath: DEFAULT_MODEL_PATH,
       modelAdapter: undefined,
@@ -94,8 +94,9 @@ describe('readConfig', () => {
     });
   });
 
-  it('derives a shorter drain delay from a short grace', () => {
-    expect(readConfig({ SHUTDOWN_GRACE_MS: '1000' }).shutdownDelayMs).toBe(200);
+  it('waits for no load balancer unless told to (the manifest sets its own delay)', () => {
+    expect(readConfig({ SHUTDOWN_GRACE_MS: '1000' }).shutdownDelayMs).toBe(0);
+    expect(readConfig({ SHUTDOWN_DELAY_MS: '400' }).shutdownDelayMs).toBe(400);
   });
 
   it.each([

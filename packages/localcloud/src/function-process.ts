@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { sleep } from '@maskops/shared';
 import { freePort } from './free-port';
@@ -90,12 +91,10 @@ export class FunctionProcess {
           `the function exited with ${this.child.exitCode} at start: ${this.err.trim().slice(0, 500)}`,
         );
       }
-      try {
-        await (await fetch(this.url, { signal: AbortSignal.timeout(500) })).arrayBuffer();
-        return;
-      } catch {
-        await sleep(20);
-      }
+      // A TCP connection, not an HTTP request: the function would answer (and log) a
+      // probe as a refused request, which the demo would print on every start.
+      if (await accepts(Number(new URL(this.url).port))) return;
+      await sleep(20);
     }
     await this.stop();
     throw new Error(`the function did not start listening within ${timeoutMs} ms`);
@@ -125,4 +124,18 @@ export class FunctionProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     return this.exited;
   }
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port (within 500 ms). */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

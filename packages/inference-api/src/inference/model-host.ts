@@ -17,6 +17,7 @@ import { drawOverlay, renderOverlay } from '../images/overlay';
 import { selectBackend } from '../model/backend';
 import type { LoadedModel } from '../model/load-model';
 import { loadModel } from '../model/load-model';
+import { dropSpecks } from '../masks/min-area';
 import type { WorkerInit } from './worker-protocol';
 import type { ModelInfo, Prediction, PredictOptions } from './types';
 import { Backend, ModelAdapter, Runtime } from './types';
@@ -118,11 +119,13 @@ export class ModelHost {
     });
     const prediction: Prediction = {
       image: originalSize(image),
-      instances,
+      instances: dropSpecks(instances),
       timings: { decodeMs, ...timings },
       outputs: stats,
     };
-    if (options.overlay) Object.assign(prediction, await this.overlay(bytes, image, instances));
+    if (options.overlay) {
+      Object.assign(prediction, await this.overlay(bytes, image, prediction.instances));
+    }
     return prediction;
   }
 

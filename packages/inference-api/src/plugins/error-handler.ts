@@ -15,6 +15,7 @@ import {
   InferenceApiError,
   internal,
   invalidRequest,
+  methodNotAllowed,
   notFound,
   payloadTooLarge,
   tooManyFields,
@@ -131,17 +132,20 @@ export const errorHandlerPlugin = fp(
       }
       return sendError(reply, c);
     });
-    app.setNotFoundHandler((request, reply) =>
-      sendError(
-        reply,
-        notFound(`no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`),
-      ),
-    );
+    app.setNotFoundHandler((request, reply) => {
+      const path = (request.url.split('?')[0] ?? '').slice(0, 200);
+      const allow = app.allowedMethods(path);
+      if (allow.length === 0)
+        return sendError(reply, notFound(`no route ${request.method} ${path}`));
+      // RFC 9110: a 405 lists the methods the path does answer.
+      reply.header('allow', allow.join(', '));
+      return sendError(reply, methodNotAllowed(request.method, path, allow));
+    });
   },
   {
     name: 'error-handler',
     fastify: '5.x',
-    dependencies: ['serving', 'metrics', 'request-logging'],
+    dependencies: ['serving', 'metrics', 'request-logging', 'route-methods'],
   },
 );
 

@@ -86,8 +86,8 @@ describe('framework refusals on routes', () => {
       'DELETE',
       undefined,
       undefined,
-      404,
-      'NOT_FOUND',
+      405,
+      'METHOD_NOT_ALLOWED',
     ],
     [
       'a JSON body',
@@ -133,6 +133,35 @@ describe('framework refusals on routes', () => {
       ...(body !== undefined ? { body } : {}),
     });
     expectError(await answer(r), status, code);
+  });
+});
+
+describe('the rough edges a first caller meets', () => {
+  const url = () => `http://127.0.0.1:${port}`;
+
+  it.each([
+    ['GET', '/predict', 'POST'],
+    ['POST', '/healthz', 'GET, HEAD'],
+    ['DELETE', '/static/app.js', 'GET, HEAD'],
+    ['PUT', '/samples/shapes-flat.png', 'GET, HEAD'],
+  ])('%s %s is 405 with Allow: %s', async (method, path, allow) => {
+    const r = await fetch(url() + path, { method });
+    expect(r.status).toBe(405);
+    expect(r.headers.get('allow')).toBe(allow);
+    const body = (await r.json()) as ErrorReply;
+    expect(body.error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(body.error.message).toContain(allow);
+  });
+
+  it('an unknown format names the allowed values', async () => {
+    const r = await fetch(`${url()}/predict?format=gif`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: png,
+    });
+    expect(r.status).toBe(400);
+    const body = (await r.json()) as ErrorReply;
+    expect(body.error.message).toBe('querystring/format must be one of: json, png');
   });
 });
 

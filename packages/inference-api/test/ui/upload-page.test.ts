@@ -154,7 +154,8 @@ suite('upload page in Chromium', () => {
       tds.map((td) => td.textContent ?? ''),
     );
     expect(labels.sort()).toEqual(painted.shapes.map((s) => s.label).sort());
-    expect(posts).toEqual(['?min_score=0.5', '?min_score=0.5&format=png']);
+    // Every instance is fetched once (the slider filters in the page); the server's overlay at the slider's score.
+    expect(posts).toEqual(['?min_score=0', '?min_score=0.5&format=png']);
     await page.close();
   });
 
@@ -169,7 +170,104 @@ suite('upload page in Chromium', () => {
     await page.waitForSelector('body[data-state="error"]');
     const text = await page.textContent('#error');
     expect(text).toContain('415 UNSUPPORTED_MEDIA_TYPE');
+    expect(text).toContain('animation.gif is not an image this server reads');
     expect(await page.isVisible('#error')).toBe(true);
+    await page.close();
+  });
+
+  it('clears the previous result when the next upload fails', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    await page.goto(`${base}/`);
+    const painted = paintShapes({ width: 320, height: 240, seed: 5, count: 3 });
+    await page.setInputFiles('#file-input', {
+      name: 'first.png',
+      mimeType: 'image/png',
+      buffer: await encodeShapesImage(painted, 'png'),
+    });
+    await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
+    expect(await page.isVisible('#result')).toBe(true);
+    await page.setInputFiles('#file-input', {
+      name: 'notes.gif',
+      mimeType: 'image/gif',
+      buffer: await solidImage('gif'),
+    });
+    await page.waitForSelector('body[data-state="error"]');
+    expect(await page.isVisible('#result')).toBe(false);
+    expect(await page.$$('#instances tbody tr')).toHaveLength(0);
+    expect(await page.textContent('#error')).toContain('notes.gif');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'upload-page-error.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('"Try a sample" segments a sample the server ships', async () => {
+    const page = await browser.newPage();
+    const gets: string[] = [];
+    page.on('request', (r) => r.method() === 'GET' && gets.push(new URL(r.url()).pathname));
+    await page.goto(`${base}/`);
+    await page.click('#sample-button');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
+    expect(gets).toContain('/samples/shapes-flat.png');
+    expect(await page.textContent('#status')).toContain('shapes-flat.png');
+    expect((await page.$$('#instances tbody tr')).length).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('re-filters by score live, colours every row apart, aligns columns and fits 360 px', async () => {
+    const painted = paintShapes({ width: 640, height: 480, seed: 9, count: 8 });
+    const page = await browser.newPage({ viewport: { width: 360, height: 800 } });
+    const posts: string[] = [];
+    page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
+    // Many rows from one real answer: each instance three times, scores spread over 0…1.
+    await page.route('**/predict?*', async (route) => {
+      const answer = (await (await route.fetch()).json()) as {
+        instances: { score: number }[];
+      };
+      const many = [0, 1, 2].flatMap((copy) =>
+        answer.instances.map((inst, i) => ({ ...inst, score: (copy * 8 + i + 1) / 25 })),
+      );
+      await route.fulfill({ json: { ...answer, instances: many } });
+    });
+    await page.goto(`${base}/`);
+    await page.waitForFunction("document.getElementById('min-score').value === '0.5'");
+    await page.setInputFiles('#file-input', {
+      name: 'many.png',
+      mimeType: 'image/png',
+      buffer: await encodeShapesImage(painted, 'png'),
+    });
+    await page.waitForSelector('body[data-state="done"]', { timeout: 30_000 });
+    const rowCount = () => page.$$eval('#instances tbody tr', (trs: Row[]) => trs.length);
+    // Scores k/25 for k = 1…24: 12 are ≥ 0.5.
+    expect(await rowCount()).toBe(12);
+
+    await page.fill('#min-score', '0');
+    expect(await rowCount()).toBe(24);
+    const swatches = await page.$$eval(
+      '#instances .swatch',
+      (els: { style: { background: string } }[]) => els.map((el) => el.style.background),
+    );
+    expect(new Set(swatches).size).toBe(24);
+    await page.fill('#min-score', '0.9');
+    expect(await rowCount()).toBe(2);
+    expect(await page.textContent('#status')).toContain('2 of 24');
+    expect(posts).toHaveLength(1); // the slider never asked the server again
+    await page.fill('#min-score', '0');
+
+    // Each header is aligned like its column's numbers.
+    const alignment = await page.evaluate<string[][]>(
+      `Array.from(document.querySelectorAll('#instances tr')).slice(0, 2).map((tr) =>
+        Array.from(tr.querySelectorAll('th, td'), (cell) => getComputedStyle(cell).textAlign))`,
+    );
+    expect(alignment[0]).toEqual(alignment[1]);
+    expect(alignment[0]).toEqual(['right', 'left', 'right', 'right', 'right']);
+
+    const overflow = await page.evaluate<{ page: number; view: number }>(
+      '({ page: document.documentElement.scrollWidth, view: document.documentElement.clientWidth })',
+    );
+    expect(overflow.page).toBeLessThanOrEqual(overflow.view);
+    expect(overflow.view).toBeLessThanOrEqual(360);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'upload-page-360.png'), fullPage: true });
     await page.close();
   });
 

@@ -23,6 +23,11 @@ export function predictSchemaErrors(
   if (first?.keyword === 'pattern' && field === 'min_score') {
     return new Error(`${dataVar}/min_score must be a plain decimal number from 0 to 1, like 0.5`);
   }
+  if (first?.keyword === 'enum') {
+    // Ajv's own text ("must be equal to one of the allowed values") does not say which.
+    const allowed = (first.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+    return new Error(`${dataVar}/${field} must be one of: ${allowed.join(', ')}`);
+  }
   return new Error(`${dataVar}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`);
 }
 
