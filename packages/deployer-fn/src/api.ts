@@ -34,3 +34,18 @@ export {
   createPubsubHandler,
   RetryableInvocationError,
 } from './on-new-image';
+export type {
+  CanaryEvidence,
+  Figures,
+  Histogram,
+  TestResult,
+  TrackEvidence,
+  TrackFigures,
+  Verdict,
+  VerdictSettings,
+} from './canary/verdict';
+export { AbortReason, canaryVerdict } from './canary/verdict';
+export type { QueryScope } from './canary/canary-figures';
+export { readEvidence } from './canary/canary-figures';
+export type { PrometheusClient } from './canary/prometheus-client';
+export { readCanaryConfig } from './canary/canary-config';

@@ -1,55 +1,126 @@
 import type { PrometheusClient } from './prometheus-client';
-import type { Figures, TrackFigures } from './verdict';
+import type { Histogram } from './stats/histogram';
+import type { CanaryEvidence, TrackEvidence } from './stats/track-evidence';
 
 const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
 type Track = (typeof Track)[keyof typeof Track];
 
-const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
-/** The label selector of a track (BRIEF-canary: the canary is also pinned to its build). */
-function trackSelector(track: Track, buildId: string): string {
-  return track === Track.CANARY ? `track="canary",build=${quote(buildId)}` : `track="stable"`;
+/**
+ * The labels that confine every query to this install. Managed Service for
+ * Prometheus adds `project_id`, `location`, `cluster` and `namespace` to every series
+ * and answers queries over the whole metrics scope: without them another namespace or
+ * cluster exporting `track="stable"` would enter the verdict.
+ */
+export interface QueryScope {
+  readonly project: string;
+  /** The cluster's zone or region (Managed Prometheus's `location`). */
+  readonly location: string;
+  readonly cluster: string;
+  readonly namespace: string;
 }
 
-/** The five instant queries of one track over a window of `w` seconds (packages/deployer-fn/README.md, canary section). */
-function trackQueries(selector: string, w: number): Record<keyof TrackFigures, string> {
+const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** The label selector of a track in this install (the canary is also pinned to its build). */
+export function trackSelector(scope: QueryScope, track: Track, buildId: string): string {
+  const where =
+    `project_id=${quote(scope.project)},location=${quote(scope.location)},` +
+    `cluster=${quote(scope.cluster)},namespace=${quote(scope.namespace)}`;
+  return track === Track.CANARY
+    ? `${where},track="canary",build=${quote(buildId)}`
+    : `${where},track="stable"`;
+}
+
+type Query = { kind: 'value' | 'histogram'; promql: string };
+
+/**
+ * The seven instant queries of one track (README, "Canary analysis"). Stable's are
+ * increases over the last `w` seconds. The canary's pods started with this analysis, so
+ * their counters already hold exactly its evidence: they are read as they are, because
+ * increase() would lose each series' first observations and extrapolate every bucket by
+ * its own factor, which distorts a young histogram's shape.
+ */
+export function trackQueries(
+  selector: string,
+  w: number,
+  since: 'window' | 'start',
+): Record<keyof TrackEvidence, Query> {
   const S = selector;
-  const mean = (m: string): string =>
-    `sum by (track) (rate(${m}_sum{${S}}[${w}s])) / sum by (track) (rate(${m}_count{${S}}[${w}s]))`;
+  const over = (series: string): string =>
+    since === 'start' ? series : `increase(${series}[${w}s])`;
+  const value = (m: string, extra = ''): Query => ({
+    kind: 'value',
+    promql: `sum by (track) (${over(`${m}{${S}${extra}}`)})`,
+  });
+  const histogram = (m: string): Query => ({
+    kind: 'histogram',
+    promql: `sum by (track, le) (${over(`${m}_bucket{${S}}`)})`,
+  });
   return {
-    requests: `sum by (track) (increase(maskops_predict_requests_total{${S}, outcome!="refused"}[${w}s]))`,
-    errors: `sum by (track) (increase(maskops_predict_requests_total{${S}, outcome="server_error"}[${w}s]))`,
-    p95Seconds: `histogram_quantile(0.95, sum by (track, le) (rate(maskops_predict_accepted_duration_seconds_bucket{${S}}[${w}s])))`,
-    meanInstances: mean('maskops_predict_instances'),
-    meanTopScore: mean('maskops_predict_top_score'),
+    requests: value('maskops_predict_requests_total', ', outcome!="refused"'),
+    errors: value('maskops_predict_requests_total', ', outcome="server_error"'),
+    latency: histogram('maskops_predict_accepted_duration_seconds'),
+    instances: histogram('maskops_predict_instances'),
+    instancesSum: value('maskops_predict_instances_sum'),
+    topScore: histogram('maskops_predict_top_score'),
+    topScoreSum: value('maskops_predict_top_score_sum'),
   };
 }
 
-async function trackFigures(prom: PrometheusClient, selector: string, w: number) {
-  const queries = Object.entries(trackQueries(selector, w));
-  const values = await Promise.all(
-    queries.map(async ([, q]) => {
-      const samples = await prom.query(q);
-      // One series per track by construction; none means no data (not zero).
-      return samples.length === 0 ? NaN : samples[0].value;
-    }),
-  );
-  const figures: Record<string, number> = {};
-  queries.forEach(([name], i) => (figures[name] = values[i]!));
-  // No errors counted while requests were: the error series has not appeared yet.
-  if (Number.isNaN(figures.errors) && (figures.requests ?? 0) > 0) figures.errors = 0;
-  return figures as TrackFigures;
+async function trackEvidence(
+  prom: PrometheusClient,
+  queries: Record<keyof TrackEvidence, Query>,
+  time: number,
+): Promise<TrackEvidence> {
+  const entries = Object.entries(queries);
+  const answers = await Promise.all(entries.map(([, q]) => prom.query(q.promql, time)));
+  const out: Record<string, number | Histogram | undefined> = {};
+  entries.forEach(([name, q], i) => {
+    const samples = answers[i] ?? [];
+    if (q.kind === 'histogram') {
+      const h: Record<string, number> = {};
+      for (const s of samples) if (s.metric.le !== undefined) h[s.metric.le] = s.value;
+      out[name] = h;
+    } else {
+      // No series (none appeared yet, or fewer than two samples in the window): nothing counted.
+      out[name] = samples.length === 0 ? undefined : samples[0]?.value;
+    }
+  });
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    requests: num(out.requests),
+    errors: num(out.errors),
+    latency: out.latency as Histogram,
+    instances: out.instances as Histogram,
+    topScore: out.topScore as Histogram,
+    ...(typeof out.instancesSum === 'number' ? { instancesSum: out.instancesSum } : {}),
+    ...(typeof out.topScoreSum === 'number' ? { topScoreSum: out.topScoreSum } : {}),
+  };
 }
 
-/** Both tracks' figures over the last `windowSeconds`. */
-export async function readFigures(
+/**
+ * Both tracks' cumulative evidence over the last `windowSeconds`, every query at the
+ * same `time` (unix seconds; default now): queries evaluated at their own moments would
+ * straddle a scrape and disagree (a histogram's `_sum` against its buckets).
+ */
+export async function readEvidence(
   prom: PrometheusClient,
+  scope: QueryScope,
   buildId: string,
   windowSeconds: number,
-): Promise<Figures> {
+  time = Date.now() / 1000,
+): Promise<CanaryEvidence> {
   const [stable, canary] = await Promise.all([
-    trackFigures(prom, trackSelector(Track.STABLE, buildId), windowSeconds),
-    trackFigures(prom, trackSelector(Track.CANARY, buildId), windowSeconds),
+    trackEvidence(
+      prom,
+      trackQueries(trackSelector(scope, Track.STABLE, buildId), windowSeconds, 'window'),
+      time,
+    ),
+    trackEvidence(
+      prom,
+      trackQueries(trackSelector(scope, Track.CANARY, buildId), windowSeconds, 'start'),
+      time,
+    ),
   ]);
   return { stable, canary };
 }

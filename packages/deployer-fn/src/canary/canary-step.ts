@@ -3,7 +3,7 @@ import { rolloutState } from '../deploy/watch-rollout';
 import { Outcome } from '../outcome';
 import type { CanaryDeps } from './canary-deps';
 import { canaryName } from './canary-deps';
-import { readFigures } from './canary-figures';
+import { readEvidence } from './canary-figures';
 import { promote, watchPromotion } from './canary-promotion';
 import type { CanaryDecision } from './canary-result';
 import type { CanaryState } from './canary-state';
@@ -95,8 +95,17 @@ async function analyse(
   const elapsed = (now - Date.parse(readyAt)) / 1000;
   // rate() needs two scrapes inside the window; early steps look a little back.
   const windowSeconds = Math.max(Math.ceil(elapsed), 2 * deps.canary.scrapeIntervalSeconds);
-  const figures = await readFigures(deps.clients.prometheus, state.buildId, windowSeconds);
-  const verdict = canaryVerdict(figures, elapsed, deps.canary);
+  const { project, zone: location, cluster, namespace } = deps.config;
+  const scope = { project, location, cluster, namespace };
+  const evidence = await readEvidence(
+    deps.clients.prometheus,
+    scope,
+    state.buildId,
+    windowSeconds,
+    now / 1000,
+  );
+  const verdict = canaryVerdict(evidence, elapsed, deps.canary);
+  const { figures } = verdict;
   const next = { ...state, readyAt };
   const fields = { step, figures, windowSeconds, elapsedSeconds: Math.round(elapsed) };
   if (verdict.decision === 'abort') {
