@@ -3,13 +3,16 @@
 # Autopilot cluster, the build-notification and dead-letter topics, least-privilege
 # service accounts (deployer and build), the Kubernetes manifests, the deployer
 # function and the build trigger.
-# Every step checks before it creates, so running it again changes nothing.
+# Every step checks before it creates, so running it again changes nothing: once
+# the Deployment exists no build is submitted (unless --rebuild), the manifests are
+# applied server-side without the fields the deployer owns, and the options of the
+# first run (kept in the ConfigMap maskops-setup) hold unless a re-run changes them.
 #
 #   infra/gcp/setup.sh --project my-proj [--region us-central1] [--dry-run] ...
 #
 # --dry-run prints every command (one per line, prefixed "+ ") without running any;
 # "? " lines are the existence checks that guard a create, "= " lines the values a
-# real run would look up.
+# real run would look up (a dry run sees a new install).
 set -euo pipefail
 
 usage() {
@@ -21,16 +24,38 @@ usage: infra/gcp/setup.sh --project ID [options]
   --cluster NAME        GKE cluster (maskops)
   --repo NAME           Artifact Registry repository (maskops)
   --namespace NS        Kubernetes namespace (maskops)
-  --model-uri gs://...  model to bake into images (default: the generated demo model)
+  --model-uri gs://...  model to bake into images ('' or default: the generated demo model)
   --build-service-account EMAIL   service account builds run as (default: create maskops-build)
-  --github-owner O --github-repo R [--branch-pattern RE]   create the Cloud Build trigger
-  --internal-lb         expose the Service on an internal load balancer (VPC only)
-  --pod-monitoring      add a PodMonitoring (Managed Service for Prometheus scrapes /metrics)
-  --canary              deploy with ROLLOUT_STRATEGY=canary (Cloud Tasks queue, metrics reader;
-                        implies --pod-monitoring: the canary is judged on the pods' metrics)
+  build trigger, either (1st gen, console: Cloud Build > Triggers > Connect repository):
+  --github-owner O --github-repo R
+  or (2nd gen, console: Cloud Build > Repositories > 2nd gen):
+  --repository projects/P/locations/R/connections/C/repositories/NAME
+  --branch-pattern RE   branches the trigger builds ('^main$')
+  --exposure internal   the Service on an internal passthrough load balancer, VPC only (default)
+  --exposure public --domain NAME
+                        a Gateway (global external Application Load Balancer), HTTPS only,
+                        with a Certificate Manager certificate for NAME
+  --exposure public-http
+                        a public load balancer in plain HTTP (tokens cross the network in clear)
+  --pod-monitoring | --no-pod-monitoring
+                        Managed Service for Prometheus scrapes METRICS_PORT (or not)
+  --canary | --no-canary
+                        ROLLOUT_STRATEGY=canary (Cloud Tasks queue, metrics reader; needs pod
+                        monitoring: the canary is judged on the pods' metrics) or rolling
+  --token-file FILE     the API tokens (one a line) for the Secret, instead of a generated one
+  --token-secret NAME   the same, from the latest version of a Secret Manager secret
+  --rebuild             build the working tree again although the Deployment exists
+  --allow-dirty         let --rebuild build uncommitted changes
   --skip-build          do not submit the first build
   --dry-run             print the commands, run nothing
+Exposure, canary, pod monitoring and model URI are kept in the cluster: a re-run
+without them keeps them, and says what a re-run with them changes.
 USAGE
+}
+
+fail() {
+  echo "setup.sh: $*" >&2
+  exit 2
 }
 
 PROJECT="${PROJECT:-}"
@@ -40,44 +65,86 @@ CLUSTER=maskops
 REPO=maskops
 NAMESPACE=maskops
 MODEL_URI=""
+MODEL_URI_SET=0
 BUILD_SA=""
 GITHUB_OWNER=""
 GITHUB_REPO=""
+REPOSITORY=""
 BRANCH_PATTERN='^main$'
-INTERNAL_LB=0
-POD_MONITORING=0
-CANARY=0
+# Empty until an option or the stored options of the install say otherwise.
+EXPOSURE=""
+DOMAIN=""
+POD_MONITORING=""
+CANARY=""
+TOKEN_FILE=""
+TOKEN_SECRET=""
+REBUILD=0
+ALLOW_DIRTY=0
 SKIP_BUILD=0
 DRY_RUN=0
 
+# choose VAR VALUE OPTION: set an option once; a second, different value conflicts.
+# (No associative arrays: macOS still ships bash 3.2.)
+choose() {
+  local by="CHOSEN_BY_$1"
+  if [ -n "${!1}" ] && [ "${!1}" != "$2" ]; then fail "conflicting options: ${!by} and $3"; fi
+  printf -v "$1" '%s' "$2"
+  printf -v "$by" '%s' "$3"
+}
+
 while [ $# -gt 0 ]; do
-  case "$1" in
-    --project) PROJECT="$2"; shift 2 ;;
-    --region) REGION="$2"; shift 2 ;;
-    --location) LOCATION="$2"; shift 2 ;;
-    --cluster) CLUSTER="$2"; shift 2 ;;
-    --repo) REPO="$2"; shift 2 ;;
-    --namespace) NAMESPACE="$2"; shift 2 ;;
-    --model-uri) MODEL_URI="$2"; shift 2 ;;
-    --build-service-account) BUILD_SA="$2"; shift 2 ;;
-    --github-owner) GITHUB_OWNER="$2"; shift 2 ;;
-    --github-repo) GITHUB_REPO="$2"; shift 2 ;;
-    --branch-pattern) BRANCH_PATTERN="$2"; shift 2 ;;
-    --internal-lb) INTERNAL_LB=1; shift ;;
-    --pod-monitoring) POD_MONITORING=1; shift ;;
-    --canary) CANARY=1; POD_MONITORING=1; shift ;;
-    --skip-build) SKIP_BUILD=1; shift ;;
-    --dry-run) DRY_RUN=1; shift ;;
+  option="$1"
+  case "$option" in
+    --project | --region | --location | --cluster | --repo | --namespace | --model-uri | \
+      --build-service-account | --github-owner | --github-repo | --repository | \
+      --branch-pattern | --exposure | --domain | --token-file | --token-secret)
+      [ $# -ge 2 ] || fail "$option needs a value"
+      value="$2"
+      shift 2
+      if [ -z "$value" ] && [ "$option" != --model-uri ]; then fail "$option needs a value"; fi
+      ;;
+    *) shift ;;
+  esac
+  case "$option" in
+    --project) PROJECT="$value" ;;
+    --region) REGION="$value" ;;
+    --location) LOCATION="$value" ;;
+    --cluster) CLUSTER="$value" ;;
+    --repo) REPO="$value" ;;
+    --namespace) NAMESPACE="$value" ;;
+    --model-uri) MODEL_URI="$value"; MODEL_URI_SET=1 ;;
+    --build-service-account) BUILD_SA="$value" ;;
+    --github-owner) GITHUB_OWNER="$value" ;;
+    --github-repo) GITHUB_REPO="$value" ;;
+    --repository) REPOSITORY="$value" ;;
+    --branch-pattern) BRANCH_PATTERN="$value" ;;
+    --exposure) choose EXPOSURE "$value" "--exposure $value" ;;
+    --internal-lb) choose EXPOSURE internal --internal-lb ;; # the older name of the default
+    --domain) DOMAIN="$value" ;;
+    --pod-monitoring) choose POD_MONITORING 1 --pod-monitoring ;;
+    --no-pod-monitoring) choose POD_MONITORING 0 --no-pod-monitoring ;;
+    --canary) choose CANARY 1 --canary ;;
+    --no-canary) choose CANARY 0 --no-canary ;;
+    --token-file) TOKEN_FILE="$value" ;;
+    --token-secret) TOKEN_SECRET="$value" ;;
+    --rebuild) REBUILD=1 ;;
+    --allow-dirty) ALLOW_DIRTY=1 ;;
+    --skip-build) SKIP_BUILD=1 ;;
+    --dry-run) DRY_RUN=1 ;;
     -h | --help) usage; exit 0 ;;
-    *) echo "setup.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) fail "unknown option $option (see --help)" ;;
   esac
 done
 
-fail() { echo "setup.sh: $*" >&2; exit 2; }
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# The checks and steps that have grown past a few lines, as functions.
+# shellcheck source-path=SCRIPTDIR source=setup-lib.sh
+. "$ROOT/infra/gcp/setup-lib.sh"
 
 [ -n "$PROJECT" ] || fail "--project (or PROJECT) is required"
 [[ "$PROJECT" =~ ^[a-z][a-z0-9-]{4,28}[a-z0-9]$ ]] || fail "--project \"$PROJECT\" is not a valid project id"
-if [ -n "$MODEL_URI" ] && ! [[ "$MODEL_URI" =~ ^gs://[a-z0-9._-]+(/.*)?$ ]]; then
+if [ -n "$MODEL_URI" ] && { ! [[ "$MODEL_URI" =~ ^gs://[a-z0-9._-]+(/[^[:space:]]*)?$ ]] ||
+  [[ "$MODEL_URI" == *[\"\\]* ]]; }; then
   fail "--model-uri must be a gs:// URI"
 fi
 if [ -n "$BUILD_SA" ] && ! [[ "$BUILD_SA" =~ ^[a-z0-9-]+@[a-z0-9.-]+\.iam\.gserviceaccount\.com$ ]]; then
@@ -92,8 +159,11 @@ for value in "$REGION" "$LOCATION"; do
   fi
   [[ "$value" =~ ^[a-z]+-[a-z]+[0-9]+$ ]] || fail "\"$value\" is not a region such as us-central1"
 done
+check_serving_options
+check_trigger_options
+check_token_options
+check_build_options
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IMAGE="${REGION}-docker.pkg.dev/${PROJECT}/${REPO}/inference-api"
 DEPLOYMENT=inference-api
 CONTAINER=inference-api
@@ -117,12 +187,9 @@ FUNCTION_TIMEOUT_SECONDS=540
 ROLLOUT_TIMEOUT_SECONDS=480
 DEAD_LETTER_TOPIC="${FUNCTION}-dead-letter"
 CANARY_QUEUE=maskops-canary
-# A 2nd gen function also answers on this stable URL, known before the first deploy;
-# canary steps are Cloud Tasks posting back to it with an OIDC token for it.
-FUNCTION_URL="https://${REGION}-${PROJECT}.cloudfunctions.net/${FUNCTION}"
 DEAD_LETTER_MAX_ATTEMPTS=15
-# A build without a trigger has no SHORT_SHA: the first image gets a tag of its own,
-# which the first apply of the manifests uses.
+# A build without a trigger has no SHORT_SHA: the first image (or a --rebuild) gets a
+# tag of its own, which the first apply of the manifests uses.
 FIRST_TAG="manual-$(date -u +%Y%m%d-%H%M%S)"
 STAGE_DIR="${ROOT}/.build/deployer-fn"
 OVERLAY_DIR="${ROOT}/.build/k8s"
@@ -163,6 +230,21 @@ lookup() {
   fi
 }
 
+# probe PLACEHOLDER CMD...: like lookup, but empty when the command fails (for what
+# an older install may lack).
+probe() {
+  if [ "$DRY_RUN" = 1 ]; then
+    lookup "$@"
+  else
+    shift
+    "$@" 2>/dev/null || true
+  fi
+}
+
+if [ "$EXPOSURE" = public-http ]; then
+  echo "setup.sh: WARNING: --exposure public-http serves plain HTTP on a public address: bearer tokens cross the network in clear" >&2
+fi
+
 step "tools"
 if [ "$DRY_RUN" = 1 ]; then
   echo "# a real run first checks for gcloud, kubectl, gke-gcloud-auth-plugin, node, pnpm, npm and curl"
@@ -190,6 +272,12 @@ run gcloud services enable container.googleapis.com artifactregistry.googleapis.
   --project "$PROJECT"
 project_number="$(lookup PROJECT_NUMBER gcloud projects describe "$PROJECT" --format='value(projectNumber)')"
 PUBSUB_AGENT="service-${project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+# The function's deterministic run.app URL, known before its first deploy. Canary
+# steps are Cloud Tasks posting to it with an OIDC token for it (the audience): an
+# internal-only function admits Cloud Tasks at its run.app URL only.
+# https://cloud.google.com/run/docs/securing/ingress
+# https://cloud.google.com/run/docs/triggering/https-request#deterministic
+FUNCTION_URL="https://${FUNCTION}-${project_number}.${REGION}.run.app"
 
 step "Artifact Registry repository ${REPO}"
 if ! exists gcloud artifacts repositories describe "$REPO" --location "$REGION" --project "$PROJECT"; then
@@ -202,6 +290,12 @@ if ! exists gcloud container clusters describe "$CLUSTER" --location "$LOCATION"
   run gcloud container clusters create-auto "$CLUSTER" --location "$LOCATION" --project "$PROJECT" \
     --release-channel regular
 fi
+
+step "this install: its Deployment and the options of earlier runs"
+run gcloud container clusters get-credentials "$CLUSTER" --location "$LOCATION" --project "$PROJECT"
+read_install_state
+merge_options
+report_option_changes
 
 step "build notification topic ${TOPIC} and the deployer's dead-letter topic ${DEAD_LETTER_TOPIC}"
 if ! exists gcloud pubsub topics describe "$TOPIC" --project "$PROJECT"; then
@@ -236,13 +330,20 @@ if [ "$CANARY" = 1 ]; then
     run gcloud tasks queues create "$CANARY_QUEUE" --location "$REGION" --project "$PROJECT" \
       --max-attempts 20 --min-backoff 5s --max-backoff 60s
   fi
-  # enqueuer: create the step tasks; monitoring.viewer: query Managed Service for
-  # Prometheus; serviceAccountUser on itself: Cloud Tasks mints the tasks' OIDC
-  # tokens as the deployer, which needs actAs on that account.
-  for role in roles/cloudtasks.enqueuer roles/monitoring.viewer; do
-    run gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${DEPLOYER_SA}" \
-      --role "$role" --condition=None --quiet
-  done
+  # enqueuer on this queue only: create the step tasks; monitoring.viewer: query
+  # Managed Service for Prometheus; serviceAccountUser on itself: Cloud Tasks mints
+  # the tasks' OIDC tokens as the deployer, which needs actAs on that account.
+  run gcloud tasks queues add-iam-policy-binding "$CANARY_QUEUE" --location "$REGION" --project "$PROJECT" \
+    --member "serviceAccount:${DEPLOYER_SA}" --role roles/cloudtasks.enqueuer
+  # An earlier setup.sh granted it on the whole project.
+  if [ -n "$(lookup '' gcloud projects get-iam-policy "$PROJECT" --flatten='bindings[].members' \
+    --filter="bindings.role=roles/cloudtasks.enqueuer AND bindings.members=serviceAccount:${DEPLOYER_SA}" \
+    --format='value(bindings.role)')" ]; then
+    run gcloud projects remove-iam-policy-binding "$PROJECT" --member "serviceAccount:${DEPLOYER_SA}" \
+      --role roles/cloudtasks.enqueuer --condition=None --quiet
+  fi
+  run gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:${DEPLOYER_SA}" \
+    --role roles/monitoring.viewer --condition=None --quiet
   run gcloud iam service-accounts add-iam-policy-binding "$DEPLOYER_SA" --project "$PROJECT" \
     --member "serviceAccount:${DEPLOYER_SA}" --role roles/iam.serviceAccountUser
 fi
@@ -286,67 +387,70 @@ for sa in "$BUILD_SA" "$DEPLOYER_SA"; do
   fi
 done
 
-step "first image"
-if [ "$SKIP_BUILD" = 0 ]; then
+step "image"
+# Once the Deployment exists its image is the deployer's: a re-run builds nothing
+# unless asked (--rebuild, of a clean tree unless --allow-dirty); the function then
+# deploys that build like any other, tests included.
+if [ "$SKIP_BUILD" = 1 ]; then
+  echo "# --skip-build: no build"
+elif [ -z "$CURRENT_IMAGE" ]; then
+  if [ "$DRY_RUN" = 0 ] && [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null || true)" ]; then
+    echo "setup.sh: WARNING: the first image includes uncommitted changes of the working tree" >&2
+  fi
   run gcloud builds submit "$ROOT" --project "$PROJECT" --region "$REGION" --config "$ROOT/cloudbuild.yaml" \
     --service-account "$BUILD_SA_RESOURCE" \
     --substitutions "_IMAGE=${IMAGE},_IMAGE_TAG=${FIRST_TAG},_MODEL_URI=${MODEL_URI},_RUN_TESTS=false"
+elif [ "$REBUILD" = 1 ]; then
+  run gcloud builds submit "$ROOT" --project "$PROJECT" --region "$REGION" --config "$ROOT/cloudbuild.yaml" \
+    --service-account "$BUILD_SA_RESOURCE" \
+    --substitutions "_IMAGE=${IMAGE},_IMAGE_TAG=${FIRST_TAG},_MODEL_URI=${MODEL_URI}"
+else
+  echo "# the Deployment exists (${CURRENT_IMAGE}): no build (--rebuild builds the working tree)"
 fi
 
-step "Kubernetes manifests"
-run gcloud container clusters get-credentials "$CLUSTER" --location "$LOCATION" --project "$PROJECT"
-components=()
-[ "$INTERNAL_LB" = 1 ] && components+=("../../infra/k8s/components/internal-lb")
-[ "$POD_MONITORING" = 1 ] && components+=("../../infra/k8s/components/pod-monitoring")
+if [ "$EXPOSURE" = public ]; then
+  step "public exposure: a Certificate Manager certificate for ${DOMAIN}"
+  ensure_certificate
+fi
+
+step "Kubernetes manifests (server-side apply, field manager ${FIELD_MANAGER})"
+ensure_token_secret
+# The stable selector gained maskops.dev/track, and a selector is immutable. An
+# older install's Deployment is deleted with --cascade=orphan: its ReplicaSet and
+# pods keep serving behind the Service (which selects the name label only) until
+# the new Deployment's pods are ready; only then are the orphans deleted.
+migrate=0
 if [ "$DRY_RUN" = 1 ]; then
-  printf '+ kubectl -n %s apply view-last-applied deployment/%s -o json | node %q | kubectl -n %s apply set-last-applied -f -   # only when last-applied still sets replicas\n' \
-    "$NAMESPACE" "$DEPLOYMENT" "$ROOT/infra/gcp/last-applied-without-replicas.mjs" "$NAMESPACE"
   echo "= kubectl -n ${NAMESPACE} get deployment ${DEPLOYMENT} -o jsonpath={.spec.selector.matchLabels.maskops\\.dev/track}   # empty on an older install: migrate"
   printf '+ kubectl -n %s delete deployment %s --cascade=orphan   # only when migrating: its pods keep serving\n' "$NAMESPACE" "$DEPLOYMENT"
-  printf '+ kubectl kustomize %q (components: %s) | sed (IMAGE_PLACEHOLDER=%s, DEPLOYER_SA_PLACEHOLDER=%s, namespace %s) | kubectl apply -f -\n' \
-    "$OVERLAY_DIR" "${components[*]:-none}" "${IMAGE}:${FIRST_TAG}" "$DEPLOYER_SA" "$NAMESPACE"
+elif [ -n "$CURRENT_IMAGE" ] &&
+  [ -z "$(kubectl -n "$NAMESPACE" get deployment "$DEPLOYMENT" -o jsonpath='{.spec.selector.matchLabels.maskops\.dev/track}')" ]; then
+  migrate=1
+fi
+# An install made by client-side apply becomes setup.sh's (once), the deployer's
+# fields first handed to the deployer's field manager.
+if [ -n "$CURRENT_IMAGE" ] || [ "$DRY_RUN" = 1 ]; then
+  migrate_client_side_apply
+  if [ "$MIGRATED_CSA" = 1 ] || [ "$DRY_RUN" = 1 ]; then hand_off_deployer_fields replicas; fi
+fi
+if [ "$migrate" = 1 ]; then
+  kubectl -n "$NAMESPACE" delete deployment "$DEPLOYMENT" --cascade=orphan
+fi
+FIRST_APPLY=0
+if [ -z "$CURRENT_IMAGE" ] || [ "$migrate" = 1 ]; then FIRST_APPLY=1; fi
+manifest_components
+apply_manifests
+# Only the first apply sets the image (and the canary's replicas): from then on they
+# are the deployer's, and setup.sh's later applies omit them.
+[ "$FIRST_APPLY" = 0 ] || hand_off_deployer_fields
+drop_unchosen_components
+write_options
+if [ "$DRY_RUN" = 1 ]; then
   printf '+ kubectl -n %s rollout status deployment/%s --timeout %ss   # only when migrating\n' "$NAMESPACE" "$DEPLOYMENT" "$ROLLOUT_TIMEOUT_SECONDS"
   printf '+ kubectl -n %s delete replicaset -l app.kubernetes.io/name=%s,!maskops.dev/track   # only when migrating: the orphaned pods drain\n' "$NAMESPACE" "$DEPLOYMENT"
-else
-  # The manifests no longer set replicas (the HPA does); drop them from an older
-  # install's last-applied configuration first, or this apply resets them to 1.
-  last_applied="$(kubectl -n "$NAMESPACE" apply view-last-applied "deployment/${DEPLOYMENT}" -o json 2>/dev/null || true)"
-  migrated="$(printf '%s' "$last_applied" | node "$ROOT/infra/gcp/last-applied-without-replicas.mjs")"
-  if [ -n "$migrated" ]; then
-    printf '%s\n' "$migrated" | kubectl -n "$NAMESPACE" apply set-last-applied -f -
-  fi
-  rm -rf "$OVERLAY_DIR"
-  mkdir -p "$OVERLAY_DIR"
-  {
-    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../infra/k8s\n'
-    if [ "${#components[@]}" -gt 0 ]; then
-      printf 'components:\n'
-      printf '  - %s\n' "${components[@]}"
-    fi
-  } >"$OVERLAY_DIR/kustomization.yaml"
-  # Only the first apply sets the image: afterwards the deployer owns it.
-  current_image="$(kubectl -n "$NAMESPACE" get deployment "$DEPLOYMENT" \
-    -o jsonpath="{.spec.template.spec.containers[?(@.name==\"${CONTAINER}\")].image}" 2>/dev/null || true)"
-  # The stable selector gained maskops.dev/track, and a selector is immutable. An
-  # older install's Deployment is deleted with --cascade=orphan: its ReplicaSet and
-  # pods keep serving behind the Service (which selects the name label only) until
-  # the new Deployment's pods are ready; only then are the orphans deleted.
-  migrate=0
-  if [ -n "$current_image" ] &&
-    [ -z "$(kubectl -n "$NAMESPACE" get deployment "$DEPLOYMENT" -o jsonpath='{.spec.selector.matchLabels.maskops\.dev/track}')" ]; then
-    migrate=1
-    kubectl -n "$NAMESPACE" delete deployment "$DEPLOYMENT" --cascade=orphan
-  fi
-  kubectl kustomize "$OVERLAY_DIR" |
-    sed -e "s#IMAGE_PLACEHOLDER#${current_image:-${IMAGE}:${FIRST_TAG}}#" \
-      -e "s#DEPLOYER_SA_PLACEHOLDER#${DEPLOYER_SA}#" \
-      -e "s#namespace: maskops#namespace: ${NAMESPACE}#" \
-      -e "s#^  name: maskops\$#  name: ${NAMESPACE}#" |
-    kubectl apply -f -
-  if [ "$migrate" = 1 ]; then
-    kubectl -n "$NAMESPACE" rollout status "deployment/${DEPLOYMENT}" --timeout "${ROLLOUT_TIMEOUT_SECONDS}s"
-    kubectl -n "$NAMESPACE" delete replicaset -l "app.kubernetes.io/name=${DEPLOYMENT},!maskops.dev/track"
-  fi
+elif [ "$migrate" = 1 ]; then
+  kubectl -n "$NAMESPACE" rollout status "deployment/${DEPLOYMENT}" --timeout "${ROLLOUT_TIMEOUT_SECONDS}s"
+  kubectl -n "$NAMESPACE" delete replicaset -l "app.kubernetes.io/name=${DEPLOYMENT},!maskops.dev/track"
 fi
 
 step "deployer function ${FUNCTION} (2nd gen, Pub/Sub trigger on ${TOPIC}, retried on failure)"
@@ -366,6 +470,7 @@ run gcloud functions deploy "$FUNCTION" --gen2 --runtime nodejs20 --region "$REG
 # The trigger's identity may invoke this function's Cloud Run service, nothing else.
 run gcloud functions add-invoker-policy-binding "$FUNCTION" --region "$REGION" --project "$PROJECT" \
   --member "serviceAccount:${DEPLOYER_SA}"
+[ "$CANARY" = 0 ] || check_function_url
 
 step "dead-lettering on the trigger's subscription (a redeploy may recreate it, so after every deploy)"
 # With --max-instances 1, a message that arrives while a rollout is watched is refused
@@ -384,18 +489,38 @@ run gcloud pubsub subscriptions add-iam-policy-binding "$subscription" --project
   --member "serviceAccount:${PUBSUB_AGENT}" --role roles/pubsub.subscriber
 
 step "build trigger"
-if [ -n "$GITHUB_OWNER" ] && [ -n "$GITHUB_REPO" ]; then
+if [ -n "$GITHUB_OWNER$REPOSITORY" ]; then
+  if [ -n "$REPOSITORY" ]; then
+    trigger_source=(--repository "$REPOSITORY") # 2nd gen connection
+  else
+    trigger_source=(--repo-owner "$GITHUB_OWNER" --repo-name "$GITHUB_REPO") # 1st gen
+  fi
   if ! exists gcloud builds triggers describe maskops --region "$REGION" --project "$PROJECT"; then
     run gcloud builds triggers create github --name maskops --region "$REGION" --project "$PROJECT" \
-      --repo-owner "$GITHUB_OWNER" --repo-name "$GITHUB_REPO" --branch-pattern "$BRANCH_PATTERN" \
+      "${trigger_source[@]}" --branch-pattern "$BRANCH_PATTERN" \
       --build-config cloudbuild.yaml --service-account "$BUILD_SA_RESOURCE" \
       --substitutions "_IMAGE=${IMAGE},_MODEL_URI=${MODEL_URI}"
   fi
 else
-  echo "# no --github-owner/--github-repo: connect the repository and create the trigger later"
+  echo "# no --repository or --github-owner/--github-repo: connect the repository and create the trigger later"
 fi
 
 step "done"
 echo "# image repository: ${IMAGE}"
-echo "# service: kubectl -n ${NAMESPACE} get service inference-api"
+case "$EXPOSURE" in
+  internal) echo "# service (inside the VPC): kubectl -n ${NAMESPACE} get service ${DEPLOYMENT}" ;;
+  public-http)
+    echo "# service: kubectl -n ${NAMESPACE} get service ${DEPLOYMENT}"
+    echo "setup.sh: WARNING: plain HTTP on a public address: bearer tokens cross the network in clear" >&2
+    ;;
+  public)
+    echo "# service: https://${DOMAIN}/ once DNS is set:"
+    echo "#   ${DOMAIN} A record -> kubectl -n ${NAMESPACE} get gateway ${DEPLOYMENT} -o jsonpath='{.status.addresses[0].value}'"
+    echo "#   DNS authorization record (for the certificate): ${DNS_AUTH_RECORD}"
+    ;;
+esac
+if [ "$TOKEN_CREATED" = 1 ]; then
+  echo "# API token (this run wrote the Secret; later runs keep it):"
+  echo "#   kubectl -n ${NAMESPACE} get secret ${TOKEN_SECRET_NAME} -o jsonpath='{.data.tokens}' | base64 -d"
+fi
 echo "# dead letters: gcloud pubsub subscriptions pull ${DEAD_LETTER_TOPIC} --project ${PROJECT} --limit 10"

@@ -37,6 +37,10 @@ export const DeployErrorCode = {
   CANARY_STATE_CHANGED: 'CANARY_STATE_CHANGED',
   /** Cloud Tasks refused the task (4xx other than ALREADY_EXISTS). */
   TASKS_REJECTED: 'TASKS_REJECTED',
+  /** A canary step or start reached an instance without ROLLOUT_STRATEGY=canary set up. */
+  CANARY_NOT_CONFIGURED: 'CANARY_NOT_CONFIGURED',
+  /** An unexpected exception (a bug): retried, its stack in the ERROR line. */
+  INTERNAL: 'INTERNAL',
 } as const;
 export type DeployErrorCode = (typeof DeployErrorCode)[keyof typeof DeployErrorCode];
 

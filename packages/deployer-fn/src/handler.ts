@@ -1,30 +1,69 @@
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate, LogFields, PubsubMessage } from '@maskops/shared';
-import { decodeBuildMessage, describeError } from '@maskops/shared';
-import { asCanaryDeps } from './canary/canary-deps';
-import type { CanaryDecision } from './canary/canary-result';
-import { canaryPlan, precheck, startCanary } from './canary/canary-start';
-import { applyCandidate } from './deploy/apply-patch';
-import type { DeployDeps } from './deploy/deps';
+import { decodeBuildMessage } from '@maskops/shared';
+import type { CanaryPlan } from './canary/canary-start';
+import { canaryPlan, startCanary } from './canary/canary-start';
+import type { DeployerConfig } from './config';
+import type { Decision, HandleResult } from './decision';
+import { decisionLog, failureOf } from './decision';
 import { isBeyond, latestTrustedTime } from './deploy/clock-skew';
 import type { PatchPlan, PlanOptions } from './deploy/plan-patch';
 import { planPatch } from './deploy/plan-patch';
-import { rollback } from './deploy/rollback';
 import { watchRollout } from './deploy/watch-rollout';
-import type { HandleResult } from './decision-log';
-import { decisionLog, failureOf } from './decision-log';
+import type { Deps } from './deps';
+import { canaryDeps } from './deps';
 import { Outcome } from './outcome';
+import { applyPlan, settle } from './rollout/lifecycle';
 
 export interface HandleOptions {
-  /** Read and plan only: the result carries the patch, nothing is written. */
+  /** Decide only: the result carries the plan, nothing is written. */
   readonly dryRun?: boolean;
   /** Extra fields for the decision log line (event id, envelope shape …). */
   readonly logFields?: LogFields;
   /**
-   * Deploy even if the build is older than the deployed one (recorded in the
-   * annotations). Only `maskops-replay --in-process --force` sets this; nothing
-   * in a message can, or anyone able to publish to the topic could skip the guard.
+   * Deploy even if the build is older than the deployed one or its canary was
+   * aborted (recorded in the annotations). Only `maskops-replay --in-process
+   * --force` sets this; nothing in a message can, or anyone able to publish to
+   * the topic could skip the guard.
    */
   readonly force?: boolean;
+}
+
+/** What a message leads to, decided from the stable Deployment as read. */
+type Plan =
+  | { readonly kind: 'skip'; readonly decision: Decision }
+  | { readonly kind: 'rolling'; readonly patch: Extract<PatchPlan, { action: 'patch' }> }
+  | { readonly kind: 'canary'; readonly canary: CanaryPlan };
+
+/**
+ * decide: pure, the candidate against the stable Deployment as read. The same
+ * ordering, idempotency and aborted-build rules hold for both strategies; the
+ * strategy only says what a deployable build does.
+ */
+function decide(
+  config: DeployerConfig,
+  stable: V1Deployment,
+  candidate: DeployCandidate,
+  options: PlanOptions,
+): { readonly plan: Plan; readonly stablePlan: PatchPlan } {
+  const stablePlan = planPatch(stable, candidate, config, options);
+  if (stablePlan.action === 'skip') {
+    const { outcome, reason } = stablePlan;
+    const text =
+      outcome === Outcome.ALREADY_ABORTED
+        ? `already aborted: build ${candidate.buildId} failed its canary; not analysed again`
+        : `${outcome}: ${reason}`;
+    const fields =
+      stablePlan.deployedBuildId === undefined
+        ? {}
+        : { deployedBuildId: stablePlan.deployedBuildId };
+    return { plan: { kind: 'skip', decision: { outcome, reason, text, fields } }, stablePlan };
+  }
+  if (config.canary !== undefined) {
+    const canary = canaryPlan(config.canary, config.deployment, stable, candidate);
+    return { plan: { kind: 'canary', canary }, stablePlan };
+  }
+  return { plan: { kind: 'rolling', patch: stablePlan }, stablePlan };
 }
 
 /**
@@ -32,7 +71,7 @@ export interface HandleOptions {
  * for the decision. Never throws: transient failures come back with ack=false.
  */
 export async function handleMessage(
-  deps: DeployDeps,
+  deps: Deps,
   message: PubsubMessage,
   options: HandleOptions = {},
 ): Promise<HandleResult> {
@@ -43,38 +82,40 @@ export async function handleMessage(
     ...(message.messageId === undefined ? {} : { messageId: message.messageId }),
     ...options.logFields,
   };
-  const finish = decisionLog(deps, start, base);
+  const log = decisionLog(deps, start, base);
 
-  const decision = decodeBuildMessage(message, { repository: config.image });
-  if (decision.kind === 'ignore') {
-    const i = decision.ignored;
-    return finish(
+  const decoded = decodeBuildMessage(message, { repository: config.image });
+  if (decoded.kind === 'ignore') {
+    const i = decoded.ignored;
+    return log(
       {
         outcome: Outcome.IGNORED,
-        ack: true,
         reason: i.reason,
-        ...(i.buildId === undefined ? {} : { buildId: i.buildId }),
+        text: `ignored: ${i.detail}`,
+        fields: {
+          ...(i.source === undefined ? {} : { source: i.source }),
+          ...(i.status === undefined ? {} : { status: i.status }),
+        },
       },
-      `ignored: ${i.detail}`,
-      {
-        ...(i.source === undefined ? {} : { source: i.source }),
-        ...(i.status === undefined ? {} : { status: i.status }),
-      },
+      i.buildId === undefined ? {} : { buildId: i.buildId },
     );
   }
-  const candidate = decision.candidate;
+  const candidate = decoded.candidate;
   const about = { buildId: candidate.buildId, image: candidate.image };
   const fields = candidateFields(candidate);
+  const withFields = (d: Decision): HandleResult =>
+    log({ ...d, fields: { ...fields, ...d.fields } }, about);
   const latestTrusted = latestTrustedTime(start, config.maxClockSkewSeconds);
   if (isBeyond(candidate.finishTime, latestTrusted)) {
     // Acknowledged (redelivery cannot fix the timestamp) but loud: a real build was lost.
-    return finish(
-      { outcome: Outcome.IGNORED, ack: true, reason: 'FUTURE_BUILD', ...about },
-      `ignored: build ${candidate.buildId} finished at ${candidate.finishTime}, more than ` +
+    return withFields({
+      outcome: Outcome.IGNORED,
+      reason: 'FUTURE_BUILD',
+      severity: 'ERROR',
+      text:
+        `ignored: build ${candidate.buildId} finished at ${candidate.finishTime}, more than ` +
         `MAX_CLOCK_SKEW_SECONDS=${config.maxClockSkewSeconds} ahead of this clock`,
-      fields,
-      'ERROR',
-    );
+    });
   }
   const planOptions: PlanOptions = {
     latestTrusted,
@@ -89,156 +130,102 @@ export async function handleMessage(
     );
   };
 
-  const decided = (d: CanaryDecision, extra: Partial<HandleResult> = {}): HandleResult =>
-    finish(
-      {
-        outcome: d.outcome,
-        ack: true,
-        ...(d.reason === undefined ? {} : { reason: d.reason }),
-        ...about,
-        ...(d.previousImage === undefined ? {} : { previousImage: d.previousImage }),
-        ...extra,
-      },
-      d.text,
-      { ...fields, ...d.fields },
-      d.severity,
-    );
-
   try {
-    if (config.canary !== undefined) {
-      if (!options.dryRun) {
-        return decided(await startCanary(asCanaryDeps(deps), candidate, planOptions));
-      }
-      const stable = await deps.api.read(config.namespace, config.deployment);
-      const early = precheck(deps, stable, candidate, planOptions);
-      if (early) return decided({ ...early, outcome: Outcome.DRY_RUN });
-      const plan = canaryPlan(config.canary, config.deployment, stable, candidate);
-      return decided(
-        {
-          outcome: Outcome.DRY_RUN,
-          text: `dry run: would start a canary of ${candidate.image} on ${plan.canaryDeployment}`,
-          fields: { canaryPlan: plan },
-        },
-        { canaryPlan: plan },
-      );
-    }
-    if (options.dryRun) {
-      const plan = planPatch(
-        await deps.api.read(config.namespace, config.deployment),
-        candidate,
-        config,
-        planOptions,
-      );
-      warnDistrusted(plan);
-      return plan.action === 'skip'
-        ? finish(
-            { outcome: Outcome.DRY_RUN, ack: true, reason: plan.outcome, ...about },
-            `dry run: ${plan.reason}`,
-            fields,
-          )
-        : finish(
-            {
-              outcome: Outcome.DRY_RUN,
-              ack: true,
-              ...about,
-              previousImage: plan.previousImage,
-              patch: plan.patch,
-            },
-            `dry run: would deploy ${candidate.image}`,
-            fields,
-          );
-    }
-
+    const decideOn = (stable: V1Deployment) => {
+      const decided = decide(config, stable, candidate, planOptions);
+      warnDistrusted(decided.stablePlan);
+      return decided;
+    };
     const patchStart = deps.now();
-    const applied = await applyCandidate(deps, candidate, planOptions);
-    const patchMs = deps.now() - patchStart;
-    warnDistrusted(applied.plan);
-    if (applied.kind === 'skipped') {
-      const outcome = applied.plan.outcome === 'stale' ? Outcome.STALE : Outcome.ALREADY_DEPLOYED;
-      return finish(
-        { outcome, ack: true, reason: applied.plan.reason, ...about, durations: { patchMs } },
-        `${outcome}: ${applied.plan.reason}`,
-        {
-          ...fields,
-          ...(applied.plan.deployedBuildId === undefined
-            ? {}
-            : { deployedBuildId: applied.plan.deployedBuildId }),
-        },
-      );
+    const { plan, stablePlan } = decideOn(await deps.api.read(config.namespace, config.deployment));
+    if (options.dryRun) return withFields(dryRun(plan, candidate));
+    if (plan.kind === 'skip') {
+      return withFields({ ...plan.decision, durations: { patchMs: deps.now() - patchStart } });
     }
-    const { plan } = applied;
-    const patched = { ...about, previousImage: plan.previousImage, patch: plan.patch };
-    const patchedFields = {
-      ...fields,
+    if (plan.kind === 'canary') {
+      return withFields(await startCanary(canaryDeps(deps), candidate, plan.canary, planOptions));
+    }
+    return withFields(
+      await rollingDeploy(deps, candidate, stablePlan, (d) => decideOn(d).stablePlan, patchStart),
+    );
+  } catch (err) {
+    return withFields(failureOf(err));
+  }
+}
+
+/** A dry run is the decision alone: the patch (or canary plan) that acting would send. */
+function dryRun(plan: Plan, candidate: DeployCandidate): Decision {
+  if (plan.kind === 'skip') {
+    const { outcome, reason } = plan.decision;
+    return { outcome: Outcome.DRY_RUN, reason: outcome, text: `dry run: ${reason ?? outcome}` };
+  }
+  if (plan.kind === 'canary') {
+    return {
+      outcome: Outcome.DRY_RUN,
+      text: `dry run: would start a canary of ${candidate.image} on ${plan.canary.canaryDeployment}`,
+      fields: { canaryPlan: plan.canary },
+      canaryPlan: plan.canary,
+    };
+  }
+  return {
+    outcome: Outcome.DRY_RUN,
+    previousImage: plan.patch.previousImage,
+    patch: plan.patch.patch,
+    text: `dry run: would deploy ${candidate.image}`,
+  };
+}
+
+/** The rolling strategy's act: patch the stable Deployment, watch it, settle. */
+async function rollingDeploy(
+  deps: Deps,
+  candidate: DeployCandidate,
+  first: PatchPlan,
+  redecide: (current: V1Deployment) => PatchPlan,
+  patchStart: number,
+): Promise<Decision> {
+  const { config } = deps;
+  const applied = await applyPlan(deps, `deploy ${candidate.buildId}`, first, redecide);
+  const patchMs = deps.now() - patchStart;
+  if (applied.kind === 'skipped') {
+    const { outcome, reason, deployedBuildId } = applied.plan;
+    return {
+      outcome,
+      reason,
+      text: `${outcome}: ${reason}`,
+      durations: { patchMs },
+      fields: deployedBuildId === undefined ? {} : { deployedBuildId },
+    };
+  }
+  const { plan } = applied;
+  const patched = {
+    previousImage: plan.previousImage,
+    patch: plan.patch,
+    fields: {
       container: plan.container,
       attempts: applied.attempts,
       ...(plan.forced ? { forced: true } : {}),
+    },
+  };
+  if (config.rolloutTimeoutSeconds === 0) {
+    return {
+      outcome: Outcome.PATCHED,
+      ...patched,
+      durations: { patchMs },
+      text: `patched ${plan.container} to ${candidate.image} (rollout not watched)`,
     };
-    if (config.rolloutTimeoutSeconds === 0) {
-      return finish(
-        { outcome: Outcome.PATCHED, ack: true, ...patched, durations: { patchMs } },
-        `patched ${plan.container} to ${candidate.image} (rollout not watched)`,
-        patchedFields,
-      );
-    }
-
-    const generation = applied.after.metadata?.generation ?? 0;
-    const rollout = await watchRollout(deps, generation, config.rolloutTimeoutSeconds, {
-      container: plan.container,
-      image: plan.image,
-    });
-    const rolloutMs = rollout.elapsedMs;
-    if (rollout.status === 'superseded') {
-      return finish(
-        {
-          outcome: Outcome.SUPERSEDED,
-          ack: true,
-          reason: `now running ${rollout.currentImage}`,
-          ...patched,
-          durations: { patchMs, rolloutMs },
-        },
-        `deploy of ${candidate.image} superseded by ${rollout.currentImage} during the rollout`,
-        patchedFields,
-      );
-    }
-    if (rollout.status === 'complete') {
-      return finish(
-        { outcome: Outcome.DEPLOYED, ack: true, ...patched, durations: { patchMs, rolloutMs } },
-        `deployed ${candidate.image}`,
-        patchedFields,
-      );
-    }
-    // A failed rollout is acknowledged: redelivering the same build would fail the same way.
-    const reason = `${rollout.reason}: ${rollout.message}`;
-    const failed = (outcome: Outcome, text: string, extra: LogFields = {}): HandleResult =>
-      finish(
-        { outcome, ack: true, reason, ...patched, durations: { patchMs, rolloutMs } },
-        `rollout of ${candidate.image} failed${text}`,
-        { ...patchedFields, ...extra },
-      );
-    if (!config.rollbackOnFailure) {
-      return failed(Outcome.ROLLOUT_FAILED, '; ROLLBACK_ON_FAILURE is off');
-    }
-    let undo;
-    try {
-      undo = await rollback(deps, plan, candidate, reason);
-    } catch (err) {
-      // Still acknowledged: a redelivery finds the build recorded and does nothing.
-      return failed(Outcome.ROLLOUT_FAILED, ` and the rollback failed: ${describeError(err)}`, {
-        rollback: 'failed',
-      });
-    }
-    if (undo.status === 'rolled-back') {
-      return failed(Outcome.ROLLED_BACK, `; rolled back to ${undo.image}`, { rollback: 'done' });
-    }
-    const why = undo.status === 'superseded' ? `superseded by ${undo.currentImage}` : undo.message;
-    return failed(Outcome.ROLLOUT_FAILED, `; not rolled back (${why})`, {
-      rollback: undo.status,
-    });
-  } catch (err) {
-    const failure = failureOf(err);
-    return finish({ ...failure.result, ...about }, failure.text(''), fields);
   }
+  const generation = applied.after.metadata?.generation ?? 0;
+  const rollout = await watchRollout(deps, generation, config.rolloutTimeoutSeconds, {
+    container: plan.container,
+    image: plan.image,
+  });
+  const settled = await settle(deps, plan, candidate, rollout);
+  return {
+    ...settled,
+    ...patched,
+    fields: { ...patched.fields, ...settled.fields },
+    durations: { patchMs, rolloutMs: rollout.elapsedMs },
+  };
 }
 
 function candidateFields(c: DeployCandidate): LogFields {

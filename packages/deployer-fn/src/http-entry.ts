@@ -1,31 +1,35 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { createLogger } from '@maskops/shared';
+import { HTTP } from 'cloudevents';
 import type { OnNewImageOptions } from './on-new-image';
 import { createPubsubHandler } from './on-new-image';
 
 /** Why a request was answered before it reached the handler. */
-export const RequestRefusal = {
+const RequestRefusal = {
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   EMPTY_BODY: 'EMPTY_BODY',
 } as const;
-export type RequestRefusal = (typeof RequestRefusal)[keyof typeof RequestRefusal];
-
-const CE_HEADER = /^ce-([a-z0-9]{1,20})$/;
+type RequestRefusal = (typeof RequestRefusal)[keyof typeof RequestRefusal];
 
 /**
- * A binary-mode CloudEvent (attributes in `ce-*` headers) as the framework's
- * CloudEvent wrapper builds it; any other body (structured CloudEvent, Pub/Sub
- * push body, legacy background event) is the event itself.
+ * The event in a request: a binary (`ce-*` headers) or structured
+ * (`application/cloudevents+json`) CloudEvent as the cloudevents SDK reads it;
+ * any other body (a Pub/Sub push body, a legacy background event, a CloudEvent
+ * posted as plain JSON) is the event itself, unwrapped by the handler. A request
+ * the SDK refuses as a CloudEvent is not a deployable message either: the
+ * handler acknowledges it as malformed.
  */
 function eventOf(req: Request): unknown {
-  if (req.header('ce-specversion') === undefined) return req.body as unknown;
-  const event: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    const m = CE_HEADER.exec(name);
-    if (m && typeof value === 'string') event[m[1]] = value;
+  const message = {
+    headers: req.headers,
+    body: req.rawBody === undefined ? (req.body as unknown) : req.rawBody.toString('utf8'),
+  };
+  if (!HTTP.isEvent(message)) return req.body as unknown;
+  try {
+    return HTTP.toEvent(message);
+  } catch (err) {
+    return { invalidCloudEvent: String(err).slice(0, 200) };
   }
-  event.data = req.body as unknown;
-  return event;
 }
 
 function hasBody(req: Request): boolean {
@@ -44,7 +48,7 @@ function hasBody(req: Request): boolean {
  * legacy background events) reaches the same handler.
  */
 export function createOnNewImageHttp(
-  options: OnNewImageOptions = {},
+  options: Partial<OnNewImageOptions> = {},
 ): (req: Request, res: Response) => Promise<void> {
   const logger = options.logger ?? createLogger({ base: { component: 'deployer-fn' } });
   const handle = createPubsubHandler({ ...options, logger });
@@ -55,10 +59,11 @@ export function createOnNewImageHttp(
   return async (req, res) => {
     if (req.method !== 'POST') {
       res.set('allow', 'POST');
-      return refuse(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not POST`);
+      return refuse(res, 405, RequestRefusal.METHOD_NOT_ALLOWED, `${req.method} is not POST`);
     }
     if (!hasBody(req)) {
-      return refuse(res, 400, 'EMPTY_BODY', 'the request has no body (expected a Pub/Sub event)');
+      const message = 'the request has no body (expected a Pub/Sub event)';
+      return refuse(res, 400, RequestRefusal.EMPTY_BODY, message);
     }
     const result = await handle(eventOf(req));
     if (result.ack) {

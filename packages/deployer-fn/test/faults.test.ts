@@ -245,3 +245,15 @@ describe('KUBECONFIG mode', () => {
     expect(f.image()).toBe(`${REPO}@${digest('1')}`);
   });
 });
+
+describe('unexpected exceptions', () => {
+  it('a bug is INTERNAL: 5xx so the message is redelivered, with its stack in the ERROR line', async () => {
+    const bug = () => Promise.reject(new TypeError('cannot read properties of undefined'));
+    const f = await fn({ fn: { api: { read: bug, patch: bug } } });
+    expect(await deliver(f)).toBe(500);
+    const line = lastLog(f);
+    expect(line).toMatchObject({ outcome: 'retry', code: 'INTERNAL', severity: 'ERROR' });
+    expect(String(line?.stack)).toContain('TypeError: cannot read properties of undefined');
+    expect(f.results.at(-1)).toMatchObject({ ack: false, code: 'INTERNAL' });
+  });
+});

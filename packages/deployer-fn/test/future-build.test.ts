@@ -4,7 +4,7 @@
  * by such a key unblocks itself on the next real build.
  */
 import { cloudEventBinary, pubsubMessage } from '@maskops/localcloud';
-import { Annotation } from '../src/deploy/annotations';
+import { Annotation } from '@maskops/shared';
 import { digest, OLD_IMAGE, REPO } from './helpers/cloud';
 import { deliver, functionSuite } from './helpers/suite';
 

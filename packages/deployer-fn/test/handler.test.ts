@@ -1,9 +1,7 @@
 import { deploymentFixture, pubsubMessage } from '@maskops/localcloud';
 import { createMemoryLogger } from '@maskops/shared';
-import { createClusterConnector } from '../src/cluster/cluster-connector';
-import { googleTokenSource } from '../src/cluster/token-source';
 import { readConfig } from '../src/config';
-import { defaultRuntime } from '../src/deploy/deps';
+import { createDeps } from '../src/deps';
 import { handleMessage } from '../src/handler';
 import type { Cloud } from './helpers/cloud';
 import { cloudBuild, digest, OLD_IMAGE, REPO, startCloud } from './helpers/cloud';
@@ -24,11 +22,7 @@ function deps(name: string) {
     ROLLOUT_TIMEOUT_SECONDS: '0',
   });
   const logger = createMemoryLogger();
-  const api = createClusterConnector({
-    config,
-    tokenSource: googleTokenSource({ projectId: config.project }),
-  });
-  return { config, logger, api, ...defaultRuntime };
+  return { ...createDeps({ config, logger }), logger };
 }
 
 it('dry run returns the patch it would send and writes nothing', async () => {
@@ -57,4 +51,22 @@ it('returns ack=false instead of throwing for transient failures', async () => {
   });
   const result = await handleMessage(deps('flaky'), pubsubMessage(cloudBuild()));
   expect(result).toMatchObject({ outcome: 'retry', ack: false, code: 'KUBE_UNAVAILABLE' });
+});
+
+it('the canary strategy without its clients is a configuration error, not a Kubernetes one', async () => {
+  cloud.kube.putDeployment(deploymentFixture({ name: 'half-canary', image: OLD_IMAGE }));
+  const d = deps('half-canary');
+  const config = readConfig({
+    ...cloud.env,
+    DEPLOYMENT: 'half-canary',
+    IMAGE: REPO,
+    ROLLOUT_STRATEGY: 'canary',
+    PROMETHEUS_QUERY_URL: 'http://127.0.0.1:9',
+    CANARY_TASKS_QUEUE: 'projects/local-project/locations/us-central1/queues/q',
+    FUNCTION_URL: 'http://127.0.0.1:9/fn',
+    CANARY_TASKS_SERVICE_ACCOUNT: 'maskops-deployer@local-project.iam.gserviceaccount.com',
+  });
+  const result = await handleMessage({ ...d, config }, pubsubMessage(cloudBuild()));
+  expect(result).toMatchObject({ outcome: 'rejected', ack: true, code: 'CANARY_NOT_CONFIGURED' });
+  expect(cloud.kube.requests.filter((r) => r.method === 'PATCH')).toHaveLength(0);
 });

@@ -6,7 +6,7 @@ import {
   pubsubPushBody,
 } from '@maskops/localcloud';
 import { BUILD_STATUSES } from '@maskops/shared';
-import { Annotation } from '../src/deploy/annotations';
+import { Annotation } from '@maskops/shared';
 import { cloudBuild, digest, OLD_IMAGE, REPO, startCloud, startFunction } from './helpers/cloud';
 import { annotations, functionSuite, lastLog } from './helpers/suite';
 

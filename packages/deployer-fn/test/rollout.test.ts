@@ -1,5 +1,5 @@
 import { sleep } from '@maskops/shared';
-import { Annotation } from '../src/deploy/annotations';
+import { Annotation } from '@maskops/shared';
 import { digest, OLD_IMAGE, REPO } from './helpers/cloud';
 import { annotations, deliver, functionSuite, lastLog } from './helpers/suite';
 

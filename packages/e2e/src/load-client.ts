@@ -42,14 +42,18 @@ export class LoadClient {
     private readonly concurrency = 2,
   ) {}
 
-  async prepare(n = 6): Promise<void> {
+  /**
+   * A fixed, seeded set of images, cycled in order. Every image holds the same
+   * number of shapes: the Service's round robin decides which pod answers which
+   * image, and the canary verdict compares the tracks' mean instances per image,
+   * so with mixed counts a track's first requests could draw mostly 4-shape
+   * images and the other's mostly 1-shape ones. With equal counts, stable and
+   * canary see the same distribution from their first requests (the shapes, colours,
+   * places and backgrounds still differ per seed), and only a model change moves it.
+   */
+  async prepare(n = 6, shapesPerImage = 3): Promise<void> {
     for (let seed = 1; seed <= n; seed++) {
-      const painted = paintShapes({
-        width: 640,
-        height: 480,
-        seed,
-        count: 1 + (seed % 4),
-      });
+      const painted = paintShapes({ width: 640, height: 480, seed, count: shapesPerImage });
       this.images.push({
         body: await encodeShapesImage(painted, 'jpeg'),
         count: painted.shapes.length,

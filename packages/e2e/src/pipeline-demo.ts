@@ -12,11 +12,12 @@ import {
   canaryName,
   canaryPush,
   CanaryVerdict,
+  expectedVerdict,
   trackLabels,
 } from './canary-demo';
 import { deployerFunction } from './deployer-function';
 import { ImageRegistry } from './image-store';
-import { summarizeDemo } from './demo-summary';
+import { describePushes, summarizeDemo, type PushOutcome } from './demo-summary';
 import { LoadClient, type LoadReport } from './load-client';
 import { PodController } from './pod-controller';
 import { PushBuilder } from './push-builds';
@@ -85,6 +86,11 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
   });
   const deployed: string[] = [];
   const verdicts = { promoted: 0, aborted: 0 };
+  const outcomes: PushOutcome[] = Array.from({ length: o.pushes ?? 2 }, (_, i) => ({
+    push: i + 1,
+    expected: expectedVerdict(i + 1),
+    actual: 'nothing (not reached)',
+  }));
   const topic = `projects/${PROJECT}/topics/cloud-builds`;
   const CANARY = canaryName(DEPLOYMENT);
 
@@ -180,7 +186,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     );
 
     const fnPort = await freePort();
-    fn = await FunctionProcess.start(
+    fn = await FunctionProcess.spawn(
       deployerFunction({
         port: fnPort,
         env: {
@@ -204,6 +210,9 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         },
       }),
     );
+    // A cold start on a machine busy with builds and pods can take far more than the
+    // usual 10 s: a slow start is not what this demo is about.
+    await fn.waitListening(60_000);
     log(`[function] onNewImage listening on ${fn.url}`);
 
     client = new LoadClient(`http://127.0.0.1:${service.port}`, o.concurrency ?? 2);
@@ -215,7 +224,8 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     let previous: Record<string, unknown> | undefined;
     for (let n = 1; n <= (o.pushes ?? 2); n++) {
       if (o.canary) {
-        const { built, verdict } = await canaryPush(
+        outcomes[n - 1].actual = 'no verdict (interrupted)';
+        const { built, verdict, detail } = await canaryPush(
           {
             kube: cloud.kube,
             namespace: NAMESPACE,
@@ -230,6 +240,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         );
         if (verdict === CanaryVerdict.PROMOTED) deployed.push(built.buildId);
         verdicts[verdict] += 1;
+        outcomes[n - 1].actual = detail;
         continue;
       }
       log(`[push ${n}] git push → local Cloud Build`);
@@ -265,17 +276,30 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     client = undefined;
     const dep = cloud.kube.getDeployment(NAMESPACE, DEPLOYMENT)!;
     const finalImage = dep.spec.template.spec.containers[0].image;
-    const { ok, line } = summarizeDemo({
+    const { ok, line, failure } = summarizeDemo({
       load,
       deployed,
       finalBuild: registry.resolve(finalImage)?.env.MASKOPS_BUILD_ID,
       ...(o.canary
-        ? { canary: { ...verdicts, pushes: o.pushes ?? 2, podPrefix: `${CANARY}-` } }
+        ? {
+            canary: {
+              ...verdicts,
+              pushes: o.pushes ?? 2,
+              podPrefix: `${CANARY}-`,
+              outcomes,
+            },
+          }
         : {}),
     });
     log(line);
     for (const f of load.failures.slice(0, 5)) log(`[summary] failure: ${f}`);
+    if (failure) log(failure);
     return { deployed, load, finalImage, ok, ...(o.canary ? { canary: verdicts } : {}) };
+  } catch (err) {
+    if (!o.canary) throw err;
+    // The caller prints this message last: it names what each push was expected to do.
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${message}; ${describePushes(outcomes)}`, { cause: err });
   } finally {
     if (client) await client.stop();
     await fn?.stop();

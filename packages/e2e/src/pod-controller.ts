@@ -46,6 +46,8 @@ export class PodController {
   private loop: Promise<void> | undefined;
   private serial = 0;
   private failedTemplate: string | undefined;
+  private conditionKey = '';
+  private conditionTime = '';
 
   constructor(private readonly o: PodControllerOptions) {}
 
@@ -96,7 +98,16 @@ export class PodController {
   ): void {
     const updated = this.pods.filter((p) => this.refOf(p) === image);
     const ready = this.pods.filter((p) => p.phase === 'ready');
-    const now = new Date().toISOString();
+    // As the Deployment controller does: a condition's times move only when the
+    // condition does. A fresh timestamp on every 200 ms poll would be a status
+    // write each time, a new resourceVersion that fails every other writer's
+    // compare-and-swap (the deployer's canary state) for nothing.
+    const key = JSON.stringify([ready.length >= replicas, progressing]);
+    if (key !== this.conditionKey) {
+      this.conditionKey = key;
+      this.conditionTime = new Date().toISOString();
+    }
+    const now = this.conditionTime;
     this.o.kube.setDeploymentStatus(this.o.namespace, this.o.deployment, {
       observedGeneration: generation,
       replicas: this.pods.length,

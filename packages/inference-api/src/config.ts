@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, integer, number, oneOf, optionalString, type Env } from '@maskops/shared';
+import {
+  ConfigError,
+  integer,
+  number,
+  oneOf,
+  optionalString,
+  Track,
+  type Env,
+} from '@maskops/shared';
 import { parseTokenFile, TokenFileError } from './auth/token-file';
 import { TokenSet } from './auth/token-set';
 import { DEFAULT_MAX_INPUT_SIDE, DEFAULT_MAX_OVERLAY_SIDE } from './images/limits';
@@ -18,10 +26,6 @@ export const LogLevel = {
   SILENT: 'silent',
 } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
-
-/** Which Deployment of a canary rollout this pod belongs to (pod label `maskops.dev/track`). */
-export const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
-export type Track = (typeof Track)[keyof typeof Track];
 
 export interface ServingConfig {
   port: number;

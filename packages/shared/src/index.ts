@@ -12,3 +12,5 @@ export * from './sleep';
 export * from './pubsub-message';
 export * from './cloud-event';
 export * from './text-of';
+export * from './annotations';
+export * from './canary-contract';

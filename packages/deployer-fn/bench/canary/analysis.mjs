@@ -6,7 +6,7 @@ import { draws } from './draws.mjs';
 import { PodMetrics } from './pod-metrics.mjs';
 
 const T0 = 1_800_000_000_000;
-export const SCOPE = {
+const SCOPE = {
   project: 'bench-project',
   location: 'us-central1-a',
   cluster: 'maskops',

@@ -3,7 +3,7 @@
 // samples a scrape of it writes into the Prometheus stand-in's store.
 
 // inference-api's buckets (packages/inference-api/src/plugins/metrics.ts).
-export const BUCKETS = {
+const BUCKETS = {
   latency: [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.25, 1.5, 2,
     2.5, 3, 4, 5, 7.5, 10, 15, 30,

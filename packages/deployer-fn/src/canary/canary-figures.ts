@@ -1,9 +1,9 @@
+import { MetricLabel, PredictMetric, PredictOutcome, Track } from '@maskops/shared';
 import type { PrometheusClient } from './prometheus-client';
 import type { Histogram } from './stats/histogram';
 import type { CanaryEvidence, TrackEvidence } from './stats/track-evidence';
 
-const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
-type Track = (typeof Track)[keyof typeof Track];
+const { TRACK, BUILD, OUTCOME } = MetricLabel;
 
 /**
  * The labels that confine every query to this install. Managed Service for
@@ -22,13 +22,13 @@ export interface QueryScope {
 const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** The label selector of a track in this install (the canary is also pinned to its build). */
-export function trackSelector(scope: QueryScope, track: Track, buildId: string): string {
+function trackSelector(scope: QueryScope, track: Track, buildId: string): string {
   const where =
     `project_id=${quote(scope.project)},location=${quote(scope.location)},` +
     `cluster=${quote(scope.cluster)},namespace=${quote(scope.namespace)}`;
   return track === Track.CANARY
-    ? `${where},track="canary",build=${quote(buildId)}`
-    : `${where},track="stable"`;
+    ? `${where},${TRACK}="${Track.CANARY}",${BUILD}=${quote(buildId)}`
+    : `${where},${TRACK}="${Track.STABLE}"`;
 }
 
 type Query = { kind: 'value' | 'histogram'; promql: string };
@@ -40,7 +40,7 @@ type Query = { kind: 'value' | 'histogram'; promql: string };
  * increase() would lose each series' first observations and extrapolate every bucket by
  * its own factor, which distorts a young histogram's shape.
  */
-export function trackQueries(
+function trackQueries(
   selector: string,
   w: number,
   since: 'window' | 'start',
@@ -50,20 +50,20 @@ export function trackQueries(
     since === 'start' ? series : `increase(${series}[${w}s])`;
   const value = (m: string, extra = ''): Query => ({
     kind: 'value',
-    promql: `sum by (track) (${over(`${m}{${S}${extra}}`)})`,
+    promql: `sum by (${TRACK}) (${over(`${m}{${S}${extra}}`)})`,
   });
   const histogram = (m: string): Query => ({
     kind: 'histogram',
-    promql: `sum by (track, le) (${over(`${m}_bucket{${S}}`)})`,
+    promql: `sum by (${TRACK}, le) (${over(`${m}_bucket{${S}}`)})`,
   });
   return {
-    requests: value('maskops_predict_requests_total', ', outcome!="refused"'),
-    errors: value('maskops_predict_requests_total', ', outcome="server_error"'),
-    latency: histogram('maskops_predict_accepted_duration_seconds'),
-    instances: histogram('maskops_predict_instances'),
-    instancesSum: value('maskops_predict_instances_sum'),
-    topScore: histogram('maskops_predict_top_score'),
-    topScoreSum: value('maskops_predict_top_score_sum'),
+    requests: value(PredictMetric.REQUESTS, `, ${OUTCOME}!="${PredictOutcome.REFUSED}"`),
+    errors: value(PredictMetric.REQUESTS, `, ${OUTCOME}="${PredictOutcome.SERVER_ERROR}"`),
+    latency: histogram(PredictMetric.ACCEPTED_DURATION),
+    instances: histogram(PredictMetric.INSTANCES),
+    instancesSum: value(`${PredictMetric.INSTANCES}_sum`),
+    topScore: histogram(PredictMetric.TOP_SCORE),
+    topScoreSum: value(`${PredictMetric.TOP_SCORE}_sum`),
   };
 }
 

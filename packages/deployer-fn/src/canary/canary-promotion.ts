@@ -1,14 +1,14 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { LogFields } from '@maskops/shared';
-import { describeError } from '@maskops/shared';
-import { applyCandidate } from '../deploy/apply-patch';
-import type { PatchPlan } from '../deploy/plan-patch';
-import { rollback } from '../deploy/rollback';
+import { Annotation } from '@maskops/shared';
+import { planPatch } from '../deploy/plan-patch';
+import type { RolloutLook } from '../rollout/lifecycle';
+import { applyPlan, settle } from '../rollout/lifecycle';
 import { selectContainer } from '../deploy/select-container';
 import { rolloutState } from '../deploy/watch-rollout';
 import { Outcome } from '../outcome';
-import type { CanaryDeps } from './canary-deps';
-import type { CanaryDecision } from './canary-result';
+import type { CanaryDeps } from '../deps';
+import type { Decision } from '../decision';
 import type { CanaryState, Promotion } from './canary-state';
 import { advance, writeState } from './canary-transitions';
 import type { Figures } from './verdict';
@@ -25,13 +25,41 @@ export async function promote(
   step: number,
   figures: Figures,
   why: { inconclusive: boolean; detail: string },
-): Promise<CanaryDecision> {
-  const applied = await applyCandidate(deps, state.candidate);
+): Promise<Decision> {
+  // The same decision and patch as a rolling deploy, with the force the canary started with.
+  const { namespace, deployment } = deps.config;
+  const options = state.forcedAt === undefined ? {} : { force: { at: state.forcedAt } };
+  const decide = (stable: V1Deployment) => planPatch(stable, state.candidate, deps.config, options);
+  const applied = await applyPlan(
+    deps,
+    `promote ${state.buildId}`,
+    decide(await deps.api.read(namespace, deployment)),
+    decide,
+  );
   const base: LogFields = { step, figures, inconclusive: why.inconclusive };
   // Inconclusive promotions are allowed by default, but somebody should look.
   const severity = why.inconclusive ? 'WARNING' : undefined;
-  if (applied.kind === 'skipped') {
-    // Deployed meanwhile (a duplicate of this step, or a replay): nothing to watch.
+  let promotion: Promotion;
+  let how = 'stable rollout started';
+  if (applied.kind === 'patched') {
+    const { plan } = applied;
+    promotion = {
+      generation: applied.after.metadata?.generation ?? 0,
+      startedAt: new Date(deps.now()).toISOString(),
+      container: plan.container,
+      image: plan.image,
+      previousImage: plan.previousImage,
+      previousTemplateBuildId: plan.previousTemplateBuildId,
+      templateAnnotated: plan.templateAnnotated,
+    };
+  } else if (applied.plan.deployedBuildId === state.buildId) {
+    // Stable already carries this canary's build: an earlier attempt of this step
+    // patched it and then could not record that (its state write lost to other
+    // writers until the step's deadline). It is this promotion, so watch it.
+    promotion = await recoveredPromotion(deps, state, applied.plan.container);
+    how = 'stable rollout started by an earlier attempt of this step';
+  } else {
+    // Deployed or overtaken meanwhile by another build: nothing of ours to watch.
     await writeState(
       deps,
       read,
@@ -44,32 +72,23 @@ export async function promote(
       },
       0,
     );
+    const { outcome } = applied.plan;
     return {
-      outcome: Outcome.ALREADY_DEPLOYED,
+      outcome,
       reason: applied.plan.reason,
       text: `canary promoted, but ${applied.plan.reason}`,
       fields: base,
     };
   }
-  const { plan } = applied;
-  const promotion: Promotion = {
-    generation: applied.after.metadata?.generation ?? 0,
-    startedAt: new Date(deps.now()).toISOString(),
-    container: plan.container,
-    image: plan.image,
-    previousImage: plan.previousImage,
-    previousTemplateBuildId: plan.previousTemplateBuildId,
-    templateAnnotated: plan.patch.spec.template.metadata !== undefined,
-  };
   if (deps.config.rolloutTimeoutSeconds === 0) {
     // ROLLOUT_TIMEOUT_SECONDS=0: patch and return, as a rolling deploy does.
     const at = new Date(deps.now()).toISOString();
     await writeState(deps, read, { ...state, phase: 'promoted', step, figures, finishedAt: at }, 0);
     return {
       outcome: Outcome.PATCHED,
-      text: `canary promoted: patched ${plan.container} to ${plan.image} (rollout not watched)`,
+      text: `canary promoted: patched ${promotion.container} to ${promotion.image} (rollout not watched)`,
       fields: base,
-      previousImage: plan.previousImage,
+      previousImage: promotion.previousImage,
       ...(severity ? { severity } : {}),
     };
   }
@@ -79,31 +98,33 @@ export async function promote(
     { ...state, phase: 'promoting', step, figures, promotion },
     {
       outcome: Outcome.CANARY_PROMOTING,
-      text: `canary of ${state.candidate.image} promoted: ${why.detail}; stable rollout started`,
+      text: `canary of ${state.candidate.image} promoted: ${why.detail}; ${how}`,
       fields: base,
-      previousImage: plan.previousImage,
+      previousImage: promotion.previousImage,
       ...(severity ? { severity } : {}),
     },
   );
 }
 
-/** The plan `rollback` needs, rebuilt from the recorded promotion. */
-function planOf(p: Promotion): Extract<PatchPlan, { action: 'patch' }> {
+/**
+ * The promotion an earlier attempt of this step made, from the stable Deployment
+ * it patched. The pod template's previous build id is not recorded there: a
+ * rollback of a tag deploy then removes it (a digest deploy never has one).
+ */
+async function recoveredPromotion(
+  deps: CanaryDeps,
+  state: CanaryState,
+  container: string,
+): Promise<Promotion> {
+  const stable = await deps.api.read(deps.config.namespace, deps.config.deployment);
   return {
-    action: 'patch',
-    container: p.container,
-    image: p.image,
-    previousImage: p.previousImage,
-    previousTemplateBuildId: p.previousTemplateBuildId,
-    patch: {
-      metadata: { annotations: {} },
-      spec: {
-        template: {
-          ...(p.templateAnnotated ? { metadata: { annotations: {} } } : {}),
-          spec: { containers: [] },
-        },
-      },
-    },
+    generation: stable.metadata?.generation ?? 0,
+    startedAt: new Date(deps.now()).toISOString(),
+    container,
+    image: selectContainer(stable, container).image ?? state.candidate.image,
+    previousImage: stable.metadata?.annotations?.[Annotation.PREVIOUS_IMAGE] ?? '',
+    previousTemplateBuildId: null,
+    templateAnnotated: state.candidate.digest === undefined,
   };
 }
 
@@ -112,61 +133,46 @@ export async function watchPromotion(
   deps: CanaryDeps,
   read: V1Deployment,
   state: CanaryState,
+  p: Promotion,
   step: number,
-): Promise<CanaryDecision> {
-  const p = state.promotion!;
+): Promise<Decision> {
   const { config } = deps;
   const stable = await deps.api.read(config.namespace, config.deployment);
-  const finish = async (phase: 'promoted' | 'failed', d: CanaryDecision) => {
-    const at = new Date(deps.now()).toISOString();
-    await writeState(deps, read, { ...state, phase, step, finishedAt: at }, 0);
-    return { ...d, previousImage: p.previousImage, fields: { ...d.fields, step } };
-  };
-  const running = selectContainer(stable, p.container).image;
-  if (running !== p.image) {
-    return finish('promoted', {
-      outcome: Outcome.SUPERSEDED,
-      reason: `now running ${running ?? ''}`,
-      text: `deploy of ${p.image} superseded by ${running ?? ''} during the rollout`,
-    });
-  }
-  const rollout = rolloutState(stable, p.generation);
-  if (rollout.done) {
-    return finish('promoted', { outcome: Outcome.DEPLOYED, text: `deployed ${p.image}` });
-  }
-  const elapsedMs = deps.now() - Date.parse(p.startedAt);
-  const timedOut =
-    config.rolloutTimeoutSeconds > 0 && elapsedMs > config.rolloutTimeoutSeconds * 1000;
-  if (!rollout.failed && !timedOut) {
+  const look = lookAt(stable, p, deps.now(), config.rolloutTimeoutSeconds);
+  if (look.status === 'pending') {
     return advance(
       deps,
       read,
       { ...state, step },
       {
         outcome: Outcome.CANARY_PROMOTING,
-        text: `stable rollout of ${p.image}: ${rollout.waiting}`,
+        text: `stable rollout of ${p.image}: ${look.waiting}`,
         fields: { step },
       },
     );
   }
-  const reason = rollout.failed
-    ? `${rollout.failed.reason}: ${rollout.failed.message}`
-    : `Timeout: rollout not complete after ${config.rolloutTimeoutSeconds}s (${rollout.waiting})`;
-  const failed = (outcome: Outcome, text: string, fields: LogFields) =>
-    finish('failed', { outcome, reason, text: `rollout of ${p.image} failed${text}`, fields });
-  if (!config.rollbackOnFailure) {
-    return failed(Outcome.ROLLOUT_FAILED, '; ROLLBACK_ON_FAILURE is off', {});
+  const settled = await settle(deps, p, state.candidate, look);
+  const phase = look.status === 'failed' ? 'failed' : 'promoted';
+  const finishedAt = new Date(deps.now()).toISOString();
+  await writeState(deps, read, { ...state, phase, step, finishedAt }, 0);
+  return { ...settled, previousImage: p.previousImage, fields: { ...settled.fields, step } };
+}
+
+/** One look at the promoted stable rollout, as a watch would end it (or not yet). */
+function lookAt(
+  stable: V1Deployment,
+  p: Promotion,
+  now: number,
+  timeoutSeconds: number,
+): RolloutLook | { readonly status: 'pending'; readonly waiting: string } {
+  const running = selectContainer(stable, p.container).image;
+  if (running !== p.image) return { status: 'superseded', currentImage: running ?? '' };
+  const rollout = rolloutState(stable, p.generation);
+  if (rollout.done) return { status: 'complete' };
+  if (rollout.failed) return { status: 'failed', ...rollout.failed };
+  if (timeoutSeconds > 0 && now - Date.parse(p.startedAt) > timeoutSeconds * 1000) {
+    const message = `rollout not complete after ${timeoutSeconds}s (${rollout.waiting})`;
+    return { status: 'failed', reason: 'Timeout', message };
   }
-  try {
-    const undo = await rollback(deps, planOf(p), state.candidate, reason);
-    if (undo.status === 'rolled-back') {
-      return failed(Outcome.ROLLED_BACK, `; rolled back to ${undo.image}`, { rollback: 'done' });
-    }
-    const why = undo.status === 'superseded' ? `superseded by ${undo.currentImage}` : undo.message;
-    return failed(Outcome.ROLLOUT_FAILED, `; not rolled back (${why})`, { rollback: undo.status });
-  } catch (err) {
-    return failed(Outcome.ROLLOUT_FAILED, ` and the rollback failed: ${describeError(err)}`, {
-      rollback: 'failed',
-    });
-  }
+  return { status: 'pending', waiting: rollout.waiting };
 }

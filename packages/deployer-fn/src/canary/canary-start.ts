@@ -1,35 +1,21 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
-import { compareTimestamps } from '@maskops/shared';
-import { Annotation } from '../deploy/annotations';
+import { canaryDeploymentName, compareTimestamps } from '@maskops/shared';
+import type { Decision } from '../decision';
 import { withConflictRetry } from '../deploy/conflict-retry';
-import type { DeployDeps } from '../deploy/deps';
 import type { PlanOptions } from '../deploy/plan-patch';
-import { changeCause, planPatch } from '../deploy/plan-patch';
 import { selectContainer } from '../deploy/select-container';
+import type { CanaryDeps } from '../deps';
 import { Outcome } from '../outcome';
+import { deployPatch } from '../rollout/deployment-patch';
 import type { CanaryConfig } from './canary-config';
-import type { CanaryDeps } from './canary-deps';
-import { canaryName } from './canary-deps';
-import type { CanaryDecision } from './canary-result';
 import type { CanaryState } from './canary-state';
-import { CanaryAnnotation, isTerminal, readCanaryState, stateAnnotations } from './canary-state';
+import { isTerminal, readCanaryState, stateAnnotations } from './canary-state';
 import { enqueueStep } from './step-event';
 
 /** Canary replicas: the weight's share of the stable ready replicas, at least one pod. */
 function canaryReplicas(weightPercent: number, stableReady: number): number {
   return Math.max(1, Math.round((weightPercent * stableReady) / 100));
-}
-
-/** The build id recorded by an abort on the stable Deployment, if any. */
-function abortedBuild(stable: V1Deployment): string | undefined {
-  const raw = stable.metadata?.annotations?.[CanaryAnnotation.ABORTED];
-  if (raw === undefined) return undefined;
-  try {
-    return (JSON.parse(raw) as { build?: string }).build;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface CanaryPlan {
@@ -41,33 +27,7 @@ export interface CanaryPlan {
   readonly settings: Omit<CanaryConfig, 'tasksServiceAccount'>;
 }
 
-/**
- * The checks every delivery goes through before a canary: an aborted build is
- * not analysed again, and the stable Deployment's ordering and idempotency
- * (planPatch, as for a rolling deploy) decide the rest.
- */
-export function precheck(
-  deps: DeployDeps,
-  stable: V1Deployment,
-  candidate: DeployCandidate,
-  options: PlanOptions,
-): CanaryDecision | undefined {
-  if (abortedBuild(stable) === candidate.buildId) {
-    return {
-      outcome: Outcome.ALREADY_ABORTED,
-      reason: `the canary of build ${candidate.buildId} was aborted`,
-      text: `already aborted: build ${candidate.buildId} failed its canary; not analysed again`,
-    };
-  }
-  const plan = planPatch(stable, candidate, deps.config, options);
-  if (plan.action === 'skip') {
-    const outcome = plan.outcome === 'stale' ? Outcome.STALE : Outcome.ALREADY_DEPLOYED;
-    return { outcome, reason: plan.reason, text: `${outcome}: ${plan.reason}` };
-  }
-  return undefined;
-}
-
-/** `maskops-replay --dry-run` with the canary strategy: what a start would do. */
+/** What a canary start of `candidate` does, decided from the stable Deployment as read (also the dry run). */
 export function canaryPlan(
   config: CanaryConfig,
   deployment: string,
@@ -77,7 +37,7 @@ export function canaryPlan(
   const ready = stable.status?.readyReplicas ?? 0;
   const { tasksServiceAccount: _sa, ...settings } = config;
   return {
-    canaryDeployment: canaryName(deployment),
+    canaryDeployment: canaryDeploymentName(deployment),
     image: candidate.image,
     replicas: canaryReplicas(config.weightPercent, ready),
     stableReadyReplicas: ready,
@@ -95,58 +55,45 @@ export function canaryPlan(
 export async function startCanary(
   deps: CanaryDeps,
   candidate: DeployCandidate,
+  plan: CanaryPlan,
   options: PlanOptions,
-): Promise<CanaryDecision> {
-  const { namespace, deployment } = deps.config;
-  const name = canaryName(deployment);
-  const stable = await deps.api.read(namespace, deployment);
-  const early = precheck(deps, stable, candidate, options);
-  if (early) return early;
-
+): Promise<Decision> {
+  const { namespace } = deps.config;
+  const name = plan.canaryDeployment;
   const started = await withConflictRetry(deps, `canary ${candidate.buildId}`, async () => {
     const canary = await deps.api.read(namespace, name);
     const state = readCanaryState(canary);
     if (state?.buildId === candidate.buildId) return { kind: 'running', state } as const;
     if (
       state &&
+      options.force === undefined &&
       !isTerminal(state.phase) &&
       compareTimestamps(candidate.finishTime, state.candidate.finishTime) < 0
     ) {
       return { kind: 'newer', state } as const;
     }
-    const container = selectContainer(canary, deps.config.container);
-    const replicas = canaryReplicas(deps.canary.weightPercent, stable.status?.readyReplicas ?? 0);
     const next: CanaryState = {
       buildId: candidate.buildId,
       phase: 'analysing',
       startedAt: new Date(deps.now()).toISOString(),
       step: 0,
       candidate,
+      ...(options.force === undefined ? {} : { forcedAt: options.force.at }),
     };
-    const resourceVersion = canary.metadata?.resourceVersion;
-    await deps.api.patch(namespace, name, {
-      metadata: {
-        ...(resourceVersion === undefined ? {} : { resourceVersion }),
-        annotations: {
-          [Annotation.CHANGE_CAUSE]: changeCause(candidate),
-          [Annotation.BUILD_ID]: candidate.buildId,
-          [Annotation.FINISH_TIME]: candidate.finishTime,
-          [Annotation.COMMIT_SHA]: candidate.commitSha ?? null,
-          ...stateAnnotations(next),
-        },
-      },
-      spec: {
-        replicas,
-        template: {
-          // As for stable: a tag deploy must still change the template to roll.
-          ...(candidate.digest === undefined
-            ? { metadata: { annotations: { [Annotation.BUILD_ID]: candidate.buildId } } }
-            : {}),
-          spec: { containers: [{ name: container.name, image: candidate.image }] },
-        },
-      },
-    });
-    return { kind: 'started', replicas, superseded: state?.buildId, previous: state } as const;
+    await deps.api.patch(
+      namespace,
+      name,
+      deployPatch({
+        candidate,
+        container: selectContainer(canary, deps.config.container).name,
+        resourceVersion: canary.metadata?.resourceVersion,
+        // The force of `maskops-replay --force` holds through every later step.
+        forcedAt: next.forcedAt,
+        replicas: plan.replicas,
+        extra: stateAnnotations(next),
+      }),
+    );
+    return { kind: 'started', superseded: state?.buildId, previous: state } as const;
   });
 
   if (started.kind === 'newer') {
@@ -184,11 +131,11 @@ export async function startCanary(
   return {
     outcome: Outcome.CANARY_STARTED,
     text:
-      `canary of ${candidate.image} started on ${name} with ${started.replicas} replica(s)` +
+      `canary of ${candidate.image} started on ${name} with ${plan.replicas} replica(s)` +
       (supersedes ? `, superseding build ${supersedes}` : ''),
     fields: {
       canaryDeployment: name,
-      replicas: started.replicas,
+      replicas: plan.replicas,
       enqueued,
       ...(supersedes ? { supersededBuildId: supersedes } : {}),
     },

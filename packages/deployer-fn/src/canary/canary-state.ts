@@ -1,26 +1,8 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
+import { Annotation, CanaryAnnotation } from '@maskops/shared';
+import type { RolloutTarget } from '../rollout/deployment-patch';
 import type { Figures } from './verdict';
-
-/**
- * Annotations on `<DEPLOYMENT>-canary` that hold the canary's state between
- * steps (the function keeps nothing in memory), and the one on the stable
- * Deployment that records an abort.
- */
-export const CanaryAnnotation = {
-  PHASE: 'maskops.dev/canary-phase',
-  STARTED: 'maskops.dev/canary-started',
-  READY_AT: 'maskops.dev/canary-ready-at',
-  /** The last step that completed; the next task is step + 1. */
-  STEP: 'maskops.dev/canary-step',
-  FIGURES: 'maskops.dev/canary-figures',
-  CANDIDATE: 'maskops.dev/canary-candidate',
-  PROMOTION: 'maskops.dev/canary-promotion',
-  FINISHED: 'maskops.dev/canary-finished',
-  /** On the stable Deployment: JSON {build, reason, detail, figures, at}. */
-  ABORTED: 'maskops.dev/canary-aborted',
-} as const;
-export type CanaryAnnotation = (typeof CanaryAnnotation)[keyof typeof CanaryAnnotation];
 
 export const CanaryPhase = {
   ANALYSING: 'analysing',
@@ -37,16 +19,10 @@ const TERMINAL: ReadonlySet<CanaryPhase> = new Set(['promoted', 'aborted', 'fail
 export const isTerminal = (phase: CanaryPhase): boolean => TERMINAL.has(phase);
 
 /** What the watch of the promoted stable rollout needs, and a rollback after it. */
-export interface Promotion {
+export type Promotion = RolloutTarget & {
   readonly generation: number;
   readonly startedAt: string;
-  readonly container: string;
-  readonly image: string;
-  readonly previousImage: string;
-  readonly previousTemplateBuildId: string | null;
-  /** A tag deploy stamps the build id on the pod template; a rollback restores it. */
-  readonly templateAnnotated: boolean;
-}
+};
 
 export interface CanaryState {
   readonly buildId: string;
@@ -58,6 +34,8 @@ export interface CanaryState {
   readonly figures?: Figures;
   readonly promotion?: Promotion;
   readonly finishedAt?: string;
+  /** Started by `maskops-replay --in-process --force` at this time: every step deploys with that force. */
+  readonly forcedAt?: string;
 }
 
 function json<T>(text: string | undefined): T | undefined {
@@ -89,6 +67,7 @@ export function readCanaryState(d: V1Deployment): CanaryState | undefined {
     ...(figures ? { figures } : {}),
     ...(promotion ? { promotion } : {}),
     ...(a[CanaryAnnotation.FINISHED] ? { finishedAt: a[CanaryAnnotation.FINISHED] } : {}),
+    ...(a[Annotation.FORCED_BY_REPLAY] ? { forcedAt: a[Annotation.FORCED_BY_REPLAY] } : {}),
   };
 }
 

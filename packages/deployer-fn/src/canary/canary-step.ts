@@ -1,11 +1,11 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { rolloutState } from '../deploy/watch-rollout';
 import { Outcome } from '../outcome';
-import type { CanaryDeps } from './canary-deps';
-import { canaryName } from './canary-deps';
+import type { CanaryDeps } from '../deps';
+import { canaryDeploymentName } from '@maskops/shared';
 import { readEvidence } from './canary-figures';
 import { promote, watchPromotion } from './canary-promotion';
-import type { CanaryDecision } from './canary-result';
+import type { Decision } from '../decision';
 import type { CanaryState } from './canary-state';
 import { isTerminal, readCanaryState } from './canary-state';
 import { abortCanary, advance } from './canary-transitions';
@@ -13,20 +13,34 @@ import { enqueueStep } from './step-event';
 import type { StepEvent } from './step-event';
 import { canaryVerdict } from './verdict';
 
-const skipped = (reason: string, text: string, fields = {}): CanaryDecision => ({
+const skipped = (reason: string, text: string, fields = {}): Decision => ({
   outcome: Outcome.CANARY_STEP_SKIPPED,
   reason,
   text,
   fields,
 });
 
+/** Short intervals (a demo, a test) still leave a step time to win a busy Deployment. */
+const STEP_DEADLINE_MIN_SECONDS = 10;
+
+/**
+ * A step has until the next one would be due (at least STEP_DEADLINE_MIN_SECONDS)
+ * to record what it did: a patch that conflicts (the rollout controller's status
+ * writes, on a busy cluster many in a row) is retried on a fresh read until then,
+ * not given up after a fixed count and redone as a whole by Cloud Tasks.
+ */
+export function stepDeadline(deps: CanaryDeps): number {
+  const stepSeconds = Math.max(deps.config.canary.intervalSeconds, STEP_DEADLINE_MIN_SECONDS);
+  return deps.now() + stepSeconds * 1000;
+}
+
 /**
  * One step of the canary state machine. Idempotent: the step number recorded on
  * the canary Deployment says what is done, so a duplicate or late task exits,
  * and a task for a build that is no longer the canary's exits at once.
  */
-export async function canaryStep(deps: CanaryDeps, event: StepEvent): Promise<CanaryDecision> {
-  const name = canaryName(deps.config.deployment);
+export async function canaryStep(deps: CanaryDeps, event: StepEvent): Promise<Decision> {
+  const name = canaryDeploymentName(deps.config.deployment);
   const read = await deps.api.read(deps.config.namespace, name);
   const state = readCanaryState(read);
   const about = { step: event.step };
@@ -56,7 +70,9 @@ export async function canaryStep(deps: CanaryDeps, event: StepEvent): Promise<Ca
       { ...about, recordedStep: state.step, ...(enqueued ? { enqueued } : {}) },
     );
   }
-  if (state.phase === 'promoting') return watchPromotion(deps, read, state, event.step);
+  if (state.phase === 'promoting' && state.promotion !== undefined) {
+    return watchPromotion(deps, read, state, state.promotion, event.step);
+  }
   return analyse(deps, read, state, event.step);
 }
 
@@ -65,7 +81,7 @@ async function analyse(
   read: V1Deployment,
   state: CanaryState,
   step: number,
-): Promise<CanaryDecision> {
+): Promise<Decision> {
   const now = deps.now();
   let readyAt = state.readyAt;
   if (readyAt === undefined) {
@@ -94,17 +110,16 @@ async function analyse(
   }
   const elapsed = (now - Date.parse(readyAt)) / 1000;
   // rate() needs two scrapes inside the window; early steps look a little back.
-  const windowSeconds = Math.max(Math.ceil(elapsed), 2 * deps.canary.scrapeIntervalSeconds);
+  const windowSeconds = Math.max(Math.ceil(elapsed), 2 * deps.config.canary.scrapeIntervalSeconds);
   const { project, zone: location, cluster, namespace } = deps.config;
-  const scope = { project, location, cluster, namespace };
   const evidence = await readEvidence(
-    deps.clients.prometheus,
-    scope,
+    deps.canaryClients.prometheus,
+    { project, location, cluster, namespace },
     state.buildId,
     windowSeconds,
     now / 1000,
   );
-  const verdict = canaryVerdict(evidence, elapsed, deps.canary);
+  const verdict = canaryVerdict(evidence, elapsed, deps.config.canary);
   const { figures } = verdict;
   const next = { ...state, readyAt };
   const fields = { step, figures, windowSeconds, elapsedSeconds: Math.round(elapsed) };
@@ -126,7 +141,8 @@ async function analyse(
 
 /** CANARY_READY_DEADLINE_SECONDS, or the stable Deployment's progress deadline. */
 async function readyDeadlineSeconds(deps: CanaryDeps): Promise<number> {
-  if (deps.canary.readyDeadlineSeconds !== undefined) return deps.canary.readyDeadlineSeconds;
+  if (deps.config.canary.readyDeadlineSeconds !== undefined)
+    return deps.config.canary.readyDeadlineSeconds;
   const stable = await deps.api.read(deps.config.namespace, deps.config.deployment);
   return stable.spec?.progressDeadlineSeconds ?? 600;
 }

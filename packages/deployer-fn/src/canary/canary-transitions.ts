@@ -1,12 +1,13 @@
 import type { V1Deployment } from '@kubernetes/client-node';
+import { CanaryAnnotation, canaryDeploymentName } from '@maskops/shared';
+import { abortedBuild, compareBuilds } from '../deploy/aborted-build';
 import { withConflictRetry } from '../deploy/conflict-retry';
 import { transient } from '../errors';
 import { Outcome } from '../outcome';
-import type { CanaryDeps } from './canary-deps';
-import { canaryName } from './canary-deps';
-import type { CanaryDecision } from './canary-result';
+import type { CanaryDeps } from '../deps';
+import type { Decision } from '../decision';
 import type { CanaryState } from './canary-state';
-import { CanaryAnnotation, readCanaryState, stateAnnotations } from './canary-state';
+import { readCanaryState, stateAnnotations } from './canary-state';
 import { enqueueStep } from './step-event';
 import type { AbortReason, Figures } from './verdict';
 
@@ -25,7 +26,7 @@ export async function writeState(
   replicas?: number,
 ): Promise<void> {
   const { namespace } = deps.config;
-  const name = canaryName(deps.config.deployment);
+  const name = canaryDeploymentName(deps.config.deployment);
   const from = stateAnnotations(readCanaryState(read)!);
   let current = read;
   await withConflictRetry(deps, `canary state ${next.buildId}`, async (attempt) => {
@@ -55,8 +56,8 @@ export async function advance(
   deps: CanaryDeps,
   read: V1Deployment,
   next: CanaryState,
-  decision: Omit<CanaryDecision, 'fields'> & { fields?: CanaryDecision['fields'] },
-): Promise<CanaryDecision> {
+  decision: Omit<Decision, 'fields'> & { fields?: Decision['fields'] },
+): Promise<Decision> {
   await writeState(deps, read, next);
   const enqueued = await enqueueStep(deps, next.buildId, next.step + 1);
   return { ...decision, fields: { ...decision.fields, nextStep: next.step + 1, enqueued } };
@@ -73,18 +74,35 @@ export async function abortCanary(
   state: CanaryState,
   step: number,
   why: { reason: AbortReason; detail: string; figures?: Figures },
-): Promise<CanaryDecision> {
+): Promise<Decision> {
   const at = new Date(deps.now()).toISOString();
+  const { namespace, deployment } = deps.config;
   const record = {
     build: state.buildId,
+    finishTime: state.candidate.finishTime,
     reason: why.reason,
     detail: why.detail,
     ...(why.figures ? { figures: why.figures } : {}),
     at,
   };
-  // No resourceVersion: an annotation of its own, written the same way by any copy.
-  await deps.api.patch(deps.config.namespace, deps.config.deployment, {
-    metadata: { annotations: { [CanaryAnnotation.ABORTED]: JSON.stringify(record) } },
+  // The record keeps the newest aborted build (see aborted-build.ts): a forced
+  // replay of an older build that aborts too must not lower it.
+  await withConflictRetry(deps, `abort ${state.buildId}`, async () => {
+    const stable = await deps.api.read(namespace, deployment);
+    const recorded = abortedBuild(stable);
+    if (
+      recorded?.finishTime !== undefined &&
+      compareBuilds(state.candidate, { ...recorded, finishTime: recorded.finishTime }) < 0
+    ) {
+      return;
+    }
+    const resourceVersion = stable.metadata?.resourceVersion;
+    await deps.api.patch(namespace, deployment, {
+      metadata: {
+        ...(resourceVersion === undefined ? {} : { resourceVersion }),
+        annotations: { [CanaryAnnotation.ABORTED]: JSON.stringify(record) },
+      },
+    });
   });
   await writeState(
     deps,

@@ -2,7 +2,7 @@ import type { TokenSource } from '../cluster/token-source';
 import { permanent } from '../errors';
 import { googleHttp } from './google-http';
 
-export interface Sample {
+interface Sample {
   readonly metric: Readonly<Record<string, string>>;
   /** NaN and ±Inf come back as such ("NaN", "+Inf"). */
   readonly value: number;

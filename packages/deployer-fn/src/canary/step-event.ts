@@ -1,5 +1,5 @@
 import { CloudEventMode, cloudEventRequest, isObj } from '@maskops/shared';
-import type { CanaryDeps } from './canary-deps';
+import type { CanaryDeps } from '../deps';
 import type { EnqueueResult } from './cloud-tasks-client';
 import { taskId } from './cloud-tasks-client';
 
@@ -60,14 +60,14 @@ export async function enqueueStep(
     },
     CloudEventMode.STRUCTURED,
   );
-  return deps.clients.tasks.enqueue({
+  return deps.canaryClients.tasks.enqueue({
     id,
-    scheduleTime: new Date(now + deps.canary.intervalSeconds * 1000),
-    url: deps.canary.functionUrl,
+    scheduleTime: new Date(now + deps.config.canary.intervalSeconds * 1000),
+    url: deps.config.canary.functionUrl,
     ...event,
     oidc: {
-      serviceAccountEmail: deps.canary.tasksServiceAccount,
-      audience: deps.canary.functionUrl,
+      serviceAccountEmail: deps.config.canary.tasksServiceAccount,
+      audience: deps.config.canary.functionUrl,
     },
   });
 }

@@ -1,10 +1,10 @@
 import type { LogFields } from '@maskops/shared';
-import type { HandleResult } from '../decision-log';
-import { decisionLog, failureOf } from '../decision-log';
-import type { DeployDeps } from '../deploy/deps';
+import type { HandleResult } from '../decision';
+import { decisionLog, failureOf } from '../decision';
+import type { Deps } from '../deps';
+import { canaryDeps } from '../deps';
 import { Outcome } from '../outcome';
-import { asCanaryDeps } from './canary-deps';
-import { canaryStep } from './canary-step';
+import { canaryStep, stepDeadline } from './canary-step';
 import type { StepDecode } from './step-event';
 
 /**
@@ -13,53 +13,42 @@ import type { StepDecode } from './step-event';
  * permanent ones are logged and acknowledged, like a Pub/Sub message.
  */
 export async function handleStepEvent(
-  deps: DeployDeps,
+  deps: Deps,
   decoded: Exclude<StepDecode, { kind: 'not-a-step' }>,
   logFields: LogFields = {},
 ): Promise<HandleResult> {
-  const start = deps.now();
   const { config } = deps;
-  const base: LogFields = {
+  const log = decisionLog(deps, deps.now(), {
     deployment: `${config.namespace}/${config.deployment}`,
     event: 'canary-step',
     ...logFields,
-  };
-  const finish = decisionLog(deps, start, base);
-
+  });
   if (decoded.kind === 'malformed') {
-    return finish(
-      { outcome: Outcome.IGNORED, ack: true, reason: 'MALFORMED' },
-      `ignored: canary step event ${decoded.detail}`,
-    );
+    return log({
+      outcome: Outcome.IGNORED,
+      reason: 'MALFORMED',
+      text: `ignored: canary step event ${decoded.detail}`,
+    });
   }
   const { event } = decoded;
+  const about = { buildId: event.buildId };
+  const step = { step: event.step };
   if (config.canary === undefined) {
-    return finish(
-      { outcome: Outcome.IGNORED, ack: true, reason: 'CANARY_OFF', buildId: event.buildId },
-      `ignored: canary step ${event.step} arrived but ROLLOUT_STRATEGY is not canary`,
-      { step: event.step },
+    return log(
+      {
+        outcome: Outcome.IGNORED,
+        reason: 'CANARY_OFF',
+        text: `ignored: canary step ${event.step} arrived but ROLLOUT_STRATEGY is not canary`,
+        fields: step,
+      },
+      about,
     );
   }
   try {
-    const d = await canaryStep(asCanaryDeps(deps), event);
-    return finish(
-      {
-        outcome: d.outcome,
-        ack: true,
-        buildId: event.buildId,
-        ...(d.reason === undefined ? {} : { reason: d.reason }),
-        ...(d.previousImage === undefined ? {} : { previousImage: d.previousImage }),
-      },
-      d.text,
-      { step: event.step, ...d.fields },
-      d.severity,
-    );
+    const canary = canaryDeps(deps);
+    const d = await canaryStep({ ...canary, patchDeadline: stepDeadline(canary) }, event);
+    return log({ ...d, fields: { ...step, ...d.fields } }, about);
   } catch (err) {
-    const failure = failureOf(err);
-    return finish(
-      { ...failure.result, buildId: event.buildId },
-      failure.text(`canary step ${event.step}: `),
-      { step: event.step },
-    );
+    return log({ ...failureOf(err, `canary step ${event.step}: `), fields: step }, about);
   }
 }

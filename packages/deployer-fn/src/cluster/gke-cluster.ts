@@ -21,7 +21,7 @@ function isPemCertificate(pem: string): boolean {
   }
 }
 
-export function clusterUrl(
+function clusterUrl(
   config: Pick<DeployerConfig, 'containerApiEndpoint' | 'project' | 'zone' | 'cluster'>,
 ): string {
   const seg = encodeURIComponent;

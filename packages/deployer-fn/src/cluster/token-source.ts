@@ -6,7 +6,7 @@ export interface TokenSource {
   getToken(options?: { forceRefresh?: boolean }): Promise<string>;
 }
 
-export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
 /**
  * Application Default Credentials (on Cloud Run the metadata server, which

@@ -1,26 +1,20 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
-import { compareTimestamps, normalizeTimestamp, parseImageRef } from '@maskops/shared';
+import { normalizeTimestamp, parseImageRef } from '@maskops/shared';
 import type { DeployerConfig } from '../config';
-import { Annotation } from './annotations';
+import { abortedBuild, compareBuilds } from './aborted-build';
+import type { DeploymentPatch, RolloutTarget } from '../rollout/deployment-patch';
+import { deployPatch } from '../rollout/deployment-patch';
+import { Annotation } from '@maskops/shared';
 import { isBeyond } from './clock-skew';
 import { selectContainer } from './select-container';
 
-/** A strategic-merge patch body for a Deployment (plain JSON). */
-export interface DeploymentPatch {
-  metadata: { resourceVersion?: string; annotations: Record<string, string | null> };
-  spec: {
-    template: {
-      metadata?: { annotations: Record<string, string | null> };
-      spec: { containers: Array<{ name: string; image: string }> };
-    };
-  };
-}
+type SkipOutcome = 'already-deployed' | 'stale' | 'already-aborted';
 
 export type PatchPlan =
   | {
       readonly action: 'skip';
-      readonly outcome: 'already-deployed' | 'stale';
+      readonly outcome: SkipOutcome;
       readonly reason: string;
       readonly container: string;
       readonly currentImage: string;
@@ -28,20 +22,15 @@ export type PatchPlan =
       readonly deployedFinishTime?: string;
       readonly distrustedFinishTime?: string;
     }
-  | {
+  | (RolloutTarget & {
       readonly action: 'patch';
       readonly patch: DeploymentPatch;
-      readonly container: string;
-      readonly image: string;
-      readonly previousImage: string;
-      /** The pod template's build-id annotation before the patch (null: none), for rollback. */
-      readonly previousTemplateBuildId: string | null;
       readonly deployedBuildId?: string;
       readonly deployedFinishTime?: string;
       /** A deployed key too far in the future to believe; treated as absent (see clock-skew). */
       readonly distrustedFinishTime?: string;
       readonly forced?: boolean;
-    };
+    });
 
 export interface PlanOptions {
   /** Deployed keys after this (normalised) time are treated as absent. */
@@ -61,13 +50,6 @@ function digestOf(image: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** One-line change cause, kept printable and short for `kubectl rollout history`. */
-export function changeCause(candidate: DeployCandidate, forced = false): string {
-  const commit = candidate.commitSha ? ` commit ${candidate.commitSha.slice(0, 12)}` : '';
-  const how = forced ? ' (forced by maskops-replay)' : '';
-  return `maskops: ${candidate.source} ${candidate.buildId}${commit} → ${candidate.image}${how}`;
 }
 
 /**
@@ -98,7 +80,7 @@ export function planPatch(
     ...(deployedFinishTime === undefined ? {} : { deployedFinishTime }),
     ...(distrusted ? { distrustedFinishTime: recordedFinishTime } : {}),
   };
-  const skip = (outcome: 'already-deployed' | 'stale', reason: string): PatchPlan => ({
+  const skip = (outcome: SkipOutcome, reason: string): PatchPlan => ({
     action: 'skip',
     outcome,
     reason,
@@ -116,49 +98,41 @@ export function planPatch(
   ) {
     return skip('already-deployed', `container ${container.name} already runs ${candidate.digest}`);
   }
-  if (deployedFinishTime !== undefined && options.force === undefined) {
-    const order = compareTimestamps(candidate.finishTime, deployedFinishTime);
+  if (options.force === undefined) {
     if (
-      order < 0 ||
-      (order === 0 && deployedBuildId !== undefined && candidate.buildId < deployedBuildId)
+      deployedFinishTime !== undefined &&
+      compareBuilds(candidate, { buildId: deployedBuildId ?? '', finishTime: deployedFinishTime }) <
+        0
     ) {
       return skip(
         'stale',
         `build finished ${candidate.finishTime}, before the deployed build ${deployedBuildId ?? '?'} (${deployedFinishTime})`,
       );
     }
+    const aborted = abortedBuild(deployment);
+    if (aborted?.buildId === candidate.buildId) {
+      return skip('already-aborted', `the canary of build ${candidate.buildId} was aborted`);
+    }
+    if (
+      aborted?.finishTime !== undefined &&
+      compareBuilds(candidate, { ...aborted, finishTime: aborted.finishTime }) <= 0
+    ) {
+      return skip(
+        'stale',
+        `build finished ${candidate.finishTime}, not after the aborted canary build ${aborted.buildId} (${aborted.finishTime})`,
+      );
+    }
   }
 
   const previousTemplateBuildId =
     deployment.spec?.template?.metadata?.annotations?.[Annotation.BUILD_ID] ?? null;
-  const metadataAnnotations: Record<string, string | null> = {
-    [Annotation.CHANGE_CAUSE]: changeCause(candidate, options.force !== undefined),
-    [Annotation.BUILD_ID]: candidate.buildId,
-    [Annotation.FINISH_TIME]: candidate.finishTime,
-    // null removes a stale commit from an earlier build in a strategic-merge patch.
-    [Annotation.COMMIT_SHA]: candidate.commitSha ?? null,
-    [Annotation.PREVIOUS_IMAGE]: currentImage || null,
-    [Annotation.ROLLBACK_REASON]: null,
-    // Describes the deploy now running: a normal deploy clears an earlier force.
-    [Annotation.FORCED_BY_REPLAY]: options.force?.at ?? null,
-  };
-  const resourceVersion = deployment.metadata?.resourceVersion;
-  const patch: DeploymentPatch = {
-    metadata: {
-      ...(resourceVersion === undefined ? {} : { resourceVersion }),
-      annotations: metadataAnnotations,
-    },
-    spec: {
-      template: {
-        // A tag may point at new content under the same name; a changed pod
-        // template annotation is what makes Kubernetes roll the pods anyway.
-        ...(candidate.digest === undefined
-          ? { metadata: { annotations: { [Annotation.BUILD_ID]: candidate.buildId } } }
-          : {}),
-        spec: { containers: [{ name: container.name, image: candidate.image }] },
-      },
-    },
-  };
+  const patch = deployPatch({
+    candidate,
+    container: container.name,
+    resourceVersion: deployment.metadata?.resourceVersion,
+    forcedAt: options.force?.at,
+    previousImage: currentImage,
+  });
   return {
     action: 'patch',
     patch,
@@ -166,6 +140,7 @@ export function planPatch(
     image: candidate.image,
     previousImage: currentImage,
     previousTemplateBuildId,
+    templateAnnotated: patch.spec.template.metadata !== undefined,
     ...deployed,
     ...(options.force === undefined ? {} : { forced: true }),
   };

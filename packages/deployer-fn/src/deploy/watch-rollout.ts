@@ -1,17 +1,9 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { isPermanent } from '../errors';
-import type { DeployDeps } from './deps';
+import type { Deps } from '../deps';
+import type { RolloutLook } from '../rollout/lifecycle';
 
-export type RolloutResult =
-  | { readonly status: 'complete'; readonly elapsedMs: number }
-  /** The container no longer runs our image: someone else deployed meanwhile. */
-  | { readonly status: 'superseded'; readonly currentImage: string; readonly elapsedMs: number }
-  | {
-      readonly status: 'failed';
-      readonly reason: 'ProgressDeadlineExceeded' | 'Timeout';
-      readonly message: string;
-      readonly elapsedMs: number;
-    };
+export type RolloutResult = RolloutLook & { readonly elapsedMs: number };
 
 export type RolloutState =
   | { done: true }
@@ -62,7 +54,7 @@ export function rolloutState(d: V1Deployment, minGeneration: number): RolloutSta
 
 /** Polls the Deployment until the rollout completes, fails, or `timeoutSeconds` pass. */
 export async function watchRollout(
-  deps: DeployDeps,
+  deps: Deps,
   generation: number,
   timeoutSeconds: number,
   ours?: { container: string; image: string },

@@ -2,11 +2,9 @@
 import { parseArgs } from 'node:util';
 import { GoogleAuth } from 'google-auth-library';
 import { createLogger, loadConfigOrExit } from '@maskops/shared';
-import { createCanaryClients } from '../canary/canary-deps';
-import { createClusterConnector } from '../cluster/cluster-connector';
 import { googleTokenSource } from '../cluster/token-source';
 import { readConfig } from '../config';
-import { defaultRuntime } from '../deploy/deps';
+import { createDeps } from '../deps';
 import { handleMessage } from '../handler';
 import { ReplayExit } from './exit-codes';
 import { ReplayError } from './replay-error';
@@ -161,13 +159,8 @@ async function main(): Promise<number> {
     base: { component: 'maskops-replay' },
     write: (l) => process.stderr.write(l + '\n'),
   });
-  const api = createClusterConnector({ config, tokenSource: tokens });
   // With ROLLOUT_STRATEGY=canary an in-process replay starts a canary, as the function would.
-  const canaryClients =
-    config.canary === undefined
-      ? {}
-      : { canaryClients: createCanaryClients(config.canary, tokens) };
-  const deps = { api, config, logger, ...defaultRuntime, ...canaryClients };
+  const deps = createDeps({ config, logger, tokenSource: tokens });
   const result = await handleMessage(deps, message, {
     dryRun: values['dry-run'],
     force: values.force,

@@ -1,8 +1,8 @@
 import type { LocalCloud } from '@maskops/localcloud';
 import { cloudEventBinary, pubsubMessage, startLocalCloud } from '@maskops/localcloud';
 import type { LogFields } from '@maskops/shared';
-import { CanaryAnnotation } from '../../src/canary/canary-state';
-import { Annotation } from '../../src/deploy/annotations';
+import { CanaryAnnotation } from '@maskops/shared';
+import { Annotation } from '@maskops/shared';
 import { cloudBuild, digest, OLD_IMAGE, REPO } from '../helpers/cloud';
 import type { CanaryFn } from '../helpers/canary';
 import { startCanaryFunction } from '../helpers/canary';

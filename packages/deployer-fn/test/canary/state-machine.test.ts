@@ -1,8 +1,8 @@
 import { cloudEventBinary, pubsubMessage } from '@maskops/localcloud';
 import { CloudEventMode, cloudEventRequest, sleep } from '@maskops/shared';
-import { CanaryAnnotation } from '../../src/canary/canary-state';
+import { CanaryAnnotation } from '@maskops/shared';
 import { STEP_EVENT_SOURCE, STEP_EVENT_TYPE } from '../../src/canary/step-event';
-import { Annotation } from '../../src/deploy/annotations';
+import { Annotation } from '@maskops/shared';
 import { cloudBuild, digest, OLD_IMAGE, REPO } from '../helpers/cloud';
 import type { CanaryFn } from '../helpers/canary';
 import { startCanaryCloud, startCanaryFunction } from '../helpers/canary';

@@ -1,7 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate } from '@maskops/shared';
 import { DeployError } from '../../src/errors';
-import { Annotation } from '../../src/deploy/annotations';
+import { Annotation } from '@maskops/shared';
 import { planPatch } from '../../src/deploy/plan-patch';
 
 const REPO = 'us-central1-docker.pkg.dev/p/maskops/inference-api';
@@ -55,6 +55,7 @@ it('plans a digest patch of only the container image plus annotations', () => {
     image: `${REPO}@${D1}`,
     previousImage: `${REPO}:v0`,
     previousTemplateBuildId: null,
+    templateAnnotated: false,
     patch: {
       metadata: {
         resourceVersion: '42',

@@ -32,7 +32,7 @@ export interface CanaryFn extends Fn {
 export async function startCanaryFunction(
   cloud: LocalCloud,
   env: Record<string, string> = {},
-  opts: { replicas?: number } = {},
+  opts: { replicas?: number; image?: string; annotations?: Record<string, string> } = {},
 ): Promise<CanaryFn> {
   counter += 1;
   const name = `canary-app-${counter}`;
@@ -52,6 +52,8 @@ export async function startCanaryFunction(
     name,
     port,
     replicas: opts.replicas ?? 10,
+    ...(opts.image ? { containers: [{ name: 'inference-api', image: opts.image }] } : {}),
+    ...(opts.annotations ? { annotations: opts.annotations } : {}),
     env: {
       ROLLOUT_STRATEGY: 'canary',
       CLOUD_TASKS_ENDPOINT: cloud.cloudTasks!.url,

@@ -14,7 +14,7 @@ import type { LogFields } from '@maskops/shared';
 import { createMemoryLogger } from '@maskops/shared';
 import type { DeployerConfig } from '../../src/config';
 import { readConfig } from '../../src/config';
-import type { HandleResult } from '../../src/decision-log';
+import type { HandleResult } from '../../src/decision';
 import type { OnNewImageOptions } from '../../src/on-new-image';
 import { createOnNewImageHttp } from '../../src/http-entry';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalCloud, type LocalCloud } from '@maskops/localcloud';
 import type { CanaryPlan } from '../../src/canary/canary-start';
-import type { DeploymentPatch } from '../../src/deploy/plan-patch';
+import type { DeploymentPatch } from '../../src/rollout/deployment-patch';
 import { useCloud } from './suite';
 
 /** The built maskops-replay, run as a user runs it. */

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deploymentFixture, startLocalCloud, type LocalCloud } from '@maskops/localcloud';
-import { Annotation } from '../../src/deploy/annotations';
+import { Annotation } from '@maskops/shared';
 import {
   BUILD_FILE,
   CLI,

@@ -43,6 +43,8 @@ export const env: Record<string, string> = Object.fromEntries(
     .map((e) => [e.name, e.value!]),
 );
 export const setupSh = read('infra', 'gcp', 'setup.sh');
+/** The functions setup.sh sources. */
+export const setupLib = read('infra', 'gcp', 'setup-lib.sh');
 const envPairs = (list: string): Array<[string, string]> =>
   list
     .split(',')

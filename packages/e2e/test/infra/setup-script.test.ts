@@ -3,10 +3,11 @@
  * command it would run ("+ "), every existence check that guards a create ("? ") and
  * every value it would look up ("= "). These tests read that output.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { root } from '../helpers/infra-files';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { read, root, setupLib, setupSh } from '../helpers/infra-files';
 
 const script = join(root, 'infra', 'gcp', 'setup.sh');
 
@@ -61,8 +62,12 @@ describe('infra/gcp/setup.sh --dry-run', () => {
   });
 
   it('checks before creating each resource, so a second run changes nothing', () => {
+    // (kubectl creates are guarded by lookups, "= " lines: see the token Secret.)
     const creates = cmds.filter(
-      (c) => / (create|create-auto) /.test(c) && !c.startsWith('gcloud builds submit'),
+      (c) =>
+        / (create|create-auto) /.test(c) &&
+        !c.startsWith('gcloud builds submit') &&
+        !c.startsWith('kubectl'),
     );
     const checks = lines(stdout, '? ');
     expect(creates.length).toBe(checks.length);
@@ -204,22 +209,175 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     );
   });
 
-  it('drops replicas from an older install before applying the manifests', () => {
-    const migrate = cmds.findIndex((c) => c.includes('apply set-last-applied'));
-    const apply = cmds.findIndex((c) => c.startsWith('kubectl kustomize'));
-    expect(migrate).toBeGreaterThan(-1);
-    expect(migrate).toBeLessThan(apply);
-    expect(cmds[migrate]).toContain('last-applied-without-replicas.mjs');
-    expect(existsSync(join(root, 'infra', 'gcp', 'last-applied-without-replicas.mjs'))).toBe(true);
+  it('migrates a client-side-applied install once, handing the deployer its fields first', () => {
+    const at = (prefix: string) => cmds.findIndex((c) => c.startsWith(prefix));
+    const rename = at('kubectl -n maskops patch KIND NAME --type=json');
+    const handOff = cmds.findIndex(
+      (c) =>
+        c.startsWith('kubectl apply --server-side --field-manager=maskops-deployer -f -') &&
+        c.includes('stable replicas (only after that migration)'),
+    );
+    const apply = at('kubectl kustomize');
+    expect(cmds[rename]).toContain('kubectl-client-side-apply/Update entry');
+    expect(cmds[rename]).toContain('renamed maskops-setup/Apply');
+    expect([rename, handOff, apply].every((i) => i >= 0)).toBe(true);
+    expect(rename).toBeLessThan(handOff);
+    expect(handOff).toBeLessThan(apply);
+    expect(setupLib).toContain('kubectl-client-side-apply/Update/');
   });
 
-  it('adds the internal load balancer and PodMonitoring components on request only', () => {
-    expect(find('kubectl kustomize')).toContain('(components: none)');
+  it('applies everything server-side as its own field manager, never forcing conflicts', () => {
+    const applies = cmds.filter((c) => / apply /.test(c));
+    expect(applies.length).toBeGreaterThanOrEqual(3);
+    for (const a of applies) {
+      expect(a).toMatch(
+        /kubectl apply --server-side --field-manager=maskops-(setup|deployer) -f -/,
+      );
+    }
+    expect(find('kubectl kustomize')).toContain(
+      '| kubectl apply --server-side --field-manager=maskops-setup -f -',
+    );
+    for (const text of [stdout, setupSh, setupLib]) expect(text).not.toContain('--force-conflicts');
+    expect(setupSh + setupLib).not.toMatch(/kubectl (-n \S+ )?apply -f/);
+  });
+
+  it('on a first install applies the image once, then hands it and the canary replicas to the deployer', () => {
+    const apply = cmds.findIndex((c) => c.startsWith('kubectl kustomize'));
+    const handOff = cmds.findIndex(
+      (c, i) =>
+        i > apply && c.startsWith('kubectl apply --server-side --field-manager=maskops-deployer'),
+    );
+    expect(handOff).toBeGreaterThan(apply);
+    expect(cmds[handOff]).toContain('the current image of inference-api and inference-api-canary');
+    expect(cmds[apply]).not.toContain('components/reapply');
+  });
+
+  it('stores the options in force in the cluster', () => {
+    expect(cmds.find((c) => c.includes('# ConfigMap maskops-setup'))).toBe(
+      'kubectl apply --server-side --field-manager=maskops-setup -f -   # ConfigMap maskops-setup: exposure=internal domain= canary=false podMonitoring=false modelUri=gs://models-bucket/mrcnn',
+    );
+    expect(lines(stdout, '= ')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^kubectl -n maskops get configmap maskops-setup --ignore-not-found /,
+        ),
+        expect.stringMatching(
+          /^kubectl -n maskops get deployment inference-api --ignore-not-found /,
+        ),
+      ]),
+    );
+    expect(stdout).toContain(
+      '# a new install: exposure internal, canary off, pod monitoring off, model gs://models-bucket/mrcnn',
+    );
+  });
+
+  it('creates a token Secret once, the token never on a command line, and says how to read it', () => {
+    expect(lines(stdout, '= ')).toContain(
+      'kubectl -n maskops get secret inference-api-tokens --ignore-not-found -o name',
+    );
+    expect(find('kubectl -n maskops create secret generic inference-api-tokens')).toBe(
+      'kubectl -n maskops create secret generic inference-api-tokens --from-file=tokens=FILE --dry-run=client -o yaml | kubectl -n maskops create -f -   # FILE: a generated token, 32 random bytes in hex (node:crypto)',
+    );
+    expect(stdout).toContain(
+      "#   kubectl -n maskops get secret inference-api-tokens -o jsonpath='{.data.tokens}' | base64 -d",
+    );
+    // The Secret exists before the pods that mount it.
+    expect(cmds.indexOf(find('kubectl -n maskops create secret'))).toBeLessThan(
+      cmds.findIndex((c) => c.startsWith('kubectl kustomize')),
+    );
+    expect(setupLib).toContain("randomBytes(32).toString('hex')");
+  });
+
+  it('takes the tokens from a file or from Secret Manager instead', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'setup-tokens-'));
+    try {
+      const file = join(dir, 'tokens.txt');
+      writeFileSync(file, `# ours\n${'a'.repeat(64)}\n\n${'B'.repeat(16)}\r\n`);
+      const r = dryRun(...PROJECT, '--token-file', file);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      expect(commands(r.stdout).find((c) => c.includes('create secret'))).toContain(
+        `# FILE: ${file}`,
+      );
+      const s = dryRun(...PROJECT, '--token-secret', 'maskops-tokens');
+      expect(commands(s.stdout).find((c) => c.includes('create secret'))).toContain(
+        '# FILE: the latest version of Secret Manager secret maskops-tokens',
+      );
+      expect(setupLib).toContain('gcloud secrets versions access latest --secret "$TOKEN_SECRET"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exposes the Service on an internal load balancer by default', () => {
+    expect(find('kubectl kustomize')).toContain(
+      '(components: ../../infra/k8s/components/exposure-internal)',
+    );
+    expect(stdout).toContain(
+      '# service (inside the VPC): kubectl -n maskops get service inference-api',
+    );
     const r = dryRun(...PROJECT, '--internal-lb', '--pod-monitoring');
     expect(r.status).toBe(0);
     expect(commands(r.stdout).find((c) => c.startsWith('kubectl kustomize'))).toContain(
-      '(components: ../../infra/k8s/components/internal-lb ../../infra/k8s/components/pod-monitoring)',
+      '(components: ../../infra/k8s/components/exposure-internal ../../infra/k8s/components/pod-monitoring)',
     );
+  });
+
+  it('--exposure public --domain: a Gateway with a Certificate Manager certificate, HTTPS only', () => {
+    const r = dryRun(...PROJECT, '--exposure', 'public', '--domain', 'API.Example.com');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const c = commands(r.stdout);
+    const checks = lines(r.stdout, '? ');
+    const name = 'maskops-api-example-com';
+    for (const [check, create] of [
+      [
+        `gcloud certificate-manager dns-authorizations describe ${name} --project demo-proj-1`,
+        `gcloud certificate-manager dns-authorizations create ${name} --domain api.example.com --project demo-proj-1`,
+      ],
+      [
+        `gcloud certificate-manager certificates describe ${name} --project demo-proj-1`,
+        `gcloud certificate-manager certificates create ${name} --domains api.example.com --dns-authorizations ${name} --project demo-proj-1`,
+      ],
+      [
+        `gcloud certificate-manager maps describe ${name} --project demo-proj-1`,
+        `gcloud certificate-manager maps create ${name} --project demo-proj-1`,
+      ],
+      [
+        `gcloud certificate-manager maps entries describe ${name} --map ${name} --project demo-proj-1`,
+        `gcloud certificate-manager maps entries create ${name} --map ${name} --certificates ${name} --hostname api.example.com --project demo-proj-1`,
+      ],
+    ]) {
+      expect(checks).toContain(check);
+      expect(c).toContain(create);
+    }
+    expect(c).toContain(
+      'gcloud container clusters update maskops --location us-central1 --project demo-proj-1 --gateway-api=standard',
+    );
+    const apply = c.find((x) => x.startsWith('kubectl kustomize'))!;
+    expect(apply).toContain('(components: ../../infra/k8s/components/exposure-public)');
+    expect(apply).toContain(`DOMAIN_PLACEHOLDER=api.example.com, CERTMAP_PLACEHOLDER=${name}`);
+    expect(
+      c.indexOf(`gcloud certificate-manager maps create ${name} --project demo-proj-1`),
+    ).toBeLessThan(c.indexOf(apply));
+    expect(r.stdout).toContain('# service: https://api.example.com/ once DNS is set:');
+    expect(r.stdout).toContain('domain=api.example.com');
+  });
+
+  it('--exposure public-http: opt-in plain HTTP, with a WARNING', () => {
+    const r = dryRun(...PROJECT, '--exposure', 'public-http');
+    expect(r.status).toBe(0);
+    expect(commands(r.stdout).find((c) => c.startsWith('kubectl kustomize'))).toContain(
+      '(components: ../../infra/k8s/components/exposure-public-http)',
+    );
+    expect(r.stderr).toMatch(
+      /^setup\.sh: WARNING: .*public-http.*tokens cross the network in clear/,
+    );
+    expect(dryRun(...PROJECT).stderr).toBe('');
+  });
+
+  it('builds only while the Deployment does not exist (or with --rebuild)', () => {
+    // A dry run sees a new install: the first build. The rest is in setup-rerun.test.ts.
+    expect(find('gcloud builds submit')).toContain('_RUN_TESTS=false');
+    expect(setupSh).toMatch(/elif \[ -z "\$CURRENT_IMAGE" \]; then/);
   });
 
   it("is what the deployer README's manual recipe runs, flag for flag", () => {
@@ -288,13 +446,24 @@ describe('infra/gcp/setup.sh --dry-run', () => {
       );
     });
 
-    it('grants the deployer enqueuer, metrics viewer and actAs on itself (OIDC tokens)', () => {
+    it('grants the deployer enqueuer on the queue only, metrics viewer and actAs on itself (OIDC tokens)', () => {
       expect(roles).toEqual([
         'roles/cloudtasks.enqueuer',
         'roles/container.clusterViewer',
         'roles/iam.serviceAccountUser',
         'roles/monitoring.viewer',
       ]);
+      expect(c).toContain(
+        `gcloud tasks queues add-iam-policy-binding maskops-canary --location us-central1 --project demo-proj-1 --member serviceAccount:${DEPLOYER} --role roles/cloudtasks.enqueuer`,
+      );
+      expect(
+        c.filter((x) => x.startsWith('gcloud projects add-iam') && x.includes('cloudtasks')),
+      ).toEqual([]);
+      // An earlier setup.sh's project-wide grant goes, when there is one.
+      expect(lines(r.stdout, '= ')).toContain(
+        `gcloud projects get-iam-policy demo-proj-1 --flatten=bindings[].members --filter=bindings.role=roles/cloudtasks.enqueuer AND bindings.members=serviceAccount:${DEPLOYER} --format=value(bindings.role)`,
+      );
+      expect(setupSh).toContain('run gcloud projects remove-iam-policy-binding "$PROJECT"');
       expect(c).toContain(
         `gcloud iam service-accounts add-iam-policy-binding ${DEPLOYER} --project demo-proj-1 --member serviceAccount:${DEPLOYER} --role roles/iam.serviceAccountUser`,
       );
@@ -306,7 +475,7 @@ describe('infra/gcp/setup.sh --dry-run', () => {
         'ROLLOUT_STRATEGY=canary',
         'PROMETHEUS_QUERY_URL=https://monitoring.googleapis.com/v1/projects/demo-proj-1/location/global/prometheus',
         'CANARY_TASKS_QUEUE=projects/demo-proj-1/locations/us-central1/queues/maskops-canary',
-        'FUNCTION_URL=https://us-central1-demo-proj-1.cloudfunctions.net/maskops-deployer',
+        'FUNCTION_URL=https://maskops-deployer-PROJECT_NUMBER.us-central1.run.app',
         `CANARY_TASKS_SERVICE_ACCOUNT=${DEPLOYER}`,
       ]) {
         expect(d).toContain(v);
@@ -314,6 +483,19 @@ describe('infra/gcp/setup.sh --dry-run', () => {
       expect(c.find((x) => x.startsWith('kubectl kustomize'))).toContain(
         'components/pod-monitoring',
       );
+    });
+
+    it("targets the function's run.app URL, and checks it against the deployed function", () => {
+      const deployed = c.findIndex((x) => x.startsWith('gcloud functions deploy'));
+      expect(c[deployed]).toContain(
+        'FUNCTION_URL=https://maskops-deployer-PROJECT_NUMBER.us-central1.run.app',
+      );
+      const after = r.stdout.slice(r.stdout.indexOf(c[deployed]));
+      expect(after).toContain(
+        '= gcloud functions describe maskops-deployer --gen2 --region us-central1 --project demo-proj-1 --format=value(serviceConfig.uri)',
+      );
+      expect(stdout).not.toContain('serviceConfig.uri');
+      expect(setupLib).toMatch(/not at \$\{FUNCTION_URL\}/);
     });
   });
 
@@ -327,11 +509,119 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     expect(d).toContain('NAMESPACE=ml');
   });
 
+  it('creates a 2nd gen trigger from --repository', () => {
+    const repository =
+      'projects/demo-proj-1/locations/us-central1/connections/gh/repositories/maskops';
+    const r = dryRun(...PROJECT, '--repository', repository);
+    expect(r.status).toBe(0);
+    const trigger = commands(r.stdout).find((c) =>
+      c.startsWith('gcloud builds triggers create github'),
+    )!;
+    expect(trigger).toContain(`--repository ${repository} --branch-pattern`);
+    expect(trigger).not.toContain('--repo-owner');
+    expect(find('gcloud builds triggers create github')).toContain(
+      '--repo-owner acme --repo-name maskops --branch-pattern',
+    );
+  });
+
+  it('refuses a --rebuild of uncommitted changes unless --allow-dirty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'setup-tree-'));
+    try {
+      mkdirSync(join(dir, 'infra', 'gcp'), { recursive: true });
+      for (const f of ['setup.sh', 'setup-lib.sh']) {
+        writeFileSync(join(dir, 'infra', 'gcp', f), read('infra', 'gcp', f));
+      }
+      const copy = (...args: string[]) =>
+        spawnSync(
+          'bash',
+          [join(dir, 'infra', 'gcp', 'setup.sh'), '--dry-run', ...PROJECT, ...args],
+          {
+            encoding: 'utf8',
+            env: { PATH: process.env.PATH },
+          },
+        );
+      expect(copy('--rebuild').stderr).toMatch(/--rebuild: cannot tell .*not a git work tree/);
+      const git = (...args: string[]) =>
+        execFileSync('git', [
+          '-C',
+          dir,
+          '-c',
+          'user.name=t',
+          '-c',
+          'user.email=t@example.com',
+          ...args,
+        ]);
+      git('init', '-q');
+      git('add', '.');
+      git('commit', '-qm', 'tree');
+      expect(copy('--rebuild').status).toBe(0);
+      writeFileSync(join(dir, 'uncommitted.txt'), 'x');
+      const dirty = copy('--rebuild');
+      expect([dirty.status, dirty.stderr.trim().split('\n').length]).toEqual([2, 1]);
+      expect(dirty.stderr).toMatch(/uncommitted changes; commit them, or add --allow-dirty/);
+      expect(commands(dirty.stdout)).toEqual([]);
+      expect(copy('--rebuild', '--allow-dirty').status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     [[], /--project .* is required/],
+    [[...PROJECT, '--region'], /--region needs a value/],
+    [[...PROJECT, '--exposure', 'open'], /--exposure must be internal, public or public-http/],
+    [[...PROJECT, '--exposure', 'public'], /--exposure public needs --domain NAME/],
+    [[...PROJECT, '--domain', 'api.example.com'], /--domain goes with --exposure public/],
+    [
+      [...PROJECT, '--exposure', 'public', '--domain', 'https://api.example.com'],
+      /is not a hostname/,
+    ],
+    [[...PROJECT, '--exposure', 'public', '--domain', 'localhost'], /is not a hostname/],
+    [[...PROJECT, '--exposure', 'public', '--domain', '*.example.com'], /is not a hostname/],
+    [[...PROJECT, '--exposure', 'public', '--domain', `${'a'.repeat(50)}.example.com`], /too long/],
+    [
+      [...PROJECT, '--exposure', 'public-http', '--internal-lb'],
+      /conflicting options: --exposure public-http and --internal-lb/,
+    ],
+    [[...PROJECT, '--canary', '--no-canary'], /conflicting options: --canary and --no-canary/],
+    [[...PROJECT, '--canary', '--no-pod-monitoring'], /--canary .* needs pod monitoring/],
+    [[...PROJECT, '--rebuild', '--skip-build'], /conflicting options: --rebuild and --skip-build/],
+    [[...PROJECT, '--github-owner', 'acme'], /--github-owner and --github-repo go together/],
+    [
+      [
+        ...PROJECT,
+        '--github-owner',
+        'a',
+        '--github-repo',
+        'b',
+        '--repository',
+        'projects/p/locations/us-central1/connections/c/repositories/r',
+      ],
+      /conflicting options: --repository \(2nd gen\) and --github-owner/,
+    ],
+    [[...PROJECT, '--repository', 'acme/maskops'], /--repository must be projects\/P\/locations/],
+    [
+      [
+        ...PROJECT,
+        '--repository',
+        'projects/p/locations/europe-west1/connections/c/repositories/r',
+      ],
+      /--repository is in europe-west1.*--region europe-west1/,
+    ],
+    [
+      [...PROJECT, '--token-file', '/nonexistent/tokens'],
+      /--token-file \/nonexistent\/tokens is not a readable file/,
+    ],
+    [
+      [...PROJECT, '--token-file', 'x', '--token-secret', 'y'],
+      /conflicting options: --token-file and --token-secret/,
+    ],
+    [[...PROJECT, '--token-secret', 'projects/p/secrets/s'], /--token-secret must be the name/],
     [['--project', 'Bad_Project'], /not a valid project id/],
     [[...PROJECT, '--model-uri', 'http://x'], /gs:\/\/ URI/],
     [[...PROJECT, '--bogus'], /unknown option --bogus/],
+    [[...PROJECT, '--model-uri', 'gs://b/a b'], /gs:\/\/ URI/],
+    [[...PROJECT, '--model-uri', 'gs://b/a"b'], /gs:\/\/ URI/],
     [
       [...PROJECT, '--location', 'us-central1-a'],
       /"us-central1-a" is a zone.*\(e\.g\. us-central1\)/,
@@ -342,12 +632,40 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     const r = dryRun(...args);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(commands(r.stdout)).toEqual([]);
+  });
+
+  it.each([
+    ['a line with a space', `${'a'.repeat(20)} ${'b'.repeat(20)}\n`, /line 1 is not a token/],
+    ['a short line', `# comment\n\n${'a'.repeat(15)}\n`, /line 3 is not a token/],
+    ['no token', '# only a comment\n\n', /holds no token/],
+    ['a non-ASCII token', `${'é'.repeat(20)}\n`, /line 1 is not a token/],
+    [
+      'more than a Secret holds',
+      `${'a'.repeat(4096)}\n`.repeat(260),
+      /larger than a Kubernetes Secret holds/,
+    ],
+  ])('refuses a token file with %s, naming the line, never its text', (_what, text, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'setup-tokens-'));
+    try {
+      const file = join(dir, 'tokens.txt');
+      writeFileSync(file, text);
+      const r = dryRun(...PROJECT, '--token-file', file);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toContain('aaaaaaaaaa');
+      expect(commands(r.stdout)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
   (hasShellcheck || process.env.CI === 'true' ? it : it.skip)('is shellcheck-clean', () => {
-    const r = spawnSync('shellcheck', [script], { encoding: 'utf8' });
+    // -x: with the functions it sources.
+    const r = spawnSync('shellcheck', ['-x', script], { encoding: 'utf8', cwd: dirname(script) });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

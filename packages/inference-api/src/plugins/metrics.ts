@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { InferenceEngine } from '../inference/types';
-import { Track } from '../config';
+import { MetricLabel, PredictMetric, PredictOutcome, Track } from '@maskops/shared';
 
 /**
  * Prometheus metrics of one app, in its own Registry (tests build many apps in
@@ -31,19 +31,6 @@ const PREDICT_BUCKETS = [
 const INSTANCE_BUCKETS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 20, 24, 32, 48, 64, 100];
 // 0 = nothing found; then steps of 0.05.
 const SCORE_BUCKETS = Array.from({ length: 21 }, (_, i) => i / 20);
-
-/**
- * How one /predict answer counts in the canary analysis. `refused` is any answer
- * carrying Retry-After (overload, queue wait, upload budget, not ready, drain): the
- * deployer leaves those out of the error ratio, they are never the build's fault.
- */
-const PredictOutcome = {
-  OK: 'ok',
-  CLIENT_ERROR: 'client_error',
-  SERVER_ERROR: 'server_error',
-  REFUSED: 'refused',
-} as const;
-type PredictOutcome = (typeof PredictOutcome)[keyof typeof PredictOutcome];
 
 /** The labels that tell a canary's pods from the stable ones' (and one build from another). */
 interface ServingIdentity {
@@ -80,7 +67,7 @@ function createMetrics(
     track: options.track ?? Track.STABLE,
     build: options.build ?? 'unknown',
   };
-  const identityLabels: IdentityLabel[] = ['track', 'build'];
+  const identityLabels: IdentityLabel[] = [MetricLabel.TRACK, MetricLabel.BUILD];
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
@@ -128,27 +115,27 @@ function createMetrics(
     }),
     identity,
     predictRequests: new Counter({
-      name: 'maskops_predict_requests_total',
+      name: PredictMetric.REQUESTS,
       help: 'Answers to /predict by outcome: ok, client_error, server_error, refused (any answer with Retry-After).',
-      labelNames: [...identityLabels, 'outcome'],
+      labelNames: [...identityLabels, MetricLabel.OUTCOME],
       registers,
     }),
     predictAcceptedDuration: new Histogram({
-      name: 'maskops_predict_accepted_duration_seconds',
+      name: PredictMetric.ACCEPTED_DURATION,
       help: 'Time from request received to response sent, for /predict answers that were not refused.',
       labelNames: identityLabels,
       buckets: PREDICT_BUCKETS,
       registers,
     }),
     instances: new Histogram({
-      name: 'maskops_predict_instances',
+      name: PredictMetric.INSTANCES,
       help: 'Instances returned per successful prediction.',
       labelNames: identityLabels,
       buckets: INSTANCE_BUCKETS,
       registers,
     }),
     topScore: new Histogram({
-      name: 'maskops_predict_top_score',
+      name: PredictMetric.TOP_SCORE,
       help: 'Highest instance score per successful prediction; 0 when nothing was found.',
       labelNames: identityLabels,
       buckets: SCORE_BUCKETS,

@@ -8,12 +8,12 @@ import type { TrackEvidence } from './track-evidence';
  * A canary that errs on most requests, or finds nothing where stable finds
  * something, is stopped at the first look that has `minRequests` of its answers:
  * the difference must be at least half of all answers and significant at this
- * fixed level. An identical build reaches both together with a probability far
+ * fixed level (more than half: "most requests"). An identical build reaches both together with a probability far
  * below it (a 50-point gap on 5 answers), so this costs the false-abort budget
  * nothing worth counting.
  */
-export const CATASTROPHE_ALPHA = 0.001;
-export const CATASTROPHE_GAP = 0.5;
+const CATASTROPHE_ALPHA = 0.001;
+const CATASTROPHE_GAP = 0.5;
 
 function gapTest(
   metric: Metric,
@@ -35,7 +35,7 @@ function gapTest(
     alpha: CATASTROPHE_ALPHA,
     effect: Number(gap.toPrecision(4)),
     tolerance: CATASTROPHE_GAP,
-    breach: r.p < CATASTROPHE_ALPHA && gap >= CATASTROPHE_GAP,
+    breach: r.p < CATASTROPHE_ALPHA && gap > CATASTROPHE_GAP,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 export type Histogram = Readonly<Record<string, number>>;
 
-export interface Bin {
+interface Bin {
   /** Upper bound; the bin holds (previous bound, upper]. */
   readonly upper: number;
   readonly count: number;

@@ -60,12 +60,3 @@ export function trackFigures(t: TrackEvidence): TrackFigures {
     meanTopScore: round(meanTopScore(t)),
   };
 }
-
-/** A track without any data (no series yet). */
-export const NO_EVIDENCE: TrackEvidence = {
-  requests: 0,
-  errors: 0,
-  latency: {},
-  instances: {},
-  topScore: {},
-};
