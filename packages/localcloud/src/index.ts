@@ -29,6 +29,8 @@ export type {
   TaskState,
 } from './cloud-tasks/dispatcher';
 export { startPrometheus } from './prometheus/server';
+export { createPromqlEngine } from './prometheus/engine';
+export type { PromqlEngine } from './prometheus/engine';
 export type { PrometheusOptions, PrometheusServer } from './prometheus/server';
 export type { ScrapeTarget, TargetHealth } from './prometheus/scraper';
 export type { QueryResult, VectorSample } from './prometheus/promql-eval';

@@ -80,7 +80,11 @@ export async function startLocalCloud(opts: LocalCloudOptions = {}): Promise<Loc
     }
     const promOpts = standInOptions(opts.prometheus);
     if (promOpts) {
-      cloud.prometheus = await startPrometheus(promOpts);
+      // The labels Managed Prometheus puts on every series; pods add their namespace.
+      cloud.prometheus = await startPrometheus({
+        ...promOpts,
+        targetLabels: { project_id: project, location, cluster, ...promOpts.targetLabels },
+      });
       env.PROMETHEUS_QUERY_URL = cloud.prometheus.url;
     }
   } catch (err) {

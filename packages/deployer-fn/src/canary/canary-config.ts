@@ -7,11 +7,18 @@ type RolloutStrategy = (typeof RolloutStrategy)[keyof typeof RolloutStrategy];
 const OnInconclusive = { PROMOTE: 'promote', ABORT: 'abort' } as const;
 type OnInconclusive = (typeof OnInconclusive)[keyof typeof OnInconclusive];
 
-/** The verdict's thresholds (packages/deployer-fn/README.md, canary section). */
+/** The verdict's settings (packages/deployer-fn/README.md, "Canary analysis"). */
 export interface CanaryThresholds {
   readonly analysisSeconds: number;
+  /** Time between looks: the false-abort budget is spent look by look. */
+  readonly intervalSeconds: number;
   readonly minRequests: number;
   readonly onInconclusive: OnInconclusive;
+  /** The chance an analysis aborts a build no worse than stable (all looks, all metrics). */
+  readonly falseAbortRate: number;
+  /** Canary answers before a catastrophe (most requests failing, nothing found) aborts. */
+  readonly catastropheMinRequests: number;
+  /** Tolerances: a significant difference smaller than these does not abort. */
   readonly maxErrorDelta: number;
   readonly maxLatencyRatio: number;
   readonly maxBehaviourShift: number;
@@ -21,7 +28,6 @@ export interface CanaryThresholds {
 /** Present only with ROLLOUT_STRATEGY=canary. */
 export interface CanaryConfig extends CanaryThresholds {
   readonly weightPercent: number;
-  readonly intervalSeconds: number;
   /** Unset: the stable Deployment's progressDeadlineSeconds, read at run time. */
   readonly readyDeadlineSeconds?: number;
   /** The shortest query window: two scrapes, or rate() has nothing to work with. */
@@ -73,10 +79,15 @@ export function readCanaryConfig(env: Env): CanaryConfig | undefined {
     }),
     minRequests: integer(env, 'CANARY_MIN_REQUESTS', 50, { min: 0, max: 1_000_000_000 }),
     onInconclusive: oneOf(env, 'CANARY_ON_INCONCLUSIVE', Object.values(OnInconclusive), 'promote'),
+    falseAbortRate: number(env, 'CANARY_FALSE_ABORT_RATE', 0.02, { min: 1e-6, max: 0.5 }),
+    catastropheMinRequests: integer(env, 'CANARY_CATASTROPHE_MIN_REQUESTS', 5, {
+      min: 1,
+      max: 1_000_000,
+    }),
     maxErrorDelta: number(env, 'CANARY_MAX_ERROR_DELTA', 0.01, { min: 0, max: 1 }),
     maxLatencyRatio: number(env, 'CANARY_MAX_LATENCY_RATIO', 1.5, { min: 1, max: 1000 }),
-    maxBehaviourShift: number(env, 'CANARY_MAX_BEHAVIOUR_SHIFT', 0.5, { min: 0, max: 1000 }),
-    maxScoreShift: number(env, 'CANARY_MAX_SCORE_SHIFT', 0.2, { min: 0, max: 1 }),
+    maxBehaviourShift: number(env, 'CANARY_MAX_BEHAVIOUR_SHIFT', 0.2, { min: 0, max: 1000 }),
+    maxScoreShift: number(env, 'CANARY_MAX_SCORE_SHIFT', 0.1, { min: 0, max: 1 }),
     prometheusQueryUrl: requiredUrl(env, 'PROMETHEUS_QUERY_URL'),
     cloudTasksEndpoint: url(env, 'CLOUD_TASKS_ENDPOINT', 'https://cloudtasks.googleapis.com'),
     tasksQueue: matching(env, 'CANARY_TASKS_QUEUE', QUEUE, 'projects/P/locations/L/queues/Q'),

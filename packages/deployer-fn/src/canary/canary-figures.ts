@@ -1,58 +1,126 @@
 import { MetricLabel, PredictMetric, PredictOutcome, Track } from '@maskops/shared';
 import type { PrometheusClient } from './prometheus-client';
-import type { Figures, TrackFigures } from './verdict';
+import type { Histogram } from './stats/histogram';
+import type { CanaryEvidence, TrackEvidence } from './stats/track-evidence';
 
 const { TRACK, BUILD, OUTCOME } = MetricLabel;
 
-const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
-/** The label selector of a track (BRIEF-canary: the canary is also pinned to its build). */
-function trackSelector(track: Track, buildId: string): string {
-  return track === Track.CANARY
-    ? `${TRACK}="${Track.CANARY}",${BUILD}=${quote(buildId)}`
-    : `${TRACK}="${Track.STABLE}"`;
+/**
+ * The labels that confine every query to this install. Managed Service for
+ * Prometheus adds `project_id`, `location`, `cluster` and `namespace` to every series
+ * and answers queries over the whole metrics scope: without them another namespace or
+ * cluster exporting `track="stable"` would enter the verdict.
+ */
+export interface QueryScope {
+  readonly project: string;
+  /** The cluster's zone or region (Managed Prometheus's `location`). */
+  readonly location: string;
+  readonly cluster: string;
+  readonly namespace: string;
 }
 
-/** The five instant queries of one track over a window of `w` seconds (packages/deployer-fn/README.md, canary section). */
-function trackQueries(selector: string, w: number): Record<keyof TrackFigures, string> {
+const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** The label selector of a track in this install (the canary is also pinned to its build). */
+function trackSelector(scope: QueryScope, track: Track, buildId: string): string {
+  const where =
+    `project_id=${quote(scope.project)},location=${quote(scope.location)},` +
+    `cluster=${quote(scope.cluster)},namespace=${quote(scope.namespace)}`;
+  return track === Track.CANARY
+    ? `${where},${TRACK}="${Track.CANARY}",${BUILD}=${quote(buildId)}`
+    : `${where},${TRACK}="${Track.STABLE}"`;
+}
+
+type Query = { kind: 'value' | 'histogram'; promql: string };
+
+/**
+ * The seven instant queries of one track (README, "Canary analysis"). Stable's are
+ * increases over the last `w` seconds. The canary's pods started with this analysis, so
+ * their counters already hold exactly its evidence: they are read as they are, because
+ * increase() would lose each series' first observations and extrapolate every bucket by
+ * its own factor, which distorts a young histogram's shape.
+ */
+function trackQueries(
+  selector: string,
+  w: number,
+  since: 'window' | 'start',
+): Record<keyof TrackEvidence, Query> {
   const S = selector;
-  const mean = (m: string): string =>
-    `sum by (${TRACK}) (rate(${m}_sum{${S}}[${w}s])) / sum by (${TRACK}) (rate(${m}_count{${S}}[${w}s]))`;
-  const requests = PredictMetric.REQUESTS;
+  const over = (series: string): string =>
+    since === 'start' ? series : `increase(${series}[${w}s])`;
+  const value = (m: string, extra = ''): Query => ({
+    kind: 'value',
+    promql: `sum by (${TRACK}) (${over(`${m}{${S}${extra}}`)})`,
+  });
+  const histogram = (m: string): Query => ({
+    kind: 'histogram',
+    promql: `sum by (${TRACK}, le) (${over(`${m}_bucket{${S}}`)})`,
+  });
   return {
-    requests: `sum by (${TRACK}) (increase(${requests}{${S}, ${OUTCOME}!="${PredictOutcome.REFUSED}"}[${w}s]))`,
-    errors: `sum by (${TRACK}) (increase(${requests}{${S}, ${OUTCOME}="${PredictOutcome.SERVER_ERROR}"}[${w}s]))`,
-    p95Seconds: `histogram_quantile(0.95, sum by (${TRACK}, le) (rate(${PredictMetric.ACCEPTED_DURATION}_bucket{${S}}[${w}s])))`,
-    meanInstances: mean(PredictMetric.INSTANCES),
-    meanTopScore: mean(PredictMetric.TOP_SCORE),
+    requests: value(PredictMetric.REQUESTS, `, ${OUTCOME}!="${PredictOutcome.REFUSED}"`),
+    errors: value(PredictMetric.REQUESTS, `, ${OUTCOME}="${PredictOutcome.SERVER_ERROR}"`),
+    latency: histogram(PredictMetric.ACCEPTED_DURATION),
+    instances: histogram(PredictMetric.INSTANCES),
+    instancesSum: value(`${PredictMetric.INSTANCES}_sum`),
+    topScore: histogram(PredictMetric.TOP_SCORE),
+    topScoreSum: value(`${PredictMetric.TOP_SCORE}_sum`),
   };
 }
 
-async function trackFigures(prom: PrometheusClient, selector: string, w: number) {
-  const queries = Object.entries(trackQueries(selector, w));
-  const values = await Promise.all(
-    queries.map(async ([, q]) => {
-      const samples = await prom.query(q);
-      // One series per track by construction; none means no data (not zero).
-      return samples.length === 0 ? NaN : samples[0].value;
-    }),
-  );
-  const figures: Record<string, number> = {};
-  queries.forEach(([name], i) => (figures[name] = values[i]!));
-  // No errors counted while requests were: the error series has not appeared yet.
-  if (Number.isNaN(figures.errors) && (figures.requests ?? 0) > 0) figures.errors = 0;
-  return figures as TrackFigures;
+async function trackEvidence(
+  prom: PrometheusClient,
+  queries: Record<keyof TrackEvidence, Query>,
+  time: number,
+): Promise<TrackEvidence> {
+  const entries = Object.entries(queries);
+  const answers = await Promise.all(entries.map(([, q]) => prom.query(q.promql, time)));
+  const out: Record<string, number | Histogram | undefined> = {};
+  entries.forEach(([name, q], i) => {
+    const samples = answers[i] ?? [];
+    if (q.kind === 'histogram') {
+      const h: Record<string, number> = {};
+      for (const s of samples) if (s.metric.le !== undefined) h[s.metric.le] = s.value;
+      out[name] = h;
+    } else {
+      // No series (none appeared yet, or fewer than two samples in the window): nothing counted.
+      out[name] = samples.length === 0 ? undefined : samples[0]?.value;
+    }
+  });
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    requests: num(out.requests),
+    errors: num(out.errors),
+    latency: out.latency as Histogram,
+    instances: out.instances as Histogram,
+    topScore: out.topScore as Histogram,
+    ...(typeof out.instancesSum === 'number' ? { instancesSum: out.instancesSum } : {}),
+    ...(typeof out.topScoreSum === 'number' ? { topScoreSum: out.topScoreSum } : {}),
+  };
 }
 
-/** Both tracks' figures over the last `windowSeconds`. */
-export async function readFigures(
+/**
+ * Both tracks' cumulative evidence over the last `windowSeconds`, every query at the
+ * same `time` (unix seconds; default now): queries evaluated at their own moments would
+ * straddle a scrape and disagree (a histogram's `_sum` against its buckets).
+ */
+export async function readEvidence(
   prom: PrometheusClient,
+  scope: QueryScope,
   buildId: string,
   windowSeconds: number,
-): Promise<Figures> {
+  time = Date.now() / 1000,
+): Promise<CanaryEvidence> {
   const [stable, canary] = await Promise.all([
-    trackFigures(prom, trackSelector(Track.STABLE, buildId), windowSeconds),
-    trackFigures(prom, trackSelector(Track.CANARY, buildId), windowSeconds),
+    trackEvidence(
+      prom,
+      trackQueries(trackSelector(scope, Track.STABLE, buildId), windowSeconds, 'window'),
+      time,
+    ),
+    trackEvidence(
+      prom,
+      trackQueries(trackSelector(scope, Track.CANARY, buildId), windowSeconds, 'start'),
+      time,
+    ),
   ]);
   return { stable, canary };
 }

@@ -3,7 +3,7 @@ import { rolloutState } from '../deploy/watch-rollout';
 import { Outcome } from '../outcome';
 import type { CanaryDeps } from '../deps';
 import { canaryDeploymentName } from '@maskops/shared';
-import { readFigures } from './canary-figures';
+import { readEvidence } from './canary-figures';
 import { promote, watchPromotion } from './canary-promotion';
 import type { Decision } from '../decision';
 import type { CanaryState } from './canary-state';
@@ -111,8 +111,16 @@ async function analyse(
   const elapsed = (now - Date.parse(readyAt)) / 1000;
   // rate() needs two scrapes inside the window; early steps look a little back.
   const windowSeconds = Math.max(Math.ceil(elapsed), 2 * deps.config.canary.scrapeIntervalSeconds);
-  const figures = await readFigures(deps.canaryClients.prometheus, state.buildId, windowSeconds);
-  const verdict = canaryVerdict(figures, elapsed, deps.config.canary);
+  const { project, zone: location, cluster, namespace } = deps.config;
+  const evidence = await readEvidence(
+    deps.canaryClients.prometheus,
+    { project, location, cluster, namespace },
+    state.buildId,
+    windowSeconds,
+    now / 1000,
+  );
+  const verdict = canaryVerdict(evidence, elapsed, deps.config.canary);
+  const { figures } = verdict;
   const next = { ...state, readyAt };
   const fields = { step, figures, windowSeconds, elapsedSeconds: Math.round(elapsed) };
   if (verdict.decision === 'abort') {

@@ -26,18 +26,16 @@ export function prometheusClient(
 ): PrometheusClient {
   return {
     async query(promql, time) {
-      const form = new URLSearchParams({ query: promql });
-      if (time !== undefined) form.set('time', String(time));
+      // GET with URL parameters and an empty body, as the Managed Service for
+      // Prometheus REST reference documents the query method.
+      const params = new URLSearchParams({ query: promql });
+      if (time !== undefined) params.set('time', String(time));
       const { body } = await googleHttp(
         'Prometheus query',
         CODES,
         { tokenSource, ...options },
-        `${baseUrl}/api/v1/query`,
-        {
-          method: 'POST',
-          body: form.toString(),
-          contentType: 'application/x-www-form-urlencoded',
-        },
+        `${baseUrl}/api/v1/query?${params.toString()}`,
+        { method: 'GET' },
       );
       return parseVector(body);
     },

@@ -31,10 +31,12 @@ it('canary: the documented defaults', () => {
     scrapeIntervalSeconds: 15,
     minRequests: 50,
     onInconclusive: 'promote',
+    falseAbortRate: 0.02,
+    catastropheMinRequests: 5,
     maxErrorDelta: 0.01,
     maxLatencyRatio: 1.5,
-    maxBehaviourShift: 0.5,
-    maxScoreShift: 0.2,
+    maxBehaviourShift: 0.2,
+    maxScoreShift: 0.1,
     prometheusQueryUrl: canary.PROMETHEUS_QUERY_URL,
     cloudTasksEndpoint: 'https://cloudtasks.googleapis.com',
     tasksQueue: canary.CANARY_TASKS_QUEUE,
@@ -55,7 +57,9 @@ it('canary: reads every setting', () => {
     CANARY_MAX_ERROR_DELTA: '0.05',
     CANARY_MAX_LATENCY_RATIO: '2',
     CANARY_MAX_BEHAVIOUR_SHIFT: '0.25',
-    CANARY_MAX_SCORE_SHIFT: '0.1',
+    CANARY_MAX_SCORE_SHIFT: '0.15',
+    CANARY_FALSE_ABORT_RATE: '0.005',
+    CANARY_CATASTROPHE_MIN_REQUESTS: '20',
     PROMETHEUS_SCRAPE_INTERVAL_SECONDS: '5',
     CLOUD_TASKS_ENDPOINT: 'http://127.0.0.1:9999/',
   }).canary;
@@ -69,7 +73,9 @@ it('canary: reads every setting', () => {
     maxErrorDelta: 0.05,
     maxLatencyRatio: 2,
     maxBehaviourShift: 0.25,
-    maxScoreShift: 0.1,
+    maxScoreShift: 0.15,
+    falseAbortRate: 0.005,
+    catastropheMinRequests: 20,
     scrapeIntervalSeconds: 5,
     cloudTasksEndpoint: 'http://127.0.0.1:9999',
   });
@@ -92,6 +98,9 @@ it.each<[string, Record<string, string | undefined>]>([
   ['CANARY_MAX_ERROR_DELTA', { CANARY_MAX_ERROR_DELTA: '2' }],
   ['CANARY_MAX_LATENCY_RATIO', { CANARY_MAX_LATENCY_RATIO: '0.5' }],
   ['CANARY_MAX_SCORE_SHIFT', { CANARY_MAX_SCORE_SHIFT: 'abc' }],
+  ['CANARY_FALSE_ABORT_RATE', { CANARY_FALSE_ABORT_RATE: '0' }],
+  ['CANARY_FALSE_ABORT_RATE', { CANARY_FALSE_ABORT_RATE: '0.9' }],
+  ['CANARY_CATASTROPHE_MIN_REQUESTS', { CANARY_CATASTROPHE_MIN_REQUESTS: '0' }],
 ])('%s: refuses %j naming the variable', (variable, over) => {
   let error: unknown;
   try {

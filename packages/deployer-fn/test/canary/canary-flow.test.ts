@@ -41,7 +41,12 @@ async function setup(
 ): Promise<{ f: CanaryFn; stable: TrackMetrics; canary: TrackMetrics }> {
   const stable = await startTrackMetrics('stable', good('build-0'));
   const canary = await startTrackMetrics('canary', good(build));
-  cloud.prometheus!.setTargets([{ url: stable.url }, { url: canary.url }]);
+  // The deployer's NAMESPACE (default); localcloud adds project_id, location and cluster.
+  const labels = { namespace: 'default' };
+  cloud.prometheus!.setTargets([
+    { url: stable.url, labels },
+    { url: canary.url, labels },
+  ]);
   const f = await startCanaryFunction(cloud, {
     PROMETHEUS_QUERY_URL: cloud.prometheus!.url,
     PROMETHEUS_SCRAPE_INTERVAL_SECONDS: '1',
@@ -121,6 +126,16 @@ it('abort: the canary starts to find nothing between steps and is aborted; stabl
   expect(stableNotes[Annotation.FINISH_TIME]).toBeUndefined();
   const record = JSON.parse(stableNotes[CanaryAnnotation.ABORTED]);
   expect(record).toMatchObject({ build: 'build-a', figures: { stable: {}, canary: {} } });
+  // The record explains itself: the breaching test with its statistic, p-value and samples.
+  const { figures } = record as { figures: { tests: Array<Record<string, unknown>> } };
+  const breach = figures.tests.find((t) => t.breach);
+  expect(breach).toMatchObject({
+    metric: aborted.abortReason,
+    statistic: expect.any(Number),
+    p: expect.any(Number),
+    alpha: expect.any(Number),
+    n: { canary: expect.any(Number), stable: expect.any(Number) },
+  });
   expect(outcomes(f)).not.toContain('canary-promoting');
   expect(await deliver(f, 'build-a')).toBe(204);
   expect(f.logs[f.logs.length - 1]).toMatchObject({ outcome: 'already-aborted' });

@@ -1,276 +1,166 @@
-import type { CanaryThresholds } from '../../src/canary/canary-config';
-import type { Figures, TrackFigures } from '../../src/canary/verdict';
-import { canaryVerdict, errorRatio } from '../../src/canary/verdict';
+import type { CanaryEvidence, TrackEvidence, VerdictSettings } from '../../src/canary/verdict';
+import { canaryVerdict } from '../../src/canary/verdict';
 
-const T: CanaryThresholds = {
+const T: VerdictSettings = {
   analysisSeconds: 180,
+  intervalSeconds: 30,
   minRequests: 50,
   onInconclusive: 'promote',
+  falseAbortRate: 0.02,
+  catastropheMinRequests: 5,
   maxErrorDelta: 0.01,
   maxLatencyRatio: 1.5,
-  maxBehaviourShift: 0.5,
-  maxScoreShift: 0.2,
+  maxBehaviourShift: 0.2,
+  maxScoreShift: 0.1,
 };
-const healthy: TrackFigures = {
-  requests: 100,
-  errors: 0,
-  p95Seconds: 0.2,
-  meanInstances: 2,
-  meanTopScore: 0.9,
-};
-const f = (canary: TrackFigures, stable: TrackFigures = healthy): Figures => ({
+
+/** A cumulative histogram from per-bin counts over `bounds` (+Inf added). */
+function hist(bounds: number[], counts: number[]): Record<string, number> {
+  const h: Record<string, number> = {};
+  let cum = 0;
+  bounds.forEach((b, i) => (h[String(b)] = cum += counts[i] ?? 0));
+  h['+Inf'] = cum + (counts[bounds.length] ?? 0);
+  return h;
+}
+const LAT = [0.5, 1, 1.5, 2, 2.5, 3, 5];
+const INST = [0, 1, 2, 3, 4, 5, 6];
+const SCORE = [0, 0.2, 0.4, 0.6, 0.8, 0.9, 1];
+
+/** n requests shaped like `shape` (shares per bin), e errors. */
+function track(n: number, e: number, over: Partial<TrackEvidence> = {}): TrackEvidence {
+  const ok = n - e;
+  const spread = (shares: number[], m: number) => shares.map((s) => s * m);
+  return {
+    requests: n,
+    errors: e,
+    latency: hist(LAT, spread([0, 0.1, 0.4, 0.3, 0.15, 0.05, 0, 0], n)),
+    instances: hist(INST, spread([0.02, 0.1, 0.2, 0.3, 0.2, 0.1, 0.08, 0], ok)),
+    topScore: hist(SCORE, spread([0.02, 0, 0, 0.03, 0.25, 0.4, 0.3, 0], ok)),
+    ...over,
+  };
+}
+const ev = (canary: TrackEvidence, stable = track(2000, 4)): CanaryEvidence => ({
   stable,
-  canary: { ...healthy, ...canary },
+  canary,
 });
 
-// The last column is the abort reason, '' when there is none.
-type Row = [string, Figures, number, Partial<CanaryThresholds>, string, string];
-const rows: Row[] = [
-  ['identical tracks, mid-analysis', f({}), 60, {}, 'continue', ''],
-  ['identical tracks, analysis over', f({}), 180, {}, 'promote', ''],
-  [
-    'error delta exactly at the threshold',
-    f({ errors: 3 }, { ...healthy, errors: 2 }),
-    180,
-    {},
-    'promote',
-    '',
-  ],
-  [
-    'error delta just above the threshold',
-    f({ errors: 4 }, { ...healthy, errors: 2 }),
-    30,
-    {},
-    'abort',
-    'ERROR_RATIO',
-  ],
-  [
-    'canary errors while stable has no traffic: not compared',
-    f({ errors: 50 }, { ...healthy, requests: 0 }),
-    30,
-    {},
-    'continue',
-    '',
-  ],
-  ['p95 exactly 1.5 × stable', f({ p95Seconds: 0.3 }), 60, {}, 'continue', ''],
-  ['p95 above 1.5 × stable', f({ p95Seconds: 0.31 }), 60, {}, 'abort', 'LATENCY'],
-  [
-    'zero-instance images (finds nothing)',
-    f({ meanInstances: 0, meanTopScore: 0 }),
-    30,
-    {},
-    'abort',
-    'BEHAVIOUR_SHIFT',
-  ],
-  ['three times too much', f({ meanInstances: 6 }), 30, {}, 'abort', 'BEHAVIOUR_SHIFT'],
-  [
-    'zero stable mean, small canary mean: relative to 1',
-    f(
-      { meanInstances: 0.4, meanTopScore: 0.2 },
-      { ...healthy, meanInstances: 0, meanTopScore: 0.1 },
-    ),
-    30,
-    {},
-    'continue',
-    '',
-  ],
-  [
-    'zero stable mean, canary mean above 0.5',
-    f(
-      { meanInstances: 0.6, meanTopScore: 0.1 },
-      { ...healthy, meanInstances: 0, meanTopScore: 0.1 },
-    ),
-    30,
-    {},
-    'abort',
-    'BEHAVIOUR_SHIFT',
-  ],
-  ['top score shift above 0.2', f({ meanTopScore: 0.6 }), 30, {}, 'abort', 'SCORE_SHIFT'],
-  ['top score shift exactly 0.2', f({ meanTopScore: 0.7 }), 30, {}, 'continue', ''],
-  [
-    'NaN series (empty histograms) are skipped',
-    f({ p95Seconds: NaN, meanInstances: NaN, meanTopScore: NaN }),
-    30,
-    {},
-    'continue',
-    '',
-  ],
-  ['missing series are skipped', f({}, { requests: 100 }), 30, {}, 'continue', ''],
-  [
-    'stable p95 zero: latency not compared',
-    f({ p95Seconds: 5 }, { ...healthy, p95Seconds: 0 }),
-    30,
-    {},
-    'continue',
-    '',
-  ],
-  [
-    'below min requests at the end: inconclusive, promoted',
-    f({ requests: 49 }),
-    180,
-    {},
-    'promote-inconclusive',
-    '',
-  ],
-  [
-    'below min requests at the end, CANARY_ON_INCONCLUSIVE=abort',
-    f({ requests: 49 }),
-    180,
-    { onInconclusive: 'abort' },
-    'abort',
-    'INCONCLUSIVE',
-  ],
-  [
-    'no traffic at all, abort when inconclusive',
-    f({ requests: NaN }, {}),
-    200,
-    { onInconclusive: 'abort' },
-    'abort',
-    'INCONCLUSIVE',
-  ],
-  [
-    'a breach wins over the end of the analysis',
-    f({ meanTopScore: 0.1, requests: 50 }),
-    180,
-    {},
-    'abort',
-    'SCORE_SHIFT',
-  ],
-  ['few requests before the end: keep going', f({ requests: 3 }), 170, {}, 'continue', ''],
-
-  // Below CANARY_MIN_REQUESTS on either track, only an overwhelming error ratio aborts.
-  [
-    'behaviour shift, canary 49 requests',
-    f({ requests: 49, meanInstances: 6 }),
-    30,
-    {},
-    'continue',
-    '',
-  ],
-  [
-    'behaviour shift, canary 50 requests',
-    f({ requests: 50, meanInstances: 6 }),
-    30,
-    {},
-    'abort',
-    'BEHAVIOUR_SHIFT',
-  ],
-  [
-    'behaviour shift, stable 49 requests',
-    f({ meanInstances: 6 }, { ...healthy, requests: 49 }),
-    30,
-    {},
-    'continue',
-    '',
-  ],
-  [
-    'score shift, canary 49 requests',
-    f({ requests: 49, meanTopScore: 0.1 }),
-    30,
-    {},
-    'continue',
-    '',
-  ],
-  [
-    'score shift, canary 50 requests',
-    f({ requests: 50, meanTopScore: 0.1 }),
-    30,
-    {},
-    'abort',
-    'SCORE_SHIFT',
-  ],
-  ['latency, canary 49 requests', f({ requests: 49, p95Seconds: 5 }), 30, {}, 'continue', ''],
-  ['latency, canary 50 requests', f({ requests: 50, p95Seconds: 5 }), 30, {}, 'abort', 'LATENCY'],
-  ['error delta, canary 49 requests', f({ requests: 49, errors: 10 }), 30, {}, 'continue', ''],
-  [
-    'error delta, canary 50 requests',
-    f({ requests: 50, errors: 10 }),
-    30,
-    {},
-    'abort',
-    'ERROR_RATIO',
-  ],
-  [
-    'a fractional count rounds (increase() extrapolates)',
-    f({ requests: 49.6, meanInstances: 6 }),
-    30,
-    {},
-    'abort',
-    'BEHAVIOUR_SHIFT',
-  ],
-  [
-    'overwhelming: 4 of 6 failed, early',
-    f({ requests: 6, errors: 4 }),
-    10,
-    {},
-    'abort',
-    'ERROR_RATIO',
-  ],
-  ['exactly half failed, early', f({ requests: 6, errors: 3 }), 10, {}, 'continue', ''],
-  [
-    '4 of 4 failed: too few even for the early rule',
-    f({ requests: 4, errors: 4 }),
-    10,
-    {},
-    'continue',
-    '',
-  ],
-  [
-    'overwhelming while stable has no traffic yet',
-    f({ requests: 5, errors: 5 }, { ...healthy, requests: 0 }),
-    10,
-    {},
-    'abort',
-    'ERROR_RATIO',
-  ],
-  [
-    'stable fails as much (an outage, not the canary)',
-    f({ requests: 6, errors: 4 }, { ...healthy, requests: 10, errors: 7 }),
-    10,
-    {},
-    'continue',
-    '',
-  ],
-  [
-    'overwhelming errors at the end win over inconclusive',
-    f({ requests: 10, errors: 9 }),
-    180,
-    {},
-    'abort',
-    'ERROR_RATIO',
-  ],
-  [
-    'CANARY_MIN_REQUESTS=0 compares from the first request',
-    f({ requests: 1, meanInstances: 6 }),
-    10,
-    { minRequests: 0 },
-    'abort',
-    'BEHAVIOUR_SHIFT',
-  ],
-];
-
-it.each(rows)('%s', (_name, figures, elapsed, over, expected, reason) => {
-  const v = canaryVerdict(figures, elapsed, { ...T, ...over });
-  const got = v.decision === 'promote' && v.inconclusive ? 'promote-inconclusive' : v.decision;
-  expect(got).toBe(expected);
-  if (reason !== '') expect(v).toMatchObject({ reason });
+it('identical tracks: continue mid-analysis, promote at the end, every test explained', () => {
+  const mid = canaryVerdict(ev(track(200, 0)), 60, T);
+  expect(mid.decision).toBe('continue');
+  const end = canaryVerdict(ev(track(200, 0)), 180, T);
+  expect(end).toMatchObject({ decision: 'promote', inconclusive: false });
+  const tests = end.figures.tests ?? [];
+  expect(tests.map((t) => t.on)).toEqual(
+    expect.arrayContaining(['errors', 'latency', 'instances per image', 'top score']),
+  );
+  for (const t of tests) {
+    expect(t).toMatchObject({
+      statistic: expect.any(Number),
+      p: expect.any(Number),
+      alpha: expect.any(Number),
+      n: { canary: expect.any(Number), stable: expect.any(Number) },
+      breach: false,
+    });
+  }
+  expect(end.figures.canary).toMatchObject({ requests: 200, errors: 0 });
 });
 
-it('error ratio: 0 without errors, undefined without requests', () => {
-  expect(errorRatio({ requests: 10 })).toBe(0);
-  expect(errorRatio({ requests: 0, errors: 0 })).toBeUndefined();
-  expect(errorRatio({ requests: 4, errors: 1 })).toBe(0.25);
+it('one early 5xx among the first requests is not significant (the old false abort)', () => {
+  expect(canaryVerdict(ev(track(20, 1), track(180, 0)), 30, T).decision).toBe('continue');
 });
 
-it('the abort detail carries the numbers', () => {
-  const v = canaryVerdict(f({ meanInstances: 0 }), 30, T);
-  expect(v).toMatchObject({ decision: 'abort', detail: expect.stringContaining('vs stable 2') });
+it('errors: significant and beyond the tolerance aborts', () => {
+  const v = canaryVerdict(ev(track(180, 10)), 180, T);
+  expect(v).toMatchObject({ decision: 'abort', reason: 'ERROR_RATIO' });
+  if (v.decision !== 'abort') throw new Error('not aborted');
+  expect(v.detail).toMatch(/^errors: p=\S+ < \S+ \(canary n=180, stable n=2000/);
 });
 
-it('an early error abort says it came before the minimum sample', () => {
-  const v = canaryVerdict(f({ requests: 6, errors: 4 }), 10, T);
-  expect(v).toMatchObject({
-    decision: 'abort',
-    detail: expect.stringContaining('before CANARY_MIN_REQUESTS=50'),
+it('errors: significant but within the tolerance does not abort', () => {
+  // 0.8 % against 0.2 %: real, but below CANARY_MAX_ERROR_DELTA=0.01.
+  expect(canaryVerdict(ev(track(20_000, 160)), 180, T).decision).toBe('promote');
+  expect(canaryVerdict(ev(track(20_000, 160)), 180, { ...T, maxErrorDelta: 0.001 }).decision).toBe(
+    'abort',
+  );
+});
+
+it('latency: a canary three times slower aborts on the rank test', () => {
+  const slow = track(200, 0, { latency: hist(LAT, [0, 0, 0, 0, 10, 40, 100, 50]) });
+  expect(canaryVerdict(ev(slow), 60, T)).toMatchObject({ decision: 'abort', reason: 'LATENCY' });
+});
+
+it('latency: a slower tail within CANARY_MAX_LATENCY_RATIO does not abort', () => {
+  const bitSlower = track(2000, 0, { latency: hist(LAT, [0, 0, 300, 900, 500, 300, 0, 0]) });
+  const v = canaryVerdict(ev(bitSlower), 180, T);
+  expect(v.figures.tests?.find((t) => t.on === 'latency')?.p).toBeLessThan(1e-6);
+  expect(v.decision).toBe('promote');
+});
+
+it('catastrophe: a canary that finds nothing aborts on its first 5 answers', () => {
+  const empty = track(6, 0, {
+    instances: hist(INST, [6]),
+    topScore: hist(SCORE, [6]),
   });
+  const v = canaryVerdict(ev(empty, track(60, 0)), 30, T);
+  expect(v).toMatchObject({ decision: 'abort', reason: 'BEHAVIOUR_SHIFT' });
+  if (v.decision !== 'abort') throw new Error('not aborted');
+  expect(v.detail).toMatch(/^catastrophe: nothing found/);
+  // Below the minimum sample: not yet.
+  const four = track(4, 0, { instances: hist(INST, [4]), topScore: hist(SCORE, [4]) });
+  expect(canaryVerdict(ev(four, track(60, 0)), 30, T).decision).toBe('continue');
+});
+
+it('catastrophe: a canary that errs on most requests aborts at once', () => {
+  const v = canaryVerdict(ev(track(8, 6), track(80, 0)), 30, T);
+  expect(v).toMatchObject({ decision: 'abort', reason: 'ERROR_RATIO' });
+  if (v.decision !== 'abort') throw new Error('not aborted');
+  expect(v.detail).toMatch(/^catastrophe: errors/);
+});
+
+it('behaviour: fewer instances per image, and a lower top score, abort', () => {
+  const fewer = track(300, 0, {
+    instances: hist(
+      INST,
+      [0.05, 0.3, 0.35, 0.2, 0.1, 0, 0, 0].map((s) => s * 300),
+    ),
+  });
+  expect(canaryVerdict(ev(fewer), 120, T)).toMatchObject({
+    decision: 'abort',
+    reason: 'BEHAVIOUR_SHIFT',
+  });
+  const lower = track(300, 0, {
+    topScore: hist(
+      SCORE,
+      [0.02, 0, 0.05, 0.3, 0.5, 0.1, 0.03, 0].map((s) => s * 300),
+    ),
+  });
+  expect(canaryVerdict(ev(lower), 120, T)).toMatchObject({
+    decision: 'abort',
+    reason: 'SCORE_SHIFT',
+  });
+});
+
+it('no data on a side is compared as nothing, never guessed', () => {
+  const none: TrackEvidence = { requests: 0, errors: 0, latency: {}, instances: {}, topScore: {} };
+  expect(canaryVerdict(ev(none), 30, T).decision).toBe('continue');
+  expect(canaryVerdict(ev(track(50, 40), none), 30, T).decision).toBe('continue');
+});
+
+it('inconclusive below CANARY_MIN_REQUESTS: promote with a note, or abort when asked', () => {
+  expect(canaryVerdict(ev(track(20, 0)), 180, T)).toMatchObject({
+    decision: 'promote',
+    inconclusive: true,
+  });
+  expect(canaryVerdict(ev(track(20, 0)), 180, { ...T, onInconclusive: 'abort' })).toMatchObject({
+    decision: 'abort',
+    reason: 'INCONCLUSIVE',
+  });
+});
+
+it('the same evidence that aborts at the end passes an early look (alpha is spent over the looks)', () => {
+  const some = track(180, 5);
+  const early = canaryVerdict(ev(some), 30, T);
+  const late = canaryVerdict(ev(some), 180, T);
+  const alpha = (v: typeof early) => v.figures.tests?.find((t) => t.on === 'errors')?.alpha ?? 0;
+  expect(alpha(early)).toBeLessThan(alpha(late));
 });

@@ -20,6 +20,8 @@ export interface TrackMetrics {
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const INSTANCE_BUCKETS = [0, 1, 2, 3, 4, 5, 6, 8, 10];
+const SCORE_BUCKETS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
 /**
  * A loopback /metrics of one track, in the shape inference-api exports
@@ -38,6 +40,8 @@ export async function startTrackMetrics(
     latencyCount: 0,
     latencySum: 0,
     buckets: LATENCY_BUCKETS.map(() => 0),
+    instanceBuckets: INSTANCE_BUCKETS.map(() => 0),
+    scoreBuckets: SCORE_BUCKETS.map(() => 0),
     images: 0,
     instances: 0,
     score: 0,
@@ -60,6 +64,12 @@ export async function startTrackMetrics(
     t.images += images;
     t.instances += images * b.instancesPerImage;
     t.score += images * b.topScore;
+    INSTANCE_BUCKETS.forEach((le, i) => {
+      if (b.instancesPerImage <= le) t.instanceBuckets[i] += images;
+    });
+    SCORE_BUCKETS.forEach((le, i) => {
+      if (b.topScore <= le) t.scoreBuckets[i] += images;
+    });
   };
   const text = (): string => {
     advance();
@@ -83,8 +93,18 @@ export async function startTrackMetrics(
         t.latencyCount,
         LATENCY_BUCKETS.map((le, i) => [String(le), t.buckets[i]]),
       ),
-      hist('maskops_predict_instances', t.instances, t.images, []),
-      hist('maskops_predict_top_score', t.score, t.images, []),
+      hist(
+        'maskops_predict_instances',
+        t.instances,
+        t.images,
+        INSTANCE_BUCKETS.map((le, i) => [String(le), t.instanceBuckets[i]]),
+      ),
+      hist(
+        'maskops_predict_top_score',
+        t.score,
+        t.images,
+        SCORE_BUCKETS.map((le, i) => [String(le), t.scoreBuckets[i]]),
+      ),
       '',
     ].join('\n');
   };

@@ -19,9 +19,18 @@ export type Stage = (typeof Stage)[keyof typeof Stage];
 
 // Latency buckets, seconds: health checks take well under 1 ms, a large image several seconds.
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-// A predict never answers in under 5 ms; the canary's p95 needs resolution from there to 30 s.
-const PREDICT_BUCKETS = LATENCY_BUCKETS.slice(1);
-const SCORE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+// The canary's rank and tail tests compare these histograms bin by bin, so they are
+// finer than the general ones (about 1.25-1.5x apart from 50 ms to 5 s). Every bound of
+// earlier releases is kept: a canary is compared with a stable build on the bounds both have.
+// A predict never answers in under 5 ms.
+const PREDICT_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5,
+  3, 4, 5, 7.5, 10, 15, 30,
+];
+// Every count up to 10, then coarser; le="0" counts the images where nothing was found.
+const INSTANCE_BUCKETS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 20, 24, 32, 48, 64, 100];
+// 0 = nothing found; then steps of 0.05.
+const SCORE_BUCKETS = Array.from({ length: 21 }, (_, i) => i / 20);
 
 /** The labels that tell a canary's pods from the stable ones' (and one build from another). */
 interface ServingIdentity {
@@ -124,7 +133,7 @@ function createMetrics(
       name: PredictMetric.INSTANCES,
       help: 'Instances returned per successful prediction.',
       labelNames: identityLabels,
-      buckets: [0, 1, 2, 4, 8, 16, 32, 64, 100],
+      buckets: INSTANCE_BUCKETS,
       registers,
     }),
     topScore: new Histogram({

@@ -85,6 +85,8 @@ describe('with the real engine', () => {
     expect(instances).toContain(`maskops_predict_instances_bucket${sel('le="0",')} 1`);
     // Top score: the blank image counts as 0, the shapes as their best score.
     const scores = await metricLines(app, 'maskops_predict_top_score');
+    // le="0" holds the images where nothing was found (the canary's catastrophe check).
+    expect(scores).toContain(`maskops_predict_top_score_bucket${sel('le="0",')} 1`);
     expect(scores).toContain(`maskops_predict_top_score_bucket${sel('le="0.1",')} 1`);
     expect(scores).toContain(`maskops_predict_top_score_bucket${sel('le="1",')} 2`);
     expect(scores).toContain(`maskops_predict_top_score_count${sel()} 2`);

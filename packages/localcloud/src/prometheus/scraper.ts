@@ -20,6 +20,8 @@ export interface TargetHealth {
 
 export interface ScraperOptions {
   job: string;
+  /** Added to every target's labels (the target's own win). */
+  targetLabels: Record<string, string>;
   timeoutMs: number;
   maxBodyBytes: number;
   log: (entry: Record<string, unknown>) => void;
@@ -66,7 +68,12 @@ export class Scraper {
 
   add(target: ScrapeTarget): void {
     const url = new URL(target.url);
-    const labels = { job: this.opts.job, ...target.labels, instance: url.host };
+    const labels = {
+      job: this.opts.job,
+      ...this.opts.targetLabels,
+      ...target.labels,
+      instance: url.host,
+    };
     const existing = this.targets.get(target.url);
     if (existing && labelsKey(existing.labels) === labelsKey(labels)) return;
     if (existing) this.remove(target.url);

@@ -41,6 +41,11 @@ export interface PrometheusOptions {
   maxScrapeBytes?: number;
   /** The `job` label of targets that do not set one; default `localcloud`. */
   job?: string;
+  /**
+   * Labels added to every target's series, as Managed Service for Prometheus adds
+   * `project_id`, `location` and `cluster` (a target's own labels, e.g. `namespace`, win).
+   */
+  targetLabels?: Record<string, string>;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -82,6 +87,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
   const interval = opts.scrapeIntervalMs ?? 1000;
   const scraper = new Scraper(store, {
     job: opts.job ?? 'localcloud',
+    targetLabels: opts.targetLabels ?? {},
     timeoutMs: opts.scrapeTimeoutMs ?? interval,
     maxBodyBytes: opts.maxScrapeBytes ?? 10 * 1024 * 1024,
     log,
@@ -128,6 +134,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pro
       const result = query(promql, timeMs);
       log({
         event: 'query',
+        method: req.method,
         query: promql,
         time: timeMs / 1000,
         results: result.resultType === 'vector' ? result.samples.length : 1,

@@ -33,8 +33,7 @@ export class SeriesStore {
   }
 
   /** False when the series cap refused a new series. Out-of-order samples are dropped, as Prometheus does. */
-  append(labels: Labels, t: number, v: number): boolean {
-    const key = labelsKey(labels);
+  append(labels: Labels, t: number, v: number, key = labelsKey(labels)): boolean {
     let s = this.series.get(key);
     if (!s) {
       if (this.series.size >= this.maxSeries) return false;
