@@ -122,7 +122,7 @@ export function handleStorage(
       const meta = json(call.body);
       const id = randomUUID();
       const name = typeof meta.name === 'string' ? meta.name : (q.get('name') ?? '');
-      const session: typeof sessions extends Map<string, infer S> ? S : never = {
+      const session: UploadSession = {
         bucket,
         name,
         pre: preconditions(q),
