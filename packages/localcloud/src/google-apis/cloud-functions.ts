@@ -7,6 +7,12 @@ import type { ApiCall, Route } from './route';
 import { timestamp } from './timestamps';
 
 export const PUBSUB_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
+/** Runtimes as the list answers them (the Node.js ones, per the support schedule). */
+const RUNTIMES = [
+  { name: 'nodejs20', displayName: 'Node.js 20', stage: 'DEPRECATED', environment: 'GEN_2' },
+  { name: 'nodejs22', displayName: 'Node.js 22', stage: 'GA', environment: 'GEN_2' },
+  { name: 'nodejs24', displayName: 'Node.js 24', stage: 'GA', environment: 'GEN_2' },
+];
 const INGRESS = ['ALLOW_ALL', 'ALLOW_INTERNAL_ONLY', 'ALLOW_INTERNAL_AND_GCLB'];
 
 type Obj = Record<string, unknown>;
@@ -131,6 +137,12 @@ export function cloudFunctionsRoutes(state: CloudState): Route[] {
 
   const fnPath = path('/v2/projects/{}/locations/{}/functions/{}');
   return [
+    {
+      // gcloud checks the runtime against this list before it deploys.
+      method: 'GET',
+      path: path('/v2/projects/{}/locations/{}/runtimes'),
+      handle: () => ok({ runtimes: RUNTIMES }),
+    },
     {
       method: 'POST',
       path: path('/v2/projects/{}/locations/{}/functions:generateUploadUrl'),
