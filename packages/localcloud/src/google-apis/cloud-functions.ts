@@ -6,7 +6,7 @@ import { objectBody, ok, path } from './route';
 import type { ApiCall, Route } from './route';
 import { timestamp } from './timestamps';
 
-export const PUBSUB_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
+const PUBSUB_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 /** Runtimes as the list answers them (the Node.js ones, per the support schedule). */
 const RUNTIMES = [
   { name: 'nodejs20', displayName: 'Node.js 20', stage: 'DEPRECATED', environment: 'GEN_2' },

@@ -49,7 +49,7 @@ export function objectBody(call: ApiCall): Record<string, unknown> {
 }
 
 /** A segment of a resource name: no slash, not empty. */
-export const SEG = '([^/:]+)';
+const SEG = '([^/:]+)';
 
 /** `^/v1/` + pattern + `$` as a RegExp, with `{}` standing for one name segment. */
 export function path(pattern: string): RegExp {

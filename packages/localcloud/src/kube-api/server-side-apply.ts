@@ -8,7 +8,7 @@ import { KubeApiError } from './status';
  * Objects are merged key by key; lists and scalars are leaves owned whole (the API
  * server splits keyed lists such as `containers` by their keys; localcloud does not).
  */
-export interface ManagedFieldsEntry {
+interface ManagedFieldsEntry {
   manager: string;
   operation: 'Apply' | 'Update';
   apiVersion: string;
@@ -32,7 +32,7 @@ const UNMANAGED_METADATA = new Set([
 ]);
 
 /** Leaf paths of `obj` (`spec.replicas`, `metadata.labels.app`), as dotted strings. */
-export function leafPaths(obj: unknown, prefix: string[] = []): string[][] {
+function leafPaths(obj: unknown, prefix: string[] = []): string[][] {
   if (!isObj(obj)) return [prefix];
   const out: string[][] = [];
   for (const [key, value] of Object.entries(obj)) {
@@ -87,7 +87,7 @@ function remove(obj: JsonObject, path: string[]): void {
 
 const key = (path: string[]): string => path.join('.');
 
-export function managedFieldsOf(obj: unknown): ManagedFieldsEntry[] {
+function managedFieldsOf(obj: unknown): ManagedFieldsEntry[] {
   const meta = isObj(obj) && isObj(obj.metadata) ? obj.metadata : {};
   return Array.isArray(meta.managedFields)
     ? (deepCopy(meta.managedFields) as ManagedFieldsEntry[])
