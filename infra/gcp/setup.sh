@@ -384,9 +384,12 @@ for sa in "$BUILD_SA" "$DEPLOYER_SA"; do
     printf '= iam.serviceAccounts.actAs on %s (serviceAccounts.testIamPermissions)\n' "$sa"
     continue
   fi
+  # gcloud has no command for serviceAccounts.testIamPermissions: call it at the IAM
+  # endpoint gcloud itself uses (api_endpoint_overrides/iam when set), with its token.
+  iam_endpoint="$(gcloud config get api_endpoint_overrides/iam 2>/dev/null || true)"
   granted="$(curl -fsS -X POST -H "Authorization: Bearer $(gcloud auth print-access-token)" \
     -H 'content-type: application/json' -d '{"permissions":["iam.serviceAccounts.actAs"]}' \
-    "https://iam.googleapis.com/v1/projects/${PROJECT}/serviceAccounts/${sa}:testIamPermissions")"
+    "${iam_endpoint:-https://iam.googleapis.com/}v1/projects/${PROJECT}/serviceAccounts/${sa}:testIamPermissions")"
   if [[ "$granted" != *iam.serviceAccounts.actAs* ]]; then
     echo "setup.sh: you ($(gcloud config get-value account 2>/dev/null)) need roles/iam.serviceAccountUser on ${sa}:" >&2
     echo "  gcloud iam service-accounts add-iam-policy-binding ${sa} --project ${PROJECT} \\" >&2

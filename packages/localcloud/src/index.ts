@@ -18,6 +18,8 @@ export { applyStrategicMergePatch } from './kube-api/strategic-merge';
 export { applyMergePatch } from './kube-api/merge-patch';
 export { applyJsonPatch } from './kube-api/json-patch';
 export { kubeconfigYaml } from './kube-api/kubeconfig';
+export { startGoogleApis } from './google-apis/server';
+export type { GoogleApisOptions, GoogleApisServer, RecordedApiCall } from './google-apis/server';
 export { startCloudTasks } from './cloud-tasks/server';
 export type { CloudTasksOptions, CloudTasksServer } from './cloud-tasks/server';
 export { TASK_STATE } from './cloud-tasks/dispatcher';

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyJsonPatch } from './json-patch';
+import { APPLY_PATCH, fieldManager, patched as patchedObject } from './object-routes';
+import { recordUpdate, serverSideApply } from './server-side-apply';
 import { isObj } from '@maskops/shared';
-import { applyMergePatch } from './merge-patch';
 import { compileSelectors } from './selectors';
 import { KubeApiError, kubeStatus } from './status';
 import type { DeploymentStore, WriteOptions } from './store';
-import { applyStrategicMergePatch } from './strategic-merge';
 import { deploymentTable, requestedTableVersion } from './table';
 import { serveWatch } from './watch';
 
@@ -63,16 +62,27 @@ function listItem(d: Record<string, unknown>): Record<string, unknown> {
 }
 
 function patch(ctx: RouteContext, namespace: string, name: string): Reply {
-  const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  const current = ctx.store.require(namespace, name);
-  let patched: unknown;
-  if (type === PATCH_TYPE.strategic) patched = applyStrategicMergePatch(current, ctx.body);
-  else if (type === PATCH_TYPE.merge) patched = applyMergePatch(current, ctx.body);
-  else if (type === PATCH_TYPE.json) patched = applyJsonPatch(current, ctx.body);
-  else {
-    const message = `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPE).join(', ')}`;
-    throw new KubeApiError(415, message);
+  const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const manager = fieldManager(ctx.req, ctx.query);
+  if (type === APPLY_PATCH && !ctx.store.get(namespace, name)) {
+    // Server-side apply creates what is not there.
+    const created = serverSideApply(
+      undefined,
+      ctx.body,
+      manager,
+      ctx.query.get('force') === 'true',
+    );
+    created.metadata = { ...(created.metadata as object), name, namespace };
+    return { status: 201, body: ctx.store.create(created, namespace, writeOptions(ctx.query)) };
   }
+  const current = ctx.store.require(namespace, name);
+  const patched = patchedObject(
+    type,
+    current,
+    ctx.body,
+    manager,
+    ctx.query.get('force') === 'true',
+  );
   // A resourceVersion carried by the patch is a precondition, as in the API server.
   const rv =
     isObj(patched) && isObj(patched.metadata) ? patched.metadata.resourceVersion : undefined;
@@ -122,6 +132,7 @@ export function handleDeployments(ctx: RouteContext, path: string): Reply | unde
       };
     }
     if (method === 'POST' && namespace !== undefined) {
+      if (isObj(ctx.body)) recordUpdate(undefined, ctx.body, fieldManager(ctx.req, query));
       return { status: 201, body: store.create(ctx.body, namespace, writeOptions(query)) };
     }
     throw new KubeApiError(405, `${method} is not supported on ${path}`);

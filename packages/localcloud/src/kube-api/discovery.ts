@@ -1,3 +1,4 @@
+import { namedGroups, resourcesOf } from './resource-kinds';
 /** Discovery documents: what kubectl reads before it will touch a deployment. */
 
 export function versionInfo(): Record<string, string> {
@@ -26,16 +27,7 @@ export function coreResources(): Record<string, unknown> {
   return {
     kind: 'APIResourceList',
     groupVersion: 'v1',
-    resources: [
-      {
-        name: 'namespaces',
-        singularName: 'namespace',
-        namespaced: false,
-        kind: 'Namespace',
-        verbs: ['get'],
-        shortNames: ['ns'],
-      },
-    ],
+    resources: resourcesOf('', 'v1'),
   };
 }
 
@@ -46,7 +38,7 @@ const APPS_GROUP = {
 };
 
 export function groupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS_GROUP] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS_GROUP, ...namedGroups()] };
 }
 
 export function appsGroup(): Record<string, unknown> {
@@ -79,12 +71,17 @@ export function appsResources(): Record<string, unknown> {
   };
 }
 
-export function namespaceObject(name: string): Record<string, unknown> {
+/** `/apis/{group}` and `/apis/{group}/{version}` of the groups in RESOURCE_KINDS. */
+export function namedGroupDocument(path: string): Record<string, unknown> | undefined {
+  const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
+  const group = namedGroups().find((g) => g.name === m?.[1]);
+  if (!m || !group) return undefined;
+  if (m[2] === undefined) return { kind: 'APIGroup', apiVersion: 'v1', ...group };
+  if (!group.versions.some((v) => v.version === m[2])) return undefined;
   return {
-    kind: 'Namespace',
+    kind: 'APIResourceList',
     apiVersion: 'v1',
-    metadata: { name, uid: `namespace-${name}`, resourceVersion: '1' },
-    spec: { finalizers: ['kubernetes'] },
-    status: { phase: 'Active' },
+    groupVersion: `${group.name}/${m[2]}`,
+    resources: resourcesOf(group.name, m[2]),
   };
 }

@@ -17,6 +17,13 @@ import { RolloutController } from './rollout-controller';
 import type { RolloutMode } from './rollout-controller';
 import { KubeApiError, kubeStatus } from './status';
 import { DeploymentStore } from './store';
+import { handleObjects } from './object-routes';
+import { openApiDocument, openApiRoot } from './openapi';
+import { ObjectStore } from './object-store';
+import { RESOURCE_KINDS } from './resource-kinds';
+import type { ResourceKind } from './resource-kinds';
+
+const NAMESPACE_KIND = RESOURCE_KINDS.find((k) => k.kind === 'Namespace') as ResourceKind;
 
 export interface KubeApiServer {
   /** `https://127.0.0.1:PORT` */
@@ -65,8 +72,17 @@ function discoveryReply(path: string, host: string): unknown {
       return discovery.appsGroup();
     case '/apis/apps/v1':
       return discovery.appsResources();
+    case '/openapi/v3':
+      return openApiRoot();
+    case '/apis/apiextensions.k8s.io/v1/customresourcedefinitions':
+      return {
+        kind: 'CustomResourceDefinitionList',
+        apiVersion: 'apiextensions.k8s.io/v1',
+        metadata: { resourceVersion: '1' },
+        items: [],
+      };
     default:
-      return undefined;
+      return discovery.namedGroupDocument(path) ?? openApiDocument(path);
   }
 }
 
@@ -83,6 +99,7 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApiSe
     tls = defaultServerTls();
   }
   const store = new DeploymentStore();
+  const objects = new ObjectStore(NAMESPACE_KIND);
   const controller = new RolloutController(store, opts.rolloutStepMs ?? 50);
   const faults = new FaultList();
   const requests: RecordedRequest[] = [];
@@ -113,8 +130,6 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApiSe
       if (method === 'GET') {
         const doc = discoveryReply(path, host);
         if (doc !== undefined) return reply(200, doc);
-        const ns = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(path);
-        if (ns?.[1]) return reply(200, discovery.namespaceObject(decodeURIComponent(ns[1])));
         if (path === '/healthz' || path === '/readyz' || path === '/livez') {
           entry.status = 200;
           res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
@@ -122,7 +137,7 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApiSe
         }
       }
       const ctx = { req, res, method, query: url.searchParams, body: entry.body, store, watches };
-      const result = handleDeployments(ctx, path);
+      const result = handleDeployments(ctx, path) ?? handleObjects({ ...ctx, objects }, path);
       if (!result) throw new KubeApiError(404, 'the server could not find the requested resource');
       if (res.headersSent) entry.status = result.status;
       else reply(result.status, result.body);

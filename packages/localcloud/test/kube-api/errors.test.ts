@@ -19,7 +19,7 @@ describe('Kubernetes API stand-in errors and discovery', () => {
       [rawRequest(kube, 'GET', web, { token: 'nope' }), 401, 'Unauthorized'],
       [rawRequest(kube, 'GET', '/api/v1/pods'), 404, 'NotFound'],
       [
-        rawRequest(kube, 'PATCH', web, { body: '{}', contentType: 'application/apply-patch+yaml' }),
+        rawRequest(kube, 'PATCH', web, { body: '{}', contentType: 'application/yaml' }),
         415,
         'UnsupportedMediaType',
       ],

@@ -1,0 +1,102 @@
+import { startGoogleApis } from '../../src/google-apis/server';
+import type { GoogleApisServer } from '../../src/google-apis/server';
+
+interface Answer {
+  [field: string]: unknown;
+  error: { status: string };
+}
+
+describe('Google REST API stand-ins', () => {
+  let g: GoogleApisServer;
+  beforeAll(async () => {
+    g = await startGoogleApis({ token: 'tok', kube: { endpoint: '127.0.0.1:1', caPem: 'PEM' } });
+  });
+  afterAll(() => g.close());
+
+  const call = async (method: string, path: string, body?: unknown, token = 'tok') => {
+    const res = await fetch(`${g.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Answer };
+  };
+
+  it('creates a topic once: 409 ALREADY_EXISTS after, 404 for an unknown one', async () => {
+    const topic = '/pubsub/v1/projects/p-1/topics/builds';
+    expect((await call('PUT', topic, {})).status).toBe(200);
+    const again = await call('PUT', topic, {});
+    expect([again.status, again.json.error.status]).toEqual([409, 'ALREADY_EXISTS']);
+    const missing = await call('GET', '/pubsub/v1/projects/p-1/topics/nope');
+    expect([missing.status, missing.json.error.status]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('refuses a call without the token', async () => {
+    expect(
+      (await call('GET', '/pubsub/v1/projects/p-1/topics/builds', undefined, 'x')).status,
+    ).toBe(401);
+  });
+
+  it('keeps IAM policies with etags: a stale etag is 409 ABORTED', async () => {
+    const read = await call('POST', '/cloudresourcemanager/v1/projects/p-1:getIamPolicy', {});
+    const policy = {
+      ...read.json,
+      bindings: [{ role: 'roles/viewer', members: ['user:a@example.com'] }],
+    };
+    const set = await call('POST', '/cloudresourcemanager/v1/projects/p-1:setIamPolicy', {
+      policy,
+    });
+    expect(set.status).toBe(200);
+    expect(set.json.etag).not.toBe(read.json.etag);
+    const stale = await call('POST', '/cloudresourcemanager/v1/projects/p-1:setIamPolicy', {
+      policy,
+    });
+    expect([stale.status, stale.json.error.status]).toEqual([409, 'ABORTED']);
+    expect(g.state.policies.members('projects/p-1', 'roles/viewer')).toEqual([
+      'user:a@example.com',
+    ]);
+  });
+
+  it('answers a create with a finished operation that can be polled', async () => {
+    const op = await call(
+      'POST',
+      '/artifactregistry/v1/projects/p-1/locations/us-central1/repositories?repositoryId=imgs',
+      { format: 'DOCKER' },
+    );
+    expect(op.json).toMatchObject({
+      done: true,
+      response: { name: 'projects/p-1/locations/us-central1/repositories/imgs' },
+    });
+    expect((await call('GET', `/artifactregistry/v1/${String(op.json.name)}`)).json.done).toBe(
+      true,
+    );
+  });
+
+  it('answers an unknown call 501 at once and records it', async () => {
+    const r = await call('GET', '/secretmanager/v1/projects/p-1/secrets/s');
+    expect(r.status).toBe(501);
+    expect(g.unknownRequests().map((u) => `${u.api} ${u.method} ${u.path}`)).toContain(
+      'secretmanager GET /v1/projects/p-1/secrets/s',
+    );
+  });
+
+  it('creates clusters that answer on the Kubernetes stand-in', async () => {
+    const op = await call('POST', '/container/v1/projects/p-1/locations/us-central1/clusters', {
+      cluster: { name: 'c1', autopilot: { enabled: true } },
+    });
+    expect(op.json.status).toBe('DONE');
+    const cluster = await call(
+      'GET',
+      '/container/v1/projects/p-1/locations/us-central1/clusters/c1',
+    );
+    expect(cluster.json).toMatchObject({ endpoint: '127.0.0.1:1', status: 'RUNNING' });
+  });
+
+  it('overrides every API for gcloud and proxies the rest to itself', () => {
+    const env = g.gcloudEnv('/tmp/cfg');
+    expect(env.CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB).toBe(`${g.url}/pubsub/`);
+    expect(env.CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE).toBe(`${g.url}/storage/v1/`);
+    expect(env.HTTPS_PROXY).toBe(g.url);
+    expect(env.CLOUDSDK_CONFIG).toBe('/tmp/cfg');
+  });
+});
