@@ -62,10 +62,10 @@ export function canaryFunctionEnv(o: {
     CANARY_MIN_REQUESTS: '5',
     PROMETHEUS_SCRAPE_INTERVAL_SECONDS: '1',
     // Here every pod, the client and push 2's build share two cores: a fresh canary's
-    // first few answers can be twice as slow as a warm stable's for no fault of its
-    // own, and at 5 requests a p95 is about the slowest of them. The demo is about
-    // behaviour; a latency breach still needs 3x.
-    CANARY_MAX_LATENCY_RATIO: '3',
+    // first answers can be several times as slow as a warm stable's for no fault of
+    // its own (4x seen with every core busy), and at 5 requests a p95 is about the
+    // slowest of them. The demo is about behaviour; a latency breach needs 10x.
+    CANARY_MAX_LATENCY_RATIO: '10',
   };
 }
 
@@ -83,19 +83,33 @@ export interface CanaryPushContext {
 const annotation = (kube: DeploymentAccess, ns: string, name: string, key: string) =>
   kube.getDeployment(ns, name)?.metadata?.annotations?.[key];
 
-/** Waits until the canary of `buildId` is promoted, aborted or failed (the deployer's annotations). */
-async function waitVerdict(c: CanaryPushContext, buildId: string, timeoutMs: number) {
+/**
+ * Waits until the canary of `buildId` is promoted, aborted or failed (the deployer's
+ * annotations). The deployer bounds every phase itself (ready deadline, analysis,
+ * rollout timeout) and records a step every CANARY_INTERVAL_SECONDS, so this gives
+ * up only when no step was recorded for `stallMs`: on a busy machine a canary pod's
+ * start and the stable rollout can take minutes, which is slow, not wrong.
+ */
+async function waitVerdict(c: CanaryPushContext, buildId: string, stallMs: number) {
   const canary = canaryDeploymentName(c.deployment);
-  const deadline = Date.now() + timeoutMs;
+  let deadline = Date.now() + stallMs;
+  let lastStep: string | undefined;
   while (Date.now() < deadline) {
     const phase = annotation(c.kube, c.namespace, canary, CanaryAnnotation.PHASE);
     const build = annotation(c.kube, c.namespace, canary, Annotation.BUILD_ID);
     if (build === buildId && (phase === 'promoted' || phase === 'aborted' || phase === 'failed')) {
       return phase;
     }
+    const step = annotation(c.kube, c.namespace, canary, CanaryAnnotation.STEP);
+    if (step !== lastStep) {
+      lastStep = step;
+      deadline = Date.now() + stallMs;
+    }
     await sleep(250);
   }
-  throw new Error(`the canary of ${buildId} reached no verdict within ${timeoutMs / 1000} s`);
+  throw new Error(
+    `the canary of ${buildId} reached no verdict: no step recorded for ${stallMs / 1000} s (last step ${lastStep ?? 'none'})`,
+  );
 }
 
 /** Waits until the canary controller has retired every canary pod. */
@@ -144,7 +158,7 @@ export async function canaryPush(
   c.log(
     `[push ${n}] function answered ${await deliver()}; canary of ${built.buildId} under analysis`,
   );
-  const phase = await waitVerdict(c, built.buildId, 300_000);
+  const phase = await waitVerdict(c, built.buildId, 180_000);
   if (phase === 'failed') throw new Error(`the promoted rollout of ${built.buildId} failed`);
   await waitCanaryEmpty(c, 60_000);
   if (phase === 'promoted') {

@@ -102,7 +102,10 @@ export class LoadClient {
         this.report.byPod[pod] = (this.report.byPod[pod] ?? 0) + 1;
       } catch (err) {
         this.report.failed += 1;
-        this.report.failures.push(String(err));
+        // fetch's "fetch failed" says nothing; its cause names the socket error.
+        const cause =
+          err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
+        this.report.failures.push(`${String(err)}${cause}`);
       }
     }
   }
