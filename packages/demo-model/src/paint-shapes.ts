@@ -23,6 +23,8 @@ export interface PaintOptions {
   background?: Rgb;
   /** Noise or texture on the background (the shapes stay solid); flat when omitted. */
   texture?: BackgroundTexture;
+  /** Smallest shape side in pixels (at least MIN_SHAPE_SIZE, the default). */
+  minSize?: number;
 }
 
 export interface PaintedShape {
@@ -75,12 +77,18 @@ function inside(label: ShapeLabel, box: Square, px: number, py: number): boolean
   return abs(dx) <= cy / 2;
 }
 
-function place(rng: () => number, width: number, height: number, placed: Square[]): Square {
-  const largest = max(MIN_SHAPE_SIZE, floor(min(width, height) * 0.4));
+function place(
+  rng: () => number,
+  width: number,
+  height: number,
+  placed: Square[],
+  smallest: number,
+): Square {
+  const largest = max(smallest, floor(min(width, height) * 0.4));
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     // Shrink the size range as attempts fail, so crowded images still fit.
-    const top = max(MIN_SHAPE_SIZE, floor(largest * (1 - attempt / ATTEMPTS)));
-    const size = MIN_SHAPE_SIZE + floor(rng() * (top - MIN_SHAPE_SIZE + 1));
+    const top = max(smallest, floor(largest * (1 - attempt / ATTEMPTS)));
+    const size = smallest + floor(rng() * (top - smallest + 1));
     const x = MARGIN + floor(rng() * (width - size - 2 * MARGIN + 1));
     const y = MARGIN + floor(rng() * (height - size - 2 * MARGIN + 1));
     if (x < MARGIN || y < MARGIN) continue;
@@ -93,7 +101,7 @@ function place(rng: () => number, width: number, height: number, placed: Square[
     );
     if (clear) return { x, y, size };
   }
-  throw new RangeError(`cannot fit another ${MIN_SHAPE_SIZE}px shape in ${width}x${height}`);
+  throw new RangeError(`cannot fit another ${smallest}px shape in ${width}x${height}`);
 }
 
 export function paintShapes(options: PaintOptions): PaintedImage {
@@ -122,7 +130,7 @@ export function paintShapes(options: PaintOptions): PaintedImage {
   const placed: Square[] = [];
   const shapes = colours.slice(0, count).map((colour): PaintedShape => {
     const label = labels[floor(rng() * labels.length)];
-    const box = place(rng, width, height, placed);
+    const box = place(rng, width, height, placed, max(MIN_SHAPE_SIZE, options.minSize ?? 0));
     placed.push(box);
     const mask = new Uint8Array(width * height);
     const paint = PALETTE[colour];

@@ -6,7 +6,7 @@
  */
 import { seededRandom } from '@maskops/shared';
 import type { ImageFormat, PaintedImage } from './paint-shapes';
-import { paintShapes } from './paint-shapes';
+import { MIN_SHAPE_SIZE, paintShapes } from './paint-shapes';
 import type { Rgb } from './palette';
 import type { BackgroundTexture } from './background-texture';
 import { MAX_NOISE_SIGMA, TextureKind, paintBackground } from './background-texture';
@@ -20,6 +20,14 @@ const MAX_SIDE = 1400;
 /** Most sweep images stay under this side, to keep the sweep short; every LARGE_EVERY-th does not. */
 const SMALL_SIDE = 720;
 const LARGE_EVERY = 4;
+/**
+ * The smallest working side among the demo adapters (Matterport's IMAGE_MAX_DIM):
+ * a larger image is shrunk to it before the model sees it. The minimum shape size
+ * holds in the pixels the model sees, so a shape in a larger image is at least
+ * MIN_SHAPE_SIZE after that shrink (a 45 px triangle in a 1371 px image is 34 px
+ * there, too small for a 28×28 mask to reach IoU 0.9).
+ */
+const MODEL_SIDE = 1024;
 
 export interface SweepCase {
   index: number;
@@ -116,6 +124,7 @@ export function sweepCase(seed: number, index: number): SweepCase {
         count,
         background: bg,
         texture: tex,
+        minSize: Math.ceil((MIN_SHAPE_SIZE * Math.max(width, height)) / MODEL_SIDE),
       });
       return { index, painted, format, texture: tex, boxSlack };
     } catch (error) {
