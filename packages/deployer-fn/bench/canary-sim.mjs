@@ -43,6 +43,9 @@ const BAD = {
 };
 
 const scenario = (build, rate, env = {}, goal = '') => ({ build, rate, env, goal });
+// The default tolerances (0.5 relative, 0.2 absolute) let these smaller behaviour shifts
+// through by design; these rows show what tighter ones catch.
+const TIGHT = { CANARY_MAX_BEHAVIOUR_SHIFT: '0.2', CANARY_MAX_SCORE_SHIFT: '0.1' };
 const DEFAULT_SCENARIOS = [
   scenario('identical', 0.5),
   scenario('identical', 2, {}, '≤ 1 %'),
@@ -58,10 +61,10 @@ const DEFAULT_SCENARIOS = [
   scenario('p95 ×1.5', 10),
   scenario('p95 ×3', 2),
   scenario('p95 ×3', 10, {}, '≥ 95 %'),
-  scenario('instances −30%', 2),
-  scenario('instances −30%', 10),
-  scenario('top score −0.15', 2),
-  scenario('top score −0.15', 10),
+  scenario('instances −30%', 2, TIGHT),
+  scenario('instances −30%', 10, TIGHT),
+  scenario('top score −0.15', 2, TIGHT),
+  scenario('top score −0.15', 10, TIGHT),
 ];
 // How detection of the smaller shifts grows with traffic, weight and analysis length.
 const SIZING_SCENARIOS = [];
