@@ -25,6 +25,8 @@ interface PlannedStep {
   readonly script?: string;
   /** Indexes of the steps that must have finished first; empty: starts at once. */
   readonly waitFor: readonly number[];
+  /** `waitFor` as written, for the Build resource. */
+  readonly waitForIds?: readonly string[];
   readonly timeoutMs?: number;
   readonly volumes: readonly StepVolume[];
   readonly allowFailure: boolean;
@@ -83,6 +85,7 @@ export function planBuild(config: BuildConfig, input: PlanInput): BuildPlan {
       ...(s.dir === undefined ? {} : { dir: x(s.dir, 'dir') }),
       ...(s.script === undefined ? {} : { script: s.script }),
       waitFor,
+      ...(s.waitFor === undefined ? {} : { waitForIds: s.waitFor }),
       ...(s.timeout === undefined ? {} : { timeoutMs: parseDuration(s.timeout, `${at}.timeout`) }),
       volumes: [...config.options.volumes, ...s.volumes],
       allowFailure: s.allowFailure,

@@ -60,6 +60,7 @@ export function buildResource(plan: BuildPlan, outcome: BuildOutcome): Record<st
       args: s.args,
       ...(s.env.length === 0 ? {} : { env: s.env }),
       ...(s.dir === undefined ? {} : { dir: s.dir }),
+      ...(s.waitForIds === undefined ? {} : { waitFor: s.waitForIds }),
       ...(s.script === undefined ? {} : { script: s.script }),
       ...(s.timeoutMs === undefined ? {} : { timeout: seconds(s.timeoutMs) }),
       status: o.status,

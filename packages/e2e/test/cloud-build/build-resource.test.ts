@@ -119,6 +119,25 @@ describe('buildResource', () => {
     expect(published(build)).toMatchObject({ kind: 'ignore', ignored: { status: 'TIMEOUT' } });
   });
 
+  test('steps keep their waitFor as written', () => {
+    const p = planBuild(
+      parseBuildConfig(
+        "steps:\n  - {id: a, name: n}\n  - {name: n, waitFor: ['-']}\n  - {name: n, waitFor: [a]}\n",
+      ),
+      { builtins: {} },
+    );
+    const build = buildResource(p, {
+      ...success,
+      steps: p.steps.map(() => ({ status: 'SUCCESS' as const })),
+      images: [],
+    });
+    expect((build.steps as Array<{ waitFor?: string[] }>).map((s) => s.waitFor)).toEqual([
+      undefined,
+      ['-'],
+      ['a'],
+    ]);
+  });
+
   test('step outcomes must match the plan', () => {
     expect(() => buildResource(plan, { ...success, steps: [] })).toThrow(
       /0 step outcomes for 4 steps/,
