@@ -37,6 +37,7 @@ function classEnd(pattern: string, open: number): number {
   return close;
 }
 
+// Only RegExp syntax characters: a `u` RegExp refuses any other escaped character.
 function escapeRegExp(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

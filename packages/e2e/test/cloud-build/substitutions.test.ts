@@ -153,6 +153,8 @@ describe('bash expansions (dynamicSubstitutions: true)', () => {
     ['gs://bucket/a/b.onnx', '#*/', '/bucket/a/b.onnx'],
     ['gs://bucket/a/b.onnx', '##*/', 'b.onnx'],
     ['v1.2.3', '#v', '1.2.3'],
+    ['my-app-v2', '%-*', 'my-app'],
+    ['a.b(c)+d', '/(c)+/-', 'a.b-d'],
     ['file.tar.gz', '%.*', 'file.tar'],
     ['file.tar.gz', '%%.*', 'file'],
     ['feature/Login-Page', '/\\//-', 'feature-Login-Page'],
