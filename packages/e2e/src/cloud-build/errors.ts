@@ -1,0 +1,37 @@
+import { MaskopsError } from '@maskops/shared';
+
+/**
+ * Why the local Cloud Build refuses a build config before running anything. Each
+ * code has one factory; the message names the field, variable or expansion at fault,
+ * so nothing the local build cannot do is ever silently skipped.
+ */
+export const CloudBuildConfigErrorCode = {
+  /** The file is not YAML/JSON, or a field has the wrong shape or value. */
+  INVALID_CONFIG: 'CLOUD_BUILD_INVALID_CONFIG',
+  /** A field Cloud Build does not know, or one the local build cannot honour. */
+  UNSUPPORTED_FIELD: 'CLOUD_BUILD_UNSUPPORTED_FIELD',
+  /** A substitution that Cloud Build would refuse, or an expansion it does not support. */
+  BAD_SUBSTITUTION: 'CLOUD_BUILD_BAD_SUBSTITUTION',
+} as const;
+export type CloudBuildConfigErrorCode =
+  (typeof CloudBuildConfigErrorCode)[keyof typeof CloudBuildConfigErrorCode];
+
+export function invalidConfig(where: string, problem: string): MaskopsError {
+  return new MaskopsError(CloudBuildConfigErrorCode.INVALID_CONFIG, `${where}: ${problem}`, {
+    details: { where },
+  });
+}
+
+export function unsupportedField(where: string, field: string, why: string): MaskopsError {
+  return new MaskopsError(
+    CloudBuildConfigErrorCode.UNSUPPORTED_FIELD,
+    `${where}: field "${field}" ${why}`,
+    { details: { where, field } },
+  );
+}
+
+export function badSubstitution(where: string, problem: string): MaskopsError {
+  return new MaskopsError(CloudBuildConfigErrorCode.BAD_SUBSTITUTION, `${where}: ${problem}`, {
+    details: { where },
+  });
+}
