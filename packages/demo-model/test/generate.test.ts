@@ -240,7 +240,7 @@ describe('the built CLI (dist/cli.js, built before tests by turbo)', () => {
       const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
       expect(result.status).toBe(1);
       expect(result.stderr).toBe(
-        'demo-model: usage: maskops-demo-model --out DIR [--behaviour shapes|empty]\n',
+        'demo-model: usage: maskops-demo-model --out DIR [--behaviour shapes|empty] [--samples DIR]\n',
       );
       expect(readdirSync(cwd)).toEqual([]);
     },

@@ -3,7 +3,7 @@ import { packageDir } from './package-dir';
 
 /**
  * How Cloud Run runs the deployer: the built `@maskops/deployer-fn` package (its
- * `main`), target `onNewImage`, CloudEvent signature, configured by env only.
+ * `main`), target `onNewImage`, HTTP signature (as registered: it parses CloudEvents itself), configured by env only.
  */
 export function deployerFunction(
   opts: Omit<FunctionProcessOptions, 'sourceDir' | 'target' | 'signatureType'>,
@@ -12,6 +12,6 @@ export function deployerFunction(
     ...opts,
     sourceDir: packageDir('@maskops/deployer-fn'),
     target: 'onNewImage',
-    signatureType: SignatureType.CLOUDEVENT,
+    signatureType: SignatureType.HTTP,
   };
 }

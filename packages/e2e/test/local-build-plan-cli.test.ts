@@ -35,7 +35,7 @@ describe('local-build-plan', () => {
     const r = run(['--build-id', 'b-7', '--substitution', '_IMAGE=127.0.0.1:5000/m/api']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^step install: node:20-bookworm \(starts at once\)$/m);
+    expect(r.stdout).toMatch(/^step install: node:24-bookworm \(starts at once\)$/m);
     expect(r.stdout).toMatch(
       /^step image: gcr\.io\/cloud-builders\/docker \(after install, check, fetch-model\)$/m,
     );

@@ -3,7 +3,7 @@
  * template says: user and groups, read-only root, dropped capabilities, no privilege
  * escalation, env (literal values and the pod's own labels), the memory limit as
  * `--memory`, the CPU request as `--cpus` (GKE Autopilot sets limits equal to requests),
- * emptyDir volumes as host folders, probes and the termination grace period. Host
+ * emptyDir and Secret volumes as host folders, probes and the termination grace period. Host
  * networking: HOST becomes 127.0.0.1 and every env value naming a container port
  * becomes a host port the caller picked. Anything the template asks for that this
  * cannot reproduce is an error, never silently dropped.
@@ -58,7 +58,11 @@ export interface DeploymentSpec {
           seccompProfile?: { type: string };
         };
         containers: Container[];
-        volumes?: Array<{ name: string; emptyDir?: { sizeLimit?: string } }>;
+        volumes?: Array<{
+          name: string;
+          emptyDir?: { sizeLimit?: string };
+          secret?: { secretName: string; defaultMode?: number };
+        }>;
       };
     };
   };
@@ -71,6 +75,11 @@ export interface PodRunOptions {
   hostPort: (containerPort: number) => number;
   /** A host folder for an emptyDir volume, writable by the pod's user or fsGroup. */
   emptyDir: (volume: string, mountPath: string) => string;
+  /**
+   * A host folder holding the files of a Secret volume (one per key), readable by the
+   * pod's user. Mounted whole and read-only, as the kubelet does (never subPath).
+   */
+  secret?: (secretName: string, mountPath: string) => string;
 }
 
 interface HttpCheck {
@@ -169,10 +178,20 @@ export function podRun(deployment: DeploymentSpec, o: PodRunOptions): PodRun {
 
   for (const m of c.volumeMounts ?? []) {
     const volume = pod.volumes?.find((v) => v.name === m.name);
-    if (!volume?.emptyDir)
-      throw new Error(`volume ${m.name}: only emptyDir volumes are reproduced`);
-    const src = o.emptyDir(m.name, m.mountPath);
-    args.push('--mount', `type=bind,src=${src},dst=${m.mountPath}${m.readOnly ? ',readonly' : ''}`);
+    let src: string;
+    let readOnly = m.readOnly === true;
+    if (volume?.emptyDir) {
+      src = o.emptyDir(m.name, m.mountPath);
+    } else if (volume?.secret && o.secret) {
+      src = o.secret(volume.secret.secretName, m.mountPath);
+      // The kubelet mounts Secret volumes read-only whatever the mount says.
+      readOnly = true;
+    } else {
+      throw new Error(
+        `volume ${m.name}: only emptyDir volumes${o.secret ? ' and Secret volumes' : ''} are reproduced`,
+      );
+    }
+    args.push('--mount', `type=bind,src=${src},dst=${m.mountPath}${readOnly ? ',readonly' : ''}`);
   }
 
   const check = (probe: HttpProbe | undefined, what: string): HttpCheck => {

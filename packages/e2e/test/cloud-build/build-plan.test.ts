@@ -88,8 +88,8 @@ describe('planBuild', () => {
       _MODEL_URI: 'gs://models/shapes/',
     });
     expect(p.steps.map((s) => [s.label, s.name, s.waitFor])).toEqual([
-      ['install', 'node:20-bookworm', []],
-      ['check', 'node:20-bookworm', [0]],
+      ['install', 'node:24-bookworm', []],
+      ['check', 'node:24-bookworm', [0]],
       ['fetch-model', 'gcr.io/google.com/cloudsdktool/cloud-sdk:slim', [0, 1]],
       ['image', 'gcr.io/cloud-builders/docker', [0, 1, 2]],
     ]);

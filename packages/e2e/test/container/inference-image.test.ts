@@ -34,10 +34,15 @@ interface Answer {
   status: number;
   body: Record<string, unknown>;
 }
-async function predict(url: string, image: Buffer): Promise<Answer> {
+/** A server and the headers it asks for (the bearer token of the pod's Secret). */
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+}
+async function predict({ url, headers }: Target, image: Buffer): Promise<Answer> {
   const res = await fetch(`${url}/predict?min_score=0.3`, {
     method: 'POST',
-    headers: { 'content-type': 'image/png' },
+    headers: { ...headers, 'content-type': 'image/png' },
     body: image,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -83,7 +88,7 @@ describeWithEngine('the inference-api image', () => {
     );
     const ms = await waitStarted(pod);
     log(`ready after ${ms} ms (startup budget ${pod.run.startup.budgetMs} ms)`);
-    const info = (await (await fetch(`${pod.url}/v1/info`)).json()) as {
+    const info = (await (await fetch(`${pod.url}/v1/info`, { headers: pod.headers })).json()) as {
       model: Record<string, unknown>;
     };
     expect(info.model).toMatchObject({ demo: true, runtime: 'tfjs', backend: 'wasm' });
@@ -92,11 +97,14 @@ describeWithEngine('the inference-api image', () => {
   });
 
   it('answers /predict on the baked demo model as a host process does', async () => {
-    const host = await startHostServer({ ...pod.run.env, MODEL_PATH: demoModel });
+    const host = await startHostServer({ ...pod.hostEnv, MODEL_PATH: demoModel });
     try {
       for (const seed of [1, 2]) {
         const img = await shapesPng(seed);
-        const [inImage, onHost] = [await predict(pod.url, img), await predict(host.url, img)];
+        const [inImage, onHost] = [
+          await predict(pod, img),
+          await predict({ url: host.url, headers: pod.headers }, img),
+        ];
         expect(inImage.status).toBe(200);
         expect((inImage.body.instances as unknown[]).length).toBeGreaterThan(0);
         expect(comparable(inImage)).toEqual(comparable(onHost));
@@ -113,10 +121,13 @@ describeWithEngine('the inference-api image', () => {
     });
     containers.push(onnx);
     log(`ONNX fixture ready after ${await waitStarted(onnx)} ms`);
-    const host = await startHostServer({ ...onnx.run.env, MODEL_PATH: onnxFixture });
+    const host = await startHostServer({ ...onnx.hostEnv, MODEL_PATH: onnxFixture });
     try {
       const img = await shapesPng(5, 400, 300);
-      const [inImage, onHost] = [await predict(onnx.url, img), await predict(host.url, img)];
+      const [inImage, onHost] = [
+        await predict(onnx, img),
+        await predict({ url: host.url, headers: onnx.headers }, img),
+      ];
       expect(inImage.status).toBe(200);
       expect(inImage.body.model).toMatchObject({ adapter: 'torchvision' });
       expect(comparable(inImage)).toEqual(comparable(onHost));
@@ -135,7 +146,7 @@ describeWithEngine('the inference-api image', () => {
     expect(ids('Uid')[0]).not.toBe(0);
     // The root filesystem is read-only: a write anywhere else would have failed a request.
     expect((await docker(['diff', pod.name])).stdout.trim()).toBe('');
-    expect(await predict(pod.url, await shapesPng(7))).toMatchObject({ status: 200 });
+    expect(await predict(pod, await shapesPng(7))).toMatchObject({ status: 200 });
     const tmp = pod.emptyDirs.get('/tmp');
     expect(tmp).toBeDefined();
     log(`written to the mounted /tmp: ${JSON.stringify(readdirSync(tmp!))}`);
@@ -225,7 +236,7 @@ describeWithEngine('the inference-api image', () => {
     const beforeSignal = new Set<number>();
     let signalled = false;
     const requests = images.map((img, i) =>
-      predict(pod.url, img).then((a) => {
+      predict(pod, img).then((a) => {
         if (!signalled) beforeSignal.add(i);
         return a;
       }),

@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, sleep } from '@maskops/localcloud';
@@ -15,6 +16,13 @@ export interface PodContainer {
   metricsUrl: string;
   /** Host folders of the emptyDir volumes, by mount path. */
   emptyDirs: Map<string, string>;
+  /**
+   * The request headers a client needs: the bearer token of the Secret the manifest
+   * mounts for API_TOKENS_FILE (one generated per container), if any.
+   */
+  headers: Record<string, string>;
+  /** The pod's env with API_TOKENS_FILE pointing at the same file on the host. */
+  hostEnv: Record<string, string>;
   /** The container's host pid (its /proc entry). */
   pid(): Promise<number>;
   logs(): Promise<string>;
@@ -36,7 +44,18 @@ export async function startPodContainer(
     hostPorts.set(c.containerPort, await freePort());
   }
   const emptyDirs = new Map<string, string>();
+  // Secret volumes: a generated token under every key the manifest's env may name
+  // (setup.sh creates the Secret with the one key `tokens`).
+  const token = randomBytes(24).toString('hex');
+  const secretDirs = new Map<string, string>();
   const run = podRun(deployment as DeploymentSpec, {
+    secret: (_secretName, mountPath) => {
+      const dir = mkdtempSync(join(tmpdir(), 'maskops-test-secret-'));
+      writeFileSync(join(dir, 'tokens'), `${token}\n`, { mode: 0o444 });
+      chmodSync(dir, 0o755);
+      secretDirs.set(mountPath, dir);
+      return dir;
+    },
     hostPort: (p) => hostPorts.get(p)!,
     emptyDir: (_volume, mountPath) => {
       const dir = mkdtempSync(join(tmpdir(), 'maskops-test-emptydir-'));
@@ -61,12 +80,23 @@ export async function startPodContainer(
     image,
   ]);
   const port = (name: string): string | undefined => run.env[name] ?? o.env?.[name];
+  const hostEnv = { ...run.env };
+  const tokensFile = run.env.API_TOKENS_FILE;
+  for (const [mountPath, dir] of secretDirs) {
+    if (tokensFile?.startsWith(`${mountPath}/`)) {
+      hostEnv.API_TOKENS_FILE = join(dir, tokensFile.slice(mountPath.length + 1));
+    }
+  }
+  const headers: Record<string, string> =
+    tokensFile === undefined ? {} : { authorization: `Bearer ${token}` };
   const container: PodContainer = {
     name,
     run,
     url: `http://127.0.0.1:${port('PORT')}`,
     metricsUrl: `http://127.0.0.1:${port('METRICS_PORT') ?? port('PORT')}`,
     emptyDirs,
+    headers,
+    hostEnv,
     pid: async () => Number((await docker(['inspect', '--format', '{{.State.Pid}}', name])).stdout),
     logs: async () => {
       const { stdout, stderr } = await docker(['logs', '--tail', '40', name]).catch(() => ({
@@ -77,7 +107,9 @@ export async function startPodContainer(
     },
     remove: async () => {
       await removeAll({ containers: [name] });
-      for (const dir of emptyDirs.values()) rmSync(dir, { recursive: true, force: true });
+      for (const dir of [...emptyDirs.values(), ...secretDirs.values()]) {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
   return container;

@@ -2,9 +2,10 @@ import type { Instance } from '../inference/types';
 import { countsArea, countsFromString } from './rle-codec';
 
 /**
- * The smallest mask, in pixels of the answered image, an instance may have (README,
- * "What an answer holds"). Below it a detection is a speck of noise or a box whose
- * mask came out empty, whatever the model scored it: such instances are never answered.
+ * The smallest mask, in pixels of the answered image, an instance of a demo model may
+ * have (README, "What an answer holds"). Below it a detection is a speck of noise or a
+ * box whose mask came out empty, whatever the model scored it: such instances are never
+ * answered. Real models are answered as they are, so they match their reference outputs.
  */
 export const MIN_INSTANCE_AREA = 16;
 
