@@ -12,9 +12,10 @@ import {
   LOCATION,
   PROJECT,
   projectRoles,
+  setupShSuite,
 } from './checks';
 
-describe('setup.sh --canary against the stand-ins', () => {
+setupShSuite('setup.sh --canary against the stand-ins', () => {
   let h: SetupHarness;
   let run: SetupRun;
 

@@ -14,11 +14,12 @@ import {
   functionDeployed,
   PROJECT,
   projectRoles,
+  setupShSuite,
 } from './checks';
 
 const ARGS = ['--project', PROJECT, '--skip-build'];
 
-describe('setup.sh against the stand-ins (default options)', () => {
+setupShSuite('setup.sh against the stand-ins (default options)', () => {
   let h: SetupHarness;
   let first: SetupRun;
   let firstCount = 0;

@@ -13,11 +13,10 @@ import {
   functionDeployed,
   PROJECT,
   projectRoles,
+  setupShSuite,
 } from './checks';
 
-const all = process.env.SETUP_SH_ALL === '1' ? describe : describe.skip;
-
-all('setup.sh --pod-monitoring, then again with --canary', () => {
+setupShSuite('setup.sh --pod-monitoring, then again with --canary', () => {
   let h: SetupHarness;
 
   beforeAll(async () => {

@@ -4,7 +4,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault, RecordedRequest } from '../faults';
 import { FaultList } from '../faults';
 import { sleep } from '@maskops/shared';
-import { bearerToken, closeServer, HttpError, listen, readJsonBody, sendJson } from '../http-util';
+import {
+  bearerToken,
+  closeServer,
+  HttpError,
+  listen,
+  readBody,
+  readJsonBody,
+  sendJson,
+} from '../http-util';
+import { decodeProtobufObject, PROTOBUF_CONTENT_TYPE } from './protobuf-body';
 import { defaultServerTls, issueServerCertificate } from '../tls';
 import type { ServerTls } from '../tls';
 import { handleDeployments } from './deployment-routes';
@@ -119,7 +128,11 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApiSe
       sendJson(res, status, body);
     };
     try {
-      if (method !== 'GET' && method !== 'DELETE') entry.body = await readJsonBody(req);
+      if (method !== 'GET' && method !== 'DELETE') {
+        entry.body = req.headers['content-type']?.startsWith(PROTOBUF_CONTENT_TYPE)
+          ? decodeProtobufObject(await readBody(req))
+          : await readJsonBody(req);
+      }
       const fault = faults.take(method, path);
       if (fault?.delayMs) await sleep(fault.delayMs);
       if (fault?.status !== undefined) {
