@@ -21,8 +21,13 @@ export interface PodContainer {
    * mounts for API_TOKENS_FILE (one generated per container), if any.
    */
   headers: Record<string, string>;
-  /** The pod's env with API_TOKENS_FILE pointing at the same file on the host. */
+  /**
+   * The pod's env for a host process beside it: API_TOKENS_FILE pointing at the same
+   * file on the host, and METRICS_PORT 0 (any free port: the container holds its own).
+   */
   hostEnv: Record<string, string>;
+  /** Where volumes are mounted in the container (docker creates these mount points). */
+  mountPaths: string[];
   /** The container's host pid (its /proc entry). */
   pid(): Promise<number>;
   logs(): Promise<string>;
@@ -81,6 +86,7 @@ export async function startPodContainer(
   ]);
   const port = (name: string): string | undefined => run.env[name] ?? o.env?.[name];
   const hostEnv = { ...run.env };
+  if (hostEnv.METRICS_PORT !== undefined) hostEnv.METRICS_PORT = '0';
   const tokensFile = run.env.API_TOKENS_FILE;
   for (const [mountPath, dir] of secretDirs) {
     if (tokensFile?.startsWith(`${mountPath}/`)) {
@@ -97,6 +103,7 @@ export async function startPodContainer(
     emptyDirs,
     headers,
     hostEnv,
+    mountPaths: [...emptyDirs.keys(), ...secretDirs.keys()],
     pid: async () => Number((await docker(['inspect', '--format', '{{.State.Pid}}', name])).stdout),
     logs: async () => {
       const { stdout, stderr } = await docker(['logs', '--tail', '40', name]).catch(() => ({
