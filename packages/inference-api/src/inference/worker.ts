@@ -58,9 +58,13 @@ async function handle(host: ModelHost, message: ToWorker): Promise<void> {
   }
 }
 
-/** The bytes as a view of their own ArrayBuffer (which can be transferred, not copied). */
+/**
+ * A copy of the bytes in an ArrayBuffer of their own, which can then be transferred.
+ * sharp's output is an external buffer owned by libvips: Node 24 refuses to transfer
+ * it (DataCloneError), where Node 20 allowed it. One memcpy of a PNG is cheap next to
+ * the model's time.
+ */
 function owning(bytes: Uint8Array): Uint8Array {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
   return bytes.slice();
 }
 
