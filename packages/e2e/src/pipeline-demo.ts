@@ -1,28 +1,21 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  cloudEventBinary,
-  freePort,
-  FunctionProcess,
-  pubsubMessage,
-  sleep,
-  startLocalCloud,
-} from '@maskops/localcloud';
-import { Annotation, canaryDeploymentName, Track } from '@maskops/shared';
+import { freePort, FunctionProcess, sleep, startLocalCloud } from '@maskops/localcloud';
+import { canaryDeploymentName, Track } from '@maskops/shared';
 import {
   canaryDeployment,
   canaryFunctionEnv,
   canaryPush,
   CanaryVerdict,
   expectedVerdict,
-  trackLabels,
 } from './canary-demo';
+import { stableDeployment } from './demo-deployment';
 import { deployerFunction } from './deployer-function';
+import { handOffReplay } from './demo-replay';
 import { ImageRegistry } from './image-store';
 import { describePushes, summarizeDemo, type PushOutcome } from './demo-summary';
 import { LoadClient, type LoadReport } from './load-client';
 import { PodController } from './pod-controller';
 import { PushBuilder } from './push-builds';
+import { rollingPush } from './rolling-push';
 import { ServiceProxy } from './service-proxy';
 import { summarizeFunctionLog } from './function-log';
 import { waitRollout } from './wait-rollout';
@@ -69,34 +62,6 @@ export interface PipelineDemoReport {
   /** With `canary`: how many canaries were promoted and aborted. */
   canary?: { promoted: number; aborted: number };
   ok: boolean;
-}
-
-/** The function's settings for `maskops-replay` against this run's stand-ins. */
-function replayEnv(cloudEnv: Record<string, string>): Record<string, string> {
-  return { ...cloudEnv, DEPLOYMENT, NAMESPACE, CONTAINER, IMAGE: REPOSITORY };
-}
-
-/**
- * Writes the last push's Pub/Sub message where the replay line reads it (the
- * repository's ignored `.localcloud/`) and returns that line, run from the root.
- */
-function writeReplayInput(
-  repoRoot: string,
-  message: Record<string, unknown>,
-  env: Record<string, string>,
-): string {
-  const file = join('.localcloud', 'last-push.json');
-  mkdirSync(join(repoRoot, '.localcloud'), { recursive: true });
-  writeFileSync(join(repoRoot, file), JSON.stringify(message, null, 2) + '\n');
-  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  return `${vars.join(' ')} node packages/deployer-fn/dist/replay/cli.js --file ${file} --dry-run`;
-}
-
-function untilSignalled(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
 }
 
 const PROJECT = 'maskops-local';
@@ -152,29 +117,18 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
   let client: LoadClient | undefined;
   try {
     const first = await builder.build(0);
-    const firstFinish = new Date(Date.now() - 60000).toISOString();
-    cloud.kube.putDeployment({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: {
+    cloud.kube.putDeployment(
+      stableDeployment({
         name: DEPLOYMENT,
         namespace: NAMESPACE,
-        annotations: {
-          [Annotation.BUILD_ID]: first.buildId,
-          [Annotation.FINISH_TIME]: firstFinish,
-        },
-      },
-      spec: {
+        container: CONTAINER,
         replicas,
-        progressDeadlineSeconds: 120,
-        selector: { matchLabels: trackLabels(DEPLOYMENT, Track.STABLE) },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-        template: {
-          metadata: { labels: trackLabels(DEPLOYMENT, Track.STABLE) },
-          spec: { containers: [{ name: CONTAINER, image: `${REPOSITORY}@${first.image.digest}` }] },
-        },
-      },
-    });
+        image: `${REPOSITORY}@${first.image.digest}`,
+        buildId: first.buildId,
+        // As if built a minute ago: the first push is newer.
+        finishTime: new Date(Date.now() - 60000).toISOString(),
+      }),
+    );
     cloud.kube.setRolloutMode(NAMESPACE, DEPLOYMENT, 'external');
     deployed.push(first.buildId);
 
@@ -278,33 +232,24 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         outcomes[n - 1].actual = detail;
         continue;
       }
-      log(`[push ${n}] git push → local Cloud Build`);
-      const { image, buildId, message } = await builder.build(n);
-      const status = await fn.deliver(cloudEventBinary(pubsubMessage(message), { topic }));
-      log(`[push ${n}] function answered ${status}`);
-      await waitRollout(
-        cloud.kube,
-        NAMESPACE,
-        DEPLOYMENT,
-        `${REPOSITORY}@${image.digest}`,
-        replicas,
-        240000,
+      const pushed = await rollingPush(
+        {
+          kube: cloud.kube,
+          namespace: NAMESPACE,
+          deployment: DEPLOYMENT,
+          repository: REPOSITORY,
+          replicas,
+          builder,
+          fn,
+          service,
+          topic,
+          log,
+        },
+        n,
+        previous,
       );
-      deployed.push(buildId);
-      log(
-        `[push ${n}] rollout complete: ${buildId} serves on ${service
-          .listEndpoints()
-          .map((e) => e.name)
-          .join(', ')}`,
-      );
-      if (previous) {
-        // Pub/Sub redelivers out of order: the older build must not come back.
-        const late = await fn.deliver(cloudEventBinary(pubsubMessage(previous), { topic }));
-        log(
-          `[push ${n}] late redelivery of the previous build answered ${late}; deployment still at ${buildId}`,
-        );
-      }
-      previous = message;
+      deployed.push(pushed.buildId);
+      previous = pushed.message;
     }
     await sleep(1000);
     const load = await client.stop();
@@ -329,16 +274,14 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     log(line);
     for (const f of load.failures.slice(0, 5)) log(`[summary] failure: ${f}`);
     if (previous !== undefined) {
-      const replay = writeReplayInput(o.repoRoot, previous, replayEnv(cloud.env));
-      if (o.keep) {
-        log(`[replay] the local cluster stays up until Ctrl-C; what would the deployer do now?`);
-        log(`[replay] ${replay}`);
-        await untilSignalled();
-      } else {
-        log(
-          '[replay] `pnpm start --keep` leaves the stand-ins running and prints the replay line for them',
-        );
-      }
+      await handOffReplay({
+        repoRoot: o.repoRoot,
+        message: previous,
+        // The function's settings for `maskops-replay` against this run's stand-ins.
+        env: { ...cloud.env, DEPLOYMENT, NAMESPACE, CONTAINER, IMAGE: REPOSITORY },
+        keep: o.keep ?? false,
+        log,
+      });
     }
     // Last, so that a demo that exits non-zero ends with what each push was expected to do.
     if (failure) log(failure);

@@ -1,7 +1,7 @@
 import { sleep } from '@maskops/localcloud';
 import type { KubeApiServer } from '@maskops/localcloud';
 
-type DeploymentReader = Pick<KubeApiServer, 'getDeployment'>;
+export type DeploymentReader = Pick<KubeApiServer, 'getDeployment'>;
 
 /**
  * Waits until the Deployment runs `image` everywhere, judged the way
