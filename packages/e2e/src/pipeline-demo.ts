@@ -199,9 +199,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         },
       }),
     );
-    // A cold start on a machine busy with builds and pods can take far more than the
-    // usual 10 s: a slow start is not what this demo is about.
-    await fn.waitListening(60_000);
+    await fn.waitListening();
     log(`[function] onNewImage listening on ${fn.url}`);
 
     client = new LoadClient(`http://127.0.0.1:${service.port}`, o.concurrency ?? 2);

@@ -83,7 +83,10 @@ export class FunctionProcess {
     return fn;
   }
 
-  async waitListening(timeoutMs = 10_000): Promise<void> {
+  // A cold start takes a second or two on an idle machine and far longer on a busy one
+  // (seen: over 10 s at load 17); waiting longer costs nothing when it starts, and an
+  // exit at start is reported at once either way.
+  async waitListening(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) {
