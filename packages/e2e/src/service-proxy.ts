@@ -7,6 +7,36 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and are never
+ * forwarded. Above all `keep-alive`: the pod's `timeout=72` passed on to the client
+ * would let it keep an idle connection to this proxy far past the proxy's own idle
+ * timeout, and a request sent as the proxy closes that connection fails with
+ * ECONNRESET (seen in the canary demo on a busy machine).
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function endToEnd(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase()),
+  );
+  return Object.fromEntries(
+    Object.entries(headers).filter(([k]) => !HOP_BY_HOP.has(k) && !named.has(k)),
+  );
+}
+
 export interface Endpoint {
   name: string;
   port: number;
@@ -63,10 +93,10 @@ export class ServiceProxy {
         port: ep.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, 'x-served-by-pod': ep.name },
+        headers: { ...endToEnd(req.headers), 'x-served-by-pod': ep.name },
       },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, { ...up.headers, 'x-pod': ep.name });
+        res.writeHead(up.statusCode ?? 502, { ...endToEnd(up.headers), 'x-pod': ep.name });
         up.pipe(res);
       },
     );

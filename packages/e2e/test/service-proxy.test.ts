@@ -4,10 +4,13 @@ import { ServiceProxy } from '../src/service-proxy';
 
 async function backend(name: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
+    res.setHeader('x-backend', name);
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => res.end(JSON.stringify({ name, method: req.method, url: req.url, body })));
   });
+  // Fastify's default, and what inference-api pods answer with: Keep-Alive: timeout=72.
+  server.keepAliveTimeout = 72_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as AddressInfo).port };
 }
@@ -76,5 +79,28 @@ describe('ServiceProxy', () => {
     proxy.setEndpoints([{ name: 'gone', port: gone.port }]);
     const res = await fetch(url);
     expect(res.status).toBe(502);
+  });
+});
+
+describe('ServiceProxy connections', () => {
+  it("announces its own keep-alive timeout, never the pod's, and forwards end-to-end headers", async () => {
+    const pod = await backend('pod');
+    const proxy = new ServiceProxy();
+    const url = `http://127.0.0.1:${await proxy.listen(0)}`;
+    try {
+      proxy.setEndpoints([{ name: 'pod', port: pod.port }]);
+      const direct = await fetch(`http://127.0.0.1:${pod.port}/`);
+      await direct.text();
+      expect(direct.headers.get('keep-alive')).toBe('timeout=72');
+
+      const res = await fetch(`${url}/predict`, { method: 'POST', body: 'x' });
+      await res.text();
+      // Node's server default (5 s): what this proxy really closes idle connections at.
+      expect(res.headers.get('keep-alive')).toBe('timeout=5');
+      expect(res.headers.get('x-backend')).toBe('pod');
+    } finally {
+      await proxy.close();
+      pod.server.close();
+    }
   });
 });
