@@ -126,6 +126,10 @@ async function runScenario(sc, index) {
     'req/s': sc.rate,
     weight: `${settings.weightPercent} %`,
     analysis: `${settings.analysisSeconds} s`,
+    // What sizes a canary: the requests it sees over one analysis.
+    'canary requests': Math.round(
+      (sc.rate * settings.weightPercent * settings.analysisSeconds) / 100,
+    ),
     aborted: pct(aborts.length, RUNS),
     goal: sc.goal,
     'median s to abort': aborts.length ? median(aborts) : '-',
@@ -152,6 +156,7 @@ const widths = {
   'req/s': 5,
   weight: 6,
   analysis: 8,
+  'canary requests': 15,
   aborted: 7,
   goal: 6,
   'median s to abort': 17,

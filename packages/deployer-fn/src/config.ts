@@ -2,6 +2,7 @@ import type { Env } from '@maskops/shared';
 import type { CanaryConfig } from './canary/canary-config';
 import { readCanaryConfig } from './canary/canary-config';
 import { KubeconfigFileError, loadKubeconfigFile } from './cluster/kubeconfig-file';
+import { readEach } from './config-errors';
 import {
   boolean,
   ConfigError,
@@ -63,49 +64,59 @@ function checkKubeconfig(path: string): void {
   }
 }
 
-export function readConfig(env: Env): DeployerConfig {
-  const project = matching(env, 'PROJECT', PROJECT, 'a Google Cloud project id');
-  const zone = matching(env, 'ZONE', LOCATION, 'a zone or region such as us-central1-a');
-  const cluster = matching(env, 'CLUSTER', CLUSTER, 'a GKE cluster name');
-  const deployment = matching(env, 'DEPLOYMENT', DNS1123_SUBDOMAIN, 'a DNS-1123 name');
-  const namespace = matching(
-    env,
-    'NAMESPACE',
-    DNS1123_LABEL,
-    'a DNS-1123 label',
-    optionalString(env, 'NAMESPACE', 'default'),
-  );
-  const containerRaw = optionalString(env, 'CONTAINER');
-  const container =
-    containerRaw === undefined
-      ? undefined
-      : matching(env, 'CONTAINER', DNS1123_LABEL, 'a DNS-1123 label', containerRaw);
-  const imageRaw = requireString(env, 'IMAGE');
-  let image: string;
+function imageRepository(env: Env): string {
+  const raw = requireString(env, 'IMAGE');
   try {
-    image = parseRepository(imageRaw);
+    return parseRepository(raw);
   } catch (err) {
     throw new ConfigError(
       'IMAGE',
       `must be an image repository without tag or digest: ${(err as Error).message}`,
     );
   }
-  const kubeconfig = optionalString(env, 'KUBECONFIG');
-  if (kubeconfig !== undefined) checkKubeconfig(kubeconfig);
-  const canary = readCanaryConfig(env);
+}
+
+function optionalKubeconfig(env: Env): string | undefined {
+  const path = optionalString(env, 'KUBECONFIG');
+  if (path !== undefined) checkKubeconfig(path);
+  return path;
+}
+
+/** Every setting; a bad deploy hears of all its bad variables at once (config-errors.ts). */
+export function readConfig(env: Env): DeployerConfig {
+  const { container, kubeconfig, canary, ...settings } = readEach({
+    project: () => matching(env, 'PROJECT', PROJECT, 'a Google Cloud project id'),
+    zone: () => matching(env, 'ZONE', LOCATION, 'a zone or region such as us-central1-a'),
+    cluster: () => matching(env, 'CLUSTER', CLUSTER, 'a GKE cluster name'),
+    deployment: () => matching(env, 'DEPLOYMENT', DNS1123_SUBDOMAIN, 'a DNS-1123 name'),
+    namespace: () =>
+      matching(
+        env,
+        'NAMESPACE',
+        DNS1123_LABEL,
+        'a DNS-1123 label',
+        optionalString(env, 'NAMESPACE', 'default'),
+      ),
+    container: () => {
+      const raw = optionalString(env, 'CONTAINER');
+      return raw === undefined
+        ? undefined
+        : matching(env, 'CONTAINER', DNS1123_LABEL, 'a DNS-1123 label', raw);
+    },
+    image: () => imageRepository(env),
+    rolloutTimeoutSeconds: () =>
+      integer(env, 'ROLLOUT_TIMEOUT_SECONDS', 300, { min: 0, max: 3600 }),
+    rollbackOnFailure: () => boolean(env, 'ROLLBACK_ON_FAILURE', true),
+    containerApiEndpoint: () =>
+      url(env, 'CONTAINER_API_ENDPOINT', 'https://container.googleapis.com'),
+    kubeconfig: () => optionalKubeconfig(env),
+    maxClockSkewSeconds: () => integer(env, 'MAX_CLOCK_SKEW_SECONDS', 600, { min: 0, max: 86_400 }),
+    canary: () => readCanaryConfig(env),
+  });
   return {
-    project,
-    zone,
-    cluster,
-    deployment,
-    namespace,
+    ...settings,
     ...(container === undefined ? {} : { container }),
-    image,
-    rolloutTimeoutSeconds: integer(env, 'ROLLOUT_TIMEOUT_SECONDS', 300, { min: 0, max: 3600 }),
-    rollbackOnFailure: boolean(env, 'ROLLBACK_ON_FAILURE', true),
-    containerApiEndpoint: url(env, 'CONTAINER_API_ENDPOINT', 'https://container.googleapis.com'),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
-    maxClockSkewSeconds: integer(env, 'MAX_CLOCK_SKEW_SECONDS', 600, { min: 0, max: 86_400 }),
     ...(canary === undefined ? {} : { canary }),
   };
 }

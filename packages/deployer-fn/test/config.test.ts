@@ -1,6 +1,7 @@
 import { ConfigError } from '@maskops/shared';
 import { writeFileSync } from 'node:fs';
 import { readConfig } from '../src/config';
+import { ConfigErrors } from '../src/config-errors';
 import { BAD_KUBECONFIGS, GOOD_KUBECONFIG, writeKubeconfigs } from './fixtures/kubeconfigs';
 
 const REPO = 'us-central1-docker.pkg.dev/p/maskops/inference-api';
@@ -91,6 +92,41 @@ it.each<[string, Record<string, string | undefined>]>([
   expect(error).toBeInstanceOf(ConfigError);
   expect((error as ConfigError).variable).toBe(variable);
   expect((error as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
+});
+
+it('names every bad variable at once, each with what is wrong', () => {
+  let error: unknown;
+  try {
+    readConfig({
+      ...base,
+      PROJECT: 'My_Project',
+      ZONE: undefined,
+      ROLLBACK_ON_FAILURE: 'maybe',
+      ROLLOUT_STRATEGY: 'canary',
+      CANARY_MAX_SCORE_SHIFT: 'abc',
+    });
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(ConfigErrors);
+  const errors = error as ConfigErrors;
+  expect(errors.code).toBe('CONFIG_INVALID');
+  expect(errors.errors.map((e) => e.variable)).toEqual([
+    'PROJECT',
+    'ZONE',
+    'ROLLBACK_ON_FAILURE',
+    'CANARY_MAX_SCORE_SHIFT',
+    'PROMETHEUS_QUERY_URL',
+    'CANARY_TASKS_QUEUE',
+    'FUNCTION_URL',
+    'CANARY_TASKS_SERVICE_ACCOUNT',
+  ]);
+  expect(errors.variable).toBe(errors.errors.map((e) => e.variable).join(', '));
+  expect(errors.message).toMatch(
+    /^8 settings are invalid: PROJECT: must be a Google Cloud project id/,
+  );
+  expect(errors.message).toContain('; ZONE: is required but not set; ');
+  expect(errors.message).toContain('ROLLBACK_ON_FAILURE: must be true or false, got "maybe"');
 });
 
 it('accepts domain-scoped projects and regional locations', () => {

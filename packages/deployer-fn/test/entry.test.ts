@@ -57,6 +57,26 @@ describe('invalid configuration stops the process with one line naming the varia
   });
 });
 
+it('several bad variables are all named in that one line, each with what is wrong (exit 78)', async () => {
+  const p = await FunctionProcess.spawn({
+    ...SERVE,
+    env: { ...GOOD, ZONE: '', IMAGE: `${REPO}:latest`, ROLLOUT_TIMEOUT_SECONDS: 'soon' },
+  });
+  expect(await p.exited).toBe(78);
+  expect(p.stdout()).toBe('');
+  const lines = p.stderr().trim().split('\n');
+  expect(lines).toHaveLength(1);
+  const line = JSON.parse(lines[0]) as Record<string, string>;
+  expect(line).toMatchObject({
+    severity: 'CRITICAL',
+    code: 'CONFIG_INVALID',
+    variable: 'ZONE, IMAGE, ROLLOUT_TIMEOUT_SECONDS',
+  });
+  expect(line.message).toContain('ZONE: is required but not set');
+  expect(line.message).toContain('IMAGE: must be an image repository without tag or digest');
+  expect(line.message).toContain('ROLLOUT_TIMEOUT_SECONDS: must be an integer, got "soon"');
+});
+
 describe('the built function against localcloud', () => {
   let cloud: Cloud;
   beforeAll(async () => {

@@ -1,5 +1,6 @@
 import type { Env } from '@maskops/shared';
 import { ConfigError, integer, number, oneOf, requireString, url } from '@maskops/shared';
+import { readEach } from '../config-errors';
 
 const RolloutStrategy = { ROLLING: 'rolling', CANARY: 'canary' } as const;
 type RolloutStrategy = (typeof RolloutStrategy)[keyof typeof RolloutStrategy];
@@ -56,47 +57,39 @@ function requiredUrl(env: Env, name: string): string {
   return url(env, name, '');
 }
 
-/** The canary settings, or undefined for the rolling strategy (today's behaviour). */
+/**
+ * The canary settings, or undefined for the rolling strategy (today's behaviour).
+ * All of them are checked, so every bad one is reported together.
+ */
 export function readCanaryConfig(env: Env): CanaryConfig | undefined {
   const strategy = oneOf(env, 'ROLLOUT_STRATEGY', Object.values(RolloutStrategy), 'rolling');
   if (strategy === RolloutStrategy.ROLLING) return undefined;
-  const ready = env.CANARY_READY_DEADLINE_SECONDS?.trim();
-  return {
-    weightPercent: integer(env, 'CANARY_WEIGHT_PERCENT', 10, { min: 1, max: 100 }),
-    intervalSeconds: integer(env, 'CANARY_INTERVAL_SECONDS', 30, { min: 1, max: 3600 }),
-    analysisSeconds: integer(env, 'CANARY_ANALYSIS_SECONDS', 180, { min: 1, max: 86_400 }),
-    ...(ready
-      ? {
-          readyDeadlineSeconds: integer(env, 'CANARY_READY_DEADLINE_SECONDS', 0, {
-            min: 1,
-            max: 86_400,
-          }),
-        }
-      : {}),
-    scrapeIntervalSeconds: integer(env, 'PROMETHEUS_SCRAPE_INTERVAL_SECONDS', 15, {
-      min: 1,
-      max: 600,
-    }),
-    minRequests: integer(env, 'CANARY_MIN_REQUESTS', 50, { min: 0, max: 1_000_000_000 }),
-    onInconclusive: oneOf(env, 'CANARY_ON_INCONCLUSIVE', Object.values(OnInconclusive), 'promote'),
-    falseAbortRate: number(env, 'CANARY_FALSE_ABORT_RATE', 0.02, { min: 1e-6, max: 0.5 }),
-    catastropheMinRequests: integer(env, 'CANARY_CATASTROPHE_MIN_REQUESTS', 5, {
-      min: 1,
-      max: 1_000_000,
-    }),
-    maxErrorDelta: number(env, 'CANARY_MAX_ERROR_DELTA', 0.01, { min: 0, max: 1 }),
-    maxLatencyRatio: number(env, 'CANARY_MAX_LATENCY_RATIO', 1.5, { min: 1, max: 1000 }),
-    maxBehaviourShift: number(env, 'CANARY_MAX_BEHAVIOUR_SHIFT', 0.5, { min: 0, max: 1000 }),
-    maxScoreShift: number(env, 'CANARY_MAX_SCORE_SHIFT', 0.2, { min: 0, max: 1 }),
-    prometheusQueryUrl: requiredUrl(env, 'PROMETHEUS_QUERY_URL'),
-    cloudTasksEndpoint: url(env, 'CLOUD_TASKS_ENDPOINT', 'https://cloudtasks.googleapis.com'),
-    tasksQueue: matching(env, 'CANARY_TASKS_QUEUE', QUEUE, 'projects/P/locations/L/queues/Q'),
-    functionUrl: requiredUrl(env, 'FUNCTION_URL'),
-    tasksServiceAccount: matching(
-      env,
-      'CANARY_TASKS_SERVICE_ACCOUNT',
-      SERVICE_ACCOUNT,
-      'a service account email',
-    ),
-  };
+  const { readyDeadlineSeconds, ...settings } = readEach({
+    weightPercent: () => integer(env, 'CANARY_WEIGHT_PERCENT', 10, { min: 1, max: 100 }),
+    intervalSeconds: () => integer(env, 'CANARY_INTERVAL_SECONDS', 30, { min: 1, max: 3600 }),
+    analysisSeconds: () => integer(env, 'CANARY_ANALYSIS_SECONDS', 180, { min: 1, max: 86_400 }),
+    readyDeadlineSeconds: () =>
+      env.CANARY_READY_DEADLINE_SECONDS?.trim()
+        ? integer(env, 'CANARY_READY_DEADLINE_SECONDS', 0, { min: 1, max: 86_400 })
+        : undefined,
+    scrapeIntervalSeconds: () =>
+      integer(env, 'PROMETHEUS_SCRAPE_INTERVAL_SECONDS', 15, { min: 1, max: 600 }),
+    minRequests: () => integer(env, 'CANARY_MIN_REQUESTS', 50, { min: 0, max: 1_000_000_000 }),
+    onInconclusive: () =>
+      oneOf(env, 'CANARY_ON_INCONCLUSIVE', Object.values(OnInconclusive), 'promote'),
+    falseAbortRate: () => number(env, 'CANARY_FALSE_ABORT_RATE', 0.02, { min: 1e-6, max: 0.5 }),
+    catastropheMinRequests: () =>
+      integer(env, 'CANARY_CATASTROPHE_MIN_REQUESTS', 5, { min: 1, max: 1_000_000 }),
+    maxErrorDelta: () => number(env, 'CANARY_MAX_ERROR_DELTA', 0.01, { min: 0, max: 1 }),
+    maxLatencyRatio: () => number(env, 'CANARY_MAX_LATENCY_RATIO', 1.5, { min: 1, max: 1000 }),
+    maxBehaviourShift: () => number(env, 'CANARY_MAX_BEHAVIOUR_SHIFT', 0.5, { min: 0, max: 1000 }),
+    maxScoreShift: () => number(env, 'CANARY_MAX_SCORE_SHIFT', 0.2, { min: 0, max: 1 }),
+    prometheusQueryUrl: () => requiredUrl(env, 'PROMETHEUS_QUERY_URL'),
+    cloudTasksEndpoint: () => url(env, 'CLOUD_TASKS_ENDPOINT', 'https://cloudtasks.googleapis.com'),
+    tasksQueue: () => matching(env, 'CANARY_TASKS_QUEUE', QUEUE, 'projects/P/locations/L/queues/Q'),
+    functionUrl: () => requiredUrl(env, 'FUNCTION_URL'),
+    tasksServiceAccount: () =>
+      matching(env, 'CANARY_TASKS_SERVICE_ACCOUNT', SERVICE_ACCOUNT, 'a service account email'),
+  });
+  return { ...settings, ...(readyDeadlineSeconds === undefined ? {} : { readyDeadlineSeconds }) };
 }

@@ -61,3 +61,31 @@ it('a missing canary setting stops the replay with one line naming it (exit 78)'
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toContain('PROMETHEUS_QUERY_URL');
 });
+
+it('every bad canary setting is named in the one line, each with what is wrong (exit 78)', async () => {
+  const r = await runCli(['--file', BUILD_FILE, '--dry-run'], {
+    ...cloud.env,
+    DEPLOYMENT: 'inference-api',
+    IMAGE: REPO,
+    ROLLOUT_STRATEGY: 'canary',
+    CANARY_WEIGHT_PERCENT: '0',
+    CANARY_TASKS_QUEUE: 'maskops-canary',
+  });
+  expect(r.code).toBe(78);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  const line = JSON.parse(lines[0]) as Record<string, string>;
+  expect(line.variable.split(', ').sort()).toEqual(
+    [
+      'CANARY_WEIGHT_PERCENT',
+      'PROMETHEUS_QUERY_URL',
+      'CANARY_TASKS_QUEUE',
+      'FUNCTION_URL',
+      'CANARY_TASKS_SERVICE_ACCOUNT',
+    ].sort(),
+  );
+  expect(line.message).toContain('CANARY_WEIGHT_PERCENT: must be >= 1, got 0');
+  expect(line.message).toContain('CANARY_TASKS_QUEUE: must be projects/P/locations/L/queues/Q');
+  expect(line.message).toContain('FUNCTION_URL: is required but not set');
+  expect(r.stdout).toBe('');
+});

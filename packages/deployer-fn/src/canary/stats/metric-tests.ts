@@ -1,4 +1,5 @@
 import { atOrBelow, sharedBins, total } from './histogram';
+import type { RankTest } from './mann-whitney';
 import { mannWhitney, pGreater, pShifted } from './mann-whitney';
 import { rateTest } from './rate-test';
 import type { TrackEvidence } from './track-evidence';
@@ -50,36 +51,67 @@ export interface Tolerances {
 
 const sig = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(4)) : x);
 
-function result(r: Omit<TestResult, 'breach'>, beyond: boolean): TestResult {
+/**
+ * One test's result, rounded for the log line. It breaches when significant at this
+ * look and beyond the tolerance; both are judged on the unrounded numbers.
+ */
+function result(r: Omit<TestResult, 'breach'>): TestResult {
+  // Field by field: the log line's key order stays the same whoever built `r`.
   return {
-    ...r,
+    metric: r.metric,
+    test: r.test,
+    on: r.on,
     n: { canary: sig(r.n.canary), stable: sig(r.n.stable) },
     statistic: sig(r.statistic),
     p: sig(r.p),
     alpha: sig(r.alpha),
     effect: sig(r.effect),
-    breach: r.p < r.alpha && beyond,
+    tolerance: r.tolerance,
+    breach: r.p < r.alpha && r.effect > r.tolerance,
   };
+}
+
+/** What a rank test's result needs besides the test itself. */
+interface RankJudgement {
+  readonly metric: Metric;
+  readonly on: string;
+  /** One-sided (the canary is larger) or two-sided p from the rank test. */
+  readonly side: (rank: RankTest) => number;
+  readonly alpha: number;
+  readonly effect: number;
+  readonly tolerance: number;
+}
+
+/** Mann–Whitney U over two tracks' shared bins, as one result. */
+function rankResult(bins: { a: number[]; b: number[] }, j: RankJudgement): TestResult {
+  const rank = mannWhitney(bins.a, bins.b);
+  return result({
+    metric: j.metric,
+    test: TestName.RANK,
+    on: j.on,
+    n: { canary: rank.n1, stable: rank.n2 },
+    statistic: rank.z,
+    p: j.side(rank),
+    alpha: j.alpha,
+    effect: j.effect,
+    tolerance: j.tolerance,
+  });
 }
 
 /** Server errors per request: higher on the canary, by more than `maxErrorDelta`. */
 export function errorTest(c: TrackEvidence, s: TrackEvidence, alpha: number, t: Tolerances) {
   const r = rateTest({ events: c.errors, n: c.requests }, { events: s.errors, n: s.requests });
-  const delta = r.canaryRate - r.stableRate;
-  return result(
-    {
-      metric: Metric.ERROR_RATIO,
-      test: TestName.RATE,
-      on: 'errors',
-      n: { canary: c.requests, stable: s.requests },
-      statistic: r.events,
-      p: r.p,
-      alpha,
-      effect: delta,
-      tolerance: t.maxErrorDelta,
-    },
-    delta > t.maxErrorDelta,
-  );
+  return result({
+    metric: Metric.ERROR_RATIO,
+    test: TestName.RATE,
+    on: 'errors',
+    n: { canary: c.requests, stable: s.requests },
+    statistic: r.events,
+    p: r.p,
+    alpha,
+    effect: r.canaryRate - r.stableRate,
+    tolerance: t.maxErrorDelta,
+  });
 }
 
 /**
@@ -94,26 +126,14 @@ export function latencyTests(
   alpha: number,
   t: Tolerances,
 ): TestResult[] {
-  const ratio = p95(c) / p95(s);
-  const beyond = ratio > t.maxLatencyRatio;
+  const judged = {
+    metric: Metric.LATENCY,
+    alpha: alpha / 2,
+    effect: p95(c) / p95(s),
+    tolerance: t.maxLatencyRatio,
+  };
   const bins = sharedBins(c.latency, s.latency);
-  const rank = mannWhitney(bins.a, bins.b);
-  const out = [
-    result(
-      {
-        metric: Metric.LATENCY,
-        test: TestName.RANK,
-        on: 'latency',
-        n: { canary: rank.n1, stable: rank.n2 },
-        statistic: rank.z,
-        p: pGreater(rank),
-        alpha: alpha / 2,
-        effect: ratio,
-        tolerance: t.maxLatencyRatio,
-      },
-      beyond,
-    ),
-  ];
+  const out = [rankResult(bins, { ...judged, on: 'latency', side: pGreater })];
   // The pooled p95's bucket bound, chosen without the track labels: the test stays exact.
   const pooled = bins.a.map((a, i) => a + (bins.b[i] ?? 0));
   const all = pooled.reduce((x, y) => x + y, 0);
@@ -128,20 +148,14 @@ export function latencyTests(
       { events: ns - atOrBelow(s.latency, bound), n: ns },
     );
     out.push(
-      result(
-        {
-          metric: Metric.LATENCY,
-          test: TestName.RATE,
-          on: `slow (> ${bound} s)`,
-          n: { canary: nc, stable: ns },
-          statistic: tail.events,
-          p: tail.p,
-          alpha: alpha / 2,
-          effect: ratio,
-          tolerance: t.maxLatencyRatio,
-        },
-        beyond,
-      ),
+      result({
+        ...judged,
+        test: TestName.RATE,
+        on: `slow (> ${bound} s)`,
+        n: { canary: nc, stable: ns },
+        statistic: tail.events,
+        p: tail.p,
+      }),
     );
   }
   return out;
@@ -149,43 +163,25 @@ export function latencyTests(
 
 /** Instances per image, either way, relative to max(stable mean, 1). */
 export function instancesTest(c: TrackEvidence, s: TrackEvidence, alpha: number, t: Tolerances) {
-  const bins = sharedBins(c.instances, s.instances);
-  const rank = mannWhitney(bins.a, bins.b);
   const sm = meanInstances(s);
-  const shift = Math.abs(meanInstances(c) - sm) / Math.max(sm, 1);
-  return result(
-    {
-      metric: Metric.BEHAVIOUR_SHIFT,
-      test: TestName.RANK,
-      on: 'instances per image',
-      n: { canary: rank.n1, stable: rank.n2 },
-      statistic: rank.z,
-      p: pShifted(rank),
-      alpha,
-      effect: shift,
-      tolerance: t.maxBehaviourShift,
-    },
-    shift > t.maxBehaviourShift,
-  );
+  return rankResult(sharedBins(c.instances, s.instances), {
+    metric: Metric.BEHAVIOUR_SHIFT,
+    on: 'instances per image',
+    side: pShifted,
+    alpha,
+    effect: Math.abs(meanInstances(c) - sm) / Math.max(sm, 1),
+    tolerance: t.maxBehaviourShift,
+  });
 }
 
 /** Top score per image, either way, absolute. */
 export function scoreTest(c: TrackEvidence, s: TrackEvidence, alpha: number, t: Tolerances) {
-  const bins = sharedBins(c.topScore, s.topScore);
-  const rank = mannWhitney(bins.a, bins.b);
-  const shift = Math.abs(meanTopScore(c) - meanTopScore(s));
-  return result(
-    {
-      metric: Metric.SCORE_SHIFT,
-      test: TestName.RANK,
-      on: 'top score',
-      n: { canary: rank.n1, stable: rank.n2 },
-      statistic: rank.z,
-      p: pShifted(rank),
-      alpha,
-      effect: shift,
-      tolerance: t.maxScoreShift,
-    },
-    shift > t.maxScoreShift,
-  );
+  return rankResult(sharedBins(c.topScore, s.topScore), {
+    metric: Metric.SCORE_SHIFT,
+    on: 'top score',
+    side: pShifted,
+    alpha,
+    effect: Math.abs(meanTopScore(c) - meanTopScore(s)),
+    tolerance: t.maxScoreShift,
+  });
 }
