@@ -5,30 +5,42 @@ import {
   RejectReason,
   type InferenceApiError,
 } from '../errors';
+import { ControlledDelay, QueueState, type QueueStateChange } from './controlled-delay';
 import { ServiceTime } from './service-time';
 
 /**
  * Admission control in front of the engine: `workers` model executions at a
- * time (1 today: the engine is serial), each waiter with a deadline. A newcomer
- * is refused at arrival (503 OVERLOADED) when its expected wait — queued work ×
- * the running-median service time ÷ workers — would pass `maxWaitMs`, or when
- * `maxQueue` already wait (the hard cap, and the only limit before the first
- * execution has been timed). Refusing early is the point (Triton's queue
- * policy, CoDel): accepted requests keep a latency close to the unloaded one
- * instead of all waiting ~maxQueue service times. A waiter that times out or
- * whose client goes away is removed and its work never starts, so memory is
- * bounded by maxQueue + workers images whatever the offered load.
+ * time, each waiter with a deadline. A newcomer is refused at arrival (503
+ * OVERLOADED) when its expected wait (queued work × the running-median service
+ * time ÷ workers) would pass the wait allowed now, or when `maxQueue` already
+ * wait (the hard cap, and the only limit before the first execution has been
+ * timed). The wait allowed follows controlled delay (controlled-delay.ts):
+ * `maxWaitMs` while the queue keeps emptying, so a burst on an idle server is
+ * served; `targetMs` once it has stood for `intervalMs`, so under a standing
+ * overload accepted requests keep a latency close to the unloaded one and the
+ * rest are refused at once. An admitted request is never dropped for waiting,
+ * except at `timeoutMs`. A waiter that times out or whose client goes away is
+ * removed and its work never starts, so memory is bounded by maxQueue + workers
+ * images whatever the offered load.
  */
 export interface InferenceQueueOptions {
   maxQueue: number;
-  /** Longest expected wait admitted, ms, or `auto`: one median service time (default). */
-  maxWaitMs?: number | 'auto';
+  /** Longest expected wait admitted while the queue keeps emptying, ms (MAX_QUEUE_WAIT_MS; default: no limit but maxQueue). */
+  maxWaitMs?: number;
+  /** Expected wait admitted once the queue stands, ms, or `auto`: one median service time ÷ workers. */
+  targetMs?: number | 'auto';
+  /** How long the queue must stand (or stay empty) to change state, ms, or `auto` (see autoIntervalMs). */
+  intervalMs?: number | 'auto';
   /** Executions that run at once (default 1). */
   workers?: number;
   /** Longest wait in the queue before QUEUE_TIMEOUT. */
   timeoutMs: number;
   /** Called whenever the number of waiting or running tasks changes. */
   onChange?: (waiting: number, running: number) => void;
+  /** Called once per change between draining and standing. */
+  onStateChange?: (change: QueueStateChange & { allowedWaitMs: number | undefined }) => void;
+  /** The clock, ms (tests inject one). */
+  now?: () => number;
 }
 
 export interface QueuedResult<T> {
@@ -44,15 +56,55 @@ interface Waiter {
 
 // Guess for one execution, for Retry-After only, until a real one has been measured.
 const INITIAL_SERVICE_MS = 1_000;
+// QUEUE_INTERVAL_MS=auto: the queue must stand for two service times (so one request
+// waiting behind another is not yet a standing queue), and never less than this.
+const MIN_AUTO_INTERVAL_MS = 100;
+const AUTO_INTERVAL_SERVICE_TIMES = 2;
 
 export class InferenceQueue {
   private readonly waiters: Waiter[] = [];
   private running = 0;
   private readonly workers: number;
   readonly serviceTime = new ServiceTime();
+  private readonly delay: ControlledDelay;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: InferenceQueueOptions) {
     this.workers = Math.max(1, options.workers ?? 1);
+    this.now = options.now ?? (() => performance.now());
+    this.delay = new ControlledDelay({ intervalMs: () => this.intervalMs(), now: this.now });
+  }
+
+  /** Draining (the long wait applies) or standing (the target applies). */
+  get state(): QueueState {
+    return this.delay.state;
+  }
+
+  /** One median service time ÷ workers, ms; undefined before the first execution. */
+  private perWorkerServiceMs(): number | undefined {
+    const s = this.serviceTime.medianMs;
+    return s === undefined ? undefined : s / this.workers;
+  }
+
+  /** QUEUE_INTERVAL_MS, ms. */
+  intervalMs(): number {
+    const interval = this.options.intervalMs ?? 'auto';
+    if (interval !== 'auto') return interval;
+    const s = this.perWorkerServiceMs() ?? 0;
+    return Math.max(MIN_AUTO_INTERVAL_MS, AUTO_INTERVAL_SERVICE_TIMES * s);
+  }
+
+  /** QUEUE_TARGET_MS, ms; undefined while `auto` has no sample yet. */
+  targetMs(): number | undefined {
+    const target = this.options.targetMs ?? 'auto';
+    return target === 'auto' ? this.perWorkerServiceMs() : target;
+  }
+
+  /** Stops the timer that moves the state while nothing happens. */
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   get waiting(): number {
@@ -71,10 +123,9 @@ export class InferenceQueue {
     return ((this.waiters.length + this.running) * s) / this.workers;
   }
 
-  /** The admitted expected wait, ms; undefined while `auto` has no sample yet. */
+  /** The expected wait admitted now, ms; undefined while an `auto` target has no sample yet. */
   waitLimitMs(): number | undefined {
-    const limit = this.options.maxWaitMs ?? 'auto';
-    return limit === 'auto' ? this.serviceTime.medianMs : limit;
+    return this.delay.state === QueueState.STANDING ? this.targetMs() : this.options.maxWaitMs;
   }
 
   /** Seconds a rejected client should wait before retrying: the time to work off the queue. */
@@ -91,6 +142,7 @@ export class InferenceQueue {
 
   /** Why a newcomer would be refused now, or undefined when it would be admitted. */
   refusal(): InferenceApiError | undefined {
+    this.observe();
     if (this.full) {
       return this.overloaded(
         `the model is busy and ${this.waiters.length} requests are already waiting; retry later`,
@@ -101,7 +153,7 @@ export class InferenceQueue {
     if (expected !== undefined && limit !== undefined && expected > limit) {
       return this.overloaded(
         `the model is busy: the expected wait (${Math.round(expected)} ms) is longer than ` +
-          `${Math.round(limit)} ms; retry later`,
+          `${Math.round(limit)} ms${this.delay.state === QueueState.STANDING ? ', the wait allowed while the queue stands' : ''}; retry later`,
       );
     }
     return undefined;
@@ -174,6 +226,22 @@ export class InferenceQueue {
 
   private changed(): void {
     this.options.onChange?.(this.waiters.length, this.running);
+    this.observe();
+  }
+
+  /** Moves the state if due, and arms a timer for the next move so it happens while idle too. */
+  private observe(): void {
+    const change = this.delay.observe(this.waiters.length);
+    if (change) this.options.onStateChange?.({ ...change, allowedWaitMs: this.waitLimitMs() });
+    clearTimeout(this.timer);
+    const at = this.delay.nextCheckAt();
+    if (at === undefined) {
+      this.timer = undefined;
+      return;
+    }
+    // +1: a timer may fire a little early, and then observe() would find nothing due.
+    this.timer = setTimeout(() => this.observe(), Math.max(0, at - this.now()) + 1);
+    this.timer.unref();
   }
 }
 
