@@ -95,7 +95,8 @@ for (const policy of policies) {
   const burst = await Promise.all(
     Array.from({ length: maxQueue }, (_, i) => postImage(s.url, images[i % images.length])),
   );
-  await new Promise((r) => setTimeout(r, 1000));
+  // The overload starts on an idle server too (the burst's queue no longer stands).
+  while ((await scrape(s.url)).standing !== 0) await new Promise((r) => setTimeout(r, 100));
   const results = await openLoop(s.url, images, rate, seconds);
   await s.stop();
   const accepted = sorted(results, 200);

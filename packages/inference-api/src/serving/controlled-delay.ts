@@ -26,7 +26,7 @@ export interface QueueStateChange {
 }
 
 export interface ControlledDelayOptions {
-  /** QUEUE_INTERVAL_MS, read at each observation (it may follow the service time). */
+  /** QUEUE_INTERVAL_MS, read at each observation (`auto` follows the service time). */
   intervalMs: () => number;
   now?: () => number;
 }
