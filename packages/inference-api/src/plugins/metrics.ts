@@ -269,7 +269,7 @@ function observePredict(
   if (outcome === PredictOutcome.REFUSED) return;
   metrics.predictAcceptedDuration.observe(identity, reply.elapsedTime / 1000);
   // Set by the predict route on success (routes/predict/predict-route.ts).
-  const stats = request.logFields as { instances?: number; topScore?: number } | null;
+  const stats = request.predictStats;
   if (outcome === PredictOutcome.OK && stats?.instances !== undefined) {
     metrics.instances.observe(identity, stats.instances);
     metrics.topScore.observe(identity, stats.topScore ?? 0);

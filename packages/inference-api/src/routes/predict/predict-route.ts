@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Prediction, StageTimings } from '../../inference/types';
+import type { Prediction } from '../../inference/types';
 import { readImage } from '../../plugins/image-body';
 import { classifyRequestError } from '../../plugins/error-handler';
 import { Stage } from '../../plugins/metrics';
 import { probeImage } from '../../images/probe';
+import type { PredictStats } from '../../serving/predict-stats';
 import { roundMs } from '../../util/timing';
 import { admitUpload } from './admit-upload';
 import {
@@ -12,18 +13,6 @@ import {
   predictSchemaErrors,
   type PredictQuery,
 } from './predict-schema';
-
-/** What a predict adds to its request's log line (request.logFields). */
-type PredictStats = {
-  queueWaitMs?: number;
-  timings?: StageTimings;
-  instances?: number;
-  /** Highest instance score, 0 without instances (the canary analysis compares it). */
-  topScore?: number;
-  imageBytes?: number;
-  image?: { format: string; width: number; height: number };
-  errorCode?: string;
-};
 
 /**
  * POST /predict. Order matters: a queue whose expected wait is too long, or an
@@ -57,14 +46,12 @@ export function predictRoutes(app: FastifyInstance): void {
         // A body refused part-way is left unread: the connection cannot be reused.
         if (status === 413) reply.header('connection', 'close');
         metrics.rejected.inc({ reason });
-        const stats = (request.logFields ?? {}) as PredictStats;
-        stats.errorCode = code;
-        request.logFields = stats;
+        request.predictStats = { ...request.predictStats, errorCode: code };
       },
     },
     async (request, reply) => {
       const stats: PredictStats = {};
-      request.logFields = stats;
+      request.predictStats = stats;
       const engine = lifecycle.engine();
       const bytes = await readImage(request, config.maxImageBytes);
       stats.imageBytes = bytes.length;
