@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Prediction } from '../../inference/types';
 import { readImage } from '../../plugins/image-body';
-import { classifyRequestError } from '../../plugins/error-handler';
 import { Stage } from '../../plugins/metrics';
 import { probeImage } from '../../images/probe';
 import type { PredictStats } from '../../serving/predict-stats';
@@ -39,15 +38,6 @@ export function predictRoutes(app: FastifyInstance): void {
         admitUpload(uploads, request, reply, config.maxImageBytes);
       },
       schemaErrorFormatter: predictSchemaErrors,
-      // Before the error handler answers: a refused or failed prediction is counted
-      // by reason, and its code goes on the request's log line.
-      onError: async (request, reply, err) => {
-        const { code, reason, status } = classifyRequestError(err, request, config.maxImageBytes);
-        // A body refused part-way is left unread: the connection cannot be reused.
-        if (status === 413) reply.header('connection', 'close');
-        metrics.rejected.inc({ reason });
-        request.predictStats = { ...request.predictStats, errorCode: code };
-      },
     },
     async (request, reply) => {
       const stats: PredictStats = {};
