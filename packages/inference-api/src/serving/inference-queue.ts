@@ -66,6 +66,9 @@ const MIN_AUTO_INTERVAL_MS = 100;
 export class InferenceQueue {
   private readonly waiters: Waiter[] = [];
   private running = 0;
+  // Admitted at arrival, body not yet read (reserve()): counted as queued work, so a
+  // burst arriving faster than its bodies are read is judged as the queue it will be.
+  private pending = 0;
   private readonly workers: number;
   readonly serviceTime = new ServiceTime();
   private readonly delay: ControlledDelay;
@@ -120,8 +123,9 @@ export class InferenceQueue {
   expectedWaitMs(): number | undefined {
     const s = this.serviceTime.medianMs;
     if (s === undefined) return undefined;
-    if (this.running < this.workers) return 0;
-    return ((this.waiters.length + this.running) * s) / this.workers;
+    const ahead = this.ahead();
+    if (ahead < this.workers) return 0;
+    return (ahead * s) / this.workers;
   }
 
   /** The expected wait admitted now, ms; undefined while an `auto` target has no sample yet. */
@@ -132,13 +136,39 @@ export class InferenceQueue {
   /** Seconds a rejected client should wait before retrying: the time to work off the queue. */
   retryAfterSeconds(): number {
     const s = this.serviceTime.medianMs ?? INITIAL_SERVICE_MS;
-    const ms = ((this.waiters.length + this.running) * s) / this.workers;
+    const ms = (this.ahead() * s) / this.workers;
     return Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
   }
 
-  /** True when maxQueue already wait behind busy workers (the hard cap). */
+  /** Admitted and not finished: running, waiting, and reserved with their body on the way. */
+  private ahead(): number {
+    return this.running + this.waiters.length + this.pending;
+  }
+
+  /** Requests that wait or will wait for a worker (reservations beyond the free workers). */
+  private queued(): number {
+    return Math.max(0, this.ahead() - this.workers);
+  }
+
+  /**
+   * Counts a request admitted at arrival as queued work until it reaches run() or
+   * ends; the returned release is idempotent (call it from both).
+   */
+  reserve(): () => void {
+    this.pending += 1;
+    this.observe();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.pending -= 1;
+      this.observe();
+    };
+  }
+
+  /** True when maxQueue already wait (or are on their way) behind busy workers: the hard cap. */
   get full(): boolean {
-    return this.running >= this.workers && this.waiters.length >= this.options.maxQueue;
+    return this.ahead() >= this.workers + this.options.maxQueue;
   }
 
   /**
@@ -161,7 +191,7 @@ export class InferenceQueue {
 
   private fullError(): InferenceApiError {
     return this.overloaded(
-      `the model is busy and ${this.waiters.length} requests are already waiting; retry later`,
+      `the model is busy and ${this.queued()} requests are already waiting; retry later`,
     );
   }
 
@@ -172,7 +202,13 @@ export class InferenceQueue {
     });
   }
 
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<QueuedResult<T>> {
+  /** Runs `task` when a worker is free; `reserved` is the release of this request's reserve(). */
+  async run<T>(
+    task: () => Promise<T>,
+    signal?: AbortSignal,
+    reserved?: () => void,
+  ): Promise<QueuedResult<T>> {
+    reserved?.();
     const enqueuedAt = performance.now();
     if (signal?.aborted) throw closedWhileWaiting();
     // A waiter is handed the slot by next() (running already counted for it), so no
@@ -238,7 +274,7 @@ export class InferenceQueue {
 
   /** Moves the state if due, and arms a timer for the next move so it happens while idle too. */
   private observe(): void {
-    const change = this.delay.observe(this.waiters.length);
+    const change = this.delay.observe(this.queued());
     if (change) this.options.onStateChange?.({ ...change, allowedWaitMs: this.waitLimitMs() });
     clearTimeout(this.timer);
     const at = this.delay.nextCheckAt();

@@ -313,5 +313,24 @@ describe('InferenceQueue', () => {
       ]);
       q.close();
     });
+
+    it('counts requests admitted at arrival, bodies still on the way, as queued work', () => {
+      const { q, changes, at } = clocked({ maxQueue: 2, maxWaitMs: 10_000 });
+      // A burst: every head arrives before any body is read, so nothing runs or waits yet.
+      const first = q.reserve();
+      const second = q.reserve();
+      expect(q.expectedWaitMs()).toBe(100); // 2 ahead × 50 ms
+      expect(q.refusal()).toBeUndefined();
+      const third = q.reserve();
+      expect(q.refusal()?.message).toContain('2 requests are already waiting'); // the cap
+      third(); // a body that never came (or a bad one) gives its place back
+      at(100);
+      expect(q.refusal()?.message).toContain('while the queue stands');
+      expect(changes.map((c) => c.state)).toEqual(['standing']);
+      // Once only, however often it is called.
+      for (const release of [first, second, third, third]) release();
+      expect(q.expectedWaitMs()).toBe(0);
+      q.close();
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Prediction } from '../../inference/types';
 import { readImage } from '../../plugins/image-body';
 import { Stage } from '../../plugins/metrics';
@@ -21,6 +21,8 @@ import {
  * refused at once and never hold a queue slot.
  */
 export function predictRoutes(app: FastifyInstance): void {
+  // Each admitted request's queue reservation, from onRequest to the handler.
+  const admissions = new WeakMap<FastifyRequest, () => void>();
   const { config, lifecycle, queue, uploads, metrics } = app;
 
   app.post<{ Querystring: PredictQuery }>(
@@ -35,6 +37,11 @@ export function predictRoutes(app: FastifyInstance): void {
           reply.header('connection', 'close');
           throw refused;
         }
+        // Admitted: counted as queued work from now on, not only once its body is in.
+        const release = queue.reserve();
+        admissions.set(request, release);
+        reply.raw.once('close', release);
+        reply.raw.once('finish', release);
         admitUpload(uploads, request, reply, config.maxImageBytes);
       },
       schemaErrorFormatter: predictSchemaErrors,
@@ -66,6 +73,7 @@ export function predictRoutes(app: FastifyInstance): void {
         ({ value: prediction, waitMs } = await queue.run(
           () => engine.predict(bytes, { minScore, overlay: format === PredictFormat.PNG }),
           gone.signal,
+          admissions.get(request),
         ));
       } finally {
         reply.raw.off('close', onClose);
