@@ -89,7 +89,7 @@ export function postImage(url, body, agent) {
 }
 
 /**
- * Open-loop load: requests are sent at `rate` per second whatever the server
+ * Open-loop load (each result also says when it was sent, `at` ms into the run): requests are sent at `rate` per second whatever the server
  * does (the way real clients behave), unlike a closed loop that slows down with
  * the server and hides overload.
  */
@@ -103,7 +103,10 @@ export async function openLoop(url, bodies, rate, seconds) {
     const due = start + i * interval;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    pending.push(postImage(url, bodies[i % bodies.length], agent).then((r) => results.push(r)));
+    const at = performance.now() - start;
+    pending.push(
+      postImage(url, bodies[i % bodies.length], agent).then((r) => results.push({ ...r, at })),
+    );
   }
   await Promise.all(pending);
   agent.destroy();
@@ -116,7 +119,11 @@ export async function scrape(url) {
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     return line ? Number(line.split(' ')[1]) : NaN;
   };
-  return { rss: value('process_resident_memory_bytes'), tensors: value('maskops_model_tensors') };
+  return {
+    rss: value('process_resident_memory_bytes'),
+    tensors: value('maskops_model_tensors'),
+    standing: value('maskops_inference_queue_standing'),
+  };
 }
 
 export function fmt(n, digits = 0) {

@@ -57,8 +57,15 @@ export interface ServingConfig {
   maxInstances: number;
   /** Requests allowed to wait for the model; one more → 503 OVERLOADED (hard cap). */
   maxQueue: number;
-  /** Longest expected wait admitted: `auto` = one running-median service time. Longer → 503 OVERLOADED. */
-  maxQueueWaitMs: number | typeof AUTO;
+  /**
+   * Longest expected wait ever admitted, ms: the wait allowed while the queue keeps
+   * emptying (default half of REQUEST_TIMEOUT_MS). Longer → 503 OVERLOADED.
+   */
+  maxQueueWaitMs: number;
+  /** Expected wait admitted once the queue stands: `auto` = one median service time ÷ workers. */
+  queueTargetMs: number | typeof AUTO;
+  /** How long the queue must stand before the target applies (and stay empty before it lifts). */
+  queueIntervalMs: number | typeof AUTO;
   /** Upload bytes held at once by requests in progress; one more that would pass it → 503 OVERLOADED. */
   maxInflightBytes: number;
   /** How long a request may wait in the queue before 503 QUEUE_TIMEOUT (its work never starts). */
@@ -91,12 +98,43 @@ const MiB = 1024 * 1024;
 /** A setting whose value is derived at run time instead of fixed. */
 const AUTO = 'auto';
 
-/** `auto` (also when unset) or an integer >= 1. */
-function autoOrInteger(env: Env, name: string): number | typeof AUTO {
+/** `auto` (also when unset) or an integer >= min. */
+function autoOrInteger(env: Env, name: string, min = 1): number | typeof AUTO {
   const v = env[name]?.trim() ?? '';
   if (v === '' || v === AUTO) return AUTO;
-  if (!/^\d+$/.test(v)) throw new ConfigError(name, `must be auto or an integer >= 1, got "${v}"`);
-  return integer(env, name, 0, { min: 1 });
+  if (!/^\d+$/.test(v))
+    throw new ConfigError(name, `must be auto or an integer >= ${min}, got "${v}"`);
+  return integer(env, name, 0, { min });
+}
+
+/**
+ * MAX_QUEUE_WAIT_MS, QUEUE_TARGET_MS, QUEUE_INTERVAL_MS: admission by controlled
+ * delay (serving/controlled-delay.ts). The long wait defaults to half the request
+ * timeout: an estimate off by 2× still leaves an admitted request time to be served
+ * before REQUEST_TIMEOUT_MS drops it, and a longer one could only end in that drop.
+ */
+function admission(
+  env: Env,
+  requestTimeoutMs: number,
+): Pick<ServingConfig, 'maxQueueWaitMs' | 'queueTargetMs' | 'queueIntervalMs'> {
+  const wait = autoOrInteger(env, 'MAX_QUEUE_WAIT_MS');
+  const maxQueueWaitMs = wait === AUTO ? Math.max(1, Math.floor(requestTimeoutMs / 2)) : wait;
+  if (maxQueueWaitMs > requestTimeoutMs) {
+    throw new ConfigError(
+      'MAX_QUEUE_WAIT_MS',
+      `must be at most REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got ${maxQueueWaitMs}`,
+    );
+  }
+  const queueTargetMs = autoOrInteger(env, 'QUEUE_TARGET_MS');
+  if (queueTargetMs !== AUTO && queueTargetMs > maxQueueWaitMs) {
+    throw new ConfigError(
+      'QUEUE_TARGET_MS',
+      `must be at most MAX_QUEUE_WAIT_MS (${maxQueueWaitMs}), got ${queueTargetMs}`,
+    );
+  }
+  // 0 holds every queue to the target at once: the policy before controlled delay.
+  const queueIntervalMs = autoOrInteger(env, 'QUEUE_INTERVAL_MS', 0);
+  return { maxQueueWaitMs, queueTargetMs, queueIntervalMs };
 }
 
 /** API_TOKENS_FILE: the tokens of a readable file holding at least one, well-formed. */
@@ -166,6 +204,7 @@ export function readConfig(env: Env = process.env): ServingConfig {
     );
   }
   const port = integer(env, 'PORT', 8080, { min: 0, max: 65_535 });
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 30_000, { min: 1 });
   return {
     port,
     host: optionalString(env, 'HOST', '0.0.0.0'),
@@ -179,9 +218,9 @@ export function readConfig(env: Env = process.env): ServingConfig {
     maxOverlaySide: integer(env, 'MAX_OVERLAY_SIDE', DEFAULT_MAX_OVERLAY_SIDE, { min: 1 }),
     maxInstances: integer(env, 'MAX_INSTANCES', DEFAULT_MAX_INSTANCES, { min: 1, max: 10_000 }),
     maxQueue: integer(env, 'MAX_QUEUE', 16, { min: 0 }),
-    maxQueueWaitMs: autoOrInteger(env, 'MAX_QUEUE_WAIT_MS'),
+    ...admission(env, requestTimeoutMs),
     maxInflightBytes,
-    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, { min: 1 }),
+    requestTimeoutMs,
     shutdownGraceMs,
     shutdownDelayMs,
     defaultMinScore: number(env, 'DEFAULT_MIN_SCORE', 0.5, { min: 0, max: 1 }),

@@ -20,7 +20,9 @@ describe('readConfig', () => {
       maxOverlaySide: 4096,
       maxInstances: 100,
       maxQueue: 16,
-      maxQueueWaitMs: 'auto',
+      maxQueueWaitMs: 15_000,
+      queueTargetMs: 'auto',
+      queueIntervalMs: 'auto',
       maxInflightBytes: 256 * 1024 * 1024,
       requestTimeoutMs: 30_000,
       shutdownGraceMs: 25_000,
@@ -53,8 +55,10 @@ describe('readConfig', () => {
       MAX_OVERLAY_SIDE: '2048',
       MAX_QUEUE: '0',
       MAX_QUEUE_WAIT_MS: '250',
+      QUEUE_TARGET_MS: '40',
+      QUEUE_INTERVAL_MS: '0',
       MAX_INFLIGHT_BYTES: '4000',
-      REQUEST_TIMEOUT_MS: '10',
+      REQUEST_TIMEOUT_MS: '1000',
       SHUTDOWN_GRACE_MS: '3000',
       SHUTDOWN_DELAY_MS: '0',
       DEFAULT_MIN_SCORE: '0.25',
@@ -77,8 +81,10 @@ describe('readConfig', () => {
       maxOverlaySide: 2048,
       maxQueue: 0,
       maxQueueWaitMs: 250,
+      queueTargetMs: 40,
+      queueIntervalMs: 0,
       maxInflightBytes: 4000,
-      requestTimeoutMs: 10,
+      requestTimeoutMs: 1000,
       shutdownGraceMs: 3000,
       shutdownDelayMs: 0,
       defaultMinScore: 0.25,
@@ -114,6 +120,12 @@ describe('readConfig', () => {
     ['MAX_QUEUE_WAIT_MS', '1.5'],
     ['MAX_QUEUE_WAIT_MS', 'automatic'],
     ['MAX_QUEUE_WAIT_MS', '-1'],
+    ['MAX_QUEUE_WAIT_MS', '30001'],
+    ['QUEUE_TARGET_MS', '0'],
+    ['QUEUE_TARGET_MS', 'soon'],
+    ['QUEUE_TARGET_MS', '15001'],
+    ['QUEUE_INTERVAL_MS', '-1'],
+    ['QUEUE_INTERVAL_MS', '0.5'],
     ['MAX_INFLIGHT_BYTES', '0'],
     ['MAX_INFLIGHT_BYTES', '1000'],
     ['REQUEST_TIMEOUT_MS', 'soon'],
@@ -139,8 +151,15 @@ describe('readConfig', () => {
     expect((err as ConfigError).variable).toBe(name);
   });
 
-  it('takes MAX_QUEUE_WAIT_MS=auto, and no upload budget smaller than one upload', () => {
-    expect(readConfig({ MAX_QUEUE_WAIT_MS: 'auto' }).maxQueueWaitMs).toBe('auto');
+  it('derives MAX_QUEUE_WAIT_MS from REQUEST_TIMEOUT_MS, and no upload budget smaller than one upload', () => {
+    expect(readConfig({ MAX_QUEUE_WAIT_MS: 'auto' }).maxQueueWaitMs).toBe(15_000);
+    expect(readConfig({ REQUEST_TIMEOUT_MS: '9001' }).maxQueueWaitMs).toBe(4500);
+    expect(() => readConfig({ REQUEST_TIMEOUT_MS: '1000', MAX_QUEUE_WAIT_MS: '1001' })).toThrow(
+      /MAX_QUEUE_WAIT_MS: must be at most REQUEST_TIMEOUT_MS \(1000\), got 1001/,
+    );
+    expect(() => readConfig({ MAX_QUEUE_WAIT_MS: '100', QUEUE_TARGET_MS: '101' })).toThrow(
+      /QUEUE_TARGET_MS: must be at most MAX_QUEUE_WAIT_MS \(100\), got 101/,
+    );
     expect(readConfig({ MAX_IMAGE_BYTES: String(300 * 1024 * 1024) }).maxInflightBytes).toBe(
       300 * 1024 * 1024,
     );

@@ -95,7 +95,7 @@ function clientGone(err: unknown, request: FastifyRequest): boolean {
 }
 
 /** The answer to `err` on this request: CLIENT_CLOSED (499) when nobody is left to read it. */
-export function classifyRequestError(
+function classifyRequestError(
   err: unknown,
   request: FastifyRequest,
   maxImageBytes: number,
@@ -119,7 +119,14 @@ export const errorHandlerPlugin = fp(
   (app) => {
     const { maxImageBytes } = app.config;
     app.setErrorHandler((err, request, reply) => {
+      // The one classification of a request's error: the answer, the count, the log line.
       const c = classifyRequestError(err, request, maxImageBytes);
+      if (request.routeOptions.url === '/predict') {
+        app.metrics.rejected.inc({ reason: c.reason });
+        request.predictStats = { ...request.predictStats, errorCode: c.code };
+      }
+      // A body refused part-way is left unread: the connection cannot be reused.
+      if (c.status === 413) reply.header('connection', 'close');
       if (c.status >= 500 && c.status !== 503) request.log.error({ err }, 'request failed');
       if (c.code === ErrorCode.CLIENT_CLOSED) {
         reply.code(c.status);

@@ -47,6 +47,8 @@ export interface ServingMetrics {
   stageDuration: Histogram<'stage'>;
   queueDepth: Gauge;
   inFlight: Gauge;
+  queueStanding: Gauge;
+  queueStateChanges: Counter<'state'>;
   uploadBytes: Gauge;
   rejected: Counter<'reason'>;
   identity: ServingIdentity;
@@ -102,6 +104,17 @@ function createMetrics(
     inFlight: new Gauge({
       name: 'maskops_inference_in_flight',
       help: 'Model executions running (0 or 1: the engine is serial).',
+      registers,
+    }),
+    queueStanding: new Gauge({
+      name: 'maskops_inference_queue_standing',
+      help: '1 while the queue stands (admission held to QUEUE_TARGET_MS), 0 while it keeps emptying (MAX_QUEUE_WAIT_MS).',
+      registers,
+    }),
+    queueStateChanges: new Counter({
+      name: 'maskops_inference_queue_state_changes_total',
+      help: 'Changes of the admission state, by the state entered (standing, draining).',
+      labelNames: ['state'],
       registers,
     }),
     uploadBytes: new Gauge({
@@ -256,7 +269,7 @@ function observePredict(
   if (outcome === PredictOutcome.REFUSED) return;
   metrics.predictAcceptedDuration.observe(identity, reply.elapsedTime / 1000);
   // Set by the predict route on success (routes/predict/predict-route.ts).
-  const stats = request.logFields as { instances?: number; topScore?: number } | null;
+  const stats = request.predictStats;
   if (outcome === PredictOutcome.OK && stats?.instances !== undefined) {
     metrics.instances.observe(identity, stats.instances);
     metrics.topScore.observe(identity, stats.topScore ?? 0);

@@ -6,7 +6,8 @@ import fp from 'fastify-plugin';
 /**
  * One line per request (instead of Fastify's two), with the request id echoed
  * as x-request-id. A route adds its own fields to the line through
- * `request.logFields` (the predict route adds sizes, timings and counts).
+ * `request.logFields`; a predict's sizes, timings and counts come from its
+ * typed `request.predictStats` (serving/predict-stats.ts).
  */
 
 // Accept a caller's id (load balancer, client) only if it is short and plain.
@@ -30,6 +31,7 @@ const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 export const requestLoggingPlugin = fp(
   (app) => {
     app.decorateRequest('logFields', null);
+    app.decorateRequest('predictStats', null);
     app.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
       done();
@@ -52,6 +54,7 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
     status: reply.statusCode,
     durationMs: Math.round(reply.elapsedTime * 10) / 10,
     ...(request.logFields ?? {}),
+    ...(request.predictStats ?? {}),
   };
   const message = `${request.method} ${route} ${reply.statusCode}`;
   if (QUIET_ROUTES.has(route) && reply.statusCode < 400) request.log.debug(fields, message);

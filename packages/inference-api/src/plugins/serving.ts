@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { ServingConfig } from '../config';
 import { notReady, RejectReason } from '../errors';
 import type { InferenceEngine } from '../inference/types';
+import { QueueState } from '../serving/controlled-delay';
 import { InferenceQueue } from '../serving/inference-queue';
 import { Lifecycle, Phase } from '../serving/lifecycle';
 import { UploadBudget } from '../serving/upload-budget';
@@ -38,12 +39,30 @@ export const servingPlugin = fp<ServingOptions>(
     const queue = new InferenceQueue({
       maxQueue: config.maxQueue,
       maxWaitMs: config.maxQueueWaitMs,
+      targetMs: config.queueTargetMs,
+      intervalMs: config.queueIntervalMs,
       // Each inference worker runs one prediction at a time (INFERENCE_WORKERS).
       workers: config.inferenceWorkers,
       timeoutMs: config.requestTimeoutMs,
       onChange: (waiting, running) => {
         metrics.queueDepth.set(waiting);
         metrics.inFlight.set(running);
+      },
+      onStateChange: ({ state, afterMs, intervalMs, allowedWaitMs }) => {
+        metrics.queueStanding.set(state === QueueState.STANDING ? 1 : 0);
+        metrics.queueStateChanges.inc({ state });
+        app.log.info(
+          {
+            queueState: state,
+            afterMs: Math.round(afterMs),
+            queueIntervalMs: Math.round(intervalMs),
+            allowedWaitMs: allowedWaitMs === undefined ? null : Math.round(allowedWaitMs),
+            waiting: queue.waiting,
+          },
+          state === QueueState.STANDING
+            ? 'queue standing: admitting only QUEUE_TARGET_MS of expected wait'
+            : 'queue drained: admitting up to MAX_QUEUE_WAIT_MS of expected wait',
+        );
       },
     });
     const uploads = new UploadBudget(config.maxInflightBytes, (used) =>
@@ -81,6 +100,7 @@ export const servingPlugin = fp<ServingOptions>(
     });
     app.addHook('preClose', (done) => {
       lifecycle.close();
+      queue.close();
       done();
     });
   },

@@ -5,30 +5,42 @@ import {
   RejectReason,
   type InferenceApiError,
 } from '../errors';
+import { ControlledDelay, QueueState, type QueueStateChange } from './controlled-delay';
 import { ServiceTime } from './service-time';
 
 /**
  * Admission control in front of the engine: `workers` model executions at a
- * time (1 today: the engine is serial), each waiter with a deadline. A newcomer
- * is refused at arrival (503 OVERLOADED) when its expected wait — queued work ×
- * the running-median service time ÷ workers — would pass `maxWaitMs`, or when
- * `maxQueue` already wait (the hard cap, and the only limit before the first
- * execution has been timed). Refusing early is the point (Triton's queue
- * policy, CoDel): accepted requests keep a latency close to the unloaded one
- * instead of all waiting ~maxQueue service times. A waiter that times out or
- * whose client goes away is removed and its work never starts, so memory is
- * bounded by maxQueue + workers images whatever the offered load.
+ * time, each waiter with a deadline. A newcomer is refused at arrival (503
+ * OVERLOADED) when its expected wait (queued work × the running-median service
+ * time ÷ workers) would pass the wait allowed now, or when `maxQueue` already
+ * wait (the hard cap, and the only limit before the first execution has been
+ * timed). The wait allowed follows controlled delay (controlled-delay.ts):
+ * `maxWaitMs` while the queue keeps emptying, so a burst on an idle server is
+ * served; `targetMs` once it has stood for `intervalMs`, so under a standing
+ * overload accepted requests keep a latency close to the unloaded one and the
+ * rest are refused at once. An admitted request is never dropped for waiting,
+ * except at `timeoutMs`. A waiter that times out or whose client goes away is
+ * removed and its work never starts, so memory is bounded by maxQueue + workers
+ * images whatever the offered load.
  */
 export interface InferenceQueueOptions {
   maxQueue: number;
-  /** Longest expected wait admitted, ms, or `auto`: one median service time (default). */
-  maxWaitMs?: number | 'auto';
+  /** Longest expected wait admitted while the queue keeps emptying, ms (MAX_QUEUE_WAIT_MS; default: no limit but maxQueue). */
+  maxWaitMs?: number;
+  /** Expected wait admitted once the queue stands, ms, or `auto`: one median service time ÷ workers. */
+  targetMs?: number | 'auto';
+  /** How long the queue must stand (or stay empty) to change state, ms, or `auto` (the default): one median service time ÷ workers, at least 100. */
+  intervalMs?: number | 'auto';
   /** Executions that run at once (default 1). */
   workers?: number;
   /** Longest wait in the queue before QUEUE_TIMEOUT. */
   timeoutMs: number;
   /** Called whenever the number of waiting or running tasks changes. */
   onChange?: (waiting: number, running: number) => void;
+  /** Called once per change between draining and standing. */
+  onStateChange?: (change: QueueStateChange & { allowedWaitMs: number | undefined }) => void;
+  /** The clock, ms (tests inject one). */
+  now?: () => number;
 }
 
 export interface QueuedResult<T> {
@@ -44,15 +56,59 @@ interface Waiter {
 
 // Guess for one execution, for Retry-After only, until a real one has been measured.
 const INITIAL_SERVICE_MS = 1_000;
+// QUEUE_INTERVAL_MS=auto: one service time, at least Fail at Scale's 100 ms. Short on
+// purpose: nothing admitted is dropped later, so what arrives before a new overload
+// has stood for an interval is all served at the long wait. One service time, not a
+// fixed span: a burst of concurrent clients arrives well within it, also when a
+// contended CPU slows the arrivals as much as the model.
+const MIN_AUTO_INTERVAL_MS = 100;
 
 export class InferenceQueue {
   private readonly waiters: Waiter[] = [];
   private running = 0;
+  // Admitted at arrival, body not yet read (reserve()): counted as queued work, so a
+  // burst arriving faster than its bodies are read is judged as the queue it will be.
+  private pending = 0;
   private readonly workers: number;
   readonly serviceTime = new ServiceTime();
+  private readonly delay: ControlledDelay;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: InferenceQueueOptions) {
     this.workers = Math.max(1, options.workers ?? 1);
+    this.now = options.now ?? (() => performance.now());
+    this.delay = new ControlledDelay({ intervalMs: () => this.intervalMs(), now: this.now });
+  }
+
+  /** Draining (the long wait applies) or standing (the target applies). */
+  get state(): QueueState {
+    return this.delay.state;
+  }
+
+  /** One median service time ÷ workers, ms; undefined before the first execution. */
+  private perWorkerServiceMs(): number | undefined {
+    const s = this.serviceTime.medianMs;
+    return s === undefined ? undefined : s / this.workers;
+  }
+
+  /** QUEUE_INTERVAL_MS, ms. */
+  intervalMs(): number {
+    const interval = this.options.intervalMs ?? 'auto';
+    if (interval !== 'auto') return interval;
+    return Math.max(MIN_AUTO_INTERVAL_MS, this.perWorkerServiceMs() ?? 0);
+  }
+
+  /** QUEUE_TARGET_MS, ms; undefined while `auto` has no sample yet. */
+  targetMs(): number | undefined {
+    const target = this.options.targetMs ?? 'auto';
+    return target === 'auto' ? this.perWorkerServiceMs() : target;
+  }
+
+  /** Stops the timer that moves the state while nothing happens. */
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   get waiting(): number {
@@ -67,44 +123,76 @@ export class InferenceQueue {
   expectedWaitMs(): number | undefined {
     const s = this.serviceTime.medianMs;
     if (s === undefined) return undefined;
-    if (this.running < this.workers) return 0;
-    return ((this.waiters.length + this.running) * s) / this.workers;
+    const ahead = this.ahead();
+    if (ahead < this.workers) return 0;
+    return (ahead * s) / this.workers;
   }
 
-  /** The admitted expected wait, ms; undefined while `auto` has no sample yet. */
+  /** The expected wait admitted now, ms; undefined while an `auto` target has no sample yet. */
   waitLimitMs(): number | undefined {
-    const limit = this.options.maxWaitMs ?? 'auto';
-    return limit === 'auto' ? this.serviceTime.medianMs : limit;
+    return this.delay.state === QueueState.STANDING ? this.targetMs() : this.options.maxWaitMs;
   }
 
   /** Seconds a rejected client should wait before retrying: the time to work off the queue. */
   retryAfterSeconds(): number {
     const s = this.serviceTime.medianMs ?? INITIAL_SERVICE_MS;
-    const ms = ((this.waiters.length + this.running) * s) / this.workers;
+    const ms = (this.ahead() * s) / this.workers;
     return Math.min(60, Math.max(1, Math.ceil(ms / 1000)));
   }
 
-  /** True when maxQueue already wait behind busy workers (the hard cap). */
-  get full(): boolean {
-    return this.running >= this.workers && this.waiters.length >= this.options.maxQueue;
+  /** Admitted and not finished: running, waiting, and reserved with their body on the way. */
+  private ahead(): number {
+    return this.running + this.waiters.length + this.pending;
   }
 
-  /** Why a newcomer would be refused now, or undefined when it would be admitted. */
+  /** Requests that wait or will wait for a worker (reservations beyond the free workers). */
+  private queued(): number {
+    return Math.max(0, this.ahead() - this.workers);
+  }
+
+  /**
+   * Counts a request admitted at arrival as queued work until it reaches run() or
+   * ends; the returned release is idempotent (call it from both).
+   */
+  reserve(): () => void {
+    this.pending += 1;
+    this.observe();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.pending -= 1;
+      this.observe();
+    };
+  }
+
+  /** True when maxQueue already wait (or are on their way) behind busy workers: the hard cap. */
+  get full(): boolean {
+    return this.ahead() >= this.workers + this.options.maxQueue;
+  }
+
+  /**
+   * Why a newcomer would be refused now, or undefined when it would be admitted:
+   * the admission decision, taken at arrival (before the body is read).
+   */
   refusal(): InferenceApiError | undefined {
-    if (this.full) {
-      return this.overloaded(
-        `the model is busy and ${this.waiters.length} requests are already waiting; retry later`,
-      );
-    }
+    this.observe();
+    if (this.full) return this.fullError();
     const expected = this.expectedWaitMs();
     const limit = this.waitLimitMs();
     if (expected !== undefined && limit !== undefined && expected > limit) {
       return this.overloaded(
         `the model is busy: the expected wait (${Math.round(expected)} ms) is longer than ` +
-          `${Math.round(limit)} ms; retry later`,
+          `${Math.round(limit)} ms${this.delay.state === QueueState.STANDING ? ', the wait allowed while the queue stands' : ''}; retry later`,
       );
     }
     return undefined;
+  }
+
+  private fullError(): InferenceApiError {
+    return this.overloaded(
+      `the model is busy and ${this.queued()} requests are already waiting; retry later`,
+    );
   }
 
   private overloaded(message: string): InferenceApiError {
@@ -114,7 +202,13 @@ export class InferenceQueue {
     });
   }
 
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<QueuedResult<T>> {
+  /** Runs `task` when a worker is free; `reserved` is the release of this request's reserve(). */
+  async run<T>(
+    task: () => Promise<T>,
+    signal?: AbortSignal,
+    reserved?: () => void,
+  ): Promise<QueuedResult<T>> {
+    reserved?.();
     const enqueuedAt = performance.now();
     if (signal?.aborted) throw closedWhileWaiting();
     // A waiter is handed the slot by next() (running already counted for it), so no
@@ -134,8 +228,9 @@ export class InferenceQueue {
   }
 
   private wait(signal: AbortSignal | undefined): Promise<void> {
-    const refused = this.refusal();
-    if (refused) throw refused;
+    // Only the hard cap (it bounds memory): the wait was judged at arrival (refusal()),
+    // and an admitted request is not refused later for the wait ahead of it.
+    if (this.full) throw this.fullError();
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => waiter.cancel(closedWhileWaiting());
       const timer = setTimeout(() => {
@@ -174,6 +269,22 @@ export class InferenceQueue {
 
   private changed(): void {
     this.options.onChange?.(this.waiters.length, this.running);
+    this.observe();
+  }
+
+  /** Moves the state if due, and arms a timer for the next move so it happens while idle too. */
+  private observe(): void {
+    const change = this.delay.observe(this.queued());
+    if (change) this.options.onStateChange?.({ ...change, allowedWaitMs: this.waitLimitMs() });
+    clearTimeout(this.timer);
+    const at = this.delay.nextCheckAt();
+    if (at === undefined) {
+      this.timer = undefined;
+      return;
+    }
+    // +1: a timer may fire a little early, and then observe() would find nothing due.
+    this.timer = setTimeout(() => this.observe(), Math.max(0, at - this.now()) + 1);
+    this.timer.unref();
   }
 }
 

@@ -7,7 +7,8 @@ import { openSocket, predictHead, readAnswer, type RawAnswer } from '../fixtures
 import { testConfig } from '../fixtures/test-config';
 
 /*
- * Admission by expected wait on a real listening server. The engine is the gated
+ * Admission by expected wait on a real listening server (controlled delay's two
+ * states are pinned here: interval 0 = always held to the target, an hour = never). The engine is the gated
  * fixture and the service-time estimate is set by the test, so "the expected
  * wait would exceed the limit" is a fact of the test, not of the machine's speed.
  */
@@ -71,8 +72,8 @@ async function finish(s: Server, pending: Promise<Response>[]): Promise<void> {
 }
 
 describe('admission by expected wait', () => {
-  it('auto: with one median service time of work queued, refuses at arrival, before the body', async () => {
-    const s = await start({ maxQueue: 16, maxQueueWaitMs: 'auto' });
+  it('interval 0: with one median service time of work queued, refuses at arrival, before the body', async () => {
+    const s = await start({ maxQueue: 16, queueIntervalMs: 0 });
     try {
       s.app.queue.serviceTime.record(1_000);
       // Running + 0 waiting: a newcomer would wait ~1 s = the limit, admitted.
@@ -96,7 +97,7 @@ describe('admission by expected wait', () => {
   });
 
   it('a number of ms admits the waiters that fit in it', async () => {
-    const s = await start({ maxQueue: 16, maxQueueWaitMs: 2_500 });
+    const s = await start({ maxQueue: 16, maxQueueWaitMs: 2_500, queueIntervalMs: 3_600_000 });
     try {
       s.app.queue.serviceTime.record(1_000);
       const pending = await fill(s, 2); // a third would wait 3 s
@@ -112,7 +113,7 @@ describe('admission by expected wait', () => {
   });
 
   it('MAX_QUEUE still caps when the wait limit would admit more', async () => {
-    const s = await start({ maxQueue: 1, maxQueueWaitMs: 3_600_000 });
+    const s = await start({ maxQueue: 1, maxQueueWaitMs: 3_600_000, queueIntervalMs: 3_600_000 });
     try {
       s.app.queue.serviceTime.record(1);
       const pending = await fill(s, 1);
@@ -129,7 +130,7 @@ describe('admission by expected wait', () => {
   });
 
   it('learns the service time from executions, then refuses what it used to queue', async () => {
-    const s = await start({ maxQueue: 16, maxQueueWaitMs: 'auto' });
+    const s = await start({ maxQueue: 16, queueIntervalMs: 0 });
     try {
       // Nothing timed yet: up to MAX_QUEUE wait.
       const first = await fill(s, 2);

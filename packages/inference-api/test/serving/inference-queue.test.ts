@@ -138,7 +138,7 @@ describe('InferenceQueue', () => {
 
   describe('admission by expected wait', () => {
     it('before any execution has been timed, admits up to maxQueue', async () => {
-      const q = new InferenceQueue({ maxQueue: 3, maxWaitMs: 'auto', timeoutMs: 60_000 });
+      const q = new InferenceQueue({ maxQueue: 3, intervalMs: 0, timeoutMs: 60_000 });
       const gates = [gate(), gate(), gate(), gate()];
       const runs = gates.map((g) => q.run(g.task));
       await tick();
@@ -151,8 +151,8 @@ describe('InferenceQueue', () => {
       }
     });
 
-    it('auto: refuses at arrival once one median service time of work is ahead', async () => {
-      const q = new InferenceQueue({ maxQueue: 16, maxWaitMs: 'auto', timeoutMs: 60_000 });
+    it('interval 0: refuses at arrival once one median service time of work is ahead', async () => {
+      const q = new InferenceQueue({ maxQueue: 16, intervalMs: 0, timeoutMs: 60_000 });
       q.serviceTime.record(100);
       const [a, b, c] = [gate(), gate(), gate()];
       const ra = q.run(a.task);
@@ -160,20 +160,25 @@ describe('InferenceQueue', () => {
       const rb = q.run(b.task);
       await tick();
       expect(q.expectedWaitMs()).toBe(200);
-      const err = await q.run(c.task).catch((e: unknown) => e);
-      expect(err).toMatchObject({
+      expect(q.refusal()).toMatchObject({
         code: 'OVERLOADED',
         message: expect.stringContaining('expected wait (200 ms) is longer than 100 ms'),
         reason: 'overloaded',
         retryAfterSeconds: 1,
       });
-      expect(c.started).toBe(false);
-      expect(q.waiting).toBe(1);
+      // Admitted at arrival (the route asked refusal() before the body), it is not
+      // refused later for the wait: only the hard cap applies in run().
+      const rc = q.run(c.task);
+      await tick();
+      expect(q.waiting).toBe(2);
       a.open();
       await ra;
       await tick();
       b.open();
       await rb;
+      await tick();
+      c.open();
+      await rc;
     });
 
     it('a number of ms admits as many waiters as fit in it, and follows the estimate', async () => {
@@ -231,7 +236,7 @@ describe('InferenceQueue', () => {
       runs.push(q.run(c.task));
       await tick();
       expect(q.expectedWaitMs()).toBe(150);
-      await expect(q.run(gate().task)).rejects.toMatchObject({ code: 'OVERLOADED' });
+      expect(q.refusal()).toMatchObject({ code: 'OVERLOADED' });
       a.open();
       await runs[0];
       await tick();
@@ -247,6 +252,85 @@ describe('InferenceQueue', () => {
       await q.run(() => Promise.resolve(1));
       expect(q.serviceTime.count).toBe(1);
       expect(q.serviceTime.medianMs).toBeGreaterThanOrEqual(0);
+    });
+  });
+
+  describe('controlled delay', () => {
+    /** A queue on a clock the test moves, its state changes recorded. */
+    function clocked(options: { maxQueue: number; maxWaitMs: number }) {
+      let now = 0;
+      const changes: { state: string; allowedWaitMs: number | undefined }[] = [];
+      const q = new InferenceQueue({
+        ...options,
+        targetMs: 'auto',
+        intervalMs: 100,
+        timeoutMs: 60_000,
+        now: () => now,
+        onStateChange: ({ state, allowedWaitMs }) => changes.push({ state, allowedWaitMs }),
+      });
+      // A full window: the gates' own (real, short) executions do not move the median.
+      for (let i = 0; i < 32; i++) q.serviceTime.record(50);
+      return { q, changes, at: (ms: number) => (now = ms) };
+    }
+
+    it('admits a burst of maxQueue on an idle queue, then holds a standing queue to the target', async () => {
+      const { q, changes, at } = clocked({ maxQueue: 16, maxWaitMs: 10_000 });
+      const gates = Array.from({ length: 17 }, () => gate());
+      const runs = gates.map((g) => q.run(g.task));
+      await tick();
+      expect([q.active, q.waiting]).toEqual([1, 16]); // 850 ms expected, all admitted
+      expect(q.state).toBe('draining');
+      at(99);
+      expect(q.refusal()?.message).toContain('already waiting'); // the hard cap only
+      gates[0]?.open();
+      await runs[0];
+      await tick();
+      expect(q.refusal()).toBeUndefined(); // 15 waiting: 800 ms <= 10 s
+      at(100);
+      expect(q.refusal()).toMatchObject({
+        code: 'OVERLOADED',
+        message: expect.stringContaining(
+          'longer than 50 ms, the wait allowed while the queue stands',
+        ),
+      });
+      expect(changes).toEqual([{ state: 'standing', allowedWaitMs: 50 }]);
+      // Admitted requests are not dropped: every one of them is served.
+      for (const [i, g] of gates.entries()) {
+        g.open();
+        await runs[i];
+        await tick();
+      }
+      expect(q.waiting).toBe(0);
+      at(150);
+      expect(q.refusal()).toBeUndefined(); // nothing waits: admitted even while standing
+      expect(q.state).toBe('standing');
+      at(200);
+      q.refusal();
+      expect(q.state).toBe('draining');
+      expect(changes).toEqual([
+        { state: 'standing', allowedWaitMs: 50 },
+        { state: 'draining', allowedWaitMs: 10_000 },
+      ]);
+      q.close();
+    });
+
+    it('counts requests admitted at arrival, bodies still on the way, as queued work', () => {
+      const { q, changes, at } = clocked({ maxQueue: 2, maxWaitMs: 10_000 });
+      // A burst: every head arrives before any body is read, so nothing runs or waits yet.
+      const first = q.reserve();
+      const second = q.reserve();
+      expect(q.expectedWaitMs()).toBe(100); // 2 ahead × 50 ms
+      expect(q.refusal()).toBeUndefined();
+      const third = q.reserve();
+      expect(q.refusal()?.message).toContain('2 requests are already waiting'); // the cap
+      third(); // a body that never came (or a bad one) gives its place back
+      at(100);
+      expect(q.refusal()?.message).toContain('while the queue stands');
+      expect(changes.map((c) => c.state)).toEqual(['standing']);
+      // Once only, however often it is called.
+      for (const release of [first, second, third, third]) release();
+      expect(q.expectedWaitMs()).toBe(0);
+      q.close();
     });
   });
 });

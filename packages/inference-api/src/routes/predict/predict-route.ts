@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import type { Prediction, StageTimings } from '../../inference/types';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Prediction } from '../../inference/types';
 import { readImage } from '../../plugins/image-body';
-import { classifyRequestError } from '../../plugins/error-handler';
 import { Stage } from '../../plugins/metrics';
 import { probeImage } from '../../images/probe';
+import type { PredictStats } from '../../serving/predict-stats';
 import { roundMs } from '../../util/timing';
 import { admitUpload } from './admit-upload';
 import {
@@ -13,18 +13,6 @@ import {
   type PredictQuery,
 } from './predict-schema';
 
-/** What a predict adds to its request's log line (request.logFields). */
-type PredictStats = {
-  queueWaitMs?: number;
-  timings?: StageTimings;
-  instances?: number;
-  /** Highest instance score, 0 without instances (the canary analysis compares it). */
-  topScore?: number;
-  imageBytes?: number;
-  image?: { format: string; width: number; height: number };
-  errorCode?: string;
-};
-
 /**
  * POST /predict. Order matters: a queue whose expected wait is too long, or an
  * upload byte budget that this body would overrun, refuses before the body is
@@ -33,6 +21,8 @@ type PredictStats = {
  * refused at once and never hold a queue slot.
  */
 export function predictRoutes(app: FastifyInstance): void {
+  // Each admitted request's queue reservation, from onRequest to the handler.
+  const admissions = new WeakMap<FastifyRequest, () => void>();
   const { config, lifecycle, queue, uploads, metrics } = app;
 
   app.post<{ Querystring: PredictQuery }>(
@@ -47,24 +37,18 @@ export function predictRoutes(app: FastifyInstance): void {
           reply.header('connection', 'close');
           throw refused;
         }
+        // Admitted: counted as queued work from now on, not only once its body is in.
+        const release = queue.reserve();
+        admissions.set(request, release);
+        reply.raw.once('close', release);
+        reply.raw.once('finish', release);
         admitUpload(uploads, request, reply, config.maxImageBytes);
       },
       schemaErrorFormatter: predictSchemaErrors,
-      // Before the error handler answers: a refused or failed prediction is counted
-      // by reason, and its code goes on the request's log line.
-      onError: async (request, reply, err) => {
-        const { code, reason, status } = classifyRequestError(err, request, config.maxImageBytes);
-        // A body refused part-way is left unread: the connection cannot be reused.
-        if (status === 413) reply.header('connection', 'close');
-        metrics.rejected.inc({ reason });
-        const stats = (request.logFields ?? {}) as PredictStats;
-        stats.errorCode = code;
-        request.logFields = stats;
-      },
     },
     async (request, reply) => {
       const stats: PredictStats = {};
-      request.logFields = stats;
+      request.predictStats = stats;
       const engine = lifecycle.engine();
       const bytes = await readImage(request, config.maxImageBytes);
       stats.imageBytes = bytes.length;
@@ -89,6 +73,7 @@ export function predictRoutes(app: FastifyInstance): void {
         ({ value: prediction, waitMs } = await queue.run(
           () => engine.predict(bytes, { minScore, overlay: format === PredictFormat.PNG }),
           gone.signal,
+          admissions.get(request),
         ));
       } finally {
         reply.raw.off('close', onClose);
