@@ -1,0 +1,135 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BuildStatus } from '@maskops/shared';
+import { parseBuildConfig } from '../../src/cloud-build/build-config';
+import { planBuild } from '../../src/cloud-build/build-plan';
+import { CloudBuildConfigErrorCode } from '../../src/cloud-build/errors';
+import { runBuild, type BuildRun } from '../../src/cloud-build/run-build';
+import { docker, uniqueName } from '../../src/container/docker';
+import { describeWithEngine, progress } from '../helpers/docker-engine';
+
+jest.setTimeout(120_000);
+const log = progress('run-build');
+
+interface StepJson {
+  id?: string;
+  status: string;
+  timing?: { startTime: string; endTime: string };
+}
+
+describeWithEngine('runBuild: steps as containers on the local engine', () => {
+  const workspaces: string[] = [];
+  afterAll(() => {
+    for (const w of workspaces) rmSync(w, { recursive: true, force: true });
+  });
+
+  async function run(fixture: string) {
+    const workspace = mkdtempSync(join(tmpdir(), 'maskops-run-build-'));
+    workspaces.push(workspace);
+    const buildId = uniqueName('b');
+    const text = readFileSync(join(__dirname, '../fixtures/cloud-build', fixture), 'utf8');
+    const plan = planBuild(parseBuildConfig(text), {
+      builtins: { PROJECT_ID: 'maskops-local', BUILD_ID: buildId },
+    });
+    const lines: string[] = [];
+    const result = await runBuild({
+      plan,
+      workspace,
+      buildId,
+      projectId: 'maskops-local',
+      log: (l) => {
+        lines.push(l);
+        log(l);
+      },
+    });
+    // Nothing of the build is left on the engine.
+    const left = await docker([
+      'ps',
+      '--all',
+      '--quiet',
+      '--filter',
+      `label=maskops.build-id=${buildId}`,
+    ]);
+    expect(left.stdout.trim()).toBe('');
+    const volumes = await docker(['volume', 'ls', '--quiet']);
+    expect(volumes.stdout).not.toContain(`maskops-build-home-${process.pid}-`);
+    const steps = (result.build as { steps: StepJson[] }).steps;
+    const status = (id: string) => steps.find((s) => s.id === id)?.status;
+    return { result, workspace, lines, steps, status };
+  }
+
+  const build = (r: BuildRun) =>
+    r.build as { status: string; statusDetail?: string; finishTime?: string; timing?: object };
+
+  test('waitFor orders the steps, independent steps run at once, env/dir/entrypoint/script apply', async () => {
+    const { result, workspace, lines, steps } = await run('run-graph.yaml');
+    expect(result.status).toBe(BuildStatus.SUCCESS);
+    expect(steps.map((s) => s.status)).toEqual(steps.map(() => BuildStatus.SUCCESS));
+    for (const s of steps) expect(s.timing?.endTime).toBeDefined();
+    expect(build(result).finishTime).toBeDefined();
+    const order = readFileSync(join(workspace, 'order.txt'), 'utf8').split('\n');
+    expect(order[0]).toBe('first');
+    expect(order.slice(1, 3).sort()).toEqual(['left', 'right']);
+    expect(readFileSync(join(workspace, 'sub/dir/out.txt'), 'utf8')).toBe(
+      'hello from-options /workspace/sub/dir /builder/home from-first\n',
+    );
+    expect(readFileSync(join(workspace, 'node.txt'), 'utf8')).toBe('from-args');
+    expect(readFileSync(join(workspace, 'script.txt'), 'utf8')).toBe(
+      'sh ran the script in /workspace\n',
+    );
+    expect(lines).toContain('[env-dir] done');
+  });
+
+  test('a failing step fails the build by name; running steps are cancelled, later ones never start', async () => {
+    const { result, lines, status } = await run('run-failure.yaml');
+    expect(result.status).toBe(BuildStatus.FAILURE);
+    expect(build(result).statusDetail).toBe('bad failed with exit code 3');
+    expect([status('ok'), status('slow'), status('bad'), status('never')]).toEqual([
+      BuildStatus.SUCCESS,
+      BuildStatus.CANCELLED,
+      BuildStatus.FAILURE,
+      BuildStatus.QUEUED,
+    ]);
+    expect(lines).toContain('[bad] about to fail');
+  });
+
+  test('a step over its timeout is killed and the build is TIMEOUT', async () => {
+    const { result, status, steps } = await run('run-timeouts.yaml');
+    expect(result.status).toBe(BuildStatus.TIMEOUT);
+    expect(build(result).statusDetail).toBe('hang timed out after 2s');
+    expect([status('hang'), status('after')]).toEqual([BuildStatus.TIMEOUT, BuildStatus.QUEUED]);
+    expect(steps[1].timing).toBeUndefined();
+  });
+
+  test("the build's own timeout stops it", async () => {
+    const { result, status } = await run('run-build-timeout.yaml');
+    expect(result.status).toBe(BuildStatus.TIMEOUT);
+    expect(build(result).statusDetail).toBe('build timed out after 3s');
+    expect(status('hang')).toBe(BuildStatus.TIMEOUT);
+  });
+
+  test('a step image missing from the engine is an error naming it; nothing runs', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'maskops-run-build-'));
+    workspaces.push(workspace);
+    const text = readFileSync(
+      join(__dirname, '../fixtures/cloud-build/run-missing-image.yaml'),
+      'utf8',
+    );
+    const plan = planBuild(parseBuildConfig(text), { builtins: {} });
+    const lines: string[] = [];
+    await expect(
+      runBuild({
+        plan,
+        workspace,
+        buildId: 'b-missing',
+        projectId: 'p',
+        log: (l) => lines.push(l),
+      }),
+    ).rejects.toMatchObject({
+      code: CloudBuildConfigErrorCode.STEP_IMAGE_NOT_LOCAL,
+      message: expect.stringContaining('"maskops-test/not-on-this-engine:1" (elsewhere)'),
+    });
+    expect(lines).toEqual([]);
+  });
+});
