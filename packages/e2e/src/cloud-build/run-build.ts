@@ -6,6 +6,7 @@ import { docker, uniqueName } from '../container/docker';
 import type { BuildPlan, PlannedStep } from './build-plan';
 import { buildResource, type BuildOutcome } from './build-resource';
 import { stepImageNotLocal } from './errors';
+import { pushImages } from './push-images';
 import { HOME_VOLUME, startStep, type RunningStep, type StepContext } from './step-container';
 
 /**
@@ -14,7 +15,8 @@ import { HOME_VOLUME, startStep, type RunningStep, type StepContext } from './st
  * once; a failing step fails the build (the steps still running are cancelled, those
  * not started stay QUEUED); a step over its `timeout` is killed and the build is
  * TIMEOUT, as is a build over its own. Every container and volume of the build is
- * removed at the end. Pushing `images` is not done here.
+ * removed at the end. Then `images` are pushed (push-images.ts), and their digests
+ * go into results.images.
  */
 export interface RunBuildInput {
   readonly plan: BuildPlan;
@@ -61,6 +63,8 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
       return v;
     },
   };
+  let images: BuildOutcome['images'] = [];
+  let pushTiming: Timing | undefined;
   const outcomes: Outcome[] = plan.steps.map(() => ({ status: BuildStatus.QUEUED }));
   const running = new Map<number, RunningStep>();
   const startTime = now();
@@ -139,6 +143,15 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
       );
     }
     await Promise.all(finished);
+    if (status === BuildStatus.SUCCESS && plan.images.length > 0) {
+      const start = now();
+      try {
+        images = await pushImages(plan.images, log);
+        pushTiming = { startTime: start, endTime: now() };
+      } catch (err) {
+        end(BuildStatus.FAILURE, err instanceof Error ? err.message : String(err));
+      }
+    }
   } finally {
     clearTimeout(buildTimer);
     await Promise.all([...running.values()].map((r) => r.stop()));
@@ -155,7 +168,8 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
     startTime,
     finishTime: now(),
     steps: outcomes,
-    images: [],
+    images,
+    ...(pushTiming === undefined ? {} : { pushTiming }),
   };
   return {
     status,

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildStatus } from '@maskops/shared';
@@ -6,7 +7,8 @@ import { parseBuildConfig } from '../../src/cloud-build/build-config';
 import { planBuild } from '../../src/cloud-build/build-plan';
 import { CloudBuildConfigErrorCode } from '../../src/cloud-build/errors';
 import { runBuild, type BuildRun } from '../../src/cloud-build/run-build';
-import { docker, uniqueName } from '../../src/container/docker';
+import { docker, removeAll, uniqueName } from '../../src/container/docker';
+import { startLocalRegistry, type LocalRegistry } from '../../src/container/local-registry';
 import { describeWithEngine, progress } from '../helpers/docker-engine';
 
 jest.setTimeout(120_000);
@@ -24,13 +26,17 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
     for (const w of workspaces) rmSync(w, { recursive: true, force: true });
   });
 
-  async function run(fixture: string) {
+  async function run(
+    fixture: string,
+    o: { buildId?: string; overrides?: Record<string, string> } = {},
+  ) {
     const workspace = mkdtempSync(join(tmpdir(), 'maskops-run-build-'));
     workspaces.push(workspace);
-    const buildId = uniqueName('b');
+    const buildId = o.buildId ?? uniqueName('b');
     const text = readFileSync(join(__dirname, '../fixtures/cloud-build', fixture), 'utf8');
     const plan = planBuild(parseBuildConfig(text), {
       builtins: { PROJECT_ID: 'maskops-local', BUILD_ID: buildId },
+      ...(o.overrides === undefined ? {} : { overrides: o.overrides }),
     });
     const lines: string[] = [];
     const result = await runBuild({
@@ -131,5 +137,64 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
       message: expect.stringContaining('"maskops-test/not-on-this-engine:1" (elsewhere)'),
     });
     expect(lines).toEqual([]);
+  });
+
+  describe('images', () => {
+    let registry: LocalRegistry;
+    const tagged: string[] = [];
+    beforeAll(async () => {
+      registry = await startLocalRegistry();
+    });
+    afterAll(async () => {
+      await removeAll({ images: tagged });
+      await registry?.stop();
+    });
+
+    test('are pushed to the local registry; results.images carries the digest it answers', async () => {
+      const repo = `${registry.host}/maskops-test/tiny`;
+      const buildId = uniqueName('b');
+      const image = `${repo}:build-${buildId}`;
+      // A one-file image: quick to push, and only this test's.
+      const content = mkdtempSync(join(tmpdir(), 'maskops-tiny-image-'));
+      workspaces.push(content);
+      writeFileSync(join(content, 'build-id'), buildId);
+      execFileSync('sh', ['-c', `tar -C "${content}" -c . | docker import - "${image}"`], {
+        stdio: 'ignore',
+      });
+      tagged.push(image);
+      const { result, lines } = await run('run-push.yaml', {
+        buildId,
+        overrides: { _IMAGE: repo },
+      });
+      expect(result.status).toBe(BuildStatus.SUCCESS);
+      const b = result.build as {
+        results?: { images: Array<{ name: string; digest: string }> };
+        timing?: { PUSH?: object };
+      };
+      expect(b.results?.images).toHaveLength(1);
+      const { name, digest } = b.results!.images[0];
+      expect(name).toBe(image);
+      // The engine recorded the same digest for the pushed image.
+      const repoDigests = await docker([
+        'image',
+        'inspect',
+        '--format',
+        '{{json .RepoDigests}}',
+        image,
+      ]);
+      expect(JSON.parse(repoDigests.stdout)).toContain(`${repo}@${digest}`);
+      expect(b.timing?.PUSH).toBeDefined();
+      expect(lines).toContain(`[push] ${image} ${digest}`);
+    });
+
+    test('an image the steps did not build fails the build, with no results', async () => {
+      const repo = `${registry.host}/maskops-test/never-built`;
+      const { result } = await run('run-push.yaml', { overrides: { _IMAGE: repo } });
+      expect(result.status).toBe(BuildStatus.FAILURE);
+      expect(build(result).statusDetail).toMatch(
+        /^pushing .*never-built:build-\S+ failed: An image does not exist locally with the tag/,
+      );
+      expect((result.build as { results?: unknown }).results).toBeUndefined();
+    });
   });
 });
