@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { cloudEventBinary, pubsubMessage } from '@maskops/localcloud';
+import { parseCli } from './cli-args';
 import { runLocalCloudBuild } from './local-cloud-build';
 import { repoRoot } from './repo-root';
 
@@ -14,41 +14,21 @@ const USAGE =
   'usage: local-build-cli [--commit REF] [--test] [--function-url URL] ' +
   '[--topic projects/P/topics/T] [--repository R] [--project P] [--repo-root DIR] [--work-dir DIR] [--build-id ID]\n';
 
-function usage(message: string): never {
-  process.stderr.write(`${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-function parse() {
-  try {
-    return parseArgs({
-      options: {
-        commit: { type: 'string', default: 'HEAD' },
-        test: { type: 'boolean', default: false },
-        'function-url': { type: 'string' },
-        topic: { type: 'string', default: 'projects/maskops-local/topics/cloud-builds' },
-        repository: { type: 'string', default: 'localhost:5000/maskops/inference-api' },
-        project: { type: 'string' },
-        // Default: the git top-level of the current directory.
-        'repo-root': { type: 'string' },
-        // Default: <repo-root>/.localcloud/builds/<build id>.
-        'work-dir': { type: 'string' },
-        // Default: a random UUID. The same commit and build id give the same image digest.
-        'build-id': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (err) {
-    return usage(err instanceof Error ? err.message : String(err));
-  }
-}
-
 async function main(): Promise<number> {
-  const values = parse();
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const { values, usage } = parseCli(USAGE, {
+    commit: { type: 'string', default: 'HEAD' },
+    test: { type: 'boolean', default: false },
+    'function-url': { type: 'string' },
+    topic: { type: 'string', default: 'projects/maskops-local/topics/cloud-builds' },
+    repository: { type: 'string', default: 'localhost:5000/maskops/inference-api' },
+    project: { type: 'string' },
+    // Default: the git top-level of the current directory.
+    'repo-root': { type: 'string' },
+    // Default: <repo-root>/.localcloud/builds/<build id>.
+    'work-dir': { type: 'string' },
+    // Default: a random UUID. The same commit and build id give the same image digest.
+    'build-id': { type: 'string' },
+  });
   const topic = values.topic ?? '';
   const project = values.project ?? /^projects\/([^/]+)\/topics\/[^/]+$/.exec(topic)?.[1];
   if (!project) usage(`--topic must look like projects/P/topics/T, got "${topic}"`);

@@ -2,12 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { isMaskopsError } from '@maskops/shared';
 import { parseBuildConfig } from './cloud-build/build-config';
 import { planBuild } from './cloud-build/build-plan';
 import { formatPlan } from './cloud-build/format-plan';
 import { triggerBuiltins } from './cloud-build/trigger-builtins';
+import { parseCli } from './cli-args';
 import { repoRoot } from './repo-root';
 
 /**
@@ -20,36 +20,16 @@ const USAGE =
   'usage: local-build-plan [--config FILE] [--commit REF] [--substitution _KEY=VALUE]... ' +
   '[--project P] [--build-id ID] [--repo-root DIR]\n';
 
-function usage(message: string): never {
-  process.stderr.write(`${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-function parse() {
-  try {
-    return parseArgs({
-      options: {
-        // Default: <repo-root>/cloudbuild.yaml.
-        config: { type: 'string' },
-        commit: { type: 'string', default: 'HEAD' },
-        substitution: { type: 'string', multiple: true, default: [] },
-        project: { type: 'string', default: 'maskops-local' },
-        'build-id': { type: 'string' },
-        'repo-root': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (err) {
-    return usage(err instanceof Error ? err.message : String(err));
-  }
-}
-
 function main(): number {
-  const values = parse();
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const { values, usage } = parseCli(USAGE, {
+    // Default: <repo-root>/cloudbuild.yaml.
+    config: { type: 'string' },
+    commit: { type: 'string', default: 'HEAD' },
+    substitution: { type: 'string', multiple: true, default: [] },
+    project: { type: 'string', default: 'maskops-local' },
+    'build-id': { type: 'string' },
+    'repo-root': { type: 'string' },
+  });
   const overrides: Record<string, string> = {};
   for (const s of values.substitution) {
     const eq = s.indexOf('=');

@@ -9,7 +9,7 @@ import { createSubstitutor } from './substitutions';
  * steps it waits for, its timeout in milliseconds; the images to push. Planning
  * does all of Cloud Build's checks, so a build that would be refused never starts.
  */
-interface PlannedStep {
+export interface PlannedStep {
   readonly index: number;
   /** The step's `id`, or `step #N` (as Cloud Build's log names unnamed steps). */
   readonly label: string;

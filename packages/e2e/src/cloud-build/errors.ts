@@ -12,6 +12,8 @@ export const CloudBuildConfigErrorCode = {
   UNSUPPORTED_FIELD: 'CLOUD_BUILD_UNSUPPORTED_FIELD',
   /** A substitution that Cloud Build would refuse, or an expansion it does not support. */
   BAD_SUBSTITUTION: 'CLOUD_BUILD_BAD_SUBSTITUTION',
+  /** A step's image is not on the local engine: the local build never pulls. */
+  STEP_IMAGE_NOT_LOCAL: 'CLOUD_BUILD_STEP_IMAGE_NOT_LOCAL',
 } as const;
 export type CloudBuildConfigErrorCode =
   (typeof CloudBuildConfigErrorCode)[keyof typeof CloudBuildConfigErrorCode];
@@ -34,4 +36,12 @@ export function badSubstitution(where: string, problem: string): MaskopsError {
   return new MaskopsError(CloudBuildConfigErrorCode.BAD_SUBSTITUTION, `${where}: ${problem}`, {
     details: { where },
   });
+}
+
+export function stepImageNotLocal(image: string, steps: readonly string[]): MaskopsError {
+  return new MaskopsError(
+    CloudBuildConfigErrorCode.STEP_IMAGE_NOT_LOCAL,
+    `image "${image}" (${steps.join(', ')}) is not on the local Docker Engine: the local build never pulls, build or load it first`,
+    { details: { image, steps } },
+  );
 }

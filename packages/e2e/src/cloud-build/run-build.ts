@@ -1,0 +1,201 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BuildStatus } from '@maskops/shared';
+import { docker, uniqueName } from '../container/docker';
+import type { BuildPlan, PlannedStep } from './build-plan';
+import { buildResource, type BuildOutcome } from './build-resource';
+import { stepImageNotLocal } from './errors';
+import { pushImages } from './push-images';
+import { HOME_VOLUME, startStep, type RunningStep, type StepContext } from './step-container';
+
+/**
+ * Runs a planned build's steps as containers, as Cloud Build's worker does: a step
+ * starts once every step it waits for has succeeded, so independent steps run at
+ * once; a failing step fails the build (the steps still running are cancelled, those
+ * not started stay QUEUED); a step over its `timeout` is killed and the build is
+ * TIMEOUT, as is a build over its own. Every container and volume of the build is
+ * removed at the end. Then `images` are pushed (push-images.ts), and their digests
+ * go into results.images.
+ */
+export interface RunBuildInput {
+  readonly plan: BuildPlan;
+  /** Host folder mounted at /workspace (the source checked out). */
+  readonly workspace: string;
+  readonly buildId: string;
+  readonly projectId: string;
+  readonly location?: string;
+  /** Each line of each step's output, prefixed with the step's label; and progress lines. */
+  readonly log: (line: string) => void;
+}
+
+export interface BuildRun {
+  readonly status: BuildStatus;
+  readonly statusDetail?: string;
+  /** The Build resource as Cloud Build publishes it. */
+  readonly build: Record<string, unknown>;
+}
+
+type Outcome = BuildOutcome['steps'][number];
+type Timing = NonNullable<Outcome['timing']>;
+
+const HEARTBEAT_MS = 60_000;
+
+const now = (): string => new Date().toISOString();
+
+export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
+  const { plan, log } = input;
+  const createTime = now();
+  await checkImagesLocal(plan.steps);
+  const label = `maskops.build-id=${input.buildId}`;
+  const volumes = new Map<string, string>();
+  const scriptDir = mkdtempSync(join(tmpdir(), 'maskops-build-scripts-'));
+  const ctx: StepContext = {
+    workspace: input.workspace,
+    scriptDir,
+    label,
+    volume: (name) => {
+      let v = volumes.get(name);
+      if (v === undefined) {
+        v = uniqueName(`maskops-build-${name === HOME_VOLUME ? 'home' : name}`);
+        volumes.set(name, v);
+      }
+      return v;
+    },
+  };
+  let images: BuildOutcome['images'] = [];
+  let pushTiming: Timing | undefined;
+  const outcomes: Outcome[] = plan.steps.map(() => ({ status: BuildStatus.QUEUED }));
+  const running = new Map<number, RunningStep>();
+  const startTime = now();
+  let status: BuildStatus = BuildStatus.SUCCESS;
+  let statusDetail: string | undefined;
+  const end = (s: BuildStatus, detail: string): void => {
+    if (status !== BuildStatus.SUCCESS) return;
+    status = s;
+    statusDetail = detail;
+    log(`build ${s}: ${detail}`);
+    for (const r of running.values()) void r.stop();
+  };
+  const buildTimer = setTimeout(
+    () => end(BuildStatus.TIMEOUT, `build timed out after ${plan.timeoutMs / 1000}s`),
+    plan.timeoutMs,
+  );
+
+  const runStep = async (step: PlannedStep): Promise<void> => {
+    const prefix = `[${step.label}]`;
+    log(`${prefix} starting: ${step.name}`);
+    const started = now();
+    const r = startStep(step, uniqueName(`maskops-build-step-${step.index}`), ctx, (l) =>
+      log(`${prefix} ${l}`),
+    );
+    running.set(step.index, r);
+    // A line now and then, so a long quiet step (an install, a test suite) shows it lives.
+    const startedAt = Date.now();
+    const heartbeat = setInterval(() => {
+      log(`${prefix} still running after ${Math.round((Date.now() - startedAt) / 1000)}s`);
+    }, HEARTBEAT_MS);
+    let timedOut = false;
+    const timer =
+      step.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            void r.stop();
+          }, step.timeoutMs);
+    const exit = await r.done;
+    clearTimeout(timer);
+    clearInterval(heartbeat);
+    running.delete(step.index);
+    const timing: Timing = { startTime: started, endTime: now() };
+    const ok =
+      exit.code !== undefined &&
+      (exit.code === 0 || step.allowFailure || step.allowExitCodes.includes(exit.code));
+    const stepStatus = timedOut
+      ? BuildStatus.TIMEOUT
+      : exit.stopped
+        ? // Stopped by the build's end: its own timeout, or another step failing.
+          status === BuildStatus.TIMEOUT
+          ? BuildStatus.TIMEOUT
+          : BuildStatus.CANCELLED
+        : exit.code === 0
+          ? BuildStatus.SUCCESS
+          : BuildStatus.FAILURE;
+    outcomes[step.index] = { status: stepStatus, timing };
+    log(`${prefix} ${stepStatus}${exit.code === undefined ? '' : ` (exit ${exit.code})`}`);
+    if (timedOut) {
+      end(BuildStatus.TIMEOUT, `${step.label} timed out after ${(step.timeoutMs ?? 0) / 1000}s`);
+    } else if (!exit.stopped && !ok) {
+      end(BuildStatus.FAILURE, `${step.label} failed with exit code ${exit.code ?? '?'}`);
+    }
+  };
+
+  try {
+    // Each step's promise settles when it has run (or will never run).
+    const finished: Array<Promise<boolean>> = [];
+    for (const step of plan.steps) {
+      finished.push(
+        Promise.all(step.waitFor.map((d) => finished[d])).then(async (deps) => {
+          if (status !== BuildStatus.SUCCESS || !deps.every(Boolean)) return false;
+          await runStep(step);
+          return status === BuildStatus.SUCCESS;
+        }),
+      );
+    }
+    await Promise.all(finished);
+    if (status === BuildStatus.SUCCESS && plan.images.length > 0) {
+      const start = now();
+      try {
+        images = await pushImages(plan.images, log);
+        pushTiming = { startTime: start, endTime: now() };
+      } catch (err) {
+        end(BuildStatus.FAILURE, err instanceof Error ? err.message : String(err));
+      }
+    }
+  } finally {
+    clearTimeout(buildTimer);
+    await Promise.all([...running.values()].map((r) => r.stop()));
+    await removeBuildLeftovers(label, [...volumes.values()]);
+    rmSync(scriptDir, { recursive: true, force: true });
+  }
+  const outcome: BuildOutcome = {
+    id: input.buildId,
+    projectId: input.projectId,
+    location: input.location ?? 'global',
+    status,
+    ...(statusDetail === undefined ? {} : { statusDetail }),
+    createTime,
+    startTime,
+    finishTime: now(),
+    steps: outcomes,
+    images,
+    ...(pushTiming === undefined ? {} : { pushTiming }),
+  };
+  return {
+    status,
+    ...(statusDetail === undefined ? {} : { statusDetail }),
+    build: buildResource(plan, outcome),
+  };
+}
+
+/** Every step image must be on the engine already; one error names the first missing. */
+async function checkImagesLocal(steps: readonly PlannedStep[]): Promise<void> {
+  const byImage = new Map<string, string[]>();
+  for (const s of steps) byImage.set(s.name, [...(byImage.get(s.name) ?? []), s.label]);
+  for (const [image, labels] of byImage) {
+    const found = await docker(['image', 'inspect', '--format', '{{.Id}}', image]).then(
+      () => true,
+      () => false,
+    );
+    if (!found) throw stepImageNotLocal(image, labels);
+  }
+}
+
+async function removeBuildLeftovers(label: string, volumes: string[]): Promise<void> {
+  const { stdout } = await docker(['ps', '--all', '--quiet', '--filter', `label=${label}`]);
+  const ids = stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await docker(['rm', '--force', ...ids]).catch(() => undefined);
+  if (volumes.length > 0) {
+    await docker(['volume', 'rm', '--force', ...volumes]).catch(() => undefined);
+  }
+}
