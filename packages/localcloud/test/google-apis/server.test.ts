@@ -57,6 +57,24 @@ describe('Google REST API stand-ins', () => {
     ]);
   });
 
+  it("keeps a Cloud Tasks queue's IAM policy; 404 for a queue that does not exist", async () => {
+    const queues = '/cloudtasks/v2/projects/p-1/locations/us-central1/queues';
+    const name = 'projects/p-1/locations/us-central1/queues/canary';
+    expect((await call('POST', queues, { name })).status).toBe(200);
+    const read = await call('POST', `${queues}/canary:getIamPolicy`, {});
+    expect(read.status).toBe(200);
+    const binding = { role: 'roles/cloudtasks.enqueuer', members: ['serviceAccount:d@p-1.iam'] };
+    const set = await call('POST', `${queues}/canary:setIamPolicy`, {
+      policy: { ...read.json, bindings: [binding] },
+    });
+    expect(set.status).toBe(200);
+    expect(g.state.policies.members(name, 'roles/cloudtasks.enqueuer')).toEqual([
+      'serviceAccount:d@p-1.iam',
+    ]);
+    const missing = await call('POST', `${queues}/nope:getIamPolicy`, {});
+    expect([missing.status, missing.json.error.status]).toEqual([404, 'NOT_FOUND']);
+  });
+
   it('answers a create with a finished operation that can be polled', async () => {
     const op = await call(
       'POST',
