@@ -207,8 +207,10 @@ export async function startGoogleApis(opts: GoogleApisOptions = {}): Promise<Goo
         https_proxy: origin,
         HTTP_PROXY: origin,
         http_proxy: origin,
-        NO_PROXY: '127.0.0.1,localhost',
-        no_proxy: '127.0.0.1,localhost',
+        // A range, not `127.0.0.1`: a suffix match would also pass `us-central1-127.0.0.1`
+        // (gcloud run's regional endpoint) straight to a name that does not resolve.
+        NO_PROXY: '127.0.0.0/8,localhost',
+        no_proxy: '127.0.0.0/8,localhost',
       };
       for (const api of [...Object.keys(API_ROUTES), ...OVERRIDDEN_WITHOUT_STAND_IN]) {
         env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api.toUpperCase()}`] = `${origin}/${api}/`;

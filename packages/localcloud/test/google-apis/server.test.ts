@@ -75,6 +75,24 @@ describe('Google REST API stand-ins', () => {
     expect([missing.status, missing.json.error.status]).toEqual([404, 'NOT_FOUND']);
   });
 
+  it('describes a Cloud Run service through the v1 API, with its deterministic URL', async () => {
+    g.state.put('projects/p-1/locations/us-central1/services/fn', {
+      name: 'projects/p-1/locations/us-central1/services/fn',
+    });
+    // gcloud run prefixes the region to the endpoint's host: us-central1-127.0.0.1 resolves
+    // nowhere, so it must go through the proxy (this server).
+    expect(g.gcloudEnv('/tmp/cfg').NO_PROXY).toBe('127.0.0.0/8,localhost');
+    const answer = await call('GET', '/run/apis/serving.knative.dev/v1/namespaces/p-1/services/fn');
+    expect(answer.status).toBe(200);
+    const url = `https://fn-${g.state.projectNumber('p-1')}.us-central1.run.app`;
+    expect(answer.json.status).toEqual({ url, address: { url } });
+    const missing = await call(
+      'GET',
+      '/run/apis/serving.knative.dev/v1/namespaces/p-1/services/no',
+    );
+    expect(missing.status).toBe(404);
+  });
+
   it('answers a create with a finished operation that can be polled', async () => {
     const op = await call(
       'POST',
