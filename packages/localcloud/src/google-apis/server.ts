@@ -75,7 +75,10 @@ export async function startGoogleApis(opts: GoogleApisOptions = {}): Promise<Goo
   let origin = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localcloud');
+    // A proxied request names its host (absolute form); gcloud run's regional host
+    // (`us-central1-127.0.0.1`) is no valid URL host, so only the path is parsed.
+    const target = (req.url ?? '/').replace(/^[a-z]+:\/\/[^/]*/i, '') || '/';
+    const url = new URL(target, 'http://localcloud');
     const method = req.method ?? 'GET';
     const storagePath = isStoragePath(url.pathname);
     const [, api = '', ...rest] = storagePath

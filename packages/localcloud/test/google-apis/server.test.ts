@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { startGoogleApis } from '../../src/google-apis/server';
 import type { GoogleApisServer } from '../../src/google-apis/server';
 
@@ -86,6 +87,24 @@ describe('Google REST API stand-ins', () => {
     expect(answer.status).toBe(200);
     const url = `https://fn-${g.state.projectNumber('p-1')}.us-central1.run.app`;
     expect(answer.json.status).toEqual({ url, address: { url } });
+    // The same request as gcloud sends it through the proxy: absolute form, regional host.
+    const port = new URL(g.url).port;
+    const proxied = await new Promise<number | undefined>((resolve, reject) => {
+      const path = `http://us-central1-127.0.0.1:${port}/run/apis/serving.knative.dev/v1/namespaces/p-1/services/fn`;
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path,
+        headers: { authorization: 'Bearer tok' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(proxied).toBe(200);
     const missing = await call(
       'GET',
       '/run/apis/serving.knative.dev/v1/namespaces/p-1/services/no',
