@@ -38,11 +38,14 @@ setupShSuite('setup.sh --canary against the stand-ins', () => {
     });
   });
 
-  it('grants the deployer the canary roles and actAs on itself', () => {
+  it('grants the deployer the canary roles, enqueuer on the queue only, and actAs on itself', () => {
     expect(projectRoles(h, `serviceAccount:${DEPLOYER}`)).toEqual([
-      'roles/cloudtasks.enqueuer',
       'roles/container.clusterViewer',
       'roles/monitoring.viewer',
+    ]);
+    const queue = `${LOCATION}/queues/maskops-canary`;
+    expect(h.google.state.policies.members(queue, 'roles/cloudtasks.enqueuer')).toEqual([
+      `serviceAccount:${DEPLOYER}`,
     ]);
     const sa = `projects/${PROJECT}/serviceAccounts/${DEPLOYER}`;
     expect(h.google.state.policies.members(sa, 'roles/iam.serviceAccountUser')).toEqual([

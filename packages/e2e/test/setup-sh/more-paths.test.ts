@@ -11,6 +11,7 @@ import {
   DEPLOYER,
   expectCleanRun,
   functionDeployed,
+  LOCATION,
   PROJECT,
   projectRoles,
   setupShSuite,
@@ -43,7 +44,14 @@ setupShSuite('setup.sh --pod-monitoring, then again with --canary', () => {
     const second = h.google.requests.slice(before);
     expect(creates(second)).toEqual(['POST /v2/projects/demo-proj-1/locations/us-central1/queues']);
     expect(second.filter((r) => r.status === 409)).toEqual([]);
-    expect(projectRoles(h, `serviceAccount:${DEPLOYER}`)).toContain('roles/cloudtasks.enqueuer');
+    // cloudtasks.enqueuer is granted on the queue only, never on the project.
+    expect(projectRoles(h, `serviceAccount:${DEPLOYER}`)).not.toContain(
+      'roles/cloudtasks.enqueuer',
+    );
+    const queue = `${LOCATION}/queues/maskops-canary`;
+    expect(h.google.state.policies.members(queue, 'roles/cloudtasks.enqueuer')).toEqual([
+      `serviceAccount:${DEPLOYER}`,
+    ]);
     const fn = functionDeployed(second);
     expect(fn.serviceConfig?.environmentVariables).toMatchObject({ ROLLOUT_STRATEGY: 'canary' });
   }, 900_000);

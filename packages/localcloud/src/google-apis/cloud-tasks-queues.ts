@@ -1,11 +1,13 @@
 import type { CloudState } from './cloud-state';
 import { invalidArgument } from './api-error';
+import { policyRoutes } from './policy-routes';
 import { objectBody, ok, path } from './route';
 import type { Route } from './route';
 
 /**
- * Cloud Tasks v2 queues as resources (get, create). Tasks themselves are
- * `startCloudTasks`' business.
+ * Cloud Tasks v2 queues as resources (get, create, IAM policy: setup.sh grants
+ * `cloudtasks.enqueuer` on the queue only). Tasks themselves are `startCloudTasks`'
+ * business.
  */
 export function cloudTasksQueueRoutes(state: CloudState): Route[] {
   return [
@@ -43,5 +45,8 @@ export function cloudTasksQueueRoutes(state: CloudState): Route[] {
         );
       },
     },
+    ...policyRoutes(state, 'v2', 'projects/[^/:]+/locations/[^/:]+/queues/[^/:]+', {
+      exists: (r) => state.get(r) !== undefined,
+    }),
   ];
 }

@@ -9,6 +9,31 @@ export function runRoutes(state: CloudState): Route[] {
   const service = 'projects/[^/:]+/locations/[^/:]+/services/[^/:]+';
   return [
     {
+      // `gcloud run services describe --region R` reads the v1 (Knative) resource at
+      // the regional endpoint, R-<endpoint>; its status.url is the deterministic URL.
+      // https://cloud.google.com/run/docs/triggering/https-request#deterministic
+      method: 'GET',
+      path: path('/apis/serving.knative.dev/v1/namespaces/{}/services/{}'),
+      handle: (_c, [p, s]) => {
+        // The regional host names the region; the service name is unique enough here.
+        const [found] = state.matching(new RegExp(`^projects/${p}/locations/[^/]+/services/${s}$`));
+        const name = typeof found?.name === 'string' ? found.name : '';
+        if (!found) state.require(`projects/${p}/locations/-/services/${s}`);
+        const region = name.split('/')[3] ?? '';
+        const url = `https://${s}-${state.projectNumber(p)}.${region}.run.app`;
+        return ok({
+          apiVersion: 'serving.knative.dev/v1',
+          kind: 'Service',
+          metadata: {
+            name: s,
+            namespace: state.projectNumber(p),
+            labels: { 'cloud.googleapis.com/location': region },
+          },
+          status: { url, address: { url } },
+        });
+      },
+    },
+    {
       method: 'GET',
       path: path('/v2/projects/{}/locations/{}/services/{}'),
       handle: (_c, [p, l, s]) => ok(state.require(`projects/${p}/locations/${l}/services/${s}`)),

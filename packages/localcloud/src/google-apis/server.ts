@@ -75,7 +75,10 @@ export async function startGoogleApis(opts: GoogleApisOptions = {}): Promise<Goo
   let origin = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localcloud');
+    // A proxied request names its host (absolute form); gcloud run's regional host
+    // (`us-central1-127.0.0.1`) is no valid URL host, so only the path is parsed.
+    const target = (req.url ?? '/').replace(/^[a-z]+:\/\/[^/]*/i, '') || '/';
+    const url = new URL(target, 'http://localcloud');
     const method = req.method ?? 'GET';
     const storagePath = isStoragePath(url.pathname);
     const [, api = '', ...rest] = storagePath
@@ -207,8 +210,10 @@ export async function startGoogleApis(opts: GoogleApisOptions = {}): Promise<Goo
         https_proxy: origin,
         HTTP_PROXY: origin,
         http_proxy: origin,
-        NO_PROXY: '127.0.0.1,localhost',
-        no_proxy: '127.0.0.1,localhost',
+        // A range, not `127.0.0.1`: a suffix match would also pass `us-central1-127.0.0.1`
+        // (gcloud run's regional endpoint) straight to a name that does not resolve.
+        NO_PROXY: '127.0.0.0/8,localhost',
+        no_proxy: '127.0.0.0/8,localhost',
       };
       for (const api of [...Object.keys(API_ROUTES), ...OVERRIDDEN_WITHOUT_STAND_IN]) {
         env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api.toUpperCase()}`] = `${origin}/${api}/`;

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { startGoogleApis } from '../../src/google-apis/server';
 import type { GoogleApisServer } from '../../src/google-apis/server';
 
@@ -55,6 +56,60 @@ describe('Google REST API stand-ins', () => {
     expect(g.state.policies.members('projects/p-1', 'roles/viewer')).toEqual([
       'user:a@example.com',
     ]);
+  });
+
+  it("keeps a Cloud Tasks queue's IAM policy; 404 for a queue that does not exist", async () => {
+    const queues = '/cloudtasks/v2/projects/p-1/locations/us-central1/queues';
+    const name = 'projects/p-1/locations/us-central1/queues/canary';
+    expect((await call('POST', queues, { name })).status).toBe(200);
+    const read = await call('POST', `${queues}/canary:getIamPolicy`, {});
+    expect(read.status).toBe(200);
+    const binding = { role: 'roles/cloudtasks.enqueuer', members: ['serviceAccount:d@p-1.iam'] };
+    const set = await call('POST', `${queues}/canary:setIamPolicy`, {
+      policy: { ...read.json, bindings: [binding] },
+    });
+    expect(set.status).toBe(200);
+    expect(g.state.policies.members(name, 'roles/cloudtasks.enqueuer')).toEqual([
+      'serviceAccount:d@p-1.iam',
+    ]);
+    const missing = await call('POST', `${queues}/nope:getIamPolicy`, {});
+    expect([missing.status, missing.json.error.status]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('describes a Cloud Run service through the v1 API, with its deterministic URL', async () => {
+    g.state.put('projects/p-1/locations/us-central1/services/fn', {
+      name: 'projects/p-1/locations/us-central1/services/fn',
+    });
+    // gcloud run prefixes the region to the endpoint's host: us-central1-127.0.0.1 resolves
+    // nowhere, so it must go through the proxy (this server).
+    expect(g.gcloudEnv('/tmp/cfg').NO_PROXY).toBe('127.0.0.0/8,localhost');
+    const answer = await call('GET', '/run/apis/serving.knative.dev/v1/namespaces/p-1/services/fn');
+    expect(answer.status).toBe(200);
+    const url = `https://fn-${g.state.projectNumber('p-1')}.us-central1.run.app`;
+    expect(answer.json.status).toEqual({ url, address: { url } });
+    // The same request as gcloud sends it through the proxy: absolute form, regional host.
+    const port = new URL(g.url).port;
+    const proxied = await new Promise<number | undefined>((resolve, reject) => {
+      const path = `http://us-central1-127.0.0.1:${port}/run/apis/serving.knative.dev/v1/namespaces/p-1/services/fn`;
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path,
+        headers: { authorization: 'Bearer tok' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(proxied).toBe(200);
+    const missing = await call(
+      'GET',
+      '/run/apis/serving.knative.dev/v1/namespaces/p-1/services/no',
+    );
+    expect(missing.status).toBe(404);
   });
 
   it('answers a create with a finished operation that can be polled', async () => {
