@@ -1,29 +1,13 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deploymentFixture } from '../../src/kube-api/deployment-object';
 import { startKubeApi } from '../../src/kube-api/server';
 import type { KubeApiServer } from '../../src/kube-api/server';
+import { kubectlOnPath, type KubectlRun as Run } from '../kubectl-on-path';
 
-function findKubectl(): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(':');
-  return dirs.map((d) => join(d, 'kubectl')).find((p) => existsSync(p));
-}
-
-const kubectlPath = findKubectl();
-if (!kubectlPath) {
-  if (process.env.CI === 'true') throw new Error('kubectl is required on PATH when CI=true');
-  // Visible in the jest output so a silent skip is not mistaken for a pass.
-  console.warn('kubectl not on PATH: skipping the kubectl compatibility tests');
-}
-const describeKubectl = kubectlPath ? describe : describe.skip;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const { kubectlPath, describeKubectl } = kubectlOnPath('the kubectl compatibility tests');
 
 describeKubectl('kubectl against the Kubernetes stand-in', () => {
   let kube: KubeApiServer;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -7,22 +7,11 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { startKubeApi } from '../../src/kube-api/server';
 import type { KubeApiServer } from '../../src/kube-api/server';
 import { appsApi } from '../kube-client';
+import { kubectlOnPath, type KubectlRun as Run } from '../kubectl-on-path';
 
-const kubectlPath = (process.env.PATH ?? '')
-  .split(':')
-  .map((d) => join(d, 'kubectl'))
-  .find((p) => existsSync(p));
-if (!kubectlPath) {
-  if (process.env.CI === 'true') throw new Error('kubectl is required on PATH when CI=true');
-  console.warn('kubectl not on PATH: skipping the server-side apply tests through kubectl');
-}
-const describeKubectl = kubectlPath ? describe : describe.skip;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const { kubectlPath, describeKubectl } = kubectlOnPath(
+  'the server-side apply tests through kubectl',
+);
 
 interface Container {
   name: string;
