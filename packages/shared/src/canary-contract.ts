@@ -22,7 +22,13 @@ export const PredictMetric = {
 } as const;
 
 /** The labels every PredictMetric series carries, and the requests counter's `outcome`. */
-export const MetricLabel = { TRACK: 'track', BUILD: 'build', OUTCOME: 'outcome' } as const;
+export const MetricLabel = {
+  TRACK: 'track',
+  BUILD: 'build',
+  /** The model's manifest generation (modelGenerationLabel), '' for an unpinned MODEL_PATH. */
+  MODEL: 'model',
+  OUTCOME: 'outcome',
+} as const;
 
 /** Values of the requests counter's `outcome` label. */
 export const PredictOutcome = {

@@ -14,3 +14,4 @@ export * from './cloud-event';
 export * from './text-of';
 export * from './annotations';
 export * from './canary-contract';
+export * from './model-manifest';
