@@ -1,23 +1,21 @@
-import { freePort, FunctionProcess, sleep, startLocalCloud } from '@maskops/localcloud';
+import { sleep, startLocalCloud, type FunctionProcess } from '@maskops/localcloud';
 import { canaryDeploymentName, Track } from '@maskops/shared';
-import {
-  canaryDeployment,
-  canaryFunctionEnv,
-  canaryPush,
-  CanaryVerdict,
-  expectedVerdict,
-} from './canary-demo';
+import { canaryDeployment, canaryPush, CanaryVerdict, expectedVerdict } from './canary-demo';
 import { stableDeployment } from './demo-deployment';
-import { deployerFunction } from './deployer-function';
+import {
+  demoPodController,
+  DemoInstall,
+  startDemoFunction,
+  type DemoCluster,
+} from './demo-cluster';
 import { handOffReplay } from './demo-replay';
 import { ImageRegistry } from './image-store';
 import { describePushes, summarizeDemo, type PushOutcome } from './demo-summary';
 import { LoadClient, type LoadReport } from './load-client';
-import { PodController } from './pod-controller';
+import type { PodController } from './pod-controller';
 import { PushBuilder } from './push-builds';
 import { rollingPush } from './rolling-push';
 import { ServiceProxy } from './service-proxy';
-import { summarizeFunctionLog } from './function-log';
 import { waitRollout } from './wait-rollout';
 
 /**
@@ -64,13 +62,7 @@ export interface PipelineDemoReport {
   ok: boolean;
 }
 
-const PROJECT = 'maskops-local';
-const ZONE = 'us-central1-a';
-const CLUSTER = 'maskops';
-const NAMESPACE = 'maskops';
-const DEPLOYMENT = 'inference-api';
-const CONTAINER = 'inference-api';
-const REPOSITORY = 'localhost:5000/maskops/inference-api';
+const { PROJECT, ZONE, CLUSTER, NAMESPACE, DEPLOYMENT, CONTAINER, REPOSITORY } = DemoInstall;
 
 export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineDemoReport> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
@@ -133,30 +125,13 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     deployed.push(first.buildId);
 
     await service.listen(o.servicePort ?? 0);
-    const podController = (deployment: string, track: Track) =>
-      new PodController({
-        kube: cloud.kube,
-        namespace: NAMESPACE,
-        deployment,
-        container: CONTAINER,
-        registry,
-        service,
-        podEnv: {
-          SHUTDOWN_DELAY_MS: '300',
-          SHUTDOWN_GRACE_MS: '15000',
-          LOG_LEVEL: 'warn',
-          MASKOPS_TRACK: track,
-        },
-        scrapeTargets: cloud.prometheus,
-        onEvent: (m) => log(`[cluster] ${m}`),
-        onPodLog: o.verbose ? (pod, line) => log(`[${pod}] ${line}`) : undefined,
-      });
-    controller = podController(DEPLOYMENT, Track.STABLE);
+    const cluster: DemoCluster = { cloud, registry, service, log, verbose: o.verbose ?? false };
+    controller = demoPodController(cluster, DEPLOYMENT, Track.STABLE);
     controller.start();
     if (o.canary) {
       cloud.kube.putDeployment(canaryDeployment(cloud.kube.getDeployment(NAMESPACE, DEPLOYMENT)!));
       cloud.kube.setRolloutMode(NAMESPACE, CANARY, 'external');
-      canaryController = podController(CANARY, Track.CANARY);
+      canaryController = demoPodController(cluster, CANARY, Track.CANARY);
       canaryController.start();
     }
     await waitRollout(
@@ -174,33 +149,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         .join(', ')}`,
     );
 
-    const fnPort = await freePort();
-    fn = await FunctionProcess.spawn(
-      deployerFunction({
-        port: fnPort,
-        env: {
-          ...cloud.env,
-          DEPLOYMENT,
-          NAMESPACE,
-          CONTAINER,
-          IMAGE: REPOSITORY,
-          ROLLOUT_TIMEOUT_SECONDS: '240',
-          ...(o.canary
-            ? canaryFunctionEnv({
-                project: PROJECT,
-                functionUrl: `http://127.0.0.1:${fnPort}/`,
-                cloudEnv: cloud.env,
-              })
-            : {}),
-        },
-        onLog: (line) => {
-          const short = summarizeFunctionLog(line, o.verbose ?? false);
-          if (short) log(`[function] ${short}`);
-        },
-      }),
-    );
-    await fn.waitListening();
-    log(`[function] onNewImage listening on ${fn.url}`);
+    fn = await startDemoFunction(cluster, o.canary ?? false);
 
     client = new LoadClient(`http://127.0.0.1:${service.port}`, o.concurrency ?? 2);
     await client.prepare();
