@@ -32,9 +32,34 @@ export interface PodControllerOptions {
   onPodLog?: (pod: string, line: string) => void;
 }
 
+/** What the Deployment asks for, as far as this controller acts on it. */
+interface Want {
+  generation: number;
+  replicas: number;
+  image: string;
+  /** The container's literal env (`value` entries), set on the pod over `podEnv`. */
+  env: Record<string, string>;
+  /** Image and env: a change of either is a new revision, rolled out pod by pod. */
+  template: string;
+  deadlineMs: number;
+}
+
+/** The literal entries of a container's env; `valueFrom` has no source here and is left out. */
+function containerEnv(env: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(env)) return out;
+  for (const e of env as unknown[]) {
+    if (typeof e !== 'object' || e === null) continue;
+    const { name, value } = e as { name?: unknown; value?: unknown };
+    if (typeof name === 'string' && typeof value === 'string') out[name] = value;
+  }
+  return out;
+}
+
 /**
  * Plays the Deployment controller, the kubelet and the endpoints controller for
- * one Deployment whose pods are real inference-api processes. Rolling updates use
+ * one Deployment whose pods are real inference-api processes. A new revision (image
+ * or env) rolls out with
  * maxSurge 1 / maxUnavailable 0: start a new pod, wait for /readyz, add it to the
  * Service, take one old pod out of the Service, SIGTERM it, wait for its drain.
  * Scaling down (a canary going to 0) retires pods the same way. Its endpoints are its
@@ -76,27 +101,28 @@ export class PodController {
     this.o.onEvent?.(message);
   }
 
-  private read():
-    { generation: number; replicas: number; image: string; deadlineMs: number } | undefined {
+  private read(): Want | undefined {
     const dep = this.o.kube.getDeployment(this.o.namespace, this.o.deployment);
     if (!dep) return undefined;
     const c = dep.spec.template.spec.containers.find((x) => x.name === this.o.container);
     if (!c) return undefined;
+    const env = containerEnv(c.env);
     return {
       generation: dep.metadata.generation ?? 1,
       replicas: dep.spec.replicas,
       image: c.image,
+      env,
+      template: JSON.stringify([c.image, env]),
       deadlineMs: (dep.spec.progressDeadlineSeconds ?? 600) * 1000,
     };
   }
 
   private publish(
-    generation: number,
-    replicas: number,
-    image: string,
+    want: Want,
     progressing: { status: string; reason: string; message: string },
   ): void {
-    const updated = this.pods.filter((p) => this.refOf(p) === image);
+    const { generation, replicas } = want;
+    const updated = this.pods.filter((p) => this.templateOf(p) === want.template);
     const ready = this.pods.filter((p) => p.phase === 'ready');
     // As the Deployment controller does: a condition's times move only when the
     // condition does. A fresh timestamp on every 200 ms poll would be a status
@@ -129,11 +155,11 @@ export class PodController {
     });
   }
 
-  /** The image reference each pod was started for, as the template named it. */
-  private readonly refs = new Map<Pod, string>();
+  /** The pod template (image and env) each pod was started from. */
+  private readonly templates = new Map<Pod, string>();
 
-  private refOf(p: Pod): string | undefined {
-    return this.refs.get(p);
+  private templateOf(p: Pod): string | undefined {
+    return this.templates.get(p);
   }
 
   private syncEndpoints(): void {
@@ -154,13 +180,13 @@ export class PodController {
     while (this.running) {
       const want = this.read();
       if (want && this.failedTemplate !== `${want.generation}`) {
-        const stale = this.pods.filter((p) => this.refOf(p) !== want.image);
-        const current = this.pods.filter((p) => this.refOf(p) === want.image);
+        const stale = this.pods.filter((p) => this.templateOf(p) !== want.template);
+        const current = this.pods.filter((p) => this.templateOf(p) === want.template);
         if (stale.length > 0 || current.length !== want.replicas) {
           await this.step(want, stale, current);
           continue;
         }
-        this.publish(want.generation, want.replicas, want.image, {
+        this.publish(want, {
           status: 'True',
           reason: 'NewReplicaSetAvailable',
           message: `ReplicaSet for ${want.image} has successfully progressed.`,
@@ -172,11 +198,11 @@ export class PodController {
 
   /** One surge step: bring up one new pod, then retire one old pod. */
   private async step(
-    want: NonNullable<ReturnType<PodController['read']>>,
+    want: Want,
     stale: Pod[],
     current: Pod[],
   ): Promise<void> {
-    this.publish(want.generation, want.replicas, want.image, {
+    this.publish(want, {
       status: 'True',
       reason: 'ReplicaSetUpdated',
       message: `rolling out ${want.image}`,
@@ -191,13 +217,18 @@ export class PodController {
       this.emit(
         `start pod ${name} (${want.image.split('@')[0].split('/').pop()}@${image.digest.slice(7, 19)}, build ${image.env.MASKOPS_BUILD_ID ?? '?'})`,
       );
-      const pod = await Pod.start({ name, image, env: this.o.podEnv, onLog: this.o.onPodLog });
+      const pod = await Pod.start({
+        name,
+        image,
+        env: { ...this.o.podEnv, ...want.env },
+        onLog: this.o.onPodLog,
+      });
       this.o.scrapeTargets?.addTarget({
         url: `${pod.url}/metrics`,
         labels: { namespace: this.o.namespace, pod: name },
       });
       this.pods.push(pod);
-      this.refs.set(pod, want.image);
+      this.templates.set(pod, want.template);
       const ok = await pod.waitReady(Math.min(want.deadlineMs, this.o.readyTimeoutMs ?? 120000));
       if (!ok) {
         this.emit(`pod ${name} never became ready`);
@@ -221,16 +252,16 @@ export class PodController {
       const code = await this.retire(old);
       this.emit(`pod ${old.name} drained and exited with ${code}`);
     }
-    this.publish(want.generation, want.replicas, want.image, {
+    this.publish(want, {
       status: 'True',
       reason: 'ReplicaSetUpdated',
       message: `rolling out ${want.image}`,
     });
   }
 
-  private fail(want: NonNullable<ReturnType<PodController['read']>>, message: string): void {
+  private fail(want: Want, message: string): void {
     this.failedTemplate = `${want.generation}`;
-    this.publish(want.generation, want.replicas, want.image, {
+    this.publish(want, {
       status: 'False',
       reason: 'ProgressDeadlineExceeded',
       message,
