@@ -197,11 +197,7 @@ export class PodController {
   }
 
   /** One surge step: bring up one new pod, then retire one old pod. */
-  private async step(
-    want: Want,
-    stale: Pod[],
-    current: Pod[],
-  ): Promise<void> {
+  private async step(want: Want, stale: Pod[], current: Pod[]): Promise<void> {
     this.publish(want, {
       status: 'True',
       reason: 'ReplicaSetUpdated',
