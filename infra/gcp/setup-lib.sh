@@ -106,7 +106,7 @@ read_install_state() {
     -o "jsonpath={.spec.template.spec.containers[?(@.name==\"${CONTAINER}\")].image}")"
   local stored
   stored="$(lookup '' kubectl -n "$NAMESPACE" get configmap "$OPTIONS_CONFIGMAP" --ignore-not-found \
-    -o 'jsonpath={.data.exposure}{"\n"}{.data.domain}{"\n"}{.data.canary}{"\n"}{.data.podMonitoring}{"\n"}{.data.modelUri}')"
+    -o 'jsonpath={.data.exposure}{"\n"}{.data.domain}{"\n"}{.data.canary}{"\n"}{.data.podMonitoring}{"\n"}{.data.modelUri}{"\n"}{.data.modelBucket}')"
   local canary pod_monitoring
   {
     IFS= read -r STORED_EXPOSURE || true
@@ -114,6 +114,7 @@ read_install_state() {
     IFS= read -r canary || true
     IFS= read -r pod_monitoring || true
     IFS= read -r STORED_MODEL_URI || true
+    IFS= read -r STORED_MODEL_BUCKET || true
   } <<<"$stored"
   STORED_CANARY="$(from_bool "$canary")"
   STORED_POD_MONITORING="$(from_bool "$pod_monitoring")"
@@ -154,12 +155,16 @@ merge_options() {
   [ "$CANARY" = 0 ] || [ "$POD_MONITORING" = 1 ] ||
     fail "--no-pod-monitoring: this install runs canaries, which are judged on the pods' metrics; add --no-canary"
   [ "$MODEL_URI_SET" = 1 ] || MODEL_URI="$STORED_MODEL_URI"
+  if [ -z "$MODEL_BUCKET" ] && [ -n "$STORED_MODEL_BUCKET" ]; then
+    MODEL_BUCKET="$STORED_MODEL_BUCKET"
+    check_model_bucket
+  fi
 }
 
 # report_option_changes: the options in force, and on a re-run what changes.
 report_option_changes() {
   local now
-  now="exposure ${EXPOSURE}${DOMAIN:+ (${DOMAIN})}, canary $(on_off "$CANARY"), pod monitoring $(on_off "$POD_MONITORING"), model ${MODEL_URI:-the demo model}"
+  now="exposure ${EXPOSURE}${DOMAIN:+ (${DOMAIN})}, canary $(on_off "$CANARY"), pod monitoring $(on_off "$POD_MONITORING"), model ${MODEL_URI:-the demo model}${MODEL_BUCKET:+, model rollouts from ${MODEL_BUCKET}}"
   if [ -z "$CURRENT_IMAGE" ]; then
     echo "# a new install: ${now}"
     return
@@ -187,6 +192,10 @@ report_option_changes() {
   if [ "$STORED_RECORDED" = 1 ] && [ "$STORED_MODEL_URI" != "$MODEL_URI" ]; then
     changed=1
     echo "# change: model ${STORED_MODEL_URI:-the demo model} -> ${MODEL_URI:-the demo model} (for the builds from now on)"
+  fi
+  if [ "${STORED_MODEL_BUCKET:-}" != "$MODEL_BUCKET" ]; then
+    changed=1
+    echo "# change: model rollouts ${STORED_MODEL_BUCKET:-off} -> ${MODEL_BUCKET} (a second trigger; the pods may read gs://${MODEL_BUCKET_NAME})"
   fi
   [ "$changed" = 1 ] || echo "# options unchanged: ${now}"
 }
@@ -274,6 +283,8 @@ ensure_token_secret() {
 manifest_components() {
   COMPONENTS=("../../infra/k8s/components/exposure-${EXPOSURE}")
   [ "$POD_MONITORING" = 1 ] && COMPONENTS+=("../../infra/k8s/components/pod-monitoring")
+  [ -z "$MODEL_BUCKET" ] || COMPONENTS+=("../../infra/k8s/components/model-bucket")
+  [ -z "$MODEL_BUCKET" ] || [ "$FIRST_APPLY" = 1 ] || COMPONENTS+=("../../infra/k8s/components/model-bucket-reapply")
   [ "$FIRST_APPLY" = 1 ] || COMPONENTS+=("../../infra/k8s/components/reapply")
 }
 
@@ -380,11 +391,11 @@ drop_unchosen_components() {
 # write_options: the options in force, for the next run.
 write_options() {
   local manifest
-  manifest="$(printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: %s\n  labels:\n    app.kubernetes.io/part-of: maskops\ndata:\n  exposure: %s\n  domain: "%s"\n  canary: "%s"\n  podMonitoring: "%s"\n  modelUri: "%s"\n' \
-    "$OPTIONS_CONFIGMAP" "$NAMESPACE" "$EXPOSURE" "$DOMAIN" "$(to_bool "$CANARY")" "$(to_bool "$POD_MONITORING")" "$MODEL_URI")"
+  manifest="$(printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: %s\n  labels:\n    app.kubernetes.io/part-of: maskops\ndata:\n  exposure: %s\n  domain: "%s"\n  canary: "%s"\n  podMonitoring: "%s"\n  modelUri: "%s"\n  modelBucket: "%s"\n' \
+    "$OPTIONS_CONFIGMAP" "$NAMESPACE" "$EXPOSURE" "$DOMAIN" "$(to_bool "$CANARY")" "$(to_bool "$POD_MONITORING")" "$MODEL_URI" "$MODEL_BUCKET")"
   if [ "$DRY_RUN" = 1 ]; then
-    printf '+ kubectl apply --server-side --field-manager=%s -f -   # ConfigMap %s: exposure=%s domain=%s canary=%s podMonitoring=%s modelUri=%s\n' \
-      "$FIELD_MANAGER" "$OPTIONS_CONFIGMAP" "$EXPOSURE" "$DOMAIN" "$(to_bool "$CANARY")" "$(to_bool "$POD_MONITORING")" "$MODEL_URI"
+    printf '+ kubectl apply --server-side --field-manager=%s -f -   # ConfigMap %s: exposure=%s domain=%s canary=%s podMonitoring=%s modelUri=%s%s\n' \
+      "$FIELD_MANAGER" "$OPTIONS_CONFIGMAP" "$EXPOSURE" "$DOMAIN" "$(to_bool "$CANARY")" "$(to_bool "$POD_MONITORING")" "$MODEL_URI" "${MODEL_BUCKET:+ modelBucket=${MODEL_BUCKET}}"
     return
   fi
   printf '%s\n' "$manifest" | kubectl apply --server-side --field-manager="$FIELD_MANAGER" -f -

@@ -25,6 +25,10 @@ usage: infra/gcp/setup.sh --project ID [options]
   --repo NAME           Artifact Registry repository (maskops)
   --namespace NS        Kubernetes namespace (maskops)
   --model-uri gs://...  model to bake into images ('' or default: the generated demo model)
+  --model-bucket gs://B/PREFIX
+                        model rollouts: a model pushed under PREFIX (maskops-model push) is rolled
+                        out without a rebuild; the bucket gets Object Versioning, a lifecycle rule
+                        and a notification, the pods read access to it (use a bucket of its own)
   --build-service-account EMAIL   service account builds run as (default: create maskops-build)
   build trigger, either (1st gen, console: Cloud Build > Triggers > Connect repository):
   --github-owner O --github-repo R
@@ -48,7 +52,7 @@ usage: infra/gcp/setup.sh --project ID [options]
   --allow-dirty         let --rebuild build uncommitted changes
   --skip-build          do not submit the first build
   --dry-run             print the commands, run nothing
-Exposure, canary, pod monitoring and model URI are kept in the cluster: a re-run
+Exposure, canary, pod monitoring, model URI and model bucket are kept in the cluster: a re-run
 without them keeps them, and says what a re-run with them changes.
 USAGE
 }
@@ -66,6 +70,7 @@ REPO=maskops
 NAMESPACE=maskops
 MODEL_URI=""
 MODEL_URI_SET=0
+MODEL_BUCKET=""
 BUILD_SA=""
 GITHUB_OWNER=""
 GITHUB_REPO=""
@@ -97,7 +102,7 @@ while [ $# -gt 0 ]; do
   case "$option" in
     --project | --region | --location | --cluster | --repo | --namespace | --model-uri | \
       --build-service-account | --github-owner | --github-repo | --repository | \
-      --branch-pattern | --exposure | --domain | --token-file | --token-secret)
+      --branch-pattern | --exposure | --domain | --token-file | --token-secret | --model-bucket)
       [ $# -ge 2 ] || fail "$option needs a value"
       value="$2"
       shift 2
@@ -113,6 +118,7 @@ while [ $# -gt 0 ]; do
     --repo) REPO="$value" ;;
     --namespace) NAMESPACE="$value" ;;
     --model-uri) MODEL_URI="$value"; MODEL_URI_SET=1 ;;
+    --model-bucket) MODEL_BUCKET="${value%/}" ;;
     --build-service-account) BUILD_SA="$value" ;;
     --github-owner) GITHUB_OWNER="$value" ;;
     --github-repo) GITHUB_REPO="$value" ;;
@@ -140,6 +146,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # The checks and steps that have grown past a few lines, as functions.
 # shellcheck source-path=SCRIPTDIR source=setup-lib.sh
 . "$ROOT/infra/gcp/setup-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=setup-model.sh
+. "$ROOT/infra/gcp/setup-model.sh"
 
 [ -n "$PROJECT" ] || fail "--project (or PROJECT) is required"
 [[ "$PROJECT" =~ ^[a-z][a-z0-9-]{4,28}[a-z0-9]$ ]] || fail "--project \"$PROJECT\" is not a valid project id"
@@ -160,6 +168,7 @@ for value in "$REGION" "$LOCATION"; do
   [[ "$value" =~ ^[a-z]+-[a-z]+[0-9]+$ ]] || fail "\"$value\" is not a region such as us-central1"
 done
 check_serving_options
+check_model_bucket
 check_trigger_options
 check_token_options
 check_build_options
@@ -376,6 +385,8 @@ if [ -n "$MODEL_URI" ]; then
     --member "serviceAccount:${BUILD_SA}" --role roles/storage.objectViewer
 fi
 
+[ -z "$MODEL_BUCKET" ] || ensure_model_bucket
+
 step "you may act as both service accounts (roles/iam.serviceAccountUser)"
 # Submitting a build or deploying a function as a service account needs
 # iam.serviceAccounts.actAs on it; owners have it project-wide.
@@ -450,10 +461,14 @@ fi
 FIRST_APPLY=0
 if [ -z "$CURRENT_IMAGE" ] || [ "$migrate" = 1 ]; then FIRST_APPLY=1; fi
 manifest_components
+# With --model-bucket, MODEL_PATH is the deployer's too: handed off before a re-run's
+# apply omits it, after the first apply sets it.
+[ -z "$MODEL_BUCKET" ] || [ "$FIRST_APPLY" = 1 ] || hand_off_model_path
 apply_manifests
 # Only the first apply sets the image (and the canary's replicas): from then on they
 # are the deployer's, and setup.sh's later applies omit them.
 [ "$FIRST_APPLY" = 0 ] || hand_off_deployer_fields
+[ -z "$MODEL_BUCKET" ] || [ "$FIRST_APPLY" = 0 ] || hand_off_model_path
 drop_unchosen_components
 write_options
 if [ "$DRY_RUN" = 1 ]; then
@@ -466,6 +481,8 @@ fi
 
 step "deployer function ${FUNCTION} (2nd gen, Pub/Sub trigger on ${TOPIC}, retried on failure)"
 FUNCTION_ENV="PROJECT=${PROJECT},ZONE=${LOCATION},CLUSTER=${CLUSTER},NAMESPACE=${NAMESPACE},DEPLOYMENT=${DEPLOYMENT},CONTAINER=${CONTAINER},IMAGE=${IMAGE},ROLLOUT_TIMEOUT_SECONDS=${ROLLOUT_TIMEOUT_SECONDS},ROLLBACK_ON_FAILURE=true"
+# The prefix model rollouts watch: a manifest's OBJECT_FINALIZE under it.
+[ -z "$MODEL_BUCKET" ] || FUNCTION_ENV+=",MODEL_BUCKET=${MODEL_BUCKET}"
 if [ "$CANARY" = 1 ]; then
   FUNCTION_ENV+=",ROLLOUT_STRATEGY=canary,PROMETHEUS_QUERY_URL=https://monitoring.googleapis.com/v1/projects/${PROJECT}/location/global/prometheus,CANARY_TASKS_QUEUE=projects/${PROJECT}/locations/${REGION}/queues/${CANARY_QUEUE},FUNCTION_URL=${FUNCTION_URL},CANARY_TASKS_SERVICE_ACCOUNT=${DEPLOYER_SA}"
 fi
@@ -482,6 +499,7 @@ run gcloud functions deploy "$FUNCTION" --gen2 --runtime "$FUNCTION_RUNTIME" --r
 run gcloud functions add-invoker-policy-binding "$FUNCTION" --region "$REGION" --project "$PROJECT" \
   --member "serviceAccount:${DEPLOYER_SA}"
 [ "$CANARY" = 0 ] || check_function_url
+[ -z "$MODEL_BUCKET" ] || ensure_model_trigger
 
 step "dead-lettering on the trigger's subscription (a redeploy may recreate it, so after every deploy)"
 # With --max-instances 1, a message that arrives while a rollout is watched is refused
@@ -491,13 +509,18 @@ step "dead-lettering on the trigger's subscription (a redeploy may recreate it, 
 # https://cloud.google.com/pubsub/docs/handling-failures#dead_letter_topic
 trigger="$(lookup TRIGGER gcloud functions describe "$FUNCTION" --gen2 --region "$REGION" --project "$PROJECT" \
   --format='value(eventTrigger.trigger)')"
-subscription="$(lookup SUBSCRIPTION gcloud eventarc triggers describe "$trigger" --location "$REGION" --project "$PROJECT" \
-  --format='value(transport.pubsub.subscription)')"
-run gcloud pubsub subscriptions update "$subscription" --project "$PROJECT" \
-  --dead-letter-topic "projects/${PROJECT}/topics/${DEAD_LETTER_TOPIC}" \
-  --max-delivery-attempts "$DEAD_LETTER_MAX_ATTEMPTS"
-run gcloud pubsub subscriptions add-iam-policy-binding "$subscription" --project "$PROJECT" \
-  --member "serviceAccount:${PUBSUB_AGENT}" --role roles/pubsub.subscriber
+triggers=("$trigger")
+# The model trigger's subscription too (--model-bucket).
+[ -z "$MODEL_BUCKET" ] || triggers+=("$MODEL_TRIGGER")
+for trigger in "${triggers[@]}"; do
+  subscription="$(lookup SUBSCRIPTION gcloud eventarc triggers describe "$trigger" --location "$REGION" --project "$PROJECT" \
+    --format='value(transport.pubsub.subscription)')"
+  run gcloud pubsub subscriptions update "$subscription" --project "$PROJECT" \
+    --dead-letter-topic "projects/${PROJECT}/topics/${DEAD_LETTER_TOPIC}" \
+    --max-delivery-attempts "$DEAD_LETTER_MAX_ATTEMPTS"
+  run gcloud pubsub subscriptions add-iam-policy-binding "$subscription" --project "$PROJECT" \
+    --member "serviceAccount:${PUBSUB_AGENT}" --role roles/pubsub.subscriber
+done
 
 step "build trigger"
 if [ -n "$GITHUB_OWNER$REPOSITORY" ]; then

@@ -20,6 +20,7 @@ export { applyJsonPatch } from './kube-api/json-patch';
 export { kubeconfigYaml } from './kube-api/kubeconfig';
 export { startGoogleApis } from './google-apis/server';
 export type { GoogleApisOptions, GoogleApisServer, RecordedApiCall } from './google-apis/server';
+export type { PublishedMessage, PublishListener } from './google-apis/topic-messages';
 export { startCloudTasks } from './cloud-tasks/server';
 export type { CloudTasksOptions, CloudTasksServer } from './cloud-tasks/server';
 export { TASK_STATE } from './cloud-tasks/dispatcher';

@@ -214,11 +214,40 @@ describe('infra/k8s rendered by kubectl kustomize', () => {
       'exposure-internal',
       'exposure-public',
       'exposure-public-http',
+      'model-bucket',
+      'model-bucket-reapply',
       'pod-monitoring',
       'reapply',
     ]);
     expect(setupLib).toContain('COMPONENTS=("../../infra/k8s/components/exposure-${EXPOSURE}")');
     expect(setupLib).toContain('COMPONENTS+=("../../infra/k8s/components/pod-monitoring")');
     expect(setupLib).toContain('COMPONENTS+=("../../infra/k8s/components/reapply")');
+    expect(setupLib).toContain('COMPONENTS+=("../../infra/k8s/components/model-bucket")');
+    expect(setupLib).toContain('COMPONENTS+=("../../infra/k8s/components/model-bucket-reapply")');
+  });
+
+  it('model-bucket: both tracks refuse a gs:// model path without a generation, image or not', () => {
+    for (const objs of [
+      render('exposure-internal', 'model-bucket'),
+      render('exposure-internal', 'model-bucket', 'reapply'),
+    ]) {
+      for (const name of ['inference-api', 'inference-api-canary']) {
+        expect(envOf(containerOf(one(objs, 'Deployment', name))).MODEL_REQUIRE_GENERATION).toBe(
+          'true',
+        );
+      }
+    }
+    expect(
+      envOf(containerOf(one(render('exposure-internal'), 'Deployment'))).MODEL_REQUIRE_GENERATION,
+    ).toBeUndefined();
+    // On a re-run MODEL_PATH is the deployer's (model rollouts set it): left out, the rest kept.
+    const again = render('exposure-internal', 'model-bucket', 'reapply', 'model-bucket-reapply');
+    const first = render('exposure-internal', 'model-bucket', 'reapply');
+    for (const name of ['inference-api', 'inference-api-canary']) {
+      const names = (objs: Obj[]) =>
+        (containerOf(one(objs, 'Deployment', name)).env as Obj[]).map((e) => e.name as string);
+      expect(names(again)).toEqual(names(first).filter((n) => n !== 'MODEL_PATH'));
+      expect(names(first)).toContain('MODEL_PATH');
+    }
   });
 });

@@ -132,7 +132,9 @@ function setup(install: Install, ...args: string[]): Run {
 }
 
 const stored = (o: Record<string, string>): string =>
-  ['exposure', 'domain', 'canary', 'podMonitoring', 'modelUri'].map((k) => o[k] ?? '').join('\\n');
+  ['exposure', 'domain', 'canary', 'podMonitoring', 'modelUri', 'modelBucket']
+    .map((k) => o[k] ?? '')
+    .join('\\n');
 const PUBLIC_CANARY = stored({
   exposure: 'public',
   domain: 'api.example.com',
@@ -196,6 +198,7 @@ describe('infra/gcp/setup.sh on a new install', () => {
       canary: 'false',
       podMonitoring: 'false',
       modelUri: '',
+      modelBucket: '',
     });
   });
 });
@@ -215,6 +218,7 @@ describe('infra/gcp/setup.sh on an existing install', () => {
         canary: 'true',
         podMonitoring: 'true',
         modelUri: 'gs://models/mrcnn',
+        modelBucket: '',
       });
       expect(deployCall(r)).toContain('ROLLOUT_STRATEGY=canary');
       expect(r.calls.find((c) => c.startsWith('kubectl kustomize'))).toBeDefined();
@@ -254,6 +258,49 @@ describe('infra/gcp/setup.sh on an existing install', () => {
       expect(r.stdout).toContain('# inference-api-tokens exists: its tokens are kept');
       expect(r.stdout).not.toContain('# API token');
     });
+  });
+
+  it('keeps the model bucket of an earlier run, and its second trigger and pod settings', () => {
+    const options = stored({
+      exposure: 'internal',
+      canary: 'false',
+      podMonitoring: 'false',
+      modelBucket: 'gs://demo-models/models',
+    });
+    const r = setup({ stored: options });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(
+      '# options unchanged: exposure internal, canary off, pod monitoring off, model the demo model, model rollouts from gs://demo-models/models',
+    );
+    expect(configMap(r).data.modelBucket).toBe('gs://demo-models/models');
+    expect(deployCall(r)).toContain(',MODEL_BUCKET=gs://demo-models/models');
+    expect(r.calls).toContain(
+      'gcloud storage buckets notifications create gs://demo-models --project demo-proj-1 --topic projects/demo-proj-1/topics/maskops-model-events --event-types OBJECT_FINALIZE --object-prefix models/ --payload-format json',
+    );
+    // MODEL_PATH is handed to a manager of its own first, then left out of setup.sh's apply.
+    const handOff = r.calls.indexOf(
+      'kubectl apply --server-side --field-manager=maskops-model-path -f -',
+    );
+    const apply = r.calls.indexOf('kubectl apply --server-side --field-manager=maskops-setup -f -');
+    expect([handOff > -1, handOff < apply]).toEqual([true, true]);
+    const [handed, ...applied] = deployments(r);
+    expect(handed.spec.template.spec.containers).toEqual([
+      { name: 'inference-api', env: [{ name: 'MODEL_PATH', value: IMAGE }] },
+    ]);
+    for (const d of applied) {
+      const env = d.spec.template.spec.containers[0].env as Obj[];
+      expect(env).toContainEqual({ name: 'MODEL_REQUIRE_GENERATION', value: 'true' });
+      expect(env.map((e) => e.name)).not.toContain('MODEL_PATH');
+    }
+  });
+
+  it('says what a re-run that adds --model-bucket changes', () => {
+    const r = setup({ stored: PUBLIC_CANARY }, '--model-bucket', 'gs://demo-models/models');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(
+      '# change: model rollouts off -> gs://demo-models/models (a second trigger; the pods may read gs://demo-models)',
+    );
+    expect(configMap(r).data.modelBucket).toBe('gs://demo-models/models');
   });
 
   it('a re-run with other options says what changes and removes what is no longer chosen', () => {

@@ -499,6 +499,77 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     });
   });
 
+  it('sets up no model rollouts without --model-bucket', () => {
+    expect(cmds.some((c) => c.startsWith('gcloud storage buckets update'))).toBe(false);
+    expect(cmds.some((c) => c.includes('eventarc triggers create'))).toBe(false);
+    expect(deploy()).not.toContain('MODEL_BUCKET');
+  });
+
+  describe('--model-bucket', () => {
+    const r = dryRun(...PROJECT, '--model-bucket', 'gs://demo-models/models/');
+    const c = commands(r.stdout);
+    const one = (prefix: string): string => {
+      const found = c.filter((x) => x.startsWith(prefix));
+      expect([prefix, found.length]).toEqual([prefix, 1]);
+      return found[0];
+    };
+
+    it('turns on versioning with a lifecycle rule that keeps what a rollback needs, and says so', () => {
+      expect(r.status).toBe(0);
+      expect(lines(r.stdout, '? ')).toContain(
+        'gcloud storage buckets describe gs://demo-models --project demo-proj-1',
+      );
+      expect(one('gcloud storage buckets update gs://demo-models')).toMatch(
+        /--versioning --lifecycle-file \S+model-bucket-lifecycle\.json$/,
+      );
+      expect(r.stdout).toMatch(
+        /# lifecycle: a noncurrent version is deleted once 6 newer versions exist and it has been noncurrent 30 days/,
+      );
+      expect(r.stdout).toContain('# Object Versioning on:');
+    });
+
+    it('notifies finalizes under the prefix to a topic that a second trigger delivers to the function', () => {
+      expect(one('gcloud pubsub topics create maskops-model-events')).toBe(
+        'gcloud pubsub topics create maskops-model-events --project demo-proj-1',
+      );
+      expect(one('gcloud storage buckets notifications create')).toBe(
+        'gcloud storage buckets notifications create gs://demo-models --project demo-proj-1 --topic projects/demo-proj-1/topics/maskops-model-events --event-types OBJECT_FINALIZE --object-prefix models/ --payload-format json',
+      );
+      const trigger = one('gcloud eventarc triggers create maskops-models');
+      expect(trigger).toContain(
+        '--destination-run-service maskops-deployer --destination-run-region us-central1 --event-filters type=google.cloud.pubsub.topic.v1.messagePublished --transport-topic projects/demo-proj-1/topics/maskops-model-events',
+      );
+      expect(trigger).toContain(`--service-account ${DEPLOYER}`);
+      // After the function's deploy (its Cloud Run service is the destination), and
+      // dead-lettered like the build trigger.
+      const deployAt = c.findIndex((x) => x.startsWith('gcloud functions deploy'));
+      expect(c.indexOf(trigger)).toBeGreaterThan(deployAt);
+      expect(lines(r.stdout, '= ')).toContain(
+        'gcloud eventarc triggers describe maskops-models --location us-central1 --project demo-proj-1 --format=value(transport.pubsub.subscription)',
+      );
+      expect(c.filter((x) => x.startsWith('gcloud pubsub subscriptions update'))).toHaveLength(2);
+    });
+
+    it('gives the function MODEL_BUCKET, the pods MODEL_REQUIRE_GENERATION and read access to the bucket only', () => {
+      expect(one('gcloud functions deploy')).toMatch(
+        /,MODEL_BUCKET=gs:\/\/demo-models\/models( |$)/,
+      );
+      expect(one('kubectl kustomize')).toContain('../../infra/k8s/components/model-bucket)');
+      // MODEL_PATH becomes the deployer's after the first apply (re-runs leave it out).
+      const handOff = one('kubectl apply --server-side --field-manager=maskops-model-path');
+      expect(c.indexOf(handOff)).toBeGreaterThan(c.indexOf(one('kubectl kustomize')));
+      expect(one('gcloud storage buckets add-iam-policy-binding gs://demo-models')).toBe(
+        'gcloud storage buckets add-iam-policy-binding gs://demo-models --project demo-proj-1 --member principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/demo-proj-1.svc.id.goog/subject/ns/maskops/sa/inference-api --role roles/storage.objectViewer',
+      );
+      expect(
+        c.some((x) => x.includes('add-iam-policy-binding demo-proj-1') && x.includes('storage.')),
+      ).toBe(false);
+      expect(c).toContain(
+        'kubectl apply --server-side --field-manager=maskops-setup -f -   # ConfigMap maskops-setup: exposure=internal domain= canary=false podMonitoring=false modelUri= modelBucket=gs://demo-models/models',
+      );
+    });
+  });
+
   it('honours another region and namespace', () => {
     const r = dryRun(...PROJECT, '--region', 'europe-west1', '--namespace', 'ml');
     expect(r.status).toBe(0);
@@ -528,7 +599,7 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'setup-tree-'));
     try {
       mkdirSync(join(dir, 'infra', 'gcp'), { recursive: true });
-      for (const f of ['setup.sh', 'setup-lib.sh']) {
+      for (const f of ['setup.sh', 'setup-lib.sh', 'setup-model.sh']) {
         writeFileSync(join(dir, 'infra', 'gcp', f), read('infra', 'gcp', f));
       }
       const copy = (...args: string[]) =>
@@ -620,6 +691,11 @@ describe('infra/gcp/setup.sh --dry-run', () => {
     [['--project', 'Bad_Project'], /not a valid project id/],
     [[...PROJECT, '--model-uri', 'http://x'], /gs:\/\/ URI/],
     [[...PROJECT, '--bogus'], /unknown option --bogus/],
+    [
+      [...PROJECT, '--model-bucket', 'gs://demo-models'],
+      /--model-bucket must be gs:\/\/BUCKET\/PREFIX/,
+    ],
+    [[...PROJECT, '--model-bucket', 'gs://b/a b'], /--model-bucket must be/],
     [[...PROJECT, '--model-uri', 'gs://b/a b'], /gs:\/\/ URI/],
     [[...PROJECT, '--model-uri', 'gs://b/a"b'], /gs:\/\/ URI/],
     [

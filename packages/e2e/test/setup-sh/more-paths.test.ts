@@ -1,11 +1,14 @@
 /**
  * The paths CI leaves out (each run of setup.sh costs minutes of gcloud start-ups):
- * --pod-monitoring, and a second run with changed options. Run them with
+ * --pod-monitoring, a second run with changed options, a third that adds
+ * --model-bucket, and a fourth after a model rollout. Run them with
  * `pnpm --filter @maskops/e2e run test:setup-sh` (sets SETUP_SH_ALL=1).
  */
+import { request as httpsRequest } from 'node:https';
 import { startSetupHarness } from './harness';
 import type { SetupHarness } from './harness';
 import {
+  BUILDER,
   calls,
   creates,
   DEPLOYER,
@@ -17,7 +20,7 @@ import {
   setupShSuite,
 } from './checks';
 
-setupShSuite('setup.sh --pod-monitoring, then again with --canary', () => {
+setupShSuite('setup.sh --pod-monitoring, then --canary, then --model-bucket, then again', () => {
   let h: SetupHarness;
 
   beforeAll(async () => {
@@ -25,8 +28,22 @@ setupShSuite('setup.sh --pod-monitoring, then again with --canary', () => {
   });
   afterAll(() => h.close());
 
-  it('--pod-monitoring applies a PodMonitoring and no canary resources', async () => {
-    expectCleanRun(h, await h.run(['--project', PROJECT, '--skip-build', '--pod-monitoring']));
+  it('--pod-monitoring applies a PodMonitoring and no canary resources; the first image is built', async () => {
+    // The one path that builds: gcloud uploads the tree and submits cloudbuild.yaml.
+    expectCleanRun(h, await h.run(['--project', PROJECT, '--pod-monitoring']));
+    const builds = calls(h.google.requests, 'cloudbuild', 'POST', /\/builds$/);
+    expect(builds.map((r) => [r.path, r.status])).toEqual([[`/v1/${LOCATION}/builds`, 200]]);
+    const build = builds[0]?.body as Record<string, Record<string, unknown>>;
+    expect(build.serviceAccount).toBe(`projects/${PROJECT}/serviceAccounts/${BUILDER}`);
+    expect(build.options).toMatchObject({ logging: 'CLOUD_LOGGING_ONLY' });
+    expect(build.substitutions).toMatchObject({
+      _IMAGE: `us-central1-docker.pkg.dev/${PROJECT}/maskops/inference-api`,
+      _IMAGE_TAG: expect.stringMatching(/^manual-\d{8}-\d{6}$/) as unknown,
+      _RUN_TESTS: 'false',
+    });
+    const source = (build.source as { storageSource: { bucket: string; object: string } })
+      .storageSource;
+    expect(h.google.storage.read(source.bucket, source.object).data.length).toBeGreaterThan(0);
     const monitoring = h.kube.requests.filter(
       (r) =>
         /\/podmonitorings(\/inference-api)?$/.test(r.path) && r.method !== 'GET' && r.status < 300,
@@ -55,4 +72,131 @@ setupShSuite('setup.sh --pod-monitoring, then again with --canary', () => {
     const fn = functionDeployed(second);
     expect(fn.serviceConfig?.environmentVariables).toMatchObject({ ROLLOUT_STRATEGY: 'canary' });
   }, 900_000);
+
+  it('a third run with --model-bucket: versioning, notification, a second trigger, read access for the pods only', async () => {
+    const before = h.google.requests.length;
+    expectCleanRun(
+      h,
+      await h.run([
+        '--project',
+        PROJECT,
+        '--skip-build',
+        '--model-bucket',
+        'gs://demo-models/models',
+      ]),
+    );
+    const third = h.google.requests.slice(before);
+    const versioning = calls(third, 'storage', 'PATCH', /^\/storage\/v1\/b\/demo-models$/);
+    expect(versioning.map((r) => r.body)).toEqual([
+      {
+        name: 'demo-models',
+        versioning: { enabled: true },
+        lifecycle: {
+          rule: [
+            {
+              action: { type: 'Delete' },
+              condition: { isLive: false, numNewerVersions: 6, daysSinceNoncurrentTime: 30 },
+            },
+          ],
+        },
+      },
+    ]);
+    const topic = `projects/${PROJECT}/topics/maskops-model-events`;
+    const notification = calls(third, 'storage', 'POST', /\/b\/demo-models\/notificationConfigs$/);
+    expect(notification.map((r) => [r.status, r.body])).toEqual([
+      [
+        200,
+        {
+          topic,
+          event_types: ['OBJECT_FINALIZE'],
+          object_name_prefix: 'models/',
+          payload_format: 'JSON_API_V1',
+        },
+      ],
+    ]);
+    const trigger = calls(third, 'eventarc', 'POST', /\/triggers$/);
+    expect(trigger.map((r) => [r.status, r.query, r.body])).toEqual([
+      [
+        200,
+        expect.stringContaining('triggerId=maskops-models') as unknown,
+        expect.objectContaining({
+          eventFilters: [
+            { attribute: 'type', value: 'google.cloud.pubsub.topic.v1.messagePublished' },
+          ],
+          destination: { cloudRun: { service: 'maskops-deployer', region: 'us-central1' } },
+          transport: { pubsub: { topic } },
+          serviceAccount: DEPLOYER,
+        }) as unknown,
+      ],
+    ]);
+    // Only the pods' Kubernetes service account reads the bucket, as a Workload Identity principal.
+    const bucket = h.google.state.policies.get('projects/_/buckets/demo-models').bindings ?? [];
+    const number = h.google.state.projectNumber(PROJECT);
+    expect(bucket.map((b) => [b.role, b.members])).toEqual([
+      [
+        'roles/storage.objectViewer',
+        [
+          `principal://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/${PROJECT}.svc.id.goog/subject/ns/maskops/sa/inference-api`,
+        ],
+      ],
+    ]);
+    expect(functionDeployed(third).serviceConfig?.environmentVariables).toMatchObject({
+      MODEL_BUCKET: 'gs://demo-models/models',
+      ROLLOUT_STRATEGY: 'canary',
+    });
+    for (const name of ['inference-api', 'inference-api-canary']) {
+      const env = h.kube.getDeployment('maskops', name)?.spec.template.spec.containers[0]?.env;
+      expect(env).toContainEqual({ name: 'MODEL_REQUIRE_GENERATION', value: 'true' });
+    }
+    // A manifest pushed under the prefix now reaches the trigger's topic.
+    h.google.storage.write('demo-models', 'models/a/maskops-model.json', Buffer.from('{}'), {});
+    h.google.storage.write('demo-models', 'elsewhere/maskops-model.json', Buffer.from('{}'), {});
+    expect(h.google.state.messages.of(topic).map((m) => m.message.attributes?.objectId)).toEqual([
+      'models/a/maskops-model.json',
+    ]);
+  }, 900_000);
+
+  it('after a model rollout, a re-run keeps the pinned MODEL_PATH and conflicts with nothing', async () => {
+    const pinned = 'gs://demo-models/models/a/maskops-model.json#1796000000000000';
+    // As the deployer rolls out a model: a strategic merge patch of MODEL_PATH only.
+    const patch = {
+      spec: {
+        template: {
+          spec: {
+            containers: [{ name: 'inference-api', env: [{ name: 'MODEL_PATH', value: pinned }] }],
+          },
+        },
+      },
+    };
+    expect(await kubePatch(h, 'inference-api', patch)).toBe(200);
+    expectCleanRun(h, await h.run(['--project', PROJECT, '--skip-build']));
+    const env = h.kube.getDeployment('maskops', 'inference-api')?.spec.template.spec.containers[0]
+      ?.env;
+    expect(env).toContainEqual({ name: 'MODEL_PATH', value: pinned });
+    expect(env).toContainEqual({ name: 'MODEL_REQUIRE_GENERATION', value: 'true' });
+  }, 900_000);
 });
+
+/** A PATCH of a Deployment as the deployer sends it (strategic merge, its field manager). */
+function kubePatch(h: SetupHarness, name: string, body: unknown): Promise<number> {
+  const url = new URL(
+    `/apis/apps/v1/namespaces/maskops/deployments/${name}?fieldManager=maskops-deployer`,
+    h.kube.url,
+  );
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, {
+      method: 'PATCH',
+      ca: h.kube.caPem,
+      headers: {
+        authorization: `Bearer ${h.kube.token}`,
+        'content-type': 'application/strategic-merge-patch+json',
+      },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}

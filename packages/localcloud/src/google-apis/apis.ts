@@ -1,5 +1,7 @@
 import type { CloudState } from './cloud-state';
 import { artifactRegistryRoutes } from './artifact-registry';
+import { certificateManagerRoutes } from './certificate-manager';
+import { cloudBuildRoutes } from './cloud-build';
 import { cloudFunctionsRoutes } from './cloud-functions';
 import { cloudTasksQueueRoutes } from './cloud-tasks-queues';
 import { containerRoutes } from './container';
@@ -7,6 +9,7 @@ import type { ClusterEndpoint } from './container';
 import { iamRoutes } from './iam';
 import { pubsubRoutes } from './pubsub';
 import { resourceManagerRoutes } from './resource-manager';
+import { secretManagerRoutes } from './secret-manager';
 import type { Route } from './route';
 import { eventarcRoutes, runRoutes } from './run-eventarc';
 import { serviceUsageRoutes } from './serviceusage';
@@ -14,6 +17,8 @@ import { serviceUsageRoutes } from './serviceusage';
 /** gcloud's API names (the `<API>` of `CLOUDSDK_API_ENDPOINT_OVERRIDES_<API>`) → their stand-ins. */
 export const API_ROUTES: Record<string, (state: CloudState, kube?: ClusterEndpoint) => Route[]> = {
   artifactregistry: artifactRegistryRoutes,
+  certificatemanager: certificateManagerRoutes,
+  cloudbuild: cloudBuildRoutes,
   cloudfunctions: cloudFunctionsRoutes,
   cloudresourcemanager: resourceManagerRoutes,
   cloudtasks: cloudTasksQueueRoutes,
@@ -22,6 +27,7 @@ export const API_ROUTES: Record<string, (state: CloudState, kube?: ClusterEndpoi
   iam: iamRoutes,
   pubsub: pubsubRoutes,
   run: runRoutes,
+  secretmanager: secretManagerRoutes,
   serviceusage: serviceUsageRoutes,
 };
 
@@ -31,14 +37,11 @@ export const API_ROUTES: Record<string, (state: CloudState, kube?: ClusterEndpoi
  */
 export const OVERRIDDEN_WITHOUT_STAND_IN = [
   'appengine',
-  'certificatemanager',
   'cloudbilling',
-  'cloudbuild',
   'cloudscheduler',
   'compute',
   'iamcredentials',
   'logging',
   'monitoring',
-  'secretmanager',
   'sts',
 ];

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { deepCopy } from '../kube-api/json-value';
 import { alreadyExists, notFound } from './api-error';
 import { PolicyStore } from './iam-policy';
+import { TopicMessages } from './topic-messages';
 
 type Resource = Record<string, unknown>;
 
@@ -14,6 +15,8 @@ export class CloudState {
   private readonly resources = new Map<string, Resource>();
   private readonly operations = new Map<string, Resource>();
   readonly policies = new PolicyStore();
+  /** Messages published to the Pub/Sub topics (by publish calls and storage notifications). */
+  readonly messages = new TopicMessages();
   /** `api/service` names enabled per project (serviceusage). */
   readonly enabledServices = new Map<string, Set<string>>();
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isObj } from '@maskops/shared';
 import type { CloudState } from './cloud-state';
 import { invalidArgument } from './api-error';
 import { objectBody, ok, path } from './route';
@@ -86,6 +87,23 @@ export function containerRoutes(state: CloudState, kube: ClusterEndpoint | undef
           privateClusterConfig: { publicEndpoint: kube.endpoint },
         });
         return ok(operation(p, l, 'CREATE_CLUSTER', full));
+      },
+    },
+    {
+      // clusters.update: the one change setup.sh makes (--gateway-api=standard).
+      method: 'PUT',
+      path: path('/v1/projects/{}/(?:locations|zones)/{}/clusters/{}'),
+      handle: (call, [p = '', l = '', c = '']) => {
+        const full = name(p, l, c);
+        const cluster = state.require(full);
+        const update = objectBody(call).update;
+        const gateway = isObj(update) ? update.desiredGatewayApiConfig : undefined;
+        if (!isObj(update) || Object.keys(update).length !== 1 || !isObj(gateway)) {
+          throw invalidArgument('localcloud updates only desiredGatewayApiConfig of a cluster');
+        }
+        const network = isObj(cluster.networkConfig) ? cluster.networkConfig : {};
+        state.put(full, { ...cluster, networkConfig: { ...network, gatewayApiConfig: gateway } });
+        return ok(operation(p, l, 'UPDATE_CLUSTER', full));
       },
     },
     {

@@ -1,6 +1,6 @@
 import { isObj } from '@maskops/shared';
 import type { CloudState } from './cloud-state';
-import { invalidArgument } from './api-error';
+import { invalidArgument, notFound } from './api-error';
 import { objectBody, ok, path } from './route';
 import type { Route } from './route';
 import { policyRoutes } from './policy-routes';
@@ -30,7 +30,44 @@ function masked(
   return next;
 }
 
-/** Pub/Sub v1: topics and subscriptions (create by PUT, get, patch) and their policies. */
+interface OutgoingMessage {
+  data: Buffer;
+  attributes?: Record<string, string>;
+  orderingKey?: string;
+}
+
+/** The messages of a `topics.publish` body, as Pub/Sub checks them. */
+function publishBody(body: Record<string, unknown>): OutgoingMessage[] {
+  const { messages } = body;
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw invalidArgument('The request contains no messages.');
+  }
+  return messages.map((m: unknown) => {
+    if (!isObj(m)) throw invalidArgument('A message is not an object.');
+    const data = typeof m.data === 'string' ? m.data : '';
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(data)) throw invalidArgument('Invalid data: not base64.');
+    const attributes = isObj(m.attributes)
+      ? Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, String(v)]))
+      : undefined;
+    if (data === '' && (!attributes || Object.keys(attributes).length === 0)) {
+      throw invalidArgument('A message must have data or attributes.');
+    }
+    const out: OutgoingMessage = { data: Buffer.from(data, 'base64') };
+    if (attributes) out.attributes = attributes;
+    if (typeof m.orderingKey === 'string' && m.orderingKey !== '') out.orderingKey = m.orderingKey;
+    return out;
+  });
+}
+
+function publish(state: CloudState, topic: string, m: OutgoingMessage): string {
+  const { data, ...opts } = m;
+  return state.messages.publish(topic, data, opts).message.messageId;
+}
+
+/**
+ * Pub/Sub v1: topics (create by PUT, get, publish) and subscriptions (create by PUT,
+ * get, patch) and their policies.
+ */
 export function pubsubRoutes(state: CloudState): Route[] {
   const exists = (r: string): boolean => state.get(r) !== undefined;
   return [
@@ -47,6 +84,17 @@ export function pubsubRoutes(state: CloudState): Route[] {
       method: 'GET',
       path: path('/v1/projects/{}/topics/{}'),
       handle: (_c, [p, t]) => ok(state.require(`projects/${p}/topics/${t}`)),
+    },
+    {
+      method: 'POST',
+      path: path('/v1/projects/{}/topics/{}:publish'),
+      handle: (call, [p, t]) => {
+        const topic = `projects/${p}/topics/${t}`;
+        if (!exists(topic)) throw notFound(topic);
+        return ok({
+          messageIds: publishBody(objectBody(call)).map((m) => publish(state, topic, m)),
+        });
+      },
     },
     {
       method: 'PUT',

@@ -1,5 +1,8 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { isObj } from '@maskops/shared';
+import { alreadyExists, invalidArgument } from './api-error';
 import type { CloudState } from './cloud-state';
-import { ok, path } from './route';
+import { objectBody, ok, path } from './route';
 import type { Route } from './route';
 import { policyRoutes } from './policy-routes';
 
@@ -43,13 +46,105 @@ export function runRoutes(state: CloudState): Route[] {
   ];
 }
 
-/** Eventarc v1: triggers, read (functions create them). */
+/**
+ * Eventarc v1: triggers (get; create, a finished operation, with the Pub/Sub
+ * subscription of its transport; functions create theirs) and operations.
+ */
 export function eventarcRoutes(state: CloudState): Route[] {
   return [
+    {
+      method: 'POST',
+      path: path('/v1/projects/{}/locations/{}/triggers'),
+      handle: (call, [p = '', l = '']) => {
+        const id = call.query.get('triggerId') ?? '';
+        if (!/^[a-z][a-z0-9-]{0,62}$/.test(id)) throw invalidArgument(`Invalid trigger id: ${id}`);
+        const name = `projects/${p}/locations/${l}/triggers/${id}`;
+        if (state.get(name)) throw alreadyExists(name);
+        const trigger = newTrigger(state, p, l, name, objectBody(call));
+        if (call.query.get('validateOnly') !== 'true') state.create(name, trigger);
+        return ok(
+          state.operation(`projects/${p}/locations/${l}`, {
+            metadata: {
+              '@type': 'type.googleapis.com/google.cloud.eventarc.v1.OperationMetadata',
+              target: name,
+              verb: 'create',
+            },
+            response: {
+              '@type': 'type.googleapis.com/google.cloud.eventarc.v1.Trigger',
+              ...trigger,
+            },
+          }),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: path('/v1/projects/{}/locations/{}/operations/{}'),
+      handle: (_c, [p, l, o]) =>
+        ok(state.requireOperation(`projects/${p}/locations/${l}/operations/${o}`)),
+    },
     {
       method: 'GET',
       path: path('/v1/projects/{}/locations/{}/triggers/{}'),
       handle: (_c, [p, l, t]) => ok(state.require(`projects/${p}/locations/${l}/triggers/${t}`)),
     },
   ];
+}
+
+const PUBSUB_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
+
+/**
+ * A trigger as Eventarc creates it: a Pub/Sub trigger delivers from the given
+ * transport topic (or one it creates), a direct event (such as Cloud Storage's) from
+ * a topic of its own; either way through a subscription it creates.
+ */
+function newTrigger(
+  state: CloudState,
+  p: string,
+  l: string,
+  name: string,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
+  const filters = Array.isArray(body.eventFilters) ? (body.eventFilters as unknown[]) : [];
+  const type = filters.find((f) => isObj(f) && f.attribute === 'type');
+  if (!isObj(type) || typeof type.value !== 'string') {
+    throw invalidArgument('The trigger needs an event filter on the attribute type.');
+  }
+  const run = isObj(body.destination) ? body.destination.cloudRun : undefined;
+  if (!isObj(run) || typeof run.service !== 'string') {
+    throw invalidArgument('The trigger needs a Cloud Run destination.');
+  }
+  state.require(
+    `projects/${p}/locations/${typeof run.region === 'string' ? run.region : l}/services/${run.service}`,
+  );
+  const short = name.split('/').pop() ?? '';
+  const suffix = randomBytes(2).toString('hex').slice(0, 3);
+  const given = isObj(body.transport) && isObj(body.transport.pubsub) ? body.transport.pubsub : {};
+  let topic = typeof given.topic === 'string' ? given.topic : undefined;
+  if (topic) state.require(topic);
+  else {
+    topic = `projects/${p}/topics/eventarc-${l}-${short}-${suffix}`;
+    state.put(topic, { name: topic, labels: { 'goog-eventarc': '' } });
+  }
+  if (type.value !== PUBSUB_PUBLISHED && typeof given.topic === 'string') {
+    throw invalidArgument(`A transport topic goes only with ${PUBSUB_PUBLISHED} triggers.`);
+  }
+  const subscription = `projects/${p}/subscriptions/eventarc-${l}-${short}-sub-${suffix}`;
+  state.put(subscription, {
+    name: subscription,
+    topic,
+    ackDeadlineSeconds: 600,
+    state: 'ACTIVE',
+    labels: { 'goog-eventarc': '' },
+  });
+  const now = new Date().toISOString();
+  return {
+    ...body,
+    name,
+    uid: randomUUID(),
+    transport: { pubsub: { topic, subscription } },
+    createTime: now,
+    updateTime: now,
+    etag: randomUUID(),
+  };
 }

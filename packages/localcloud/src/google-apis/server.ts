@@ -6,7 +6,8 @@ import type { Fault } from '../faults';
 import { googleError } from '../google-api';
 import { bearerToken, closeServer, HttpError, listen, readBody, sendJson } from '../http-util';
 import { handleStorage, isStoragePath } from '../storage/routes';
-import type { UploadSession } from '../storage/routes';
+import type { StorageContext, UploadSession } from '../storage/routes';
+import { BucketNotifications } from '../storage/notifications';
 import { StorageStore } from '../storage/storage-store';
 import { GoogleApiError } from './api-error';
 import { API_ROUTES, OVERRIDDEN_WITHOUT_STAND_IN } from './apis';
@@ -73,6 +74,19 @@ export async function startGoogleApis(opts: GoogleApisOptions = {}): Promise<Goo
     Object.entries(API_ROUTES).map(([api, make]) => [api, make(state, opts.kube)]),
   );
   let origin = '';
+  const notifications = new BucketNotifications(
+    storage,
+    state.messages,
+    (topic) => state.get(topic) !== undefined,
+    () => origin,
+  );
+  const storageContext: StorageContext = {
+    store: storage,
+    policies: state.policies,
+    sessions,
+    notifications,
+    projectNumber: (p) => state.projectNumber(p),
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // A proxied request names its host (absolute form); gcloud run's regional host
@@ -126,7 +140,7 @@ export async function startGoogleApis(opts: GoogleApisOptions = {}): Promise<Goo
       }
       let reply: ApiReply | undefined;
       if (storagePath) {
-        const r = handleStorage(storage, state.policies, sessions, {
+        const r = handleStorage(storageContext, {
           method,
           path,
           query: url.searchParams,

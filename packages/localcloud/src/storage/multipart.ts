@@ -5,7 +5,11 @@ export function parseMultipartRelated(
   contentType: string,
   body: Buffer,
 ): { metadata: Record<string, unknown>; media: Buffer; mediaType?: string } {
-  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  // Quoted with " as RFC 2045 says, or with ', as gcloud's Python email library writes it.
+  const boundary = /boundary=(?:"([^"]+)"|'([^']+)'|([^";\s]+))/i
+    .exec(contentType)
+    ?.slice(1)
+    .find(Boolean);
   if (!boundary) throw invalidArgument('multipart upload without a boundary');
   const delimiter = Buffer.from(`--${boundary}`);
   const parts: Buffer[] = [];
@@ -19,14 +23,23 @@ export function parseMultipartRelated(
     start = next;
   }
   const parsed = parts.map((part) => {
-    const headerEnd = part.indexOf('\r\n\r\n');
+    // Lines end in CRLF as RFC 2046 says, or in a bare LF, as gcloud's uploads write them.
+    const crlf = part.indexOf('\r\n\r\n');
+    const lf = part.indexOf('\n\n');
+    const [headerEnd, gap] = crlf >= 0 && (lf < 0 || crlf < lf) ? [crlf, 4] : [lf, 2];
+    if (headerEnd < 0) return { type: undefined, content: Buffer.alloc(0), empty: true };
     const headers = part.subarray(0, headerEnd).toString('utf8');
-    let content = part.subarray(headerEnd + 4);
+    let content = part.subarray(headerEnd + gap);
     if (content.subarray(-2).toString() === '\r\n') content = content.subarray(0, -2);
-    return { type: /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim(), content };
+    else if (content.subarray(-1).toString() === '\n') content = content.subarray(0, -1);
+    return {
+      type: /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim(),
+      content,
+      empty: false,
+    };
   });
   const [meta, media] = parsed;
-  if (!meta || !media)
+  if (!meta || !media || meta.empty || media.empty)
     throw invalidArgument('multipart upload needs a metadata part and a media part');
   let metadata: Record<string, unknown>;
   try {

@@ -3,7 +3,8 @@ import { isObj } from '@maskops/shared';
 import type { PolicyStore } from '../google-apis/iam-policy';
 import { GoogleApiError, invalidArgument } from '../google-apis/api-error';
 import { parseMultipartRelated } from './multipart';
-import { objectResource } from './storage-store';
+import type { BucketNotifications } from './notifications';
+import { objectResource } from './object-resource';
 import type { Preconditions, StorageStore } from './storage-store';
 
 /** A request to the Cloud Storage stand-in: the raw body, since uploads are not JSON. */
@@ -68,18 +69,24 @@ function stringMap(v: unknown): Record<string, string> | undefined {
     : undefined;
 }
 
+/** What the Cloud Storage routes work on. */
+export interface StorageContext {
+  store: StorageStore;
+  policies: PolicyStore;
+  sessions: Map<string, UploadSession>;
+  notifications: BucketNotifications;
+  projectNumber: (project: string) => string;
+}
+
 /**
- * The Cloud Storage JSON API subset: buckets (insert, get, patch, IAM), objects
+ * The Cloud Storage JSON API subset: buckets (insert, get, patch, IAM, notification
+ * configurations), the project's service agent, objects
  * (media, multipart and resumable uploads, get, `alt=media`, list with versions,
  * delete) with generations and preconditions, and uploads to signed URLs. Undefined
  * when no route matches.
  */
-export function handleStorage(
-  store: StorageStore,
-  policies: PolicyStore,
-  sessions: Map<string, UploadSession>,
-  call: StorageCall,
-): StorageReply | undefined {
+export function handleStorage(ctx: StorageContext, call: StorageCall): StorageReply | undefined {
+  const { store, policies, sessions } = ctx;
   const { method, query: q, origin } = call;
   const p = call.path;
   let m: RegExpExecArray | null;
@@ -156,7 +163,10 @@ export function handleStorage(
   }
   if ((m = /^\/storage\/v1\/b$/.exec(p))) {
     if (method === 'POST')
-      return { status: 200, body: store.createBucket(q.get('project') ?? '', json(call.body)) };
+      return {
+        status: 200,
+        body: store.createBucket(ctx.projectNumber(q.get('project') ?? ''), json(call.body)),
+      };
     return undefined;
   }
   if ((m = /^\/storage\/v1\/b\/([^/]+)$/.exec(p))) {
@@ -166,6 +176,8 @@ export function handleStorage(
       return { status: 200, body: store.patchBucket(bucket, json(call.body)) };
     return undefined;
   }
+  const config = notificationRoutes(ctx, call);
+  if (config) return config;
   if ((m = /^\/storage\/v1\/b\/([^/]+)\/iam$/.exec(p))) {
     const resource = `projects/_/buckets/${d(m[1] ?? '')}`;
     store.bucket(d(m[1] ?? ''));
@@ -213,6 +225,39 @@ export function handleStorage(
     }
     if (method === 'DELETE') {
       store.remove(bucket, name, generation, preconditions(q));
+      return { status: 204 };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `notificationConfigs` of a bucket (insert, list, get, delete) and the project's
+ * Cloud Storage service agent, which gcloud grants the publisher role on the topic.
+ */
+function notificationRoutes(ctx: StorageContext, call: StorageCall): StorageReply | undefined {
+  const { method, path: p } = call;
+  let m: RegExpExecArray | null;
+  const d = decodeURIComponent;
+  if ((m = /^\/storage\/v1\/projects\/([^/]+)\/serviceAccount$/.exec(p)) && method === 'GET') {
+    // gcloud asks by the bucket's project number; a project id maps to its number.
+    const project = d(m[1] ?? '');
+    const num = /^\d+$/.test(project) ? project : ctx.projectNumber(project);
+    const email = `service-${num}@gs-project-accounts.iam.gserviceaccount.com`;
+    return { status: 200, body: { kind: 'storage#serviceAccount', email_address: email } };
+  }
+  if ((m = /^\/storage\/v1\/b\/([^/]+)\/notificationConfigs$/.exec(p))) {
+    const bucket = d(m[1] ?? '');
+    if (method === 'POST')
+      return { status: 200, body: ctx.notifications.insert(bucket, json(call.body)) };
+    if (method === 'GET') return { status: 200, body: ctx.notifications.list(bucket) };
+    return undefined;
+  }
+  if ((m = /^\/storage\/v1\/b\/([^/]+)\/notificationConfigs\/([^/]+)$/.exec(p))) {
+    const [bucket, id] = [d(m[1] ?? ''), d(m[2] ?? '')];
+    if (method === 'GET') return { status: 200, body: ctx.notifications.get(bucket, id) };
+    if (method === 'DELETE') {
+      ctx.notifications.delete(bucket, id);
       return { status: 204 };
     }
   }

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import { GoogleApiError, alreadyExists, invalidArgument } from '../google-apis/api-error';
-import { timestamp } from '../google-apis/timestamps';
-import { crc32cBase64 } from './crc32c';
+import { checkLifecycle } from './bucket-lifecycle';
 
 type Obj = Record<string, unknown>;
+
+/** The JSON API's times are RFC 3339 in milliseconds (gcloud warns on more digits). */
+const timestamp = (): string => new Date().toISOString();
 
 export interface StoredObject {
   bucket: string;
@@ -24,6 +25,25 @@ interface Bucket {
   objects: Map<string, StoredObject[]>;
 }
 
+/** The object events Cloud Storage notifications report. */
+export const ObjectEventType = {
+  FINALIZE: 'OBJECT_FINALIZE',
+  METADATA_UPDATE: 'OBJECT_METADATA_UPDATE',
+  DELETE: 'OBJECT_DELETE',
+  ARCHIVE: 'OBJECT_ARCHIVE',
+} as const;
+export type ObjectEventType = (typeof ObjectEventType)[keyof typeof ObjectEventType];
+
+export interface ObjectEvent {
+  type: ObjectEventType;
+  object: StoredObject;
+  /** On a finalize that replaced a live object: that object's generation. */
+  overwroteGeneration?: string;
+  /** On the delete or archive of an object replaced by a write: the new generation. */
+  overwrittenByGeneration?: string;
+  eventTime: string;
+}
+
 export interface Preconditions {
   ifGenerationMatch?: string;
   ifGenerationNotMatch?: string;
@@ -42,6 +62,20 @@ function preconditionFailed(): GoogleApiError {
 export class StorageStore {
   private readonly buckets = new Map<string, Bucket>();
   private lastGeneration = 0;
+  private readonly listeners = new Set<(e: ObjectEvent) => void>();
+
+  /** Calls `listener` on every finalize, delete and archive; returns the unsubscribe. */
+  onObjectEvent(listener: (e: ObjectEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private emit(type: ObjectEventType, object: StoredObject, more: Partial<ObjectEvent> = {}): void {
+    const event: ObjectEvent = { type, object, eventTime: timestamp(), ...more };
+    for (const listener of this.listeners) listener(event);
+  }
 
   private nextGeneration(): string {
     // Microseconds since the epoch, strictly increasing, as real generations are.
@@ -49,7 +83,8 @@ export class StorageStore {
     return String(this.lastGeneration);
   }
 
-  createBucket(project: string, body: Obj): Obj {
+  /** `projectNumber`: the owning project's number (gcloud parses it as an integer). */
+  createBucket(projectNumber: string, body: Obj): Obj {
     const name = body.name;
     if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(name)) {
       throw invalidArgument(`Invalid bucket name: ${String(name)}`);
@@ -58,15 +93,17 @@ export class StorageStore {
       throw alreadyExists(name);
     }
     const now = timestamp();
+    // Locations come back upper-cased; US, EU and ASIA are the multi-regions.
+    const location = (typeof body.location === 'string' ? body.location : 'US').toUpperCase();
     const resource: Obj = {
       kind: 'storage#bucket',
       id: name,
       name,
-      projectNumber: project,
-      location: 'US',
       storageClass: 'STANDARD',
-      locationType: 'multi-region',
+      locationType: ['US', 'EU', 'ASIA'].includes(location) ? 'multi-region' : 'region',
       ...body,
+      location,
+      projectNumber,
       metageneration: '1',
       timeCreated: now,
       updated: now,
@@ -87,10 +124,20 @@ export class StorageStore {
     return found;
   }
 
+  /**
+   * Patch semantics: a field given replaces the stored one (`lifecycle.rule` whole, as
+   * the JSON API does), a `null` removes it; the metageneration goes up either way.
+   */
   patchBucket(name: string, patch: Obj): Obj {
     const b = this.bucket(name);
+    checkLifecycle(patch.lifecycle);
     const metageneration = String(Number(b.resource.metageneration) + 1);
-    b.resource = { ...b.resource, ...patch, name, metageneration, updated: timestamp() };
+    const next: Obj = { ...b.resource };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete next[key];
+      else next[key] = value;
+    }
+    b.resource = { ...next, name, metageneration, updated: timestamp() };
     return { ...b.resource };
   }
 
@@ -139,8 +186,18 @@ export class StorageStore {
     if (meta.metadata) obj.metadata = meta.metadata;
     const versions = b.objects.get(name) ?? [];
     if (current) current.timeDeleted = obj.timeCreated;
-    const kept = this.versioned(bucket) ? versions : [];
-    b.objects.set(name, [...kept, obj]);
+    const versioned = this.versioned(bucket);
+    b.objects.set(name, [...(versioned ? versions : []), obj]);
+    this.emit(
+      ObjectEventType.FINALIZE,
+      obj,
+      current ? { overwroteGeneration: current.generation } : {},
+    );
+    if (current) {
+      this.emit(versioned ? ObjectEventType.ARCHIVE : ObjectEventType.DELETE, current, {
+        overwrittenByGeneration: obj.generation,
+      });
+    }
     return obj;
   }
 
@@ -151,11 +208,13 @@ export class StorageStore {
     const versions = b.objects.get(name) ?? [];
     if (generation === undefined && this.versioned(bucket)) {
       target.timeDeleted = timestamp();
+      this.emit(ObjectEventType.ARCHIVE, target);
       return;
     }
     const rest = versions.filter((o) => o !== target);
     if (rest.length > 0) b.objects.set(name, rest);
     else b.objects.delete(name);
+    this.emit(ObjectEventType.DELETE, target);
   }
 
   list(bucket: string, opts: { prefix?: string; versions?: boolean }): StoredObject[] {
@@ -185,31 +244,4 @@ export class StorageStore {
     )
       throw preconditionFailed();
   }
-}
-
-/** The JSON API's object resource. */
-export function objectResource(o: StoredObject, origin: string): Obj {
-  const id = `${o.bucket}/${o.name}/${o.generation}`;
-  const path = `b/${encodeURIComponent(o.bucket)}/o/${encodeURIComponent(o.name)}`;
-  const resource: Obj = {
-    kind: 'storage#object',
-    id,
-    selfLink: `${origin}/storage/v1/${path}`,
-    mediaLink: `${origin}/download/storage/v1/${path}?generation=${o.generation}&alt=media`,
-    name: o.name,
-    bucket: o.bucket,
-    generation: o.generation,
-    metageneration: o.metageneration,
-    contentType: o.contentType,
-    storageClass: 'STANDARD',
-    size: String(o.data.length),
-    md5Hash: createHash('md5').update(o.data).digest('base64'),
-    crc32c: crc32cBase64(o.data),
-    etag: Buffer.from(o.generation).toString('base64'),
-    timeCreated: o.timeCreated,
-    updated: o.timeCreated,
-  };
-  if (o.metadata) resource.metadata = o.metadata;
-  if (o.timeDeleted) resource.timeDeleted = o.timeDeleted;
-  return resource;
 }

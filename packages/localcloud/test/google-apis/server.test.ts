@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { startGoogleApis } from '../../src/google-apis/server';
+import { crc32c } from '../../src/storage/crc32c';
 import type { GoogleApisServer } from '../../src/google-apis/server';
 
 interface Answer {
@@ -127,12 +128,118 @@ describe('Google REST API stand-ins', () => {
     );
   });
 
+  it('creates an Eventarc trigger to a Cloud Run service, with its subscription, once', async () => {
+    const loc = 'projects/p-1/locations/us-central1';
+    g.state.put(`${loc}/services/fn`, { name: `${loc}/services/fn` });
+    await call('PUT', '/pubsub/v1/projects/p-1/topics/models', {});
+    const body = {
+      eventFilters: [{ attribute: 'type', value: 'google.cloud.pubsub.topic.v1.messagePublished' }],
+      destination: { cloudRun: { service: 'fn', region: 'us-central1' } },
+      transport: { pubsub: { topic: 'projects/p-1/topics/models' } },
+      serviceAccount: 'sa@p-1.iam.gserviceaccount.com',
+    };
+    const op = await call('POST', `/eventarc/v1/${loc}/triggers?triggerId=models`, body);
+    expect(op.json).toMatchObject({ done: true, response: { name: `${loc}/triggers/models` } });
+    const trigger = (await call('GET', `/eventarc/v1/${loc}/triggers/models`)).json;
+    const { subscription } = (trigger.transport as { pubsub: { subscription: string } }).pubsub;
+    expect(g.state.get(subscription)).toMatchObject({ topic: 'projects/p-1/topics/models' });
+    expect((await call('POST', `/eventarc/v1/${loc}/triggers?triggerId=models`, body)).status).toBe(
+      409,
+    );
+    const nowhere = { ...body, destination: { cloudRun: { service: 'none' } } };
+    expect((await call('POST', `/eventarc/v1/${loc}/triggers?triggerId=x`, nowhere)).status).toBe(
+      404,
+    );
+  });
+
+  it('records a build as a finished operation (it does not run) and answers it on get', async () => {
+    const builds = '/cloudbuild/v1/projects/p-1/locations/us-central1/builds';
+    const sa = 'projects/p-1/serviceAccounts/b@p-1.iam.gserviceaccount.com';
+    const steps = [{ name: 'gcr.io/cloud-builders/docker', args: ['build', '.'] }];
+    expect((await call('POST', builds, { steps: [] })).status).toBe(400);
+    // A build as a chosen service account must say where its logs go.
+    expect((await call('POST', builds, { steps, serviceAccount: sa })).status).toBe(400);
+    const op = await call('POST', builds, {
+      steps,
+      serviceAccount: sa,
+      options: { logging: 'CLOUD_LOGGING_ONLY' },
+    });
+    const build = (op.json.metadata as { build: { id: string; status: string } }).build;
+    expect([op.json.done, build.status]).toEqual([true, 'SUCCESS']);
+    const got = await call('GET', `${builds}/${build.id}`);
+    expect(got.json).toMatchObject({ id: build.id, steps, serviceAccount: sa, results: {} });
+  });
+
+  it('keeps secrets and answers the latest version with its CRC32C', async () => {
+    const secrets = '/secretmanager/v1/projects/p-1/secrets';
+    expect((await call('GET', `${secrets}/tokens/versions/latest:access`)).status).toBe(404);
+    await call('POST', `${secrets}?secretId=tokens`, { replication: { automatic: {} } });
+    for (const text of ['old', 'new'])
+      await call('POST', `${secrets}/tokens:addVersion`, {
+        payload: { data: Buffer.from(text).toString('base64') },
+      });
+    const bad = { payload: { data: Buffer.from('x').toString('base64'), dataCrc32c: '1' } };
+    expect((await call('POST', `${secrets}/tokens:addVersion`, bad)).status).toBe(400);
+    const latest = await call('GET', `${secrets}/tokens/versions/latest:access`);
+    const payload = latest.json.payload as { data: string; dataCrc32c: string };
+    expect([latest.json.name, Buffer.from(payload.data, 'base64').toString()]).toEqual([
+      'projects/p-1/secrets/tokens/versions/2',
+      'new',
+    ]);
+    expect(payload.dataCrc32c).toBe(String(crc32c(Buffer.from('new'))));
+  });
+
+  it('creates a managed certificate in a map for a domain, its references checked', async () => {
+    const loc = '/certificatemanager/v1/projects/p-1/locations/global';
+    const name = 'projects/p-1/locations/global';
+    const auth = await call('POST', `${loc}/dnsAuthorizations?dnsAuthorizationId=api`, {
+      domain: 'api.example.com',
+    });
+    expect(auth.json).toMatchObject({
+      done: true,
+      response: { dnsResourceRecord: { name: '_acme-challenge.api.example.com.', type: 'CNAME' } },
+    });
+    const cert = {
+      managed: {
+        domains: ['api.example.com'],
+        dnsAuthorizations: [`${name}/dnsAuthorizations/none`],
+      },
+    };
+    expect((await call('POST', `${loc}/certificates?certificateId=api`, cert)).status).toBe(404);
+    cert.managed.dnsAuthorizations = [`${name}/dnsAuthorizations/api`];
+    expect((await call('POST', `${loc}/certificates?certificateId=api`, cert)).status).toBe(200);
+    expect((await call('POST', `${loc}/certificateMaps?certificateMapId=api`, {})).status).toBe(
+      200,
+    );
+    const entry = { certificates: [`${name}/certificates/api`], hostname: 'api.example.com' };
+    const entries = `${loc}/certificateMaps/api/certificateMapEntries`;
+    expect((await call('POST', `${entries}?certificateMapEntryId=api`, entry)).status).toBe(200);
+    expect((await call('POST', `${entries}?certificateMapEntryId=api`, entry)).status).toBe(409);
+    expect((await call('GET', `${entries}/api`)).json).toMatchObject(entry);
+    expect((await call('GET', `${loc}/certificates/api`)).json).toMatchObject({
+      managed: { state: 'PROVISIONING' },
+    });
+  });
+
   it('answers an unknown call 501 at once and records it', async () => {
-    const r = await call('GET', '/secretmanager/v1/projects/p-1/secrets/s');
+    const r = await call('GET', '/cloudscheduler/v1/projects/p-1/locations/l/jobs/j');
     expect(r.status).toBe(501);
     expect(g.unknownRequests().map((u) => `${u.api} ${u.method} ${u.path}`)).toContain(
-      'secretmanager GET /v1/projects/p-1/secrets/s',
+      'cloudscheduler GET /v1/projects/p-1/locations/l/jobs/j',
     );
+  });
+
+  it('turns on the Gateway API of a cluster (the one update setup.sh makes)', async () => {
+    const clusters = '/container/v1/projects/p-1/locations/us-central1/clusters';
+    await call('POST', clusters, { cluster: { name: 'gw', autopilot: { enabled: true } } });
+    const update = { update: { desiredGatewayApiConfig: { channel: 'CHANNEL_STANDARD' } } };
+    expect((await call('PUT', `${clusters}/gw`, update)).status).toBe(200);
+    expect((await call('GET', `${clusters}/gw`)).json.networkConfig).toEqual({
+      gatewayApiConfig: { channel: 'CHANNEL_STANDARD' },
+    });
+    expect(
+      (await call('PUT', `${clusters}/gw`, { update: { desiredLoggingService: 'x' } })).status,
+    ).toBe(400);
   });
 
   it('creates clusters that answer on the Kubernetes stand-in', async () => {

@@ -62,6 +62,24 @@ describe('Cloud Storage stand-in', () => {
     expect(listed.items).toHaveLength(2);
   });
 
+  it("takes gcloud's multipart uploads: a single-quoted boundary and bare LF line ends", async () => {
+    await req('POST', '/storage/v1/b?project=p', JSON.stringify({ name: 'p_cloudbuild' }));
+    const b = '===============123==';
+    const body = `--${b}\nContent-Type: application/json\n\n{"size": "5"}\n--${b}\nContent-Type: application/x-tar\n\nbytes\n--${b}--`;
+    const r = await req(
+      'POST',
+      '/upload/storage/v1/b/p_cloudbuild/o?uploadType=multipart&name=source%2Fs.tgz',
+      body,
+      `multipart/related; boundary='${b}'`,
+    );
+    expect(r.status).toBe(200);
+    const read = await req('GET', '/storage/v1/b/p_cloudbuild/o/source%2Fs.tgz?alt=media');
+    expect([read.headers.get('content-type'), await read.text()]).toEqual([
+      'application/x-tar',
+      'bytes',
+    ]);
+  });
+
   it('answers 404 for a missing object and bucket', async () => {
     expect((await req('GET', '/storage/v1/b/models/o/none')).status).toBe(404);
     expect((await req('GET', '/storage/v1/b/nobucket')).status).toBe(404);
