@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate, LogFields, PubsubMessage } from '@maskops/shared';
-import { decodeBuildMessage } from '@maskops/shared';
+import { decodeBuildMessage, normalizeTimestamp } from '@maskops/shared';
 import type { CanaryPlan } from './canary/canary-start';
 import { canaryPlan, startCanary } from './canary/canary-start';
 import type { DeployerConfig } from './config';
@@ -13,6 +13,11 @@ import { watchRollout } from './deploy/watch-rollout';
 import type { Deps } from './deps';
 import { canaryDeps } from './deps';
 import { Outcome } from './outcome';
+import type { StorageDecode } from './model/storage-event';
+import { decodeStorageNotification } from './model/storage-event';
+import type { Candidate } from './rollout/candidate';
+import { describeCandidate, MODEL_SOURCE, modelCandidate, nameOf } from './rollout/candidate';
+import { describeTarget } from './rollout/deployment-patch';
 import { applyPlan, settle } from './rollout/lifecycle';
 
 export interface HandleOptions {
@@ -43,7 +48,7 @@ type Plan =
 function decide(
   config: DeployerConfig,
   stable: V1Deployment,
-  candidate: DeployCandidate,
+  candidate: Candidate,
   options: PlanOptions,
 ): { readonly plan: Plan; readonly stablePlan: PatchPlan } {
   const stablePlan = planPatch(stable, candidate, config, options);
@@ -51,7 +56,7 @@ function decide(
     const { outcome, reason } = stablePlan;
     const text =
       outcome === Outcome.ALREADY_ABORTED
-        ? `already aborted: build ${candidate.buildId} failed its canary; not analysed again`
+        ? `already aborted: ${nameOf(candidate)} failed its canary; not analysed again`
         : `${outcome}: ${reason}`;
     const fields =
       stablePlan.deployedBuildId === undefined
@@ -60,7 +65,13 @@ function decide(
     return { plan: { kind: 'skip', decision: { outcome, reason, text, fields } }, stablePlan };
   }
   if (config.canary !== undefined) {
-    const canary = canaryPlan(config.canary, config.deployment, stable, candidate);
+    const canary = canaryPlan(
+      config.canary,
+      config.deployment,
+      stable,
+      candidate,
+      config.container,
+    );
     return { plan: { kind: 'canary', canary }, stablePlan };
   }
   return { plan: { kind: 'rolling', patch: stablePlan }, stablePlan };
@@ -69,6 +80,8 @@ function decide(
 /**
  * decode → decide → act for one Pub/Sub message, with exactly one log line
  * for the decision. Never throws: transient failures come back with ack=false.
+ * A bucket's notification is a model event (handleStorageEvent); anything
+ * else a build message.
  */
 export async function handleMessage(
   deps: Deps,
@@ -82,6 +95,10 @@ export async function handleMessage(
     ...(message.messageId === undefined ? {} : { messageId: message.messageId }),
     ...options.logFields,
   };
+  const storage = decodeStorageNotification(message, config.modelBucket);
+  if (storage.kind !== 'not-storage') {
+    return handleStorageEvent(deps, storage, { ...options, logFields: base }, start);
+  }
   const log = decisionLog(deps, start, base);
 
   const decoded = decodeBuildMessage(message, { repository: config.image });
@@ -129,32 +146,99 @@ export async function handleMessage(
       { ...base, buildId: candidate.buildId, distrustedFinishTime: plan.distrustedFinishTime },
     );
   };
+  return act(deps, options, planOptions, () => candidate, withFields, warnDistrusted);
+}
 
+/**
+ * A Cloud Storage event, from a bucket's Pub/Sub notification or Eventarc:
+ * the finalize of a `maskops-model.json` under MODEL_BUCKET rolls that model
+ * out through the same lifecycle as a build; anything else is one INFO line.
+ */
+export async function handleStorageEvent(
+  deps: Deps,
+  decoded: Exclude<StorageDecode, { kind: 'not-storage' }>,
+  options: HandleOptions = {},
+  start = deps.now(),
+): Promise<HandleResult> {
+  const { config } = deps;
+  const log = decisionLog(deps, start, {
+    deployment: `${config.namespace}/${config.deployment}`,
+    ...options.logFields,
+  });
+  if (decoded.kind === 'ignore') {
+    return log({
+      outcome: Outcome.IGNORED,
+      reason: decoded.reason,
+      text: `ignored: ${decoded.detail}`,
+      fields: { source: MODEL_SOURCE },
+    });
+  }
+  const { model } = decoded;
+  const fields: LogFields = {
+    source: MODEL_SOURCE,
+    form: model.form,
+    model: model.uri,
+    generation: model.generation,
+  };
+  const at = new Date(start).toISOString();
+  const planOptions: PlanOptions = options.force ? { force: { at } } : {};
+  return act(
+    deps,
+    options,
+    planOptions,
+    (stable) => modelCandidate(model, stable, config, normalizeTimestamp(at) ?? at),
+    (d, c) =>
+      log(
+        { ...d, fields: { ...fields, ...d.fields } },
+        c === undefined
+          ? { buildId: `model-${model.generation}` }
+          : { buildId: c.buildId, image: c.image },
+      ),
+  );
+}
+
+/**
+ * decide on the stable Deployment as read, then act by the strategy: the one
+ * path of builds and models alike. `candidateFor` gives the candidate against
+ * a read of the stable Deployment (a model runs on the image found there).
+ */
+async function act(
+  deps: Deps,
+  options: HandleOptions,
+  planOptions: PlanOptions,
+  candidateFor: (stable: V1Deployment) => Candidate,
+  finish: (d: Decision, candidate?: Candidate) => HandleResult,
+  onDecided: (plan: PatchPlan) => void = () => undefined,
+): Promise<HandleResult> {
+  const { config } = deps;
   try {
-    const decideOn = (stable: V1Deployment) => {
-      const decided = decide(config, stable, candidate, planOptions);
-      warnDistrusted(decided.stablePlan);
+    const decideOn = (stable: V1Deployment, c = candidateFor(stable)) => {
+      const decided = decide(config, stable, c, planOptions);
+      onDecided(decided.stablePlan);
       return decided;
     };
     const patchStart = deps.now();
-    const { plan, stablePlan } = decideOn(await deps.api.read(config.namespace, config.deployment));
-    if (options.dryRun) return withFields(dryRun(plan, candidate));
+    const stable = await deps.api.read(config.namespace, config.deployment);
+    const candidate = candidateFor(stable);
+    const done = (d: Decision): HandleResult => finish(d, candidate);
+    const { plan, stablePlan } = decideOn(stable, candidate);
+    if (options.dryRun) return done(dryRun(plan, candidate));
     if (plan.kind === 'skip') {
-      return withFields({ ...plan.decision, durations: { patchMs: deps.now() - patchStart } });
+      return done({ ...plan.decision, durations: { patchMs: deps.now() - patchStart } });
     }
     if (plan.kind === 'canary') {
-      return withFields(await startCanary(canaryDeps(deps), candidate, plan.canary, planOptions));
+      return done(await startCanary(canaryDeps(deps), candidate, plan.canary, planOptions));
     }
-    return withFields(
+    return done(
       await rollingDeploy(deps, candidate, stablePlan, (d) => decideOn(d).stablePlan, patchStart),
     );
   } catch (err) {
-    return withFields(failureOf(err));
+    return finish(failureOf(err));
   }
 }
 
 /** A dry run is the decision alone: the patch (or canary plan) that acting would send. */
-function dryRun(plan: Plan, candidate: DeployCandidate): Decision {
+function dryRun(plan: Plan, candidate: Candidate): Decision {
   if (plan.kind === 'skip') {
     const { outcome, reason } = plan.decision;
     return { outcome: Outcome.DRY_RUN, reason: outcome, text: `dry run: ${reason ?? outcome}` };
@@ -162,7 +246,7 @@ function dryRun(plan: Plan, candidate: DeployCandidate): Decision {
   if (plan.kind === 'canary') {
     return {
       outcome: Outcome.DRY_RUN,
-      text: `dry run: would start a canary of ${candidate.image} on ${plan.canary.canaryDeployment}`,
+      text: `dry run: would start a canary of ${describeCandidate(candidate)} on ${plan.canary.canaryDeployment}`,
       fields: { canaryPlan: plan.canary },
       canaryPlan: plan.canary,
     };
@@ -171,14 +255,14 @@ function dryRun(plan: Plan, candidate: DeployCandidate): Decision {
     outcome: Outcome.DRY_RUN,
     previousImage: plan.patch.previousImage,
     patch: plan.patch.patch,
-    text: `dry run: would deploy ${candidate.image}`,
+    text: `dry run: would deploy ${describeCandidate(candidate)}`,
   };
 }
 
 /** The rolling strategy's act: patch the stable Deployment, watch it, settle. */
 async function rollingDeploy(
   deps: Deps,
-  candidate: DeployCandidate,
+  candidate: Candidate,
   first: PatchPlan,
   redecide: (current: V1Deployment) => PatchPlan,
   patchStart: number,
@@ -211,14 +295,11 @@ async function rollingDeploy(
       outcome: Outcome.PATCHED,
       ...patched,
       durations: { patchMs },
-      text: `patched ${plan.container} to ${candidate.image} (rollout not watched)`,
+      text: `patched ${plan.container} to ${describeTarget(plan)} (rollout not watched)`,
     };
   }
   const generation = applied.after.metadata?.generation ?? 0;
-  const rollout = await watchRollout(deps, generation, config.rolloutTimeoutSeconds, {
-    container: plan.container,
-    image: plan.image,
-  });
+  const rollout = await watchRollout(deps, generation, config.rolloutTimeoutSeconds, plan);
   const settled = await settle(deps, plan, candidate, rollout);
   return {
     ...settled,
