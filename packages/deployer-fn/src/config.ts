@@ -3,6 +3,8 @@ import type { CanaryConfig } from './canary/canary-config';
 import { readCanaryConfig } from './canary/canary-config';
 import { KubeconfigFileError, loadKubeconfigFile } from './cluster/kubeconfig-file';
 import { readEach } from './config-errors';
+import type { ModelBucket } from './model/model-bucket';
+import { readModelBucket } from './model/model-bucket';
 import {
   boolean,
   ConfigError,
@@ -36,6 +38,8 @@ export interface DeployerConfig {
   readonly maxClockSkewSeconds: number;
   /** ROLLOUT_STRATEGY=canary; absent for the default rolling strategy. */
   readonly canary?: CanaryConfig;
+  /** MODEL_BUCKET: where published models start model rollouts; absent = model events ignored. */
+  readonly modelBucket?: ModelBucket;
 }
 
 // Kubernetes object names: DNS-1123 subdomain for Deployments, label for the rest.
@@ -84,7 +88,7 @@ function optionalKubeconfig(env: Env): string | undefined {
 
 /** Every setting; a bad deploy hears of all its bad variables at once (config-errors.ts). */
 export function readConfig(env: Env): DeployerConfig {
-  const { container, kubeconfig, canary, ...settings } = readEach({
+  const { container, kubeconfig, canary, modelBucket, ...settings } = readEach({
     project: () => matching(env, 'PROJECT', PROJECT, 'a Google Cloud project id'),
     zone: () => matching(env, 'ZONE', LOCATION, 'a zone or region such as us-central1-a'),
     cluster: () => matching(env, 'CLUSTER', CLUSTER, 'a GKE cluster name'),
@@ -112,11 +116,13 @@ export function readConfig(env: Env): DeployerConfig {
     kubeconfig: () => optionalKubeconfig(env),
     maxClockSkewSeconds: () => integer(env, 'MAX_CLOCK_SKEW_SECONDS', 600, { min: 0, max: 86_400 }),
     canary: () => readCanaryConfig(env),
+    modelBucket: () => readModelBucket(env),
   });
   return {
     ...settings,
     ...(container === undefined ? {} : { container }),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
     ...(canary === undefined ? {} : { canary }),
+    ...(modelBucket === undefined ? {} : { modelBucket }),
   };
 }

@@ -27,6 +27,8 @@ export const DeployErrorCode = {
   KUBE_CONFLICT: 'KUBE_CONFLICT',
   CONTAINER_NOT_FOUND: 'CONTAINER_NOT_FOUND',
   CONTAINER_AMBIGUOUS: 'CONTAINER_AMBIGUOUS',
+  /** MODEL_PATH comes from a ConfigMap or Secret: a model rollout cannot pin it. */
+  MODEL_PATH_FROM_REFERENCE: 'MODEL_PATH_FROM_REFERENCE',
   /** Prometheus query API: unreachable, 5xx, 429 or a timeout (canary). */
   METRICS_UNAVAILABLE: 'METRICS_UNAVAILABLE',
   /** Prometheus refused the query or the credentials (4xx): a configuration error. */

@@ -1,74 +1,22 @@
-import type { V1Deployment } from '@kubernetes/client-node';
 import type { DeployCandidate, LogFields, PubsubMessage } from '@maskops/shared';
-import { decodeBuildMessage } from '@maskops/shared';
-import type { CanaryPlan } from './canary/canary-start';
-import { canaryPlan, startCanary } from './canary/canary-start';
-import type { DeployerConfig } from './config';
+import { decodeBuildMessage, normalizeTimestamp } from '@maskops/shared';
 import type { Decision, HandleResult } from './decision';
-import { decisionLog, failureOf } from './decision';
+import { decisionLog } from './decision';
 import { isBeyond, latestTrustedTime } from './deploy/clock-skew';
 import type { PatchPlan, PlanOptions } from './deploy/plan-patch';
-import { planPatch } from './deploy/plan-patch';
-import { watchRollout } from './deploy/watch-rollout';
 import type { Deps } from './deps';
-import { canaryDeps } from './deps';
 import { Outcome } from './outcome';
-import { applyPlan, settle } from './rollout/lifecycle';
-
-export interface HandleOptions {
-  /** Decide only: the result carries the plan, nothing is written. */
-  readonly dryRun?: boolean;
-  /** Extra fields for the decision log line (event id, envelope shape …). */
-  readonly logFields?: LogFields;
-  /**
-   * Deploy even if the build is older than the deployed one or its canary was
-   * aborted (recorded in the annotations). Only `maskops-replay --in-process
-   * --force` sets this; nothing in a message can, or anyone able to publish to
-   * the topic could skip the guard.
-   */
-  readonly force?: boolean;
-}
-
-/** What a message leads to, decided from the stable Deployment as read. */
-type Plan =
-  | { readonly kind: 'skip'; readonly decision: Decision }
-  | { readonly kind: 'rolling'; readonly patch: Extract<PatchPlan, { action: 'patch' }> }
-  | { readonly kind: 'canary'; readonly canary: CanaryPlan };
-
-/**
- * decide: pure, the candidate against the stable Deployment as read. The same
- * ordering, idempotency and aborted-build rules hold for both strategies; the
- * strategy only says what a deployable build does.
- */
-function decide(
-  config: DeployerConfig,
-  stable: V1Deployment,
-  candidate: DeployCandidate,
-  options: PlanOptions,
-): { readonly plan: Plan; readonly stablePlan: PatchPlan } {
-  const stablePlan = planPatch(stable, candidate, config, options);
-  if (stablePlan.action === 'skip') {
-    const { outcome, reason } = stablePlan;
-    const text =
-      outcome === Outcome.ALREADY_ABORTED
-        ? `already aborted: build ${candidate.buildId} failed its canary; not analysed again`
-        : `${outcome}: ${reason}`;
-    const fields =
-      stablePlan.deployedBuildId === undefined
-        ? {}
-        : { deployedBuildId: stablePlan.deployedBuildId };
-    return { plan: { kind: 'skip', decision: { outcome, reason, text, fields } }, stablePlan };
-  }
-  if (config.canary !== undefined) {
-    const canary = canaryPlan(config.canary, config.deployment, stable, candidate);
-    return { plan: { kind: 'canary', canary }, stablePlan };
-  }
-  return { plan: { kind: 'rolling', patch: stablePlan }, stablePlan };
-}
+import type { StorageDecode } from './model/storage-event';
+import { decodeStorageNotification } from './model/storage-event';
+import type { HandleOptions } from './rollout/act';
+import { act } from './rollout/act';
+import { MODEL_SOURCE, modelCandidate } from './rollout/candidate';
 
 /**
  * decode → decide → act for one Pub/Sub message, with exactly one log line
  * for the decision. Never throws: transient failures come back with ack=false.
+ * A bucket's notification is a model event (handleStorageEvent); anything
+ * else a build message.
  */
 export async function handleMessage(
   deps: Deps,
@@ -82,6 +30,10 @@ export async function handleMessage(
     ...(message.messageId === undefined ? {} : { messageId: message.messageId }),
     ...options.logFields,
   };
+  const storage = decodeStorageNotification(message, config.modelBucket);
+  if (storage.kind !== 'not-storage') {
+    return handleStorageEvent(deps, storage, { ...options, logFields: base }, start);
+  }
   const log = decisionLog(deps, start, base);
 
   const decoded = decodeBuildMessage(message, { repository: config.image });
@@ -129,103 +81,55 @@ export async function handleMessage(
       { ...base, buildId: candidate.buildId, distrustedFinishTime: plan.distrustedFinishTime },
     );
   };
-
-  try {
-    const decideOn = (stable: V1Deployment) => {
-      const decided = decide(config, stable, candidate, planOptions);
-      warnDistrusted(decided.stablePlan);
-      return decided;
-    };
-    const patchStart = deps.now();
-    const { plan, stablePlan } = decideOn(await deps.api.read(config.namespace, config.deployment));
-    if (options.dryRun) return withFields(dryRun(plan, candidate));
-    if (plan.kind === 'skip') {
-      return withFields({ ...plan.decision, durations: { patchMs: deps.now() - patchStart } });
-    }
-    if (plan.kind === 'canary') {
-      return withFields(await startCanary(canaryDeps(deps), candidate, plan.canary, planOptions));
-    }
-    return withFields(
-      await rollingDeploy(deps, candidate, stablePlan, (d) => decideOn(d).stablePlan, patchStart),
-    );
-  } catch (err) {
-    return withFields(failureOf(err));
-  }
+  return act(deps, options, planOptions, () => candidate, withFields, warnDistrusted);
 }
 
-/** A dry run is the decision alone: the patch (or canary plan) that acting would send. */
-function dryRun(plan: Plan, candidate: DeployCandidate): Decision {
-  if (plan.kind === 'skip') {
-    const { outcome, reason } = plan.decision;
-    return { outcome: Outcome.DRY_RUN, reason: outcome, text: `dry run: ${reason ?? outcome}` };
-  }
-  if (plan.kind === 'canary') {
-    return {
-      outcome: Outcome.DRY_RUN,
-      text: `dry run: would start a canary of ${candidate.image} on ${plan.canary.canaryDeployment}`,
-      fields: { canaryPlan: plan.canary },
-      canaryPlan: plan.canary,
-    };
-  }
-  return {
-    outcome: Outcome.DRY_RUN,
-    previousImage: plan.patch.previousImage,
-    patch: plan.patch.patch,
-    text: `dry run: would deploy ${candidate.image}`,
-  };
-}
-
-/** The rolling strategy's act: patch the stable Deployment, watch it, settle. */
-async function rollingDeploy(
+/**
+ * A Cloud Storage event, from a bucket's Pub/Sub notification or Eventarc:
+ * the finalize of a `maskops-model.json` under MODEL_BUCKET rolls that model
+ * out through the same lifecycle as a build; anything else is one INFO line.
+ */
+export async function handleStorageEvent(
   deps: Deps,
-  candidate: DeployCandidate,
-  first: PatchPlan,
-  redecide: (current: V1Deployment) => PatchPlan,
-  patchStart: number,
-): Promise<Decision> {
+  decoded: Exclude<StorageDecode, { kind: 'not-storage' }>,
+  options: HandleOptions = {},
+  start = deps.now(),
+): Promise<HandleResult> {
   const { config } = deps;
-  const applied = await applyPlan(deps, `deploy ${candidate.buildId}`, first, redecide);
-  const patchMs = deps.now() - patchStart;
-  if (applied.kind === 'skipped') {
-    const { outcome, reason, deployedBuildId } = applied.plan;
-    return {
-      outcome,
-      reason,
-      text: `${outcome}: ${reason}`,
-      durations: { patchMs },
-      fields: deployedBuildId === undefined ? {} : { deployedBuildId },
-    };
-  }
-  const { plan } = applied;
-  const patched = {
-    previousImage: plan.previousImage,
-    patch: plan.patch,
-    fields: {
-      container: plan.container,
-      attempts: applied.attempts,
-      ...(plan.forced ? { forced: true } : {}),
-    },
-  };
-  if (config.rolloutTimeoutSeconds === 0) {
-    return {
-      outcome: Outcome.PATCHED,
-      ...patched,
-      durations: { patchMs },
-      text: `patched ${plan.container} to ${candidate.image} (rollout not watched)`,
-    };
-  }
-  const generation = applied.after.metadata?.generation ?? 0;
-  const rollout = await watchRollout(deps, generation, config.rolloutTimeoutSeconds, {
-    container: plan.container,
-    image: plan.image,
+  const log = decisionLog(deps, start, {
+    deployment: `${config.namespace}/${config.deployment}`,
+    ...options.logFields,
   });
-  const settled = await settle(deps, plan, candidate, rollout);
-  return {
-    ...settled,
-    ...patched,
-    fields: { ...patched.fields, ...settled.fields },
-    durations: { patchMs, rolloutMs: rollout.elapsedMs },
+  if (decoded.kind === 'ignore') {
+    return log({
+      outcome: Outcome.IGNORED,
+      reason: decoded.reason,
+      text: `ignored: ${decoded.detail}`,
+      fields: { source: MODEL_SOURCE },
+    });
+  }
+  const { model } = decoded;
+  const fields: LogFields = {
+    source: MODEL_SOURCE,
+    form: model.form,
+    model: model.uri,
+    generation: model.generation,
   };
+  const at = new Date(start).toISOString();
+  const planOptions: PlanOptions = options.force ? { force: { at } } : {};
+  return act(
+    deps,
+    options,
+    planOptions,
+    (stable) => modelCandidate(model, stable, config, normalizeTimestamp(at) ?? at),
+    (d, c) =>
+      log(
+        { ...d, fields: { ...fields, ...d.fields } },
+        c === undefined
+          ? { buildId: `model-${model.generation}` }
+          : { buildId: c.buildId, image: c.image },
+      ),
+  );
 }
 
 function candidateFields(c: DeployCandidate): LogFields {

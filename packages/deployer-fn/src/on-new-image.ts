@@ -8,7 +8,8 @@ import type { HandleResult } from './decision';
 import { decisionLog } from './decision';
 import type { DepsOptions } from './deps';
 import { createDeps } from './deps';
-import { handleMessage } from './handler';
+import { handleMessage, handleStorageEvent } from './handler';
+import { decodeStorageCloudEvent } from './model/storage-event';
 import { Outcome } from './outcome';
 
 export type OnNewImageOptions = Partial<Omit<DepsOptions, 'config' | 'logger'>> & {
@@ -36,8 +37,12 @@ export function createPubsubHandler(options: OnNewImageOptions): PubsubEventHand
     // Canary steps come back to this same endpoint from Cloud Tasks.
     const step = decodeStepEvent(event);
     let result: HandleResult;
+    // Eventarc's Cloud Storage events (the model trigger) come here as CloudEvents too.
+    const storage = decodeStorageCloudEvent(event, config.modelBucket);
     if (step.kind !== 'not-a-step') {
       result = await handleStepEvent(deps, step, eventId);
+    } else if (storage.kind !== 'not-storage') {
+      result = await handleStorageEvent(deps, storage, { logFields: eventId });
     } else {
       const found = extractPubsubMessage(event, context);
       result = found.ok

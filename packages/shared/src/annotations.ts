@@ -14,6 +14,12 @@ export const Annotation = {
   ROLLBACK_REASON: 'maskops.dev/rollback-reason',
   /** When set: this deploy was forced by `maskops-replay --in-process --force` at that time. */
   FORCED_BY_REPLAY: 'maskops.dev/forced-by-replay',
+  /** The pinned model URI of the last model rollout processed (formatModelUri). */
+  MODEL_URI: 'maskops.dev/model-uri',
+  /** Its manifest generation: the ordering key of model rollouts of that manifest. */
+  MODEL_GENERATION: 'maskops.dev/model-generation',
+  /** The container's MODEL_PATH before the last model rollout, for rollback. */
+  PREVIOUS_MODEL_PATH: 'maskops.dev/previous-model-path',
 } as const;
 export type Annotation = (typeof Annotation)[keyof typeof Annotation];
 
@@ -34,6 +40,8 @@ export const CanaryAnnotation = {
   FINISHED: 'maskops.dev/canary-finished',
   /** On the stable Deployment: JSON {build, finishTime, reason, detail, figures, at}. */
   ABORTED: 'maskops.dev/canary-aborted',
+  /** On the stable Deployment: the same record for the newest aborted model canary, plus `model`. */
+  ABORTED_MODEL: 'maskops.dev/canary-aborted-model',
 } as const;
 export type CanaryAnnotation = (typeof CanaryAnnotation)[keyof typeof CanaryAnnotation];
 

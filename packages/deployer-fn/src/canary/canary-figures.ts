@@ -3,7 +3,7 @@ import type { PrometheusClient } from './prometheus-client';
 import type { Histogram } from './stats/histogram';
 import type { CanaryEvidence, TrackEvidence } from './stats/track-evidence';
 
-const { TRACK, BUILD, OUTCOME } = MetricLabel;
+const { TRACK, BUILD, MODEL, OUTCOME } = MetricLabel;
 
 /**
  * The labels that confine every query to this install. Managed Service for
@@ -19,16 +19,27 @@ export interface QueryScope {
   readonly namespace: string;
 }
 
+/**
+ * What the canary track is pinned to, so a leftover canary pod of another build
+ * or model never counts: the build its pods run (absent when unknown: a model
+ * canary on an image no build deployed) and the model label ('' matches series
+ * without one, as from an unpinned MODEL_PATH).
+ */
+export interface CanaryPin {
+  readonly build?: string;
+  readonly model: string;
+}
+
 const quote = (v: string): string => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-/** The label selector of a track in this install (the canary is also pinned to its build). */
-function trackSelector(scope: QueryScope, track: Track, buildId: string): string {
+/** The label selector of a track in this install (the canary also pinned to its build and model). */
+function trackSelector(scope: QueryScope, track: Track, pin: CanaryPin): string {
   const where =
     `project_id=${quote(scope.project)},location=${quote(scope.location)},` +
     `cluster=${quote(scope.cluster)},namespace=${quote(scope.namespace)}`;
-  return track === Track.CANARY
-    ? `${where},${TRACK}="${Track.CANARY}",${BUILD}=${quote(buildId)}`
-    : `${where},${TRACK}="${Track.STABLE}"`;
+  if (track === Track.STABLE) return `${where},${TRACK}="${Track.STABLE}"`;
+  const build = pin.build === undefined ? '' : `,${BUILD}=${quote(pin.build)}`;
+  return `${where},${TRACK}="${Track.CANARY}"${build},${MODEL}=${quote(pin.model)}`;
 }
 
 type Query = { kind: 'value' | 'histogram'; promql: string };
@@ -106,19 +117,19 @@ async function trackEvidence(
 export async function readEvidence(
   prom: PrometheusClient,
   scope: QueryScope,
-  buildId: string,
+  pin: CanaryPin,
   windowSeconds: number,
   time = Date.now() / 1000,
 ): Promise<CanaryEvidence> {
   const [stable, canary] = await Promise.all([
     trackEvidence(
       prom,
-      trackQueries(trackSelector(scope, Track.STABLE, buildId), windowSeconds, 'window'),
+      trackQueries(trackSelector(scope, Track.STABLE, pin), windowSeconds, 'window'),
       time,
     ),
     trackEvidence(
       prom,
-      trackQueries(trackSelector(scope, Track.CANARY, buildId), windowSeconds, 'start'),
+      trackQueries(trackSelector(scope, Track.CANARY, pin), windowSeconds, 'start'),
       time,
     ),
   ]);

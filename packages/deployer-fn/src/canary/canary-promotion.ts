@@ -12,6 +12,8 @@ import type { Decision } from '../decision';
 import type { CanaryState, Promotion } from './canary-state';
 import { advance, writeState } from './canary-transitions';
 import type { Figures } from './verdict';
+import { describeCandidate } from '../rollout/candidate';
+import { describeTarget, supersededBy } from '../rollout/deployment-patch';
 
 /**
  * Promote: the rolling patch of the stable Deployment, exactly as a rolling
@@ -51,8 +53,13 @@ export async function promote(
       previousImage: plan.previousImage,
       previousTemplateBuildId: plan.previousTemplateBuildId,
       templateAnnotated: plan.templateAnnotated,
+      ...(plan.model === undefined ? {} : { model: plan.model }),
     };
-  } else if (applied.plan.deployedBuildId === state.buildId) {
+  } else if (
+    state.candidate.model === undefined
+      ? applied.plan.deployedBuildId === state.buildId
+      : applied.plan.outcome === 'already-deployed'
+  ) {
     // Stable already carries this canary's build: an earlier attempt of this step
     // patched it and then could not record that (its state write lost to other
     // writers until the step's deadline). It is this promotion, so watch it.
@@ -86,7 +93,7 @@ export async function promote(
     await writeState(deps, read, { ...state, phase: 'promoted', step, figures, finishedAt: at }, 0);
     return {
       outcome: Outcome.PATCHED,
-      text: `canary promoted: patched ${promotion.container} to ${promotion.image} (rollout not watched)`,
+      text: `canary promoted: patched ${promotion.container} to ${describeTarget(promotion)} (rollout not watched)`,
       fields: base,
       previousImage: promotion.previousImage,
       ...(severity ? { severity } : {}),
@@ -98,7 +105,7 @@ export async function promote(
     { ...state, phase: 'promoting', step, figures, promotion },
     {
       outcome: Outcome.CANARY_PROMOTING,
-      text: `canary of ${state.candidate.image} promoted: ${why.detail}; ${how}`,
+      text: `canary of ${describeCandidate(state.candidate)} promoted: ${why.detail}; ${how}`,
       fields: base,
       previousImage: promotion.previousImage,
       ...(severity ? { severity } : {}),
@@ -117,13 +124,28 @@ async function recoveredPromotion(
   container: string,
 ): Promise<Promotion> {
   const stable = await deps.api.read(deps.config.namespace, deps.config.deployment);
-  return {
+  const image = selectContainer(stable, container).image ?? state.candidate.image;
+  const recovered = {
     generation: stable.metadata?.generation ?? 0,
     startedAt: new Date(deps.now()).toISOString(),
     container,
-    image: selectContainer(stable, container).image ?? state.candidate.image,
-    previousImage: stable.metadata?.annotations?.[Annotation.PREVIOUS_IMAGE] ?? '',
+    image,
     previousTemplateBuildId: null,
+  };
+  const annotations = stable.metadata?.annotations ?? {};
+  const { model } = state.candidate;
+  if (model !== undefined) {
+    const previousPath = annotations[Annotation.PREVIOUS_MODEL_PATH] ?? null;
+    return {
+      ...recovered,
+      previousImage: image,
+      templateAnnotated: false,
+      model: { path: model.uri, previousPath },
+    };
+  }
+  return {
+    ...recovered,
+    previousImage: annotations[Annotation.PREVIOUS_IMAGE] ?? '',
     templateAnnotated: state.candidate.digest === undefined,
   };
 }
@@ -146,7 +168,7 @@ export async function watchPromotion(
       { ...state, step },
       {
         outcome: Outcome.CANARY_PROMOTING,
-        text: `stable rollout of ${p.image}: ${look.waiting}`,
+        text: `stable rollout of ${describeTarget(p)}: ${look.waiting}`,
         fields: { step },
       },
     );
@@ -165,8 +187,8 @@ function lookAt(
   now: number,
   timeoutSeconds: number,
 ): RolloutLook | { readonly status: 'pending'; readonly waiting: string } {
-  const running = selectContainer(stable, p.container).image;
-  if (running !== p.image) return { status: 'superseded', currentImage: running ?? '' };
+  const other = supersededBy(stable, p);
+  if (other !== undefined) return { status: 'superseded', currentImage: other };
   const rollout = rolloutState(stable, p.generation);
   if (rollout.done) return { status: 'complete' };
   if (rollout.failed) return { status: 'failed', ...rollout.failed };

@@ -1,5 +1,4 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { DeployCandidate } from '@maskops/shared';
 import { canaryDeploymentName, compareTimestamps } from '@maskops/shared';
 import type { Decision } from '../decision';
 import { withConflictRetry } from '../deploy/conflict-retry';
@@ -7,6 +6,9 @@ import type { PlanOptions } from '../deploy/plan-patch';
 import { selectContainer } from '../deploy/select-container';
 import type { CanaryDeps } from '../deps';
 import { Outcome } from '../outcome';
+import { modelPathOf } from '../deploy/model-path';
+import type { Candidate } from '../rollout/candidate';
+import { describeCandidate, nameOf } from '../rollout/candidate';
 import { deployPatch } from '../rollout/deployment-patch';
 import type { CanaryConfig } from './canary-config';
 import type { CanaryState } from './canary-state';
@@ -21,6 +23,11 @@ function canaryReplicas(weightPercent: number, stableReady: number): number {
 export interface CanaryPlan {
   readonly canaryDeployment: string;
   readonly image: string;
+  /**
+   * The MODEL_PATH the canary runs: a model's URI, or for a build the stable's
+   * (null: it has none), so a canary differs from stable in exactly one thing.
+   */
+  readonly modelPath: string | null;
   readonly replicas: number;
   readonly stableReadyReplicas: number;
   readonly firstStepInSeconds: number;
@@ -32,13 +39,15 @@ export function canaryPlan(
   config: CanaryConfig,
   deployment: string,
   stable: V1Deployment,
-  candidate: DeployCandidate,
+  candidate: Candidate,
+  container: string | undefined,
 ): CanaryPlan {
   const ready = stable.status?.readyReplicas ?? 0;
   const { tasksServiceAccount: _sa, ...settings } = config;
   return {
     canaryDeployment: canaryDeploymentName(deployment),
     image: candidate.image,
+    modelPath: candidate.model?.uri ?? modelPathOf(selectContainer(stable, container)),
     replicas: canaryReplicas(config.weightPercent, ready),
     stableReadyReplicas: ready,
     firstStepInSeconds: config.intervalSeconds,
@@ -54,7 +63,7 @@ export function canaryPlan(
  */
 export async function startCanary(
   deps: CanaryDeps,
-  candidate: DeployCandidate,
+  candidate: Candidate,
   plan: CanaryPlan,
   options: PlanOptions,
 ): Promise<Decision> {
@@ -87,6 +96,7 @@ export async function startCanary(
         candidate,
         container: selectContainer(canary, deps.config.container).name,
         resourceVersion: canary.metadata?.resourceVersion,
+        canaryModelPath: plan.modelPath,
         // The force of `maskops-replay --force` holds through every later step.
         forcedAt: next.forcedAt,
         replicas: plan.replicas,
@@ -100,7 +110,7 @@ export async function startCanary(
     return {
       outcome: Outcome.STALE,
       reason: `newer build ${started.state.buildId} is in canary`,
-      text: `stale: build ${candidate.buildId} is older than the canary build ${started.state.buildId}`,
+      text: `stale: ${nameOf(candidate)} is older than the canary's ${nameOf(started.state.candidate)}`,
     };
   }
   if (started.kind === 'running') {
@@ -108,22 +118,22 @@ export async function startCanary(
     if (state.phase === 'aborted') {
       return {
         outcome: Outcome.ALREADY_ABORTED,
-        reason: `the canary of build ${candidate.buildId} was aborted`,
-        text: `already aborted: build ${candidate.buildId} failed its canary; not analysed again`,
+        reason: `the canary of ${nameOf(candidate)} was aborted`,
+        text: `already aborted: ${nameOf(candidate)} failed its canary; not analysed again`,
       };
     }
     // A redelivery after a lost enqueue must not strand the canary: ensure the next step.
     const enqueued = isTerminal(state.phase)
       ? undefined
-      : await enqueueStep(deps, candidate.buildId, state.step + 1);
+      : await enqueueStep(deps, candidate, state.step + 1);
     return {
       outcome: Outcome.CANARY_RUNNING,
       reason: `canary of ${candidate.buildId} is ${state.phase} (step ${state.step})`,
-      text: `canary of build ${candidate.buildId} already ${state.phase}`,
+      text: `canary of ${nameOf(candidate)} already ${state.phase}`,
       fields: { step: state.step, phase: state.phase, ...(enqueued ? { enqueued } : {}) },
     };
   }
-  const enqueued = await enqueueStep(deps, candidate.buildId, 1);
+  const enqueued = await enqueueStep(deps, candidate, 1);
   const supersedes =
     started.superseded !== undefined && started.previous && !isTerminal(started.previous.phase)
       ? started.superseded
@@ -131,7 +141,7 @@ export async function startCanary(
   return {
     outcome: Outcome.CANARY_STARTED,
     text:
-      `canary of ${candidate.image} started on ${name} with ${plan.replicas} replica(s)` +
+      `canary of ${describeCandidate(candidate)} started on ${name} with ${plan.replicas} replica(s)` +
       (supersedes ? `, superseding build ${supersedes}` : ''),
     fields: {
       canaryDeployment: name,

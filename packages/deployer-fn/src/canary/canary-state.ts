@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { DeployCandidate } from '@maskops/shared';
 import { Annotation, CanaryAnnotation } from '@maskops/shared';
+import type { Candidate } from '../rollout/candidate';
 import type { RolloutTarget } from '../rollout/deployment-patch';
 import type { Figures } from './verdict';
 
@@ -30,7 +30,7 @@ export interface CanaryState {
   readonly startedAt: string;
   readonly readyAt?: string;
   readonly step: number;
-  readonly candidate: DeployCandidate;
+  readonly candidate: Candidate;
   readonly figures?: Figures;
   readonly promotion?: Promotion;
   readonly finishedAt?: string;
@@ -50,7 +50,7 @@ function json<T>(text: string | undefined): T | undefined {
 /** The state recorded on the canary Deployment, or undefined if it holds none (or garbage). */
 export function readCanaryState(d: V1Deployment): CanaryState | undefined {
   const a = d.metadata?.annotations ?? {};
-  const candidate = json<DeployCandidate>(a[CanaryAnnotation.CANDIDATE]);
+  const candidate = json<Candidate>(a[CanaryAnnotation.CANDIDATE]);
   const phase = a[CanaryAnnotation.PHASE] as CanaryPhase | undefined;
   const started = a[CanaryAnnotation.STARTED];
   const step = Number(a[CanaryAnnotation.STEP]);

@@ -2,7 +2,11 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { rolloutState } from '../deploy/watch-rollout';
 import { Outcome } from '../outcome';
 import type { CanaryDeps } from '../deps';
-import { canaryDeploymentName } from '@maskops/shared';
+import { canaryDeploymentName, modelGenerationLabel } from '@maskops/shared';
+import { modelPathOf } from '../deploy/model-path';
+import { selectContainer } from '../deploy/select-container';
+import { describeCandidate } from '../rollout/candidate';
+import type { CanaryPin } from './canary-figures';
 import { readEvidence } from './canary-figures';
 import { promote, watchPromotion } from './canary-promotion';
 import type { Decision } from '../decision';
@@ -62,7 +66,7 @@ export async function canaryStep(deps: CanaryDeps, event: StepEvent): Promise<De
     // sure the next one exists. Cloud Tasks dedupes it by name.
     const enqueued =
       event.step === state.step
-        ? await enqueueStep(deps, state.buildId, state.step + 1)
+        ? await enqueueStep(deps, state.candidate, state.step + 1)
         : undefined;
     return skipped(
       'DUPLICATE',
@@ -101,7 +105,7 @@ async function analyse(
         { ...state, step },
         {
           outcome: Outcome.CANARY_CONTINUE,
-          text: `canary of ${state.candidate.image} not ready yet (step ${step})`,
+          text: `canary of ${describeCandidate(state.candidate)} not ready yet (step ${step})`,
           fields: { step, ready: false },
         },
       );
@@ -115,7 +119,7 @@ async function analyse(
   const evidence = await readEvidence(
     deps.canaryClients.prometheus,
     { project, location, cluster, namespace },
-    state.buildId,
+    canaryPin(read, state, deps.config.container),
     windowSeconds,
     now / 1000,
   );
@@ -133,10 +137,28 @@ async function analyse(
     { ...next, step, figures },
     {
       outcome: Outcome.CANARY_CONTINUE,
-      text: `canary of ${state.candidate.image}: step ${step}, no breach`,
+      text: `canary of ${describeCandidate(state.candidate)}: step ${step}, no breach`,
       fields: { ...fields, ready: true },
     },
   );
+}
+
+/**
+ * What the canary track's series are pinned to: the build its pods run (a
+ * model canary runs the stable's build) and the model generation of the
+ * MODEL_PATH it was given, as inference-api labels them.
+ */
+function canaryPin(
+  read: V1Deployment,
+  state: CanaryState,
+  container: string | undefined,
+): CanaryPin {
+  const { model } = state.candidate;
+  const build = model === undefined ? state.buildId : model.build;
+  return {
+    ...(build === undefined ? {} : { build }),
+    model: modelGenerationLabel(modelPathOf(selectContainer(read, container)) ?? ''),
+  };
 }
 
 /** CANARY_READY_DEADLINE_SECONDS, or the stable Deployment's progress deadline. */

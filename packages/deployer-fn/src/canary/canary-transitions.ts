@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { CanaryAnnotation, canaryDeploymentName } from '@maskops/shared';
-import { abortedBuild, compareBuilds } from '../deploy/aborted-build';
+import { abortedBuild, compareBuilds, compareModels } from '../deploy/aborted-build';
+import { describeCandidate } from '../rollout/candidate';
 import { withConflictRetry } from '../deploy/conflict-retry';
 import { transient } from '../errors';
 import { Outcome } from '../outcome';
@@ -59,7 +60,7 @@ export async function advance(
   decision: Omit<Decision, 'fields'> & { fields?: Decision['fields'] },
 ): Promise<Decision> {
   await writeState(deps, read, next);
-  const enqueued = await enqueueStep(deps, next.buildId, next.step + 1);
+  const enqueued = await enqueueStep(deps, next.candidate, next.step + 1);
   return { ...decision, fields: { ...decision.fields, nextStep: next.step + 1, enqueued } };
 }
 
@@ -77,9 +78,11 @@ export async function abortCanary(
 ): Promise<Decision> {
   const at = new Date(deps.now()).toISOString();
   const { namespace, deployment } = deps.config;
+  const { model } = state.candidate;
   const record = {
     build: state.buildId,
     finishTime: state.candidate.finishTime,
+    ...(model === undefined ? {} : { model: model.uri }),
     reason: why.reason,
     detail: why.detail,
     ...(why.figures ? { figures: why.figures } : {}),
@@ -87,20 +90,26 @@ export async function abortCanary(
   };
   // The record keeps the newest aborted build (see aborted-build.ts): a forced
   // replay of an older build that aborts too must not lower it.
+  // Models keep their own record, ordered by generation (see aborted-build.ts).
   await withConflictRetry(deps, `abort ${state.buildId}`, async () => {
     const stable = await deps.api.read(namespace, deployment);
-    const recorded = abortedBuild(stable);
-    if (
-      recorded?.finishTime !== undefined &&
-      compareBuilds(state.candidate, { ...recorded, finishTime: recorded.finishTime }) < 0
-    ) {
+    const recorded = abortedBuild(stable, model === undefined ? 'build' : 'model');
+    if (model === undefined) {
+      if (
+        recorded?.finishTime !== undefined &&
+        compareBuilds(state.candidate, { ...recorded, finishTime: recorded.finishTime }) < 0
+      ) {
+        return;
+      }
+    } else if (recorded?.model !== undefined && (compareModels(model, recorded.model) ?? 1) < 0) {
       return;
     }
     const resourceVersion = stable.metadata?.resourceVersion;
+    const key = model === undefined ? CanaryAnnotation.ABORTED : CanaryAnnotation.ABORTED_MODEL;
     await deps.api.patch(namespace, deployment, {
       metadata: {
         ...(resourceVersion === undefined ? {} : { resourceVersion }),
-        annotations: { [CanaryAnnotation.ABORTED]: JSON.stringify(record) },
+        annotations: { [key]: JSON.stringify(record) },
       },
     });
   });
@@ -119,7 +128,7 @@ export async function abortCanary(
   return {
     outcome: Outcome.CANARY_ABORTED,
     reason: `${why.reason}: ${why.detail}`,
-    text: `canary of ${state.candidate.image} aborted at step ${step}: ${why.detail}`,
+    text: `canary of ${describeCandidate(state.candidate)} aborted at step ${step}: ${why.detail}`,
     fields: { step, abortReason: why.reason, ...(why.figures ? { figures: why.figures } : {}) },
   };
 }

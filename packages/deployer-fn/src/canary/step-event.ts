@@ -1,4 +1,5 @@
-import { CloudEventMode, cloudEventRequest, isObj } from '@maskops/shared';
+import { CloudEventMode, cloudEventRequest, isObj, parseModelUri } from '@maskops/shared';
+import type { Candidate } from '../rollout/candidate';
 import type { CanaryDeps } from '../deps';
 import type { EnqueueResult } from './cloud-tasks-client';
 import { taskId } from './cloud-tasks-client';
@@ -8,8 +9,11 @@ export const STEP_EVENT_TYPE = 'dev.maskops.canary.step';
 export const STEP_EVENT_SOURCE = '//maskops.dev/deployer';
 
 export interface StepEvent {
+  /** The rollout's id: a build id, or `model-GENERATION` for a model canary. */
   readonly buildId: string;
   readonly step: number;
+  /** A model canary's pinned model URI: the canary's state says the same, this tells a reader. */
+  readonly model?: string;
 }
 
 export type StepDecode =
@@ -28,28 +32,40 @@ export function decodeStepEvent(event: unknown): StepDecode {
       return { kind: 'malformed', detail: 'data is not JSON' };
     }
   }
-  const d = (data ?? {}) as { buildId?: unknown; step?: unknown };
+  const d = (data ?? {}) as { buildId?: unknown; step?: unknown; model?: unknown };
   if (typeof d.buildId !== 'string' || d.buildId === '' || d.buildId.length > 200) {
     return { kind: 'malformed', detail: 'data.buildId must be a non-empty string' };
   }
   if (typeof d.step !== 'number' || !Number.isSafeInteger(d.step) || d.step < 1) {
     return { kind: 'malformed', detail: 'data.step must be a positive integer' };
   }
-  return { kind: 'step', event: { buildId: d.buildId, step: d.step } };
+  if (
+    d.model !== undefined &&
+    (typeof d.model !== 'string' || parseModelUri(d.model) === undefined)
+  ) {
+    return { kind: 'malformed', detail: 'data.model must be a pinned model URI' };
+  }
+  const model = d.model === undefined ? {} : { model: d.model };
+  return { kind: 'step', event: { buildId: d.buildId, step: d.step, ...model } };
 }
 
 /** The task id of a step: Cloud Tasks dedupes by it, so enqueueing twice is harmless. */
 const stepTaskId = (buildId: string, step: number): string => taskId(`${buildId}-step-${step}`);
 
-/** Schedules `step` of `buildId` CANARY_INTERVAL_SECONDS from now. */
+/** Schedules `step` of the canary of `rollout` CANARY_INTERVAL_SECONDS from now. */
 export async function enqueueStep(
   deps: CanaryDeps,
-  buildId: string,
+  rollout: Pick<Candidate, 'buildId' | 'model'>,
   step: number,
 ): Promise<EnqueueResult> {
   const now = deps.now();
+  const { buildId } = rollout;
   const id = stepTaskId(buildId, step);
-  const data: StepEvent = { buildId, step };
+  const data: StepEvent = {
+    buildId,
+    step,
+    ...(rollout.model === undefined ? {} : { model: rollout.model.uri }),
+  };
   const event = cloudEventRequest(
     {
       type: STEP_EVENT_TYPE,

@@ -32,7 +32,7 @@ export async function handleStepEvent(
   }
   const { event } = decoded;
   const about = { buildId: event.buildId };
-  const step = { step: event.step };
+  const step = { step: event.step, ...(event.model === undefined ? {} : { model: event.model }) };
   if (config.canary === undefined) {
     return log(
       {

@@ -1,15 +1,17 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { DeployCandidate } from '@maskops/shared';
 import { normalizeTimestamp, parseImageRef } from '@maskops/shared';
 import type { DeployerConfig } from '../config';
 import { abortedBuild, compareBuilds } from './aborted-build';
 import type { DeploymentPatch, RolloutTarget } from '../rollout/deployment-patch';
 import { deployPatch } from '../rollout/deployment-patch';
+import type { Candidate } from '../rollout/candidate';
+import { isModel } from '../rollout/candidate';
+import { planModelPatch } from './plan-model-patch';
 import { Annotation } from '@maskops/shared';
 import { isBeyond } from './clock-skew';
 import { selectContainer } from './select-container';
 
-type SkipOutcome = 'already-deployed' | 'stale' | 'already-aborted';
+export type SkipOutcome = 'already-deployed' | 'stale' | 'already-aborted';
 
 export type PatchPlan =
   | {
@@ -61,10 +63,11 @@ function digestOf(image: string | undefined): string | undefined {
  */
 export function planPatch(
   deployment: V1Deployment,
-  candidate: DeployCandidate,
+  candidate: Candidate,
   config: Pick<DeployerConfig, 'container'>,
   options: PlanOptions = {},
 ): PatchPlan {
+  if (isModel(candidate)) return planModelPatch(deployment, candidate, config, options);
   const container = selectContainer(deployment, config.container);
   const currentImage = container.image ?? '';
   const annotations = deployment.metadata?.annotations ?? {};
@@ -131,7 +134,7 @@ export function planPatch(
     container: container.name,
     resourceVersion: deployment.metadata?.resourceVersion,
     forcedAt: options.force?.at,
-    previousImage: currentImage,
+    previous: { image: currentImage },
   });
   return {
     action: 'patch',

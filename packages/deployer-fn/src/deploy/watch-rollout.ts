@@ -2,6 +2,8 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { isPermanent } from '../errors';
 import type { Deps } from '../deps';
 import type { RolloutLook } from '../rollout/lifecycle';
+import type { RolloutTarget } from '../rollout/deployment-patch';
+import { supersededBy } from '../rollout/deployment-patch';
 
 export type RolloutResult = RolloutLook & { readonly elapsedMs: number };
 
@@ -57,7 +59,7 @@ export async function watchRollout(
   deps: Deps,
   generation: number,
   timeoutSeconds: number,
-  ours?: { container: string; image: string },
+  ours?: RolloutTarget,
 ): Promise<RolloutResult> {
   const { namespace, deployment } = deps.config;
   const start = deps.now();
@@ -67,15 +69,9 @@ export async function watchRollout(
   for (;;) {
     try {
       const current = await deps.api.read(namespace, deployment);
-      const running = current.spec?.template?.spec?.containers?.find(
-        (c) => c.name === ours?.container,
-      );
-      if (ours && running?.image !== ours.image) {
-        return {
-          status: 'superseded',
-          currentImage: running?.image ?? '',
-          elapsedMs: deps.now() - start,
-        };
+      const other = ours === undefined ? undefined : supersededBy(current, ours);
+      if (other !== undefined) {
+        return { status: 'superseded', currentImage: other, elapsedMs: deps.now() - start };
       }
       const state = rolloutState(current, generation);
       if (state.done) return { status: 'complete', elapsedMs: deps.now() - start };

@@ -8,24 +8,27 @@ import { createDeps } from '../deps';
 import { handleMessage } from '../handler';
 import { ReplayExit } from './exit-codes';
 import { ReplayError } from './replay-error';
+import { modelNotification } from './model-notification';
 import { readReplayMessage, type ReplaySource } from './replay-input';
 import { postCloudEvent, publishToTopic, topicPath } from './replay-targets';
 
 const USAGE = `usage: maskops-replay SOURCE TARGET [options]
-Replays a Cloud Build (or Artifact Registry) notification by hand.
+Replays a Cloud Build (or Artifact Registry) notification, or a model's, by hand.
 
 SOURCE (one):
   --build-id ID        fetch the Build from the Cloud Build API (--project, [--region])
   --file PATH          a JSON file: Build resource, AR notification, Pub/Sub message or push body
-  (neither)            the same JSON on stdin
+  --model URI          a published model, gs://BUCKET/PATH/maskops-model.json#GENERATION: sent
+                       as the bucket's OBJECT_FINALIZE notification of that manifest generation
+  (none)               the JSON of --file on stdin
 TARGET (one):
   --topic T            publish to a Pub/Sub topic (name or projects/P/topics/T)
   --url URL            POST it as a CloudEvent to a function URL (--auth adds an ID token)
   --in-process         run the deployer here, configured by the same env as the function
   --dry-run            like --in-process, but only print the patch it would send
 Options:
-  --force              with --in-process only: deploy even if the build is older than the
-                       deployed one (recorded in maskops.dev/forced-by-replay)
+  --force              with --in-process only: deploy even if the build (or model generation)
+                       is older than the deployed one (recorded in maskops.dev/forced-by-replay)
   --project P          project for --build-id and bare topic names (default env PROJECT)
   --region R           Cloud Build region of the build (builds.get without it finds only
                        global builds: a regional build answers 404)
@@ -59,6 +62,7 @@ async function main(): Promise<number> {
       options: {
         'build-id': { type: 'string' },
         file: { type: 'string' },
+        model: { type: 'string' },
         topic: { type: 'string' },
         url: { type: 'string' },
         'in-process': { type: 'boolean', default: false },
@@ -93,15 +97,15 @@ async function main(): Promise<number> {
       ReplayExit.USAGE,
       `choose exactly one of --topic, --url, --in-process, --dry-run\n${USAGE}`,
     );
-  if (values['build-id'] && values.file)
-    fail(ReplayExit.USAGE, 'choose one source: --build-id or --file (or stdin)');
+  if ([values['build-id'], values.file, values.model].filter(Boolean).length > 1)
+    fail(ReplayExit.USAGE, 'choose one source: --build-id, --file or --model (or stdin)');
   // A flag, never a message field: whoever can publish to the topic must not skip the guard.
   if (values.force && !values['in-process'])
     fail(ReplayExit.USAGE, `--force works only with --in-process\n${USAGE}`);
-  if (!values['build-id'] && !values.file && process.stdin.isTTY)
+  if (!values['build-id'] && !values.file && !values.model && process.stdin.isTTY)
     fail(
       ReplayExit.USAGE,
-      `no input: stdin is a terminal; give --build-id or --file, or pipe the JSON in\n${USAGE}`,
+      `no input: stdin is a terminal; give --build-id, --file or --model, or pipe the JSON in\n${USAGE}`,
     );
   const timeoutMs = seconds('--timeout', values.timeout, 60);
   const stdinTimeoutMs = seconds('--stdin-timeout', values['stdin-timeout'], 10);
@@ -125,11 +129,9 @@ async function main(): Promise<number> {
   } else if (values.file) source = { kind: 'file', path: values.file };
   else source = { kind: 'stdin' };
 
-  const message = await readReplayMessage(source, {
-    tokens,
-    stdinTimeoutMs,
-    requestTimeoutMs: timeoutMs,
-  });
+  const message = values.model
+    ? modelNotification(values.model)
+    : await readReplayMessage(source, { tokens, stdinTimeoutMs, requestTimeoutMs: timeoutMs });
 
   if (values.topic) {
     const id = await publishToTopic(message, topicPath(values.topic, project));

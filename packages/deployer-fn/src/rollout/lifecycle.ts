@@ -1,14 +1,13 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { DeployCandidate } from '@maskops/shared';
 import { describeError } from '@maskops/shared';
 import type { Decision } from '../decision';
 import { withConflictRetry } from '../deploy/conflict-retry';
 import type { PatchPlan } from '../deploy/plan-patch';
-import { selectContainer } from '../deploy/select-container';
 import type { Deps } from '../deps';
 import { Outcome } from '../outcome';
+import type { Candidate } from './candidate';
 import type { RolloutTarget } from './deployment-patch';
-import { rollbackPatch } from './deployment-patch';
+import { describeTarget, rollbackPatch, supersededBy } from './deployment-patch';
 
 /**
  * The rollout lifecycle both strategies share: apply a decided patch plan
@@ -51,7 +50,7 @@ export async function applyPlan(
 /** What one look at (or a whole watch of) a rollout found. */
 export type RolloutLook =
   | { readonly status: 'complete' }
-  /** The container no longer runs our image: someone else deployed meanwhile. */
+  /** The container no longer runs our image (or model): someone else deployed meanwhile. */
   | { readonly status: 'superseded'; readonly currentImage: string }
   | { readonly status: 'failed'; readonly reason: string; readonly message: string };
 
@@ -64,24 +63,25 @@ export type RolloutLook =
 export async function settle(
   deps: Deps,
   target: RolloutTarget,
-  candidate: DeployCandidate,
+  candidate: Candidate,
   look: RolloutLook,
 ): Promise<Decision> {
+  const what = describeTarget(target);
   if (look.status === 'superseded') {
     return {
       outcome: Outcome.SUPERSEDED,
       reason: `now running ${look.currentImage}`,
-      text: `deploy of ${target.image} superseded by ${look.currentImage} during the rollout`,
+      text: `deploy of ${what} superseded by ${look.currentImage} during the rollout`,
     };
   }
   if (look.status === 'complete') {
-    return { outcome: Outcome.DEPLOYED, text: `deployed ${target.image}` };
+    return { outcome: Outcome.DEPLOYED, text: `deployed ${what}` };
   }
   const reason = `${look.reason}: ${look.message}`;
   const failed = (outcome: Outcome, text: string, rollback?: string): Decision => ({
     outcome,
     reason,
-    text: `rollout of ${target.image} failed${text}`,
+    text: `rollout of ${what} failed${text}`,
     ...(rollback === undefined ? {} : { fields: { rollback } }),
   });
   if (!deps.config.rollbackOnFailure) {
@@ -106,28 +106,33 @@ export async function settle(
 }
 
 type RollbackResult =
+  /** `image`: what the container runs again (the image, or MODEL_PATH for a model). */
   | { readonly status: 'rolled-back'; readonly image: string }
   /** Someone deployed something else meanwhile; undoing it would be wrong. */
   | { readonly status: 'superseded'; readonly currentImage: string }
   | { readonly status: 'impossible'; readonly message: string };
 
-/** Restores `target`'s previous image, unless the container no longer runs ours. */
+/** Restores `target`'s previous image (or MODEL_PATH), unless the container no longer runs ours. */
 async function rollback(
   deps: Deps,
   target: RolloutTarget,
-  candidate: DeployCandidate,
+  candidate: Candidate,
   reason: string,
 ): Promise<RollbackResult> {
-  if (!target.previousImage) return { status: 'impossible', message: 'no previous image recorded' };
+  if (!target.previousImage && target.model === undefined) {
+    return { status: 'impossible', message: 'no previous image recorded' };
+  }
   const { namespace, deployment } = deps.config;
   return withConflictRetry(deps, `rollback ${candidate.buildId}`, async () => {
     const current = await deps.api.read(namespace, deployment);
-    const container = selectContainer(current, target.container);
-    if (container.image !== target.image) {
-      return { status: 'superseded', currentImage: container.image ?? '' } as const;
-    }
+    const other = supersededBy(current, target);
+    if (other !== undefined) return { status: 'superseded', currentImage: other } as const;
     const patch = rollbackPatch(target, candidate, reason, current.metadata?.resourceVersion);
     await deps.api.patch(namespace, deployment, patch);
-    return { status: 'rolled-back', image: target.previousImage } as const;
+    const back =
+      target.model === undefined
+        ? target.previousImage
+        : `MODEL_PATH ${target.model.previousPath ?? '(unset)'}`;
+    return { status: 'rolled-back', image: back } as const;
   });
 }

@@ -49,12 +49,19 @@ beforeAll(async () => {
   const canary = await startTrackMetrics('canary', healthy('build-1'));
   const otherNamespace = await startTrackMetrics('stable', broken);
   const otherCluster = await startTrackMetrics('stable', broken);
-  tracks.push(stable, canary, otherNamespace, otherCluster);
+  // A canary pod of the same build with another model (a model canary's leftover).
+  const otherModel = await startTrackMetrics('canary', {
+    ...broken,
+    build: 'build-1',
+    model: '777',
+  });
+  tracks.push(stable, canary, otherNamespace, otherCluster, otherModel);
   prom.setTargets([
     { url: stable.url, labels: { namespace: 'maskops' } },
     { url: canary.url, labels: { namespace: 'maskops' } },
     { url: otherNamespace.url, labels: { namespace: 'team-b' } },
     { url: otherCluster.url, labels: { namespace: 'maskops', cluster: 'other-cluster' } },
+    { url: otherModel.url, labels: { namespace: 'maskops' } },
   ]);
   // Enough scrapes for increase() over the window.
   for (let i = 0; i < 4; i += 1) {
@@ -77,7 +84,7 @@ it('the evidence and the verdict see only this install, through GET queries', as
       return client.query(q, t);
     },
   };
-  const evidence = await readEvidence(spy, SCOPE, 'build-1', 2);
+  const evidence = await readEvidence(spy, SCOPE, { build: 'build-1', model: '' }, 2);
   // Every query went out as a GET with URL parameters (the documented query method).
   expect(queries.map((q) => q.method)).toEqual(seen.map(() => 'GET'));
   expect(queries.map((q) => q.query)).toEqual(expect.arrayContaining(seen));
@@ -90,6 +97,9 @@ it('the evidence and the verdict see only this install, through GET queries', as
   expect(evidence.stable.requests).toBeGreaterThan(0);
   expect(evidence.stable.errors).toBe(0);
   expect(evidence.stable.instancesSum! / evidence.stable.instances['+Inf']).toBeCloseTo(2, 6);
+  // The canary is its build without a model label: the other model's pod is not in it.
+  expect(evidence.canary.requests).toBeGreaterThan(0);
+  expect(evidence.canary.errors).toBe(0);
   const verdict = canaryVerdict(evidence, 30, {
     analysisSeconds: 180,
     intervalSeconds: 30,
@@ -104,6 +114,16 @@ it('the evidence and the verdict see only this install, through GET queries', as
   });
   expect(verdict.decision).toBe('continue');
   expect(verdict.figures.stable).toMatchObject({ errors: 0, meanInstances: 2, meanTopScore: 0.9 });
+});
+
+it('the canary track is pinned to (build, model): the same build with another model is another canary', async () => {
+  const client = prometheusClient(prom.url, { getToken: () => Promise.resolve('token') });
+  const pinned = await readEvidence(client, SCOPE, { build: 'build-1', model: '777' }, 2);
+  expect(pinned.canary.requests).toBeGreaterThan(0);
+  expect(pinned.canary.errors / pinned.canary.requests).toBeGreaterThan(0.3);
+  // A model canary on an image no build deployed is pinned to its model alone.
+  const modelOnly = await readEvidence(client, SCOPE, { model: '777' }, 2);
+  expect(modelOnly.canary.errors).toBeGreaterThan(0);
 });
 
 it('without the scope the other installs would have entered the verdict (the test can fail)', () => {

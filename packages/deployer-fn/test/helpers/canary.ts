@@ -32,7 +32,14 @@ export interface CanaryFn extends Fn {
 export async function startCanaryFunction(
   cloud: LocalCloud,
   env: Record<string, string> = {},
-  opts: { replicas?: number; image?: string; annotations?: Record<string, string> } = {},
+  opts: {
+    replicas?: number;
+    image?: string;
+    annotations?: Record<string, string>;
+    /** Env of the stable's and the canary's container (e.g. their MODEL_PATH). */
+    env?: Array<{ name: string; value: string }>;
+    canaryEnv?: Array<{ name: string; value: string }>;
+  } = {},
 ): Promise<CanaryFn> {
   counter += 1;
   const name = `canary-app-${counter}`;
@@ -42,7 +49,13 @@ export async function startCanaryFunction(
   cloud.kube.putDeployment(
     deploymentFixture({
       name: canaryName,
-      containers: [{ name: 'inference-api', image: OLD_IMAGE }],
+      containers: [
+        {
+          name: 'inference-api',
+          image: OLD_IMAGE,
+          ...(opts.canaryEnv ? { env: opts.canaryEnv } : {}),
+        },
+      ],
       replicas: 0,
     }),
   );
@@ -52,7 +65,17 @@ export async function startCanaryFunction(
     name,
     port,
     replicas: opts.replicas ?? 10,
-    ...(opts.image ? { containers: [{ name: 'inference-api', image: opts.image }] } : {}),
+    ...(opts.image || opts.env
+      ? {
+          containers: [
+            {
+              name: 'inference-api',
+              image: opts.image ?? OLD_IMAGE,
+              ...(opts.env ? { env: opts.env } : {}),
+            },
+          ],
+        }
+      : {}),
     ...(opts.annotations ? { annotations: opts.annotations } : {}),
     env: {
       ROLLOUT_STRATEGY: 'canary',

@@ -63,7 +63,11 @@ export async function startFunction(
   cloud: Cloud,
   opts: {
     env?: Record<string, string>;
-    containers?: Array<{ name: string; image: string }>;
+    containers?: Array<{
+      name: string;
+      image: string;
+      env?: Array<{ name: string; value: string }>;
+    }>;
     annotations?: Record<string, string>;
     replicas?: number;
     fn?: Partial<OnNewImageOptions>;

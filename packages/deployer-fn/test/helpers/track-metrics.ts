@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 /** How the simulated pods of one track behave (changeable between steps). */
 export interface TrackBehaviour {
   build: string;
+  /** The `model` label (a manifest generation); none when unset, like an unpinned MODEL_PATH. */
+  model?: string;
   /** /predict answers per second that are not refusals. */
   rps: number;
   /** Share of them that are 5xx without Retry-After. */
@@ -73,7 +75,10 @@ export async function startTrackMetrics(
   };
   const text = (): string => {
     advance();
-    const l = (extra = '') => `track="${track}",build="${state.behaviour.build}"${extra}`;
+    const { model } = state.behaviour;
+    const modelLabel = model ? `,model="${model}"` : '';
+    const l = (extra = '') =>
+      `track="${track}",build="${state.behaviour.build}"${modelLabel}${extra}`;
     const hist = (name: string, sum: number, count: number, buckets: Array<[string, number]>) =>
       [
         `# TYPE ${name} histogram`,

@@ -95,7 +95,7 @@ describe('stdin', () => {
       input: '',
     });
     expect(r.status).toBe(2);
-    expect(r.stdout).toMatch(/no input: stdin is a terminal; give --build-id or --file/);
+    expect(r.stdout).toMatch(/no input: stdin is a terminal; give --build-id, --file or --model/);
   });
 
   it('an open, silent stdin times out with its own exit code', async () => {
