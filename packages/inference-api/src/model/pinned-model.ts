@@ -79,8 +79,7 @@ export async function fetchPinnedModel(
     }
     await writeFile(join(partial, COMPLETE_MARKER), JSON.stringify({ url: manifestUrl, manifest }));
     await mkdir(dirname(dir), { recursive: true });
-    await rm(dir, { recursive: true, force: true });
-    await rename(partial, dir);
+    await settle(partial, dir);
   } catch (err) {
     await rm(partial, { recursive: true, force: true });
     throw err;
@@ -184,4 +183,22 @@ function notDownloaded(at: string, url: string, err: unknown): InferenceApiError
     cause: err,
     details: { object: url },
   });
+}
+
+/**
+ * Moves a verified download into place. Workers (INFERENCE_WORKERS) load at once:
+ * a complete copy already there is kept (never deleted under a worker reading it).
+ */
+async function settle(partial: string, dir: string): Promise<void> {
+  if ((await cachedManifest(dir)) === undefined) {
+    await rm(dir, { recursive: true, force: true });
+    try {
+      await rename(partial, dir);
+      return;
+    } catch (err) {
+      // Another worker's rename won (a non-empty target): use its copy.
+      if ((await cachedManifest(dir)) === undefined) throw err;
+    }
+  }
+  await rm(partial, { recursive: true, force: true });
 }

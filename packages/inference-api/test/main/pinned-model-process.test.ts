@@ -30,8 +30,13 @@ afterAll(async () => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-async function start(prefix: string, generation: string): Promise<ServerProcess> {
+async function start(
+  prefix: string,
+  generation: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const s = await startServer({
+    ...env,
     ...b.env,
     MODEL_PATH: formatModelUri({
       bucket: b.bucket,
@@ -45,13 +50,13 @@ async function start(prefix: string, generation: string): Promise<ServerProcess>
   return s;
 }
 
-it('serves a pinned model once every object checks out', async () => {
+it('serves a pinned model once every object checks out (two workers, one cached copy)', async () => {
   const generation = await b.publish(
     'm/good',
     ManifestAdapter.TF_OD_API,
     await putFolder(b, TF_OD_API, 'm/good', FILES),
   );
-  const s = await start('m/good', generation);
+  const s = await start('m/good', generation, { INFERENCE_WORKERS: '2' });
   await s.waitFor((l) => l['message'] === 'model loaded and warmed: ready');
   expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
   expect(s.lines).toContainEqual(
