@@ -52,6 +52,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     defaultMetrics: options.defaultMetrics,
     track: config.track,
     build: config.buildId,
+    modelPath: config.modelPath,
   });
   await app.register(requestLoggingPlugin);
   await app.register(routeMethodsPlugin);

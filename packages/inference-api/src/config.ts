@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  boolean,
   ConfigError,
   integer,
   number,
   oneOf,
   optionalString,
+  parseModelUri,
   Track,
   type Env,
 } from '@maskops/shared';
@@ -169,6 +171,26 @@ function metricsPort(env: Env, port: number): number | undefined {
   return n;
 }
 
+/**
+ * MODEL_PATH. With MODEL_REQUIRE_GENERATION (setup.sh sets it with --model-bucket) a
+ * gs:// path must pin a manifest generation: a bare prefix would load whatever the
+ * bucket holds when the pod starts, so two pods of one rollout could serve two models.
+ */
+function modelPath(env: Env): string {
+  const path = optionalString(env, 'MODEL_PATH', DEFAULT_MODEL_PATH);
+  if (
+    boolean(env, 'MODEL_REQUIRE_GENERATION', false) &&
+    path.startsWith('gs://') &&
+    parseModelUri(path) === undefined
+  ) {
+    throw new ConfigError(
+      'MODEL_PATH',
+      `must pin a published model (gs://BUCKET/PREFIX/NAME/maskops-model.json#GENERATION) while MODEL_REQUIRE_GENERATION is true, got ${path}`,
+    );
+  }
+  return path;
+}
+
 /** Reads and validates every setting; throws ConfigError naming the first bad variable. */
 export function readConfig(env: Env = process.env): ServingConfig {
   const shutdownGraceMs = integer(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0 });
@@ -224,7 +246,7 @@ export function readConfig(env: Env = process.env): ServingConfig {
     shutdownGraceMs,
     shutdownDelayMs,
     defaultMinScore: number(env, 'DEFAULT_MIN_SCORE', 0.5, { min: 0, max: 1 }),
-    modelPath: optionalString(env, 'MODEL_PATH', DEFAULT_MODEL_PATH),
+    modelPath: modelPath(env),
     modelAdapter: oneOf(env, 'MODEL_ADAPTER', Object.values(ModelAdapter)),
     modelLabels: optionalString(env, 'MODEL_LABELS'),
     modelCacheDir: optionalString(env, 'MODEL_CACHE_DIR'),

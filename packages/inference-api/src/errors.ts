@@ -28,6 +28,9 @@ export const ErrorCode = {
   NOT_READY: 'NOT_READY',
   MODEL_INVALID: 'MODEL_INVALID',
   MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  MODEL_MANIFEST_INVALID: 'MODEL_MANIFEST_INVALID',
+  MODEL_CHECKSUM_MISMATCH: 'MODEL_CHECKSUM_MISMATCH',
+  MODEL_ADAPTER_MISMATCH: 'MODEL_ADAPTER_MISMATCH',
   LABELS_INVALID: 'LABELS_INVALID',
   INFERENCE_FAILED: 'INFERENCE_FAILED',
   INTERNAL: 'INTERNAL',
@@ -59,6 +62,9 @@ const HTTP_STATUS = {
   NOT_READY: 503,
   MODEL_INVALID: 500,
   MODEL_NOT_FOUND: 500,
+  MODEL_MANIFEST_INVALID: 500,
+  MODEL_CHECKSUM_MISMATCH: 500,
+  MODEL_ADAPTER_MISMATCH: 500,
   LABELS_INVALID: 500,
   INFERENCE_FAILED: 500,
   INTERNAL: 500,
@@ -231,6 +237,34 @@ export const modelInvalid = (message: string, options?: ErrorOptions): Inference
 
 export const modelNotFound = (message: string, options?: ErrorOptions): InferenceApiError =>
   new InferenceApiError(ErrorCode.MODEL_NOT_FOUND, message, options);
+
+// A pinned model (MODEL_PATH gs://…/maskops-model.json#GENERATION) that cannot be trusted.
+
+/** The published manifest is missing a field, names no model file, or is not JSON. */
+export const modelManifestInvalid = (message: string, options?: ErrorOptions): InferenceApiError =>
+  new InferenceApiError(ErrorCode.MODEL_MANIFEST_INVALID, message, options);
+
+/** An object read at its pinned generation is not what the manifest says (CRC32C or size). */
+export const modelChecksumMismatch = (
+  message: string,
+  details: { object: string; generation: string; expected: string; actual: string },
+): InferenceApiError =>
+  new InferenceApiError(ErrorCode.MODEL_CHECKSUM_MISMATCH, message, { details });
+
+/** The model opens with another adapter than the one its manifest was checked against. */
+export const modelAdapterMismatch = (
+  modelPath: string,
+  published: string,
+  actual: { adapter: string; forced: boolean },
+): InferenceApiError =>
+  new InferenceApiError(
+    ErrorCode.MODEL_ADAPTER_MISMATCH,
+    `MODEL_PATH ${modelPath} was published for the ${published} adapter, but ` +
+      (actual.forced
+        ? `MODEL_ADAPTER is ${actual.adapter}`
+        : `it opens here as ${actual.adapter} (not the model that was pushed)`),
+    { details: { published, actual: actual.adapter } },
+  );
 
 /** A labels file that is there but wrong: the service stops with exit 78 (a configuration error). */
 export const labelsInvalid = (

@@ -168,6 +168,34 @@ describe('readConfig', () => {
     );
   });
 
+  it('MODEL_REQUIRE_GENERATION: a gs:// MODEL_PATH must pin a manifest generation', () => {
+    const pinned = 'gs://models/m/shapes/maskops-model.json#1712345678901234';
+    expect(readConfig({ MODEL_REQUIRE_GENERATION: 'true', MODEL_PATH: pinned }).modelPath).toBe(
+      pinned,
+    );
+    // Models baked into the image are not what the setting guards.
+    expect(
+      readConfig({ MODEL_REQUIRE_GENERATION: 'true', MODEL_PATH: '/m/model.json' }),
+    ).toMatchObject({
+      modelPath: '/m/model.json',
+    });
+    expect(readConfig({ MODEL_PATH: 'gs://models/m/shapes' }).modelPath).toBe(
+      'gs://models/m/shapes',
+    );
+    for (const path of [
+      'gs://models/m/shapes',
+      'gs://models/m/shapes/maskops-model.json',
+      'gs://models/m/shapes/model.json#17',
+    ]) {
+      expect(() => readConfig({ MODEL_REQUIRE_GENERATION: 'true', MODEL_PATH: path })).toThrow(
+        `MODEL_PATH: must pin a published model (gs://BUCKET/PREFIX/NAME/maskops-model.json#GENERATION) while MODEL_REQUIRE_GENERATION is true, got ${path}`,
+      );
+    }
+    expect(() => readConfig({ MODEL_REQUIRE_GENERATION: 'maybe' })).toThrow(
+      /MODEL_REQUIRE_GENERATION: must be true or false/,
+    );
+  });
+
   it('takes MASKOPS_TRACK stable or canary only', () => {
     expect(() => readConfig({ MASKOPS_TRACK: 'blue' })).toThrow(
       /MASKOPS_TRACK: must be one of stable, canary, got "blue"/,

@@ -76,6 +76,9 @@ const CLIENT_CODES: ReadonlySet<string> = new Set([
 const MODEL_CODES: ReadonlySet<string> = new Set([
   ErrorCode.MODEL_INVALID,
   ErrorCode.MODEL_NOT_FOUND,
+  ErrorCode.MODEL_MANIFEST_INVALID,
+  ErrorCode.MODEL_CHECKSUM_MISMATCH,
+  ErrorCode.MODEL_ADAPTER_MISMATCH,
   ErrorCode.LABELS_INVALID,
 ]);
 

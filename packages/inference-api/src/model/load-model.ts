@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { Storage } from '@google-cloud/storage';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
@@ -6,7 +7,7 @@ import type { WorkerLogger } from '../logging/worker-log';
 import { describeError } from '@maskops/shared';
 import { detectAdapter, requireTensors } from '../adapters/adapter';
 import { fitsTorchvision, unknownOnnxContract } from '../adapters/torchvision/contract';
-import { modelInvalid, modelNotFound } from '../errors';
+import { modelAdapterMismatch, modelInvalid, modelNotFound } from '../errors';
 import type { ModelInfo } from '../inference/types';
 import { Backend, ModelAdapter, ModelFormat, Runtime } from '../inference/types';
 import type { OnnxModel } from '../runtime/onnx-runtime';
@@ -17,6 +18,7 @@ import { resolveLabels } from '../labels/resolve-labels';
 import { readManifest } from './manifest';
 import type { StorageLike } from './model-source';
 import { fetchGcsModel, parseModelPath } from './model-source';
+import { fetchPinnedModel } from './pinned-model';
 import type { RunnableModel, TensorSpec } from './runnable-model';
 import { normalizeTensorName, wrapGraphModel, wrapSavedModel } from './runnable-model';
 import { tryLoadTfjsNode } from './tfjs-node';
@@ -40,6 +42,8 @@ export interface LoadModelOptions {
   logger?: WorkerLogger;
   /** Cloud Storage client override (tests). */
   storage?: StorageLike;
+  /** Cloud Storage client for a pinned manifest (tests); STORAGE_EMULATOR_HOST honoured otherwise. */
+  pinnedStorage?: Storage;
 }
 
 export interface LoadedModel {
@@ -55,6 +59,20 @@ export interface LoadedModel {
 
 export async function loadModel(options: LoadModelOptions): Promise<LoadedModel> {
   const location = parseModelPath(options.modelPath);
+  const pinned =
+    location.kind === 'manifest'
+      ? await fetchPinnedModel(location, {
+          cacheRoot: options.cacheDir,
+          storage: options.pinnedStorage,
+          logger: options.logger,
+        })
+      : undefined;
+  if (pinned && options.adapter !== undefined && options.adapter !== pinned.manifest.adapter) {
+    throw modelAdapterMismatch(options.modelPath, pinned.manifest.adapter, {
+      adapter: options.adapter,
+      forced: true,
+    });
+  }
   const localPath =
     location.kind === 'gcs'
       ? await fetchGcsModel(location, {
@@ -62,7 +80,9 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
           storage: options.storage,
           logger: options.logger,
         })
-      : location.path;
+      : location.kind === 'local'
+        ? location.path
+        : (pinned?.path ?? '');
   const { dir, file, format } = await locateModelFile(localPath, options.modelPath);
 
   const onnx = format === ModelFormat.ONNX;
@@ -80,6 +100,13 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
     const adapter = onnx
       ? onnxAdapter(model, options.adapter)
       : tfjsAdapter(model, options.adapter);
+    // The adapter the push opened it with: another one here is not the model that was checked.
+    if (pinned && pinned.manifest.adapter !== adapter) {
+      throw modelAdapterMismatch(options.modelPath, pinned.manifest.adapter, {
+        adapter,
+        forced: false,
+      });
+    }
     const manifest = await readManifest(dir);
     const matterportConfig =
       adapter === ModelAdapter.MATTERPORT ? await readMatterportConfig(dir) : undefined;
@@ -94,7 +121,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
         : {}),
     });
     const info: ModelInfo = {
-      name: manifest?.name ?? basename(dir),
+      name: manifest?.name ?? pinned?.manifest.name ?? basename(dir),
       adapter,
       format,
       runtime: model.runtime,

@@ -3,11 +3,25 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { WorkerLogger } from '../logging/worker-log';
+import { MODEL_MANIFEST_NAME, parseModelUri } from '@maskops/shared';
 import { InferenceApiError, modelInvalid, modelNotFound } from '../errors';
+import { createStorage } from './storage-client';
 
-/** Where MODEL_PATH points: a local directory/file, or a Cloud Storage prefix. */
+/**
+ * Where MODEL_PATH points: a local directory/file, a Cloud Storage prefix, or a
+ * published model's manifest (`gs://B/…/maskops-model.json`, pinned by `#GENERATION`).
+ */
 export type ModelLocation =
   | { kind: 'local'; path: string }
+  | {
+      kind: 'manifest';
+      url: string;
+      bucket: string;
+      /** Object name of the manifest. */
+      object: string;
+      /** The pinned generation; unset: the manifest's live generation, read at start. */
+      generation?: string;
+    }
   | {
       kind: 'gcs';
       url: string;
@@ -20,6 +34,13 @@ export type ModelLocation =
 
 export function parseModelPath(modelPath: string): ModelLocation {
   if (!modelPath.startsWith('gs://')) return { kind: 'local', path: resolve(modelPath) };
+  const pinned = parseModelUri(modelPath);
+  if (pinned) return { kind: 'manifest', url: modelPath, ...pinned };
+  if (modelPath.includes('#')) {
+    throw modelInvalid(
+      `MODEL_PATH ${modelPath}: only gs://BUCKET/…/${MODEL_MANIFEST_NAME} takes a #GENERATION (a decimal number)`,
+    );
+  }
   const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(modelPath);
   if (!match) {
     throw modelInvalid(`MODEL_PATH ${modelPath} is not a valid gs://bucket/prefix URL`);
@@ -31,6 +52,14 @@ export function parseModelPath(modelPath: string): ModelLocation {
     file = posix.basename(path);
     path = posix.dirname(path) === '.' ? '' : posix.dirname(path);
   }
+  if (file === MODEL_MANIFEST_NAME) {
+    return {
+      kind: 'manifest',
+      url: modelPath,
+      bucket,
+      object: `${path}/${file}`.replace(/^\//, ''),
+    };
+  }
   return {
     kind: 'gcs',
     url: modelPath,
@@ -40,7 +69,7 @@ export function parseModelPath(modelPath: string): ModelLocation {
   };
 }
 
-function defaultCacheRoot(): string {
+export function defaultCacheRoot(): string {
   return join(tmpdir(), 'maskops-models');
 }
 
@@ -64,7 +93,7 @@ export interface StorageLike {
   };
 }
 
-const COMPLETE_MARKER = '.maskops-complete.json';
+export const COMPLETE_MARKER = '.maskops-complete.json';
 
 /**
  * Downloads every object under the prefix into the cache directory once. A
@@ -83,7 +112,7 @@ export async function fetchGcsModel(
     return target;
   }
   const started = Date.now();
-  const storage = options.storage ?? (await defaultStorage());
+  const storage = options.storage ?? ((await createStorage()) as unknown as StorageLike);
   const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
   try {
     const [files] = await storage.bucket(location.bucket).getFiles({ prefix: location.prefix });
@@ -128,10 +157,4 @@ async function isComplete(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function defaultStorage(): Promise<StorageLike> {
-  // Loaded lazily: most deployments read the model from the image, not from GCS.
-  const { Storage } = await import('@google-cloud/storage');
-  return new Storage() as unknown as StorageLike;
 }

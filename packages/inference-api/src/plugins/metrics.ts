@@ -2,7 +2,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { InferenceEngine } from '../inference/types';
-import { MetricLabel, PredictMetric, PredictOutcome, Track } from '@maskops/shared';
+import {
+  MetricLabel,
+  modelGenerationLabel,
+  PredictMetric,
+  PredictOutcome,
+  Track,
+} from '@maskops/shared';
 
 /**
  * Prometheus metrics of one app, in its own Registry (tests build many apps in
@@ -32,11 +38,13 @@ const INSTANCE_BUCKETS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 20, 24, 
 // 0 = nothing found; then steps of 0.05.
 const SCORE_BUCKETS = Array.from({ length: 21 }, (_, i) => i / 20);
 
-/** The labels that tell a canary's pods from the stable ones' (and one build from another). */
+/** The labels that tell a canary's pods from the stable ones' (and one build or model from another). */
 interface ServingIdentity {
   track: Track;
   /** MASKOPS_BUILD_ID; `unknown` when the image was built without one. */
   build: string;
+  /** The pinned manifest generation of MODEL_PATH; '' (no label to PromQL) for any other path. */
+  model: string;
 }
 type IdentityLabel = keyof ServingIdentity;
 
@@ -63,15 +71,22 @@ export interface ServingMetrics {
   modelInfo: Gauge<'model' | 'adapter' | 'backend' | 'format' | 'demo'>;
 }
 
-function createMetrics(
-  options: { defaultMetrics?: boolean; track?: Track; build?: string } = {},
-): ServingMetrics {
+interface MetricsOptions {
+  defaultMetrics?: boolean;
+  track?: Track;
+  build?: string;
+  /** MODEL_PATH: its manifest generation is the `model` label (the deployer derives the same). */
+  modelPath?: string;
+}
+
+function createMetrics(options: MetricsOptions = {}): ServingMetrics {
   const registry = new Registry();
   const identity: ServingIdentity = {
     track: options.track ?? Track.STABLE,
     build: options.build ?? 'unknown',
+    model: modelGenerationLabel(options.modelPath ?? ''),
   };
-  const identityLabels: IdentityLabel[] = [MetricLabel.TRACK, MetricLabel.BUILD];
+  const identityLabels: IdentityLabel[] = [MetricLabel.TRACK, MetricLabel.BUILD, MetricLabel.MODEL];
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
@@ -220,7 +235,7 @@ declare module 'fastify' {
  * `app.metrics`, and every response counted and timed by route template (never
  * the raw URL: bounded cardinality).
  */
-export const metricsPlugin = fp<{ defaultMetrics?: boolean; track?: Track; build?: string }>(
+export const metricsPlugin = fp<MetricsOptions>(
   (app, options) => {
     const metrics = createMetrics(options);
     app.decorate('metrics', metrics);

@@ -119,6 +119,27 @@ describe('node dist/main.js', () => {
     await Promise.all(requests);
   });
 
+  it('stops with one line when MODEL_REQUIRE_GENERATION refuses an unpinned gs:// MODEL_PATH', () => {
+    const r = spawnSync(process.execPath, [MAIN_JS], {
+      env: {
+        PATH: process.env.PATH,
+        MODEL_REQUIRE_GENERATION: 'true',
+        MODEL_PATH: 'gs://models/m/shapes',
+      },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(78);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({
+      severity: 'CRITICAL',
+      variable: 'MODEL_PATH',
+      message: expect.stringContaining('while MODEL_REQUIRE_GENERATION is true'),
+    });
+    expect(r.stdout).toBe('');
+  });
+
   it('stops with one line naming a bad variable', () => {
     const r = spawnSync(process.execPath, [MAIN_JS], {
       env: { PATH: process.env.PATH, MAX_QUEUE: 'lots' },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
+import { PredictMetric } from '@maskops/shared';
 import { buildApp } from '../../src/app';
 import { DEFAULT_MODEL_PATH } from '../../src/config';
 import { createInferenceEngine, type WorkerInferenceEngine } from '../../src/inference/engine';
@@ -18,10 +19,11 @@ type Body = { instances: Array<{ score: number }> };
  * from the gated fixture, which holds the model busy or fails on demand.
  */
 const CANARY = { track: 'canary', build: 'build-7' } as const;
-const sel = (extra = ''): string => `{${extra}track="canary",build="build-7"}`;
+// The demo model's MODEL_PATH is local: no manifest generation, so `model` is ''.
+const sel = (extra = ''): string => `{${extra}track="canary",build="build-7",model=""}`;
 
 const counted = (outcome: string, n: number): string =>
-  `maskops_predict_requests_total{track="canary",build="build-7",outcome="${outcome}"} ${n}`;
+  `maskops_predict_requests_total{track="canary",build="build-7",model="",outcome="${outcome}"} ${n}`;
 
 function post(app: FastifyInstance, payload: Buffer, type = 'image/jpeg') {
   return app.inject({
@@ -164,8 +166,35 @@ describe('refusals and failures', () => {
     });
     expect((await post(app, await solidImage('png'), 'image/png')).statusCode).toBe(200);
     expect(await metricLines(app, 'maskops_predict_top_score_bucket{le="0.9"')).toEqual([
-      'maskops_predict_top_score_bucket{le="0.9",track="stable",build="unknown"} 1',
+      'maskops_predict_top_score_bucket{le="0.9",track="stable",build="unknown",model=""} 1',
     ]);
+    await app.close();
+  });
+
+  it('labels every /predict series with the pinned manifest generation of MODEL_PATH', async () => {
+    const app = await buildApp({
+      config: testConfig({
+        track: 'canary',
+        buildId: 'b-9',
+        modelPath: 'gs://models/m/shapes/maskops-model.json#1712345678901234',
+      }),
+      engine: new GatedEngine(false),
+      logger: false,
+      defaultMetrics: false,
+    });
+    expect((await post(app, await solidImage('png'), 'image/png')).statusCode).toBe(200);
+    expect((await post(app, Buffer.from('not an image'), 'text/plain')).statusCode).toBe(415);
+    const text = (await app.inject('/metrics')).body;
+    const series = text
+      .split('\n')
+      .filter((l) => Object.values(PredictMetric).some((name) => l.startsWith(name)));
+    expect(series.length).toBeGreaterThan(4);
+    for (const line of series) {
+      expect(line).toContain('track="canary",build="b-9",model="1712345678901234"');
+    }
+    expect(series).toContain(
+      'maskops_predict_requests_total{track="canary",build="b-9",model="1712345678901234",outcome="client_error"} 1',
+    );
     await app.close();
   });
 });
