@@ -2,7 +2,13 @@
  * The demo "shapes" models and their painter, for inference-api's build, tests and
  * benches and for e2e. Never imported by a server's `src`.
  */
-export { DEMO_ONNX_VARIANTS, DEMO_VARIANTS, ONNX_MODEL_FILE, generateDemoModels } from './generate';
+export {
+  DEMO_ONNX_VARIANTS,
+  DEMO_VARIANTS,
+  DemoBehaviour,
+  ONNX_MODEL_FILE,
+  generateDemoModels,
+} from './generate';
 export type { DemoOnnxVariantDir, DemoVariantDir } from './generate';
 export { encodeShapesImage, paintShapes } from './paint-shapes';
 // The ONNX writer behind the demo graph, for inference-api's runtime bench (onnx-proto stays here).

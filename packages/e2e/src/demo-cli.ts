@@ -14,12 +14,13 @@ const { values } = parseArgs({
     'from-commit': { type: 'boolean', default: false },
     canary: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'model-push': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose] [--from-commit] [--canary] [--keep]\n',
+    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose] [--from-commit] [--canary] [--keep] [--model-push]\n',
   );
   process.exit(0);
 }
@@ -42,6 +43,7 @@ runPipelineDemo({
   fromCommit: values['from-commit'],
   canary: values.canary,
   keep: values.keep,
+  models: values['model-push'],
 }).then(
   (report) => process.exit(report.ok ? 0 : 1),
   (err: unknown) => {

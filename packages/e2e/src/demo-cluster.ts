@@ -27,6 +27,9 @@ export interface DemoCluster {
   log: (line: string) => void;
   /** Stream pod and function log lines too. */
   verbose: boolean;
+  /** More env for every pod (e.g. the storage stand-in) and for the function. */
+  podEnv?: Record<string, string>;
+  functionEnv?: Record<string, string>;
 }
 
 /**
@@ -46,6 +49,7 @@ export function demoPodController(c: DemoCluster, deployment: string, track: Tra
       SHUTDOWN_GRACE_MS: '15000',
       LOG_LEVEL: 'warn',
       MASKOPS_TRACK: track,
+      ...c.podEnv,
     },
     scrapeTargets: c.cloud.prometheus,
     onEvent: (m) => c.log(`[cluster] ${m}`),
@@ -66,6 +70,7 @@ export async function startDemoFunction(c: DemoCluster, canary: boolean): Promis
         CONTAINER,
         IMAGE: REPOSITORY,
         ROLLOUT_TIMEOUT_SECONDS: '240',
+        ...c.functionEnv,
         ...(canary
           ? canaryFunctionEnv({
               project: PROJECT,

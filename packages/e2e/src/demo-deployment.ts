@@ -14,6 +14,8 @@ export function stableDeployment(o: {
   image: string;
   buildId: string;
   finishTime: string;
+  /** How long a rollout may go without progress (the demo's model rollouts wait less). */
+  progressDeadlineSeconds?: number;
 }): Record<string, unknown> {
   const labels = trackLabels(o.name, Track.STABLE);
   return {
@@ -26,7 +28,7 @@ export function stableDeployment(o: {
     },
     spec: {
       replicas: o.replicas,
-      progressDeadlineSeconds: 120,
+      progressDeadlineSeconds: o.progressDeadlineSeconds ?? 120,
       selector: { matchLabels: labels },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {

@@ -1,4 +1,4 @@
-import { sleep, startLocalCloud, type FunctionProcess } from '@maskops/localcloud';
+import { sleep, startGoogleApis, startLocalCloud, type FunctionProcess } from '@maskops/localcloud';
 import { canaryDeploymentName, Track } from '@maskops/shared';
 import { canaryDeployment, canaryPush, CanaryVerdict, expectedVerdict } from './canary-demo';
 import { stableDeployment } from './demo-deployment';
@@ -12,6 +12,8 @@ import { handOffReplay } from './demo-replay';
 import { ImageRegistry } from './image-store';
 import { describePushes, summarizeDemo, type PushOutcome } from './demo-summary';
 import { LoadClient, type LoadReport } from './load-client';
+import { modelDemoEnv, runModelDemo } from './model-demo';
+import type { ModelPushResult } from './model-push';
 import type { PodController } from './pod-controller';
 import { PushBuilder } from './push-builds';
 import { rollingPush } from './rolling-push';
@@ -51,12 +53,21 @@ export interface PipelineDemoOptions {
    * SIGINT or SIGTERM, and print the `maskops-replay --dry-run` line that reads them.
    */
   keep?: boolean;
+  /**
+   * Model rollouts instead of image pushes (model-demo.ts): models published with
+   * `maskops-model push` to a versioned bucket of the storage stand-in, whose
+   * notifications reach the function; a good one, a corrupt one and, with `canary`,
+   * one that finds nothing.
+   */
+  models?: boolean;
 }
 
 export interface PipelineDemoReport {
   deployed: string[];
   load: LoadReport;
   finalImage: string;
+  /** With `models`: what each model push ended as. */
+  models?: ModelPushResult[];
   /** With `canary`: how many canaries were promoted and aborted. */
   canary?: { promoted: number; aborted: number };
   ok: boolean;
@@ -102,6 +113,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     log(
       `[localcloud] canary: Cloud Tasks ${cloud.cloudTasks!.url}, Prometheus ${cloud.prometheus!.url}`,
     );
+  const apis = o.models ? await startGoogleApis() : undefined;
   const service = new ServiceProxy();
   let controller: PodController | undefined;
   let canaryController: PodController | undefined;
@@ -119,13 +131,22 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
         buildId: first.buildId,
         // As if built a minute ago: the first push is newer.
         finishTime: new Date(Date.now() - 60000).toISOString(),
+        // A model that cannot load is never ready: let its rollout fail in seconds.
+        ...(o.models ? { progressDeadlineSeconds: 30 } : {}),
       }),
     );
     cloud.kube.setRolloutMode(NAMESPACE, DEPLOYMENT, 'external');
     deployed.push(first.buildId);
 
     await service.listen(o.servicePort ?? 0);
-    const cluster: DemoCluster = { cloud, registry, service, log, verbose: o.verbose ?? false };
+    const cluster: DemoCluster = {
+      cloud,
+      registry,
+      service,
+      log,
+      verbose: o.verbose ?? false,
+      ...(apis ? modelDemoEnv(apis, cloud.env.GCE_METADATA_HOST ?? '') : {}),
+    };
     controller = demoPodController(cluster, DEPLOYMENT, Track.STABLE);
     controller.start();
     if (o.canary) {
@@ -157,6 +178,20 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     log(`[client] POSTing shape images to the service, concurrency ${o.concurrency ?? 2}`);
     await sleep(1000);
 
+    if (apis) {
+      const models = await runModelDemo(
+        { apis, cloud, fn, log },
+        { canary: o.canary ?? false, client, canaryPodPrefix: `${CANARY}-` },
+      );
+      client = undefined;
+      return {
+        deployed,
+        load: models.load,
+        finalImage: models.finalImage,
+        ok: models.ok,
+        models: models.results,
+      };
+    }
     let previous: Record<string, unknown> | undefined;
     for (let n = 1; n <= (o.pushes ?? 2); n++) {
       if (o.canary) {
@@ -243,7 +278,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     await fn?.stop();
     await Promise.all([controller?.stop(), canaryController?.stop()]);
     await service.close();
-    await cloud.close();
+    await Promise.all([cloud.close(), apis?.close()]);
     registry.removeAll();
     builder.cleanup();
   }
