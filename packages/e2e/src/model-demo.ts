@@ -32,11 +32,16 @@ async function prepareModelBucket(c: ModelDemoContext): Promise<() => void> {
   let queue = Promise.resolve();
   const unsubscribe = c.apis.state.messages.onPublish((published) => {
     if (published.topic !== topic) return;
-    queue = queue.then(async () => {
-      const status = await c.fn.deliver(cloudEventBinary(published.message, { topic }));
-      const object = published.message.attributes?.objectId ?? '?';
-      c.log(`[bucket] notification for ${object}: the function answered ${status}`);
-    });
+    const object = published.message.attributes?.objectId ?? '?';
+    queue = queue
+      .then(async () => {
+        const status = await c.fn.deliver(cloudEventBinary(published.message, { topic }));
+        c.log(`[bucket] notification for ${object}: the function answered ${status}`);
+      })
+      // A lost delivery is the demo's failure to report, not a reason to stop delivering.
+      .catch((err: unknown) => {
+        c.log(`[bucket] notification for ${object} not delivered: ${String(err)}`);
+      });
   });
   c.log(
     `[bucket] gs://${BUCKET} (versioned), OBJECT_FINALIZE of ${PREFIX}/ → ${topic} → the function`,

@@ -5,22 +5,34 @@
  * patches the Deployment's MODEL_PATH; real inference-api pods load the pinned
  * manifest (or refuse it) while a client keeps POSTing images.
  */
-import { runPipelineDemo } from '../src/pipeline-demo';
+import { runPipelineDemo, type PipelineDemoReport } from '../src/pipeline-demo';
 import { ModelPushKind } from '../src/model-push';
 import { REPO_ROOT } from './helpers/repo-root';
 
 jest.setTimeout(600_000);
 
-it('serves a pushed model, refuses a corrupt one, and never fails a request', async () => {
+/** The demo, with its log appended to any error it ends in (CI keeps only the error). */
+async function demo(canary: boolean): Promise<{ report: PipelineDemoReport; text: string }> {
   const lines: string[] = [];
-  const report = await runPipelineDemo({
-    repoRoot: REPO_ROOT,
-    replicas: 2,
-    concurrency: 2,
-    models: true,
-    log: (l) => lines.push(l),
-  });
-  const text = lines.join('\n');
+  try {
+    const report = await runPipelineDemo({
+      repoRoot: REPO_ROOT,
+      replicas: 2,
+      concurrency: 2,
+      models: true,
+      canary,
+      log: (l) => lines.push(l),
+    });
+    return { report, text: lines.join('\n') };
+  } catch (err) {
+    throw new Error(`${String(err)}\n--- demo log ---\n${lines.slice(-60).join('\n')}`, {
+      cause: err,
+    });
+  }
+}
+
+it('serves a pushed model, refuses a corrupt one, and never fails a request', async () => {
+  const { report, text } = await demo(false);
   expect(report.models?.map((m) => [m.kind, m.ok])).toEqual([
     [ModelPushKind.GOOD, true],
     [ModelPushKind.CORRUPT, true],
@@ -42,16 +54,7 @@ it('serves a pushed model, refuses a corrupt one, and never fails a request', as
 });
 
 it('with a canary: promotes the good model, aborts the corrupt and the empty one', async () => {
-  const lines: string[] = [];
-  const report = await runPipelineDemo({
-    repoRoot: REPO_ROOT,
-    replicas: 2,
-    concurrency: 2,
-    models: true,
-    canary: true,
-    log: (l) => lines.push(l),
-  });
-  const text = lines.join('\n');
+  const { report, text } = await demo(true);
   expect(report.models?.map((m) => [m.kind, m.ok])).toEqual([
     [ModelPushKind.GOOD, true],
     [ModelPushKind.CORRUPT, true],
