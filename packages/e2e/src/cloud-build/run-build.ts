@@ -7,6 +7,7 @@ import type { BuildPlan, PlannedStep } from './build-plan';
 import { buildResource, type BuildOutcome } from './build-resource';
 import { CLOUD_SDK_MOUNT_LABEL, type CloudSdk } from './cloud-sdk';
 import { noCloudSdk, stepImageNotLocal } from './errors';
+import { publishBuild, type BuildTopic } from './publish-build';
 import { pushImages } from './push-images';
 import { startStep, type RunningStep, type StepContext } from './step-container';
 
@@ -30,6 +31,8 @@ export interface RunBuildInput {
   readonly log: (line: string) => void;
   /** The Cloud SDK lent to steps whose image asks for it (the cloud-sdk stand-in). */
   readonly cloudSdk?: CloudSdk;
+  /** Where the finished Build resource is published (`cloud-builds`), as Cloud Build does. */
+  readonly notify?: BuildTopic;
 }
 
 export interface BuildRun {
@@ -37,6 +40,8 @@ export interface BuildRun {
   readonly statusDetail?: string;
   /** The Build resource as Cloud Build publishes it. */
   readonly build: Record<string, unknown>;
+  /** The Pub/Sub message id of the finished build's notification, when it was published. */
+  readonly messageId?: string;
 }
 
 type Outcome = BuildOutcome['steps'][number];
@@ -177,10 +182,27 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
     images,
     ...(pushTiming === undefined ? {} : { pushTiming }),
   };
+  const build = buildResource(plan, outcome);
+  // The build's outcome stands whether or not its notification goes out (as on Cloud
+  // Build); a failed publish is a line of the log and no message id.
+  const messageId =
+    input.notify === undefined
+      ? undefined
+      : await publishBuild(build, input.notify).then(
+          (id) => {
+            log(`build ${status} published to cloud-builds as message ${id}`);
+            return id;
+          },
+          (err: unknown) => {
+            log(err instanceof Error ? err.message : String(err));
+            return undefined;
+          },
+        );
   return {
     status,
     ...(statusDetail === undefined ? {} : { statusDetail }),
-    build: buildResource(plan, outcome),
+    build,
+    ...(messageId === undefined ? {} : { messageId }),
   };
 }
 
