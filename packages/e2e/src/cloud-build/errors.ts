@@ -14,6 +14,8 @@ export const CloudBuildConfigErrorCode = {
   BAD_SUBSTITUTION: 'CLOUD_BUILD_BAD_SUBSTITUTION',
   /** A step's image is not on the local engine: the local build never pulls. */
   STEP_IMAGE_NOT_LOCAL: 'CLOUD_BUILD_STEP_IMAGE_NOT_LOCAL',
+  /** A step image asks for the Cloud SDK (the cloud-sdk stand-in) and the build has none. */
+  NO_CLOUD_SDK: 'CLOUD_BUILD_NO_CLOUD_SDK',
 } as const;
 export type CloudBuildConfigErrorCode =
   (typeof CloudBuildConfigErrorCode)[keyof typeof CloudBuildConfigErrorCode];
@@ -42,6 +44,14 @@ export function stepImageNotLocal(image: string, steps: readonly string[]): Mask
   return new MaskopsError(
     CloudBuildConfigErrorCode.STEP_IMAGE_NOT_LOCAL,
     `image "${image}" (${steps.join(', ')}) is not on the local Docker Engine: the local build never pulls, build or load it first`,
+    { details: { image, steps } },
+  );
+}
+
+export function noCloudSdk(image: string, steps: readonly string[]): MaskopsError {
+  return new MaskopsError(
+    CloudBuildConfigErrorCode.NO_CLOUD_SDK,
+    `image "${image}" (${steps.join(', ')}) runs gcloud, and this build has no Cloud SDK with loopback endpoints to lend it`,
     { details: { image, steps } },
   );
 }

@@ -5,9 +5,11 @@ import { BuildStatus } from '@maskops/shared';
 import { docker, uniqueName } from '../container/docker';
 import type { BuildPlan, PlannedStep } from './build-plan';
 import { buildResource, type BuildOutcome } from './build-resource';
-import { stepImageNotLocal } from './errors';
+import { CLOUD_SDK_MOUNT_LABEL, type CloudSdk } from './cloud-sdk';
+import { noCloudSdk, stepImageNotLocal } from './errors';
+import { publishBuild, type BuildTopic } from './publish-build';
 import { pushImages } from './push-images';
-import { HOME_VOLUME, startStep, type RunningStep, type StepContext } from './step-container';
+import { startStep, type RunningStep, type StepContext } from './step-container';
 
 /**
  * Runs a planned build's steps as containers, as Cloud Build's worker does: a step
@@ -27,6 +29,10 @@ export interface RunBuildInput {
   readonly location?: string;
   /** Each line of each step's output, prefixed with the step's label; and progress lines. */
   readonly log: (line: string) => void;
+  /** The Cloud SDK lent to steps whose image asks for it (the cloud-sdk stand-in). */
+  readonly cloudSdk?: CloudSdk;
+  /** Where the finished Build resource is published (`cloud-builds`), as Cloud Build does. */
+  readonly notify?: BuildTopic;
 }
 
 export interface BuildRun {
@@ -34,6 +40,8 @@ export interface BuildRun {
   readonly statusDetail?: string;
   /** The Build resource as Cloud Build publishes it. */
   readonly build: Record<string, unknown>;
+  /** The Pub/Sub message id of the finished build's notification, when it was published. */
+  readonly messageId?: string;
 }
 
 type Outcome = BuildOutcome['steps'][number];
@@ -46,7 +54,7 @@ const now = (): string => new Date().toISOString();
 export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
   const { plan, log } = input;
   const createTime = now();
-  await checkImagesLocal(plan.steps);
+  const sdkMounts = await stepImageMounts(plan.steps, input.cloudSdk !== undefined);
   const label = `maskops.build-id=${input.buildId}`;
   const volumes = new Map<string, string>();
   const scriptDir = mkdtempSync(join(tmpdir(), 'maskops-build-scripts-'));
@@ -54,10 +62,13 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
     workspace: input.workspace,
     scriptDir,
     label,
+    cloudSdkMount: (image) => sdkMounts.get(image),
+    ...(input.cloudSdk === undefined ? {} : { cloudSdk: input.cloudSdk }),
     volume: (name) => {
       let v = volumes.get(name);
       if (v === undefined) {
-        v = uniqueName(`maskops-build-${name === HOME_VOLUME ? 'home' : name}`);
+        // The build's own volumes ($home, …) are named without their `$`.
+        v = uniqueName(`maskops-build-${name.replace(/^\$/, '')}`);
         volumes.set(name, v);
       }
       return v;
@@ -171,24 +182,53 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
     images,
     ...(pushTiming === undefined ? {} : { pushTiming }),
   };
+  const build = buildResource(plan, outcome);
+  // The build's outcome stands whether or not its notification goes out (as on Cloud
+  // Build); a failed publish is a line of the log and no message id.
+  const messageId =
+    input.notify === undefined
+      ? undefined
+      : await publishBuild(build, input.notify).then(
+          (id) => {
+            log(`build ${status} published to cloud-builds as message ${id}`);
+            return id;
+          },
+          (err: unknown) => {
+            log(err instanceof Error ? err.message : String(err));
+            return undefined;
+          },
+        );
   return {
     status,
     ...(statusDetail === undefined ? {} : { statusDetail }),
-    build: buildResource(plan, outcome),
+    build,
+    ...(messageId === undefined ? {} : { messageId }),
   };
 }
 
-/** Every step image must be on the engine already; one error names the first missing. */
-async function checkImagesLocal(steps: readonly PlannedStep[]): Promise<void> {
+/**
+ * Every step image must be on the engine already, and one that asks for the Cloud SDK
+ * needs it given; one error names the first image at fault. Returns where each image
+ * that asks for the SDK wants it.
+ */
+async function stepImageMounts(
+  steps: readonly PlannedStep[],
+  haveSdk: boolean,
+): Promise<Map<string, string>> {
   const byImage = new Map<string, string[]>();
   for (const s of steps) byImage.set(s.name, [...(byImage.get(s.name) ?? []), s.label]);
+  const mounts = new Map<string, string>();
   for (const [image, labels] of byImage) {
-    const found = await docker(['image', 'inspect', '--format', '{{.Id}}', image]).then(
-      () => true,
-      () => false,
-    );
-    if (!found) throw stepImageNotLocal(image, labels);
+    const found = await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image])
+      .then(({ stdout }) => (JSON.parse(stdout) ?? {}) as Record<string, string>)
+      .catch(() => undefined);
+    if (found === undefined) throw stepImageNotLocal(image, labels);
+    const mount = found[CLOUD_SDK_MOUNT_LABEL];
+    if (mount === undefined) continue;
+    if (!haveSdk) throw noCloudSdk(image, labels);
+    mounts.set(image, mount);
   }
+  return mounts;
 }
 
 async function removeBuildLeftovers(label: string, volumes: string[]): Promise<void> {

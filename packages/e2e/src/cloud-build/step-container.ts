@@ -4,12 +4,17 @@ import { join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docker } from '../container/docker';
 import type { PlannedStep } from './build-plan';
+import { CLOUD_SDK_CONFIG_VOLUME, cloudSdkRunArgs, type CloudSdk } from './cloud-sdk';
 
 /**
  * One build step as Cloud Build runs it: a container of the step's `name` image on the
  * host network, the build's workspace at /workspace (the working directory, or `dir`
  * under it), HOME=/builder/home on a volume every step of the build shares, the step's
- * env, entrypoint and args (or its `script`), its volumes. The local build never pulls.
+ * env, entrypoint and args (or its `script`), its volumes, and the engine's socket (as
+ * Cloud Build gives every step, so `docker` steps build on the same engine). A step
+ * whose image asks for the Cloud SDK (cloud-sdk.ts) gets the host's, read-only, with
+ * its loopback-only environment last, so no step env can point gcloud elsewhere. The
+ * local build never pulls.
  */
 export interface StepContext {
   /** Host folder mounted at /workspace. */
@@ -20,12 +25,17 @@ export interface StepContext {
   readonly volume: (name: string) => string;
   /** Label every container of the build carries, so none is left behind. */
   readonly label: string;
+  /** Where a step image wants the Cloud SDK mounted (its label), if it does. */
+  readonly cloudSdkMount: (image: string) => string | undefined;
+  /** The SDK lent to such steps; the build refuses to start them without it. */
+  readonly cloudSdk?: CloudSdk;
 }
 
 const WORKSPACE = '/workspace';
 const HOME = '/builder/home';
+const DOCKER_SOCKET = '/var/run/docker.sock';
 /** The shared home is Cloud Build's own volume, not one a config can name. */
-export const HOME_VOLUME = '$home';
+const HOME_VOLUME = '$home';
 
 /** `docker run` arguments for a step, up to and including the image and its args. */
 function stepRunArgs(step: PlannedStep, name: string, ctx: StepContext): string[] {
@@ -42,12 +52,17 @@ function stepRunArgs(step: PlannedStep, name: string, ctx: StepContext): string[
   ];
   args.push('--mount', `type=bind,src=${ctx.workspace},dst=${WORKSPACE}`);
   args.push('--mount', `type=volume,src=${ctx.volume(HOME_VOLUME)},dst=${HOME}`);
+  args.push('--mount', `type=bind,src=${DOCKER_SOCKET},dst=${DOCKER_SOCKET}`);
   for (const v of step.volumes) {
     args.push('--mount', `type=volume,src=${ctx.volume(v.name)},dst=${v.path}`);
   }
   args.push('--workdir', posix.resolve(WORKSPACE, step.dir ?? '.'));
   args.push('--env', `HOME=${HOME}`);
   for (const e of step.env) args.push('--env', e);
+  const sdkMount = ctx.cloudSdkMount(step.name);
+  if (sdkMount !== undefined && ctx.cloudSdk !== undefined) {
+    args.push(...cloudSdkRunArgs(ctx.cloudSdk, sdkMount, ctx.volume(CLOUD_SDK_CONFIG_VOLUME)));
+  }
   if (step.script !== undefined) {
     // Without a shebang Cloud Build runs the script with /bin/sh.
     const file = join(ctx.scriptDir, `step-${step.index}`);
