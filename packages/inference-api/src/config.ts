@@ -13,6 +13,7 @@ import {
 } from '@maskops/shared';
 import { parseTokenFile, TokenFileError } from './auth/token-file';
 import { TokenSet } from './auth/token-set';
+import { readEach } from './config-errors';
 import {
   DEFAULT_MAX_INPUT_SIDE,
   DEFAULT_MAX_INSTANCES,
@@ -109,34 +110,125 @@ function autoOrInteger(env: Env, name: string, min = 1): number | typeof AUTO {
   return integer(env, name, 0, { min });
 }
 
+/*
+ * Settings that others are checked against, or derived from, have a reader of their
+ * own. A checked setting validates its own variable first, then calls its input's
+ * reader: a bad input skips the check, and readEach lists that input's error once
+ * (config-errors.ts).
+ */
+
+function port(env: Env): number {
+  return integer(env, 'PORT', 8080, { min: 0, max: 65_535 });
+}
+
+function requestTimeoutMs(env: Env): number {
+  return integer(env, 'REQUEST_TIMEOUT_MS', 30_000, { min: 1 });
+}
+
+function shutdownGraceMs(env: Env): number {
+  return integer(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0 });
+}
+
+function maxImageBytes(env: Env): number {
+  return integer(env, 'MAX_IMAGE_BYTES', 20 * MiB, { min: 1 });
+}
+
+// One worker by default: each holds its own session, and two R50-FPN sessions peak at
+// ~3.2 GB, over the pod's 2 GiB (docs/serving.md, "ONNX Runtime and workers").
+function inferenceWorkers(env: Env): number {
+  return integer(env, 'INFERENCE_WORKERS', 1, { min: 1, max: 64 });
+}
+
 /**
  * MAX_QUEUE_WAIT_MS, QUEUE_TARGET_MS, QUEUE_INTERVAL_MS: admission by controlled
  * delay (serving/controlled-delay.ts). The long wait defaults to half the request
  * timeout: an estimate off by 2× still leaves an admitted request time to be served
  * before REQUEST_TIMEOUT_MS drops it, and a longer one could only end in that drop.
  */
-function admission(
-  env: Env,
-  requestTimeoutMs: number,
-): Pick<ServingConfig, 'maxQueueWaitMs' | 'queueTargetMs' | 'queueIntervalMs'> {
+function maxQueueWaitMs(env: Env): number {
   const wait = autoOrInteger(env, 'MAX_QUEUE_WAIT_MS');
-  const maxQueueWaitMs = wait === AUTO ? Math.max(1, Math.floor(requestTimeoutMs / 2)) : wait;
-  if (maxQueueWaitMs > requestTimeoutMs) {
+  const timeout = requestTimeoutMs(env);
+  if (wait === AUTO) return Math.max(1, Math.floor(timeout / 2));
+  if (wait > timeout) {
     throw new ConfigError(
       'MAX_QUEUE_WAIT_MS',
-      `must be at most REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got ${maxQueueWaitMs}`,
+      `must be at most REQUEST_TIMEOUT_MS (${timeout}), got ${wait}`,
     );
   }
-  const queueTargetMs = autoOrInteger(env, 'QUEUE_TARGET_MS');
-  if (queueTargetMs !== AUTO && queueTargetMs > maxQueueWaitMs) {
+  return wait;
+}
+
+function queueTargetMs(env: Env): number | typeof AUTO {
+  const target = autoOrInteger(env, 'QUEUE_TARGET_MS');
+  if (target === AUTO) return AUTO;
+  // A wait that is set is compared as it is, even when REQUEST_TIMEOUT_MS is bad.
+  const set = autoOrInteger(env, 'MAX_QUEUE_WAIT_MS');
+  const wait = set === AUTO ? maxQueueWaitMs(env) : set;
+  if (target > wait) {
     throw new ConfigError(
       'QUEUE_TARGET_MS',
-      `must be at most MAX_QUEUE_WAIT_MS (${maxQueueWaitMs}), got ${queueTargetMs}`,
+      `must be at most MAX_QUEUE_WAIT_MS (${wait}), got ${target}`,
     );
   }
-  // 0 holds every queue to the target at once: the policy before controlled delay.
-  const queueIntervalMs = autoOrInteger(env, 'QUEUE_INTERVAL_MS', 0);
-  return { maxQueueWaitMs, queueTargetMs, queueIntervalMs };
+  return target;
+}
+
+/** METRICS_PORT: unset, or a port other than PORT (0, any free port, is for tests). */
+function metricsPort(env: Env): number | undefined {
+  if (optionalString(env, 'METRICS_PORT') === undefined) return undefined;
+  const n = integer(env, 'METRICS_PORT', 0, { min: 0, max: 65_535 });
+  if (n === 0) return n;
+  const main = port(env);
+  if (n === main) throw new ConfigError('METRICS_PORT', `must differ from PORT (${main})`);
+  return n;
+}
+
+/**
+ * SHUTDOWN_DELAY_MS, shorter than the grace. Default 0: only a load balancer needs the
+ * delay, and in the cluster the manifest's preStop sleep gives it; locally Ctrl-C exits
+ * as soon as in-flight requests are done.
+ */
+function shutdownDelayMs(env: Env): number {
+  const delay = integer(env, 'SHUTDOWN_DELAY_MS', 0, { min: 0 });
+  if (delay === 0) return delay;
+  const grace = shutdownGraceMs(env);
+  if (delay >= grace) {
+    throw new ConfigError(
+      'SHUTDOWN_DELAY_MS',
+      `must be less than SHUTDOWN_GRACE_MS (${grace}), got ${delay}`,
+    );
+  }
+  return delay;
+}
+
+/**
+ * MAX_INFLIGHT_BYTES: at least one upload (smaller would refuse every large image
+ * forever); by default 256 MiB, or one upload if that is larger.
+ */
+function maxInflightBytes(env: Env): number {
+  if (optionalString(env, 'MAX_INFLIGHT_BYTES') === undefined) {
+    return Math.max(256 * MiB, maxImageBytes(env));
+  }
+  const n = integer(env, 'MAX_INFLIGHT_BYTES', 0, { min: 1 });
+  const upload = maxImageBytes(env);
+  if (n < upload) {
+    throw new ConfigError(
+      'MAX_INFLIGHT_BYTES',
+      `must be at least MAX_IMAGE_BYTES (${upload}), got ${n}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * ORT_INTRA_OP_THREADS: by default the container's CPU quota shared among the
+ * workers, so setting INFERENCE_WORKERS alone never oversubscribes the quota.
+ */
+function ortIntraOpThreads(env: Env): number {
+  if (optionalString(env, 'ORT_INTRA_OP_THREADS') === undefined) {
+    return Math.max(1, Math.floor(containerCpus() / inferenceWorkers(env)));
+  }
+  return integer(env, 'ORT_INTRA_OP_THREADS', 0, { min: 1, max: 256 });
 }
 
 /** API_TOKENS_FILE: the tokens of a readable file holding at least one, well-formed. */
@@ -162,15 +254,6 @@ function apiTokens(env: Env, name: string): TokenSet | undefined {
   }
 }
 
-/** METRICS_PORT: unset, or a port other than PORT (0, any free port, is for tests). */
-function metricsPort(env: Env, port: number): number | undefined {
-  if (optionalString(env, 'METRICS_PORT') === undefined) return undefined;
-  const n = integer(env, 'METRICS_PORT', 0, { min: 0, max: 65_535 });
-  if (n !== 0 && n === port)
-    throw new ConfigError('METRICS_PORT', `must differ from PORT (${port})`);
-  return n;
-}
-
 /**
  * MODEL_PATH. With MODEL_REQUIRE_GENERATION (setup.sh sets it with --model-bucket) a
  * gs:// path must pin a manifest generation: a bare prefix would load whatever the
@@ -191,71 +274,44 @@ function modelPath(env: Env): string {
   return path;
 }
 
-/** Reads and validates every setting; throws ConfigError naming the first bad variable. */
+/**
+ * Reads and validates every setting. Throws one ConfigError naming every bad
+ * variable (a ConfigErrors when there are several), so a bad deploy is fixed in one go.
+ */
 export function readConfig(env: Env = process.env): ServingConfig {
-  const shutdownGraceMs = integer(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0 });
-  // Default 0: only a load balancer needs the delay, and in the cluster the manifest's
-  // preStop sleep gives it; locally Ctrl-C exits as soon as in-flight requests are done.
-  const shutdownDelayMs = integer(env, 'SHUTDOWN_DELAY_MS', 0, { min: 0 });
-  if (shutdownDelayMs > 0 && shutdownDelayMs >= shutdownGraceMs) {
-    throw new ConfigError(
-      'SHUTDOWN_DELAY_MS',
-      `must be less than SHUTDOWN_GRACE_MS (${shutdownGraceMs}), got ${shutdownDelayMs}`,
-    );
-  }
-  // One worker by default: each holds its own session, and two R50-FPN sessions peak at
-  // ~3.2 GB, over the pod's 2 GiB (docs/serving.md, "ONNX Runtime and workers"). The
-  // container's CPU quota is shared among the workers' intra-op threads, so setting
-  // INFERENCE_WORKERS alone never oversubscribes the quota.
-  const inferenceWorkers = integer(env, 'INFERENCE_WORKERS', 1, { min: 1, max: 64 });
-  const ortIntraOpThreads = integer(
-    env,
-    'ORT_INTRA_OP_THREADS',
-    Math.max(1, Math.floor(containerCpus() / inferenceWorkers)),
-    { min: 1, max: 256 },
-  );
-  const maxImageBytes = integer(env, 'MAX_IMAGE_BYTES', 20 * MiB, { min: 1 });
-  const maxInflightBytes = integer(env, 'MAX_INFLIGHT_BYTES', Math.max(256 * MiB, maxImageBytes), {
-    min: 1,
+  return readEach({
+    port: () => port(env),
+    host: () => optionalString(env, 'HOST', '0.0.0.0'),
+    metricsPort: () => metricsPort(env),
+    apiTokens: () => apiTokens(env, 'API_TOKENS_FILE'),
+    apiTokensFile: () => optionalString(env, 'API_TOKENS_FILE'),
+    apiTokensPollMs: () => integer(env, 'API_TOKENS_POLL_MS', 5_000, { min: 100, max: 300_000 }),
+    maxImageBytes: () => maxImageBytes(env),
+    maxImagePixels: () => integer(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
+    maxInputSide: () => integer(env, 'MAX_INPUT_SIDE', DEFAULT_MAX_INPUT_SIDE, { min: 1 }),
+    maxOverlaySide: () => integer(env, 'MAX_OVERLAY_SIDE', DEFAULT_MAX_OVERLAY_SIDE, { min: 1 }),
+    maxInstances: () =>
+      integer(env, 'MAX_INSTANCES', DEFAULT_MAX_INSTANCES, { min: 1, max: 10_000 }),
+    maxQueue: () => integer(env, 'MAX_QUEUE', 16, { min: 0 }),
+    requestTimeoutMs: () => requestTimeoutMs(env),
+    maxQueueWaitMs: () => maxQueueWaitMs(env),
+    queueTargetMs: () => queueTargetMs(env),
+    // 0 holds every queue to the target at once: the policy before controlled delay.
+    queueIntervalMs: () => autoOrInteger(env, 'QUEUE_INTERVAL_MS', 0),
+    maxInflightBytes: () => maxInflightBytes(env),
+    shutdownGraceMs: () => shutdownGraceMs(env),
+    shutdownDelayMs: () => shutdownDelayMs(env),
+    defaultMinScore: () => number(env, 'DEFAULT_MIN_SCORE', 0.5, { min: 0, max: 1 }),
+    modelPath: () => modelPath(env),
+    modelAdapter: () => oneOf(env, 'MODEL_ADAPTER', Object.values(ModelAdapter)),
+    modelLabels: () => optionalString(env, 'MODEL_LABELS'),
+    modelCacheDir: () => optionalString(env, 'MODEL_CACHE_DIR'),
+    tfjsBackend: () => oneOf(env, 'TFJS_BACKEND', Object.values(Backend)),
+    inferenceWorkers: () => inferenceWorkers(env),
+    ortIntraOpThreads: () => ortIntraOpThreads(env),
+    buildId: () => optionalString(env, 'MASKOPS_BUILD_ID'),
+    commitSha: () => optionalString(env, 'MASKOPS_COMMIT_SHA'),
+    track: () => oneOf(env, 'MASKOPS_TRACK', Object.values(Track), Track.STABLE),
+    logLevel: () => oneOf(env, 'LOG_LEVEL', Object.values(LogLevel), LogLevel.INFO),
   });
-  // Smaller than one upload would refuse every large image forever.
-  if (maxInflightBytes < maxImageBytes) {
-    throw new ConfigError(
-      'MAX_INFLIGHT_BYTES',
-      `must be at least MAX_IMAGE_BYTES (${maxImageBytes}), got ${maxInflightBytes}`,
-    );
-  }
-  const port = integer(env, 'PORT', 8080, { min: 0, max: 65_535 });
-  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 30_000, { min: 1 });
-  return {
-    port,
-    host: optionalString(env, 'HOST', '0.0.0.0'),
-    metricsPort: metricsPort(env, port),
-    apiTokens: apiTokens(env, 'API_TOKENS_FILE'),
-    apiTokensFile: optionalString(env, 'API_TOKENS_FILE'),
-    apiTokensPollMs: integer(env, 'API_TOKENS_POLL_MS', 5_000, { min: 100, max: 300_000 }),
-    maxImageBytes,
-    maxImagePixels: integer(env, 'MAX_IMAGE_PIXELS', 40_000_000, { min: 1 }),
-    maxInputSide: integer(env, 'MAX_INPUT_SIDE', DEFAULT_MAX_INPUT_SIDE, { min: 1 }),
-    maxOverlaySide: integer(env, 'MAX_OVERLAY_SIDE', DEFAULT_MAX_OVERLAY_SIDE, { min: 1 }),
-    maxInstances: integer(env, 'MAX_INSTANCES', DEFAULT_MAX_INSTANCES, { min: 1, max: 10_000 }),
-    maxQueue: integer(env, 'MAX_QUEUE', 16, { min: 0 }),
-    ...admission(env, requestTimeoutMs),
-    maxInflightBytes,
-    requestTimeoutMs,
-    shutdownGraceMs,
-    shutdownDelayMs,
-    defaultMinScore: number(env, 'DEFAULT_MIN_SCORE', 0.5, { min: 0, max: 1 }),
-    modelPath: modelPath(env),
-    modelAdapter: oneOf(env, 'MODEL_ADAPTER', Object.values(ModelAdapter)),
-    modelLabels: optionalString(env, 'MODEL_LABELS'),
-    modelCacheDir: optionalString(env, 'MODEL_CACHE_DIR'),
-    tfjsBackend: oneOf(env, 'TFJS_BACKEND', Object.values(Backend)),
-    ortIntraOpThreads,
-    inferenceWorkers,
-    buildId: optionalString(env, 'MASKOPS_BUILD_ID'),
-    commitSha: optionalString(env, 'MASKOPS_COMMIT_SHA'),
-    track: oneOf(env, 'MASKOPS_TRACK', Object.values(Track), Track.STABLE),
-    logLevel: oneOf(env, 'LOG_LEVEL', Object.values(LogLevel), LogLevel.INFO),
-  };
 }

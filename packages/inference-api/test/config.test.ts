@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ConfigError } from '@maskops/shared';
 import { DEFAULT_MODEL_PATH, readConfig } from '../src/config';
+import { ConfigErrors } from '../src/config-errors';
 
 describe('readConfig', () => {
   it('has the documented defaults', () => {
@@ -206,6 +207,94 @@ describe('readConfig', () => {
     expect(() => readConfig({ SHUTDOWN_GRACE_MS: '1000', SHUTDOWN_DELAY_MS: '1000' })).toThrow(
       /SHUTDOWN_DELAY_MS: must be less than SHUTDOWN_GRACE_MS/,
     );
+  });
+});
+
+/** What readConfig throws for `env`, and it must throw. */
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    readConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`readConfig accepted ${JSON.stringify(env)}`);
+}
+
+/** The variables a refusal names, one per error. */
+function named(err: ConfigError): string[] {
+  return err instanceof ConfigErrors ? err.errors.map((e) => e.variable) : [err.variable];
+}
+
+describe('every bad variable at once', () => {
+  it('names each bad variable with what is wrong, in one error', () => {
+    const err = refusal({
+      PORT: 'http',
+      MAX_QUEUE: 'lots',
+      SHUTDOWN_GRACE_MS: '1000',
+      SHUTDOWN_DELAY_MS: '1000',
+      MODEL_REQUIRE_GENERATION: 'true',
+      MODEL_PATH: 'gs://models/m/shapes',
+      LOG_LEVEL: 'verbose',
+    });
+    expect(err).toBeInstanceOf(ConfigErrors);
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(named(err)).toEqual([
+      'PORT',
+      'MAX_QUEUE',
+      'SHUTDOWN_DELAY_MS',
+      'MODEL_PATH',
+      'LOG_LEVEL',
+    ]);
+    expect(err.variable).toBe('PORT, MAX_QUEUE, SHUTDOWN_DELAY_MS, MODEL_PATH, LOG_LEVEL');
+    expect(err.message).toMatch(/^5 settings are invalid: PORT: must be an integer, got "http"; /);
+    expect(err.message).toContain('; MAX_QUEUE: must be an integer, got "lots"; ');
+    expect(err.message).toContain(
+      '; SHUTDOWN_DELAY_MS: must be less than SHUTDOWN_GRACE_MS (1000), got 1000; ',
+    );
+    expect(err.message).toContain('; MODEL_PATH: must pin a published model');
+    expect(err.message).toMatch(/; LOG_LEVEL: must be one of .*, got "verbose"$/);
+  });
+
+  it('one bad variable stays a plain ConfigError, as before', () => {
+    const err = refusal({ MAX_QUEUE: 'lots' });
+    expect(err).not.toBeInstanceOf(ConfigErrors);
+    expect(err.variable).toBe('MAX_QUEUE');
+    expect(err.message).toBe('MAX_QUEUE: must be an integer, got "lots"');
+  });
+
+  it.each([
+    // The input is bad: the check against it is skipped and the input named once.
+    [{ PORT: 'http', METRICS_PORT: '9000' }, ['PORT']],
+    [{ SHUTDOWN_GRACE_MS: '-1', SHUTDOWN_DELAY_MS: '400' }, ['SHUTDOWN_GRACE_MS']],
+    [{ MAX_IMAGE_BYTES: '0', MAX_INFLIGHT_BYTES: '10' }, ['MAX_IMAGE_BYTES']],
+    [{ MAX_IMAGE_BYTES: 'big' }, ['MAX_IMAGE_BYTES']],
+    [{ INFERENCE_WORKERS: 'two' }, ['INFERENCE_WORKERS']],
+    [{ REQUEST_TIMEOUT_MS: 'soon', QUEUE_TARGET_MS: '50' }, ['REQUEST_TIMEOUT_MS']],
+    [{ REQUEST_TIMEOUT_MS: 'soon', MAX_QUEUE_WAIT_MS: '100' }, ['REQUEST_TIMEOUT_MS']],
+    // A dependent variable bad on its own is named with its input.
+    [{ PORT: 'http', METRICS_PORT: 'metrics' }, ['PORT', 'METRICS_PORT']],
+    [
+      { SHUTDOWN_GRACE_MS: 'x', SHUTDOWN_DELAY_MS: '-5' },
+      ['SHUTDOWN_GRACE_MS', 'SHUTDOWN_DELAY_MS'],
+    ],
+    [{ MAX_IMAGE_BYTES: '0', MAX_INFLIGHT_BYTES: '0' }, ['MAX_IMAGE_BYTES', 'MAX_INFLIGHT_BYTES']],
+    [
+      { INFERENCE_WORKERS: '0', ORT_INTRA_OP_THREADS: '0' },
+      ['INFERENCE_WORKERS', 'ORT_INTRA_OP_THREADS'],
+    ],
+    // A set wait is still compared with the target when the timeout is bad.
+    [
+      { REQUEST_TIMEOUT_MS: 'soon', MAX_QUEUE_WAIT_MS: '100', QUEUE_TARGET_MS: '101' },
+      ['REQUEST_TIMEOUT_MS', 'QUEUE_TARGET_MS'],
+    ],
+    // Both inputs good, both checks fail.
+    [
+      { REQUEST_TIMEOUT_MS: '1000', MAX_QUEUE_WAIT_MS: '1001', QUEUE_TARGET_MS: '1002' },
+      ['MAX_QUEUE_WAIT_MS', 'QUEUE_TARGET_MS'],
+    ],
+  ])('checks a setting against another only when that one is good: %j', (env, variables) => {
+    expect(named(refusal(env))).toEqual(variables);
   });
 });
 

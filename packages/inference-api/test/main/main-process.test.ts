@@ -152,4 +152,25 @@ describe('node dist/main.js', () => {
     expect(JSON.parse(lines[0])).toMatchObject({ severity: 'CRITICAL', variable: 'MAX_QUEUE' });
     expect(r.stdout).toBe('');
   });
+
+  it('stops with one line naming every bad variable and what is wrong with each', () => {
+    const r = spawnSync(process.execPath, [MAIN_JS], {
+      env: { PATH: process.env.PATH, MAX_QUEUE: 'lots', PORT: '70000', LOG_LEVEL: 'verbose' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(78);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toEqual({
+      severity: 'CRITICAL',
+      code: 'CONFIG_INVALID',
+      variable: 'PORT, MAX_QUEUE, LOG_LEVEL',
+      message:
+        'invalid configuration: 3 settings are invalid: PORT: must be <= 65535, got 70000; ' +
+        'MAX_QUEUE: must be an integer, got "lots"; ' +
+        'LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"',
+    });
+    expect(r.stdout).toBe('');
+  });
 });
