@@ -23,6 +23,7 @@ import {
   requestTimeout,
   unsupportedMediaType,
 } from '../errors';
+import { PREDICT_PATH } from '../routes/predict/predict-path';
 import { MULTIPART_LIMITS } from './image-body';
 import { observeRequest } from './metrics';
 import { logRequest } from './request-logging';
@@ -121,7 +122,7 @@ export const errorHandlerPlugin = fp(
     app.setErrorHandler((err, request, reply) => {
       // The one classification of a request's error: the answer, the count, the log line.
       const c = classifyRequestError(err, request, maxImageBytes);
-      if (request.routeOptions.url === '/predict') {
+      if (request.routeOptions.url === PREDICT_PATH) {
         app.metrics.rejected.inc({ reason: c.reason });
         request.predictStats = { ...request.predictStats, errorCode: c.code };
       }

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { InferenceEngine } from '../inference/types';
+import { PREDICT_PATH } from '../routes/predict/predict-path';
 import {
   MetricLabel,
   modelGenerationLabel,
@@ -260,7 +261,7 @@ export function observeRequest(
   metrics.requests.inc(labels);
   metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
   // A caller without a valid token says nothing about the build the canary analysis judges.
-  if (labels.route === '/predict' && reply.statusCode !== 401) {
+  if (labels.route === PREDICT_PATH && reply.statusCode !== 401) {
     observePredict(metrics, request, reply);
   }
 }

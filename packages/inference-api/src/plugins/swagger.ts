@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import fp from 'fastify-plugin';
+import { PREDICT_PATH } from '../routes/predict/predict-path';
 import { VERSION } from '../version';
 import { IMAGE_FIELD, RAW_IMAGE_TYPES } from './image-body';
 
@@ -31,7 +32,7 @@ export const swaggerPlugin = fp(
       },
       transformObject: (doc) => {
         const spec = 'openapiObject' in doc ? doc.openapiObject : undefined;
-        const post = spec?.paths?.['/predict']?.post as Record<string, unknown> | undefined;
+        const post = spec?.paths?.[PREDICT_PATH]?.post as Record<string, unknown> | undefined;
         if (post) {
           post['requestBody'] = {
             required: true,

@@ -6,6 +6,7 @@ import { probeImage } from '../../images/probe';
 import type { PredictStats } from '../../serving/predict-stats';
 import { roundMs } from '../../util/timing';
 import { admitUpload } from './admit-upload';
+import { PREDICT_PATH } from './predict-path';
 import {
   PredictFormat,
   predictSchema,
@@ -26,7 +27,7 @@ export function predictRoutes(app: FastifyInstance): void {
   const { config, lifecycle, queue, uploads, metrics } = app;
 
   app.post<{ Querystring: PredictQuery }>(
-    '/predict',
+    PREDICT_PATH,
     {
       schema: predictSchema,
       // Refuse before reading the body: the upload is neither received nor
