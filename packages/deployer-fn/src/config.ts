@@ -2,7 +2,6 @@ import type { Env } from '@maskops/shared';
 import type { CanaryConfig } from './canary/canary-config';
 import { readCanaryConfig } from './canary/canary-config';
 import { KubeconfigFileError, loadKubeconfigFile } from './cluster/kubeconfig-file';
-import { readEach } from './config-errors';
 import type { ModelBucket } from './model/model-bucket';
 import { readModelBucket } from './model/model-bucket';
 import {
@@ -13,6 +12,7 @@ import {
   parseRepository,
   requireString,
   url,
+  readEach,
 } from '@maskops/shared';
 
 /** The deployer's settings (the configuration table of packages/deployer-fn/README.md), read once at start. */

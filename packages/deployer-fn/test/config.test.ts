@@ -1,7 +1,7 @@
 import { ConfigError } from '@maskops/shared';
 import { writeFileSync } from 'node:fs';
 import { readConfig } from '../src/config';
-import { ConfigErrors } from '../src/config-errors';
+import { ConfigErrors } from '@maskops/shared';
 import { BAD_KUBECONFIGS, GOOD_KUBECONFIG, writeKubeconfigs } from './fixtures/kubeconfigs';
 
 const REPO = 'us-central1-docker.pkg.dev/p/maskops/inference-api';

@@ -10,10 +10,10 @@ import {
   parseModelUri,
   Track,
   type Env,
+  readEach,
 } from '@maskops/shared';
 import { parseTokenFile, TokenFileError } from './auth/token-file';
 import { TokenSet } from './auth/token-set';
-import { readEach } from './config-errors';
 import {
   DEFAULT_MAX_INPUT_SIDE,
   DEFAULT_MAX_INSTANCES,

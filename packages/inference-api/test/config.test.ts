@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ConfigError } from '@maskops/shared';
 import { DEFAULT_MODEL_PATH, readConfig } from '../src/config';
-import { ConfigErrors } from '../src/config-errors';
+import { ConfigErrors } from '@maskops/shared';
 
 describe('readConfig', () => {
   it('has the documented defaults', () => {

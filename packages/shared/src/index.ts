@@ -15,3 +15,4 @@ export * from './text-of';
 export * from './annotations';
 export * from './canary-contract';
 export * from './model-manifest';
+export * from './config-errors';

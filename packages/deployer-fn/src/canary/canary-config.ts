@@ -1,6 +1,5 @@
 import type { Env } from '@maskops/shared';
-import { ConfigError, integer, number, oneOf, requireString, url } from '@maskops/shared';
-import { readEach } from '../config-errors';
+import { ConfigError, integer, number, oneOf, readEach, requireString, url } from '@maskops/shared';
 
 const RolloutStrategy = { ROLLING: 'rolling', CANARY: 'canary' } as const;
 type RolloutStrategy = (typeof RolloutStrategy)[keyof typeof RolloutStrategy];

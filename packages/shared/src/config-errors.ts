@@ -1,10 +1,10 @@
-import { ConfigError } from '@maskops/shared';
+import { ConfigError } from './config';
 
 /**
- * Several bad settings at once. A pod that fails at start should show every
- * variable to fix in one go, not one per restart. It stays a ConfigError, so
- * main's one CRITICAL line and exit 78 are unchanged: `variable` lists the
- * names, the message names each with what is wrong (the deployer's shape).
+ * Several bad settings at once. A process that fails at start (a pod, a function)
+ * should show every variable to fix in one go, not one per restart. It stays a
+ * ConfigError, so loadConfigOrExit's one CRITICAL line and exit 78 are unchanged:
+ * `variable` lists the names, the message names each with what is wrong.
  */
 export class ConfigErrors extends ConfigError {
   readonly errors: readonly ConfigError[];
