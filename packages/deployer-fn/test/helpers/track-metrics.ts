@@ -127,6 +127,12 @@ export async function startTrackMetrics(
       advance();
       state.behaviour = b;
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    // The Prometheus stand-in scrapes on a kept-alive connection every few hundred ms,
+    // so a plain close() would wait for an idle moment that never comes.
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -27,9 +27,17 @@ describe('Dockerfile', () => {
     const dirOf = new Map(
       readdirSync(join(root, 'packages')).map((dir) => [manifest(dir).name as string, dir]),
     );
+    // Test-only devDependencies the Dockerfile leaves out of its install and build.
+    const excluded = new Set(
+      [...dockerfile.matchAll(/--filter '!(@maskops\/[a-z-]+)'/g)].map((m) => dirOf.get(m[1])),
+    );
+    expect([...excluded]).toEqual(['localcloud']);
+    expect(Object.keys(manifest('inference-api').dependencies as Obj)).not.toContain(
+      '@maskops/localcloud',
+    );
     const needed = new Set<string>();
     const visit = (dir: string): void => {
-      if (needed.has(dir)) return;
+      if (needed.has(dir) || excluded.has(dir)) return;
       needed.add(dir);
       const m = manifest(dir);
       for (const name of Object.keys({ ...m.dependencies, ...m.devDependencies })) {
