@@ -92,7 +92,16 @@ function stepEnv(): NodeJS.ProcessEnv {
     if (/^(npm_|TURBO_|PNPM_|JEST_)/i.test(k) || k === 'NODE_ENV' || k === 'INIT_CWD') continue;
     env[k] = v;
   }
-  return { ...env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' };
+  // The exported tree sits in this repository's ignored .localcloud/, where turbo hashes
+  // through the enclosing git repository (the ignored sources count for nothing) and
+  // shares the worktrees' cache: a cache hit there restored another commit's build.
+  // Cloud Build starts without a cache; so does this build.
+  return {
+    ...env,
+    TURBO_TELEMETRY_DISABLED: '1',
+    TURBO_NO_UPDATE_NOTIFIER: '1',
+    TURBO_FORCE: 'true',
+  };
 }
 
 export interface StepResult {
