@@ -61,6 +61,11 @@ export function canaryFunctionEnv(o: {
     CANARY_ANALYSIS_SECONDS: '20',
     CANARY_MIN_REQUESTS: '5',
     PROMETHEUS_SCRAPE_INTERVAL_SECONDS: '1',
+    // Here every pod, the client and push 2's build share two cores: a fresh canary's
+    // first answers can be several times as slow as a warm stable's for no fault of
+    // its own (4x seen with every core busy), and at 5 requests a p95 is about the
+    // slowest of them. The demo is about behaviour; a latency breach needs 10x.
+    CANARY_MAX_LATENCY_RATIO: '10',
   };
 }
 
