@@ -28,6 +28,13 @@ export interface CanaryThresholds {
 /** Present only with ROLLOUT_STRATEGY=canary. */
 export interface CanaryConfig extends CanaryThresholds {
   readonly weightPercent: number;
+  /**
+   * Seconds after the canary is ready whose answers the analysis leaves out (only
+   * catastrophes are judged meanwhile): a fresh process answers its first requests
+   * slower while its code is compiled and its caches fill, which is no fault of the
+   * build. The analysis then runs `analysisSeconds` from the end of the warm-up.
+   */
+  readonly warmupSeconds: number;
   /** Unset: the stable Deployment's progressDeadlineSeconds, read at run time. */
   readonly readyDeadlineSeconds?: number;
   /** The shortest query window: two scrapes, or rate() has nothing to work with. */
@@ -67,6 +74,7 @@ export function readCanaryConfig(env: Env): CanaryConfig | undefined {
     weightPercent: () => integer(env, 'CANARY_WEIGHT_PERCENT', 10, { min: 1, max: 100 }),
     intervalSeconds: () => integer(env, 'CANARY_INTERVAL_SECONDS', 30, { min: 1, max: 3600 }),
     analysisSeconds: () => integer(env, 'CANARY_ANALYSIS_SECONDS', 180, { min: 1, max: 86_400 }),
+    warmupSeconds: () => integer(env, 'CANARY_WARMUP_SECONDS', 0, { min: 0, max: 3600 }),
     readyDeadlineSeconds: () =>
       env.CANARY_READY_DEADLINE_SECONDS?.trim()
         ? integer(env, 'CANARY_READY_DEADLINE_SECONDS', 0, { min: 1, max: 86_400 })

@@ -2,6 +2,7 @@ import { MetricLabel, PredictMetric, PredictOutcome, Track } from '@maskops/shar
 import type { PrometheusClient } from './prometheus-client';
 import type { Histogram } from './stats/histogram';
 import type { CanaryEvidence, TrackEvidence } from './stats/track-evidence';
+import { evidenceSince } from './stats/track-evidence';
 
 const { TRACK, BUILD, MODEL, OUTCOME } = MetricLabel;
 
@@ -112,7 +113,9 @@ async function trackEvidence(
 /**
  * Both tracks' cumulative evidence over the last `windowSeconds`, every query at the
  * same `time` (unix seconds; default now): queries evaluated at their own moments would
- * straddle a scrape and disagree (a histogram's `_sum` against its buckets).
+ * straddle a scrape and disagree (a histogram's `_sum` against its buckets). With
+ * `canarySince` (unix seconds, the end of a warm-up), the canary's counters are read
+ * then too and only what they gained since counts.
  */
 export async function readEvidence(
   prom: PrometheusClient,
@@ -120,18 +123,22 @@ export async function readEvidence(
   pin: CanaryPin,
   windowSeconds: number,
   time = Date.now() / 1000,
+  canarySince?: number,
 ): Promise<CanaryEvidence> {
-  const [stable, canary] = await Promise.all([
-    trackEvidence(
-      prom,
-      trackQueries(trackSelector(scope, Track.STABLE, pin), windowSeconds, 'window'),
-      time,
-    ),
-    trackEvidence(
-      prom,
-      trackQueries(trackSelector(scope, Track.CANARY, pin), windowSeconds, 'start'),
-      time,
-    ),
+  const stableQueries = trackQueries(
+    trackSelector(scope, Track.STABLE, pin),
+    windowSeconds,
+    'window',
+  );
+  const canaryQueries = trackQueries(
+    trackSelector(scope, Track.CANARY, pin),
+    windowSeconds,
+    'start',
+  );
+  const [stable, canary, canaryBase] = await Promise.all([
+    trackEvidence(prom, stableQueries, time),
+    trackEvidence(prom, canaryQueries, time),
+    canarySince === undefined ? undefined : trackEvidence(prom, canaryQueries, canarySince),
   ]);
-  return { stable, canary };
+  return { stable, canary: canaryBase ? evidenceSince(canary, canaryBase) : canary };
 }

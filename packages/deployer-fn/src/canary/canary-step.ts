@@ -15,7 +15,7 @@ import { isTerminal, readCanaryState } from './canary-state';
 import { abortCanary, advance } from './canary-transitions';
 import { enqueueStep } from './step-event';
 import type { StepEvent } from './step-event';
-import { canaryVerdict } from './verdict';
+import { canaryVerdict, warmupVerdict } from './verdict';
 
 const skipped = (reason: string, text: string, fields = {}): Decision => ({
   outcome: Outcome.CANARY_STEP_SKIPPED,
@@ -112,21 +112,37 @@ async function analyse(
     }
     readyAt = new Date(now).toISOString();
   }
-  const elapsed = (now - Date.parse(readyAt)) / 1000;
+  const sinceReady = (now - Date.parse(readyAt)) / 1000;
+  const { warmupSeconds, scrapeIntervalSeconds } = deps.config.canary;
+  const warming = sinceReady < warmupSeconds;
+  // The analysis starts when the warm-up ends; during the warm-up only catastrophes
+  // are judged, on everything since the canary became ready.
+  const elapsed = Math.max(0, sinceReady - warmupSeconds);
+  const span = warming ? sinceReady : elapsed;
   // rate() needs two scrapes inside the window; early steps look a little back.
-  const windowSeconds = Math.max(Math.ceil(elapsed), 2 * deps.config.canary.scrapeIntervalSeconds);
+  const windowSeconds = Math.max(Math.ceil(span), 2 * scrapeIntervalSeconds);
   const { project, zone: location, cluster, namespace } = deps.config;
+  const analysisStart = Date.parse(readyAt) / 1000 + warmupSeconds;
   const evidence = await readEvidence(
     deps.canaryClients.prometheus,
     { project, location, cluster, namespace },
     canaryPin(read, state, deps.config.container),
     windowSeconds,
     now / 1000,
+    warming || warmupSeconds === 0 ? undefined : analysisStart,
   );
-  const verdict = canaryVerdict(evidence, elapsed, deps.config.canary);
+  const verdict = warming
+    ? warmupVerdict(evidence, deps.config.canary)
+    : canaryVerdict(evidence, elapsed, deps.config.canary);
   const { figures } = verdict;
   const next = { ...state, readyAt };
-  const fields = { step, figures, windowSeconds, elapsedSeconds: Math.round(elapsed) };
+  const fields = {
+    step,
+    figures,
+    windowSeconds,
+    elapsedSeconds: Math.round(elapsed),
+    ...(warmupSeconds > 0 ? { warmingUp: warming } : {}),
+  };
   if (verdict.decision === 'abort') {
     return abortCanary(deps, read, next, step, { ...verdict, figures });
   }
@@ -137,7 +153,9 @@ async function analyse(
     { ...next, step, figures },
     {
       outcome: Outcome.CANARY_CONTINUE,
-      text: `canary of ${describeCandidate(state.candidate)}: step ${step}, no breach`,
+      text: warming
+        ? `canary of ${describeCandidate(state.candidate)}: step ${step}, warming up (${Math.round(sinceReady)} of ${warmupSeconds} s), no catastrophe`
+        : `canary of ${describeCandidate(state.candidate)}: step ${step}, no breach`,
       fields: { ...fields, ready: true },
     },
   );

@@ -114,6 +114,24 @@ export function canaryVerdict(
     : { decision: 'abort', reason: AbortReason.INCONCLUSIVE, detail, figures };
 }
 
+/**
+ * The verdict during the warm-up (CANARY_WARMUP_SECONDS): only catastrophes are
+ * judged, on the evidence since the canary became ready; the statistical tests wait
+ * for the analysis, which leaves the warm-up's answers out.
+ */
+export function warmupVerdict(
+  evidence: CanaryEvidence,
+  t: Pick<VerdictSettings, 'catastropheMinRequests'>,
+): Verdict {
+  const { stable: s, canary: c } = evidence;
+  const tests = catastropheTests(c, s, t.catastropheMinRequests);
+  const figures: Figures = { stable: trackFigures(s), canary: trackFigures(c), tests };
+  const breach = tests.find((x) => x.breach);
+  return breach
+    ? { decision: 'abort', reason: breach.metric, detail: explain(breach), figures }
+    : { decision: 'continue', figures };
+}
+
 function count(v: number): number {
   // increase() extrapolates, so counts come back fractional.
   return Number.isFinite(v) ? Math.round(v) : 0;

@@ -140,3 +140,60 @@ it('abort: the canary starts to find nothing between steps and is aborted; stabl
   expect(await deliver(f, 'build-a')).toBe(204);
   expect(f.logs[f.logs.length - 1]).toMatchObject({ outcome: 'already-aborted' });
 });
+
+describe('warm-up (CANARY_WARMUP_SECONDS)', () => {
+  // A fresh canary answers 10x slower until its first ready step, then as fast as stable:
+  // the cold start of a process, not a slower build.
+  async function coldStart(env: Record<string, string>): Promise<CanaryFn> {
+    const { f, canary } = await setup('build-w', { CANARY_ANALYSIS_SECONDS: '3', ...env });
+    canary.behaviour = { ...good('build-w'), latencySeconds: 2 };
+    expect(await deliver(f, 'build-w')).toBe(204);
+    await until(f, (l) => l.ready === true || l.outcome === 'canary-aborted');
+    canary.behaviour = good('build-w');
+    await until(f, (l) => l.outcome === 'deployed' || l.outcome === 'canary-aborted');
+    return f;
+  }
+
+  it('without it, the slow first answers count and abort the build on latency', async () => {
+    const f = await coldStart({});
+    expect(f.logs.find((l) => l.outcome === 'canary-aborted')).toMatchObject({
+      abortReason: 'LATENCY',
+    });
+    expect(f.logs.some((l) => 'warmingUp' in l)).toBe(false);
+  });
+
+  it('with it, they are left out: only catastrophes are judged meanwhile, then the build is promoted', async () => {
+    const f = await coldStart({ CANARY_WARMUP_SECONDS: '3' });
+    expect(outcomes(f)).not.toContain('canary-aborted');
+    expect(outcomes(f)).toContain('canary-promoting');
+    const warming = f.logs.filter((l) => l.warmingUp === true);
+    expect(warming.length).toBeGreaterThanOrEqual(1);
+    // A warm-up step runs the catastrophe tests only, with the slow answers in view.
+    for (const l of warming) {
+      const { tests } = l.figures as { tests: Array<{ test: string; on: string }> };
+      expect(tests.every((t) => t.on.startsWith('catastrophe'))).toBe(true);
+      expect(l).toMatchObject({ elapsedSeconds: 0 });
+      expect(String(l.message)).toMatch(/warming up \(\d+ of 3 s\), no catastrophe/);
+    }
+    // The analysis saw only the warm answers: canary p95 within stable's bucket.
+    const promoting = f.logs.find((l) => l.outcome === 'canary-promoting')!;
+    const { canary, stable } = promoting.figures as { [k: string]: { p95Seconds: number } };
+    expect(canary.p95Seconds).toBeLessThanOrEqual(0.25);
+    expect(stable.p95Seconds).toBeLessThanOrEqual(0.25);
+    expect(f.image()).toBe(`${REPO}@${digest('1')}`);
+  });
+
+  it('a catastrophe during the warm-up still aborts at once', async () => {
+    const { f, canary } = await setup('build-c', {
+      CANARY_ANALYSIS_SECONDS: '60',
+      CANARY_WARMUP_SECONDS: '60',
+    });
+    canary.behaviour = { ...good('build-c'), instancesPerImage: 0, topScore: 0 };
+    expect(await deliver(f, 'build-c')).toBe(204);
+    const aborted = await until(f, (l) => l.outcome === 'canary-aborted');
+    expect(aborted).toMatchObject({ abortReason: 'BEHAVIOUR_SHIFT' });
+    expect(String(aborted.message)).toContain('catastrophe: nothing found');
+    expect(f.logs.some((l) => l.warmingUp === false)).toBe(false);
+    expect(f.image()).toBe(OLD_IMAGE);
+  });
+});

@@ -27,6 +27,34 @@ export interface CanaryEvidence {
   readonly canary: TrackEvidence;
 }
 
+function histogramSince(now: Histogram, base: Histogram): Histogram {
+  const out: Record<string, number> = {};
+  for (const [le, v] of Object.entries(now)) out[le] = Math.max(0, v - (base[le] ?? 0));
+  return out;
+}
+
+/**
+ * What a track's counters gained since `base` (the same counters read at an earlier
+ * moment): the evidence of the time between. A count that went down means the pods
+ * restarted and their counters began again, so `now` alone is the evidence since then.
+ */
+export function evidenceSince(now: TrackEvidence, base: TrackEvidence): TrackEvidence {
+  if (now.requests < base.requests || total(now.latency) < total(base.latency)) return now;
+  const sumSince = (a: number | undefined, b: number | undefined) =>
+    a === undefined ? undefined : a - (b ?? 0);
+  const instancesSum = sumSince(now.instancesSum, base.instancesSum);
+  const topScoreSum = sumSince(now.topScoreSum, base.topScoreSum);
+  return {
+    requests: now.requests - base.requests,
+    errors: Math.max(0, now.errors - base.errors),
+    latency: histogramSince(now.latency, base.latency),
+    instances: histogramSince(now.instances, base.instances),
+    topScore: histogramSince(now.topScore, base.topScore),
+    ...(instancesSum === undefined ? {} : { instancesSum }),
+    ...(topScoreSum === undefined ? {} : { topScoreSum }),
+  };
+}
+
 /** One track's headline figures (what a person reads first); NaN or null = no data. */
 export interface TrackFigures {
   readonly requests?: number;
