@@ -40,12 +40,15 @@ const BAD = {
   'p95 ×3': { latencyMedian: HEALTHY.latencyMedian * 3 },
   'instances −30%': { instancesMean: HEALTHY.instancesMean * 0.7 },
   'top score −0.15': { scoreMean: HEALTHY.scoreMean - 0.15 },
+  // The same build, but a fresh pod's first 20 answers take twice as long (JIT, caches).
+  'cold start': { coldAnswers: 20, coldFactor: 2 },
 };
 
 const scenario = (build, rate, env = {}, goal = '') => ({ build, rate, env, goal });
 // The default tolerances (0.5 relative, 0.2 absolute) let these smaller behaviour shifts
 // through by design; these rows show what tighter ones catch.
 const TIGHT = { CANARY_MAX_BEHAVIOUR_SHIFT: '0.2', CANARY_MAX_SCORE_SHIFT: '0.1' };
+const WARM = { CANARY_WARMUP_SECONDS: '30' };
 const DEFAULT_SCENARIOS = [
   scenario('identical', 0.5),
   scenario('identical', 2, {}, '≤ 1 %'),
@@ -65,6 +68,14 @@ const DEFAULT_SCENARIOS = [
   scenario('instances −30%', 10, TIGHT),
   scenario('top score −0.15', 2, TIGHT),
   scenario('top score −0.15', 10, TIGHT),
+  // What CANARY_WARMUP_SECONDS buys against a cold start, and what it costs in detection.
+  scenario('cold start', 10),
+  scenario('cold start', 10, WARM, '≤ 1 %'),
+  scenario('cold start', 50),
+  scenario('cold start', 50, WARM, '≤ 1 %'),
+  scenario('identical', 2, WARM, '≤ 1 %'),
+  scenario('empty', 2, WARM, '≥ 99 %'),
+  scenario('p95 ×3', 10, WARM, '≥ 95 %'),
 ];
 // How detection of the smaller shifts grows with traffic, weight and analysis length.
 const SIZING_SCENARIOS = [];
@@ -103,7 +114,7 @@ async function runScenario(sc, index) {
       settings,
       scrapeSeconds: settings.scrapeIntervalSeconds,
       stablePods: 3,
-      warmupSeconds: 120,
+      historySeconds: 120,
       engine: createPromqlEngine,
       api,
     });
@@ -126,6 +137,7 @@ async function runScenario(sc, index) {
     'req/s': sc.rate,
     weight: `${settings.weightPercent} %`,
     analysis: `${settings.analysisSeconds} s`,
+    'warm-up': `${settings.warmupSeconds} s`,
     // What sizes a canary: the requests it sees over one analysis.
     'canary requests': Math.round(
       (sc.rate * settings.weightPercent * settings.analysisSeconds) / 100,
@@ -156,6 +168,7 @@ const widths = {
   'req/s': 5,
   weight: 6,
   analysis: 8,
+  'warm-up': 7,
   'canary requests': 15,
   aborted: 7,
   goal: 6,

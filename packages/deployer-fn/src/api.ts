@@ -15,7 +15,9 @@ export type {
   VerdictSettings,
 } from './canary/verdict';
 export { AbortReason, canaryVerdict } from './canary/verdict';
-export type { QueryScope } from './canary/canary-figures';
+export type { CanaryPin, QueryScope } from './canary/canary-figures';
 export { readEvidence } from './canary/canary-figures';
+export type { Look } from './canary/canary-look';
+export { canaryLook } from './canary/canary-look';
 export type { PrometheusClient } from './canary/prometheus-client';
 export { readCanaryConfig } from './canary/canary-config';

@@ -24,6 +24,9 @@ export const HEALTHY = {
   scoreMean: 0.85,
   scoreSd: 0.1,
   empty: false,
+  /** A cold start: the pod's first `coldAnswers` answers take `coldFactor` times as long. */
+  coldAnswers: 0,
+  coldFactor: 1,
 };
 
 function answer(d, b) {
@@ -38,8 +41,14 @@ function answer(d, b) {
 function stream(d, rate, fromS, toS, pods, behaviour) {
   const out = [];
   if (rate <= 0) return out;
+  const served = new Map();
   for (let t = fromS + d.exponential(rate); t < toS; t += d.exponential(rate)) {
-    out.push({ t, pod: pods[d.pick(pods.length)], answer: answer(d, behaviour) });
+    const pod = pods[d.pick(pods.length)];
+    const a = answer(d, behaviour);
+    const n = (served.get(pod) ?? 0) + 1;
+    served.set(pod, n);
+    if (n <= behaviour.coldAnswers) a.seconds *= behaviour.coldFactor;
+    out.push({ t, pod, answer: a });
   }
   return out;
 }
@@ -47,7 +56,7 @@ function stream(d, rate, fromS, toS, pods, behaviour) {
 /**
  * Runs one analysis; answers how it ended and when (elapsed seconds of the deciding look).
  * `o`: { uniform, rate, weight, stable, canary, settings, scrapeSeconds, stablePods,
- * warmupSeconds, engine, api }.
+ * historySeconds (stable's traffic before the canary), engine, api }.
  */
 export async function simulateAnalysis(o) {
   const d = draws(o.uniform);
@@ -57,12 +66,12 @@ export async function simulateAnalysis(o) {
   const pod = (track, i, build) => new PodMetrics({ ...base, pod: `${track}-${i}`, track, build });
   const stablePods = Array.from({ length: o.stablePods }, (_, i) => pod('stable', i, 'build-0'));
   const canaryPods = [pod('canary', 0, BUILD)];
-  const end = s.analysisSeconds + s.intervalSeconds;
+  const end = s.warmupSeconds + s.analysisSeconds + s.intervalSeconds;
   // Time 0 is `readyAt`, the first step that finds the canary ready: its pod became
   // ready, and began to serve, some time within the interval before.
   const canaryStart = -d.uniform() * s.intervalSeconds;
   const requests = [
-    ...stream(d, o.rate * (1 - o.weight), -o.warmupSeconds, end, stablePods, o.stable),
+    ...stream(d, o.rate * (1 - o.weight), -o.historySeconds, end, stablePods, o.stable),
     ...stream(d, o.rate * o.weight, canaryStart, end, canaryPods, o.canary),
   ].sort((a, b) => a.t - b.t);
   // Each pod is scraped every interval at its own phase; the canary's from its start.
@@ -92,23 +101,18 @@ export async function simulateAnalysis(o) {
         : [];
     },
   };
-  for (let elapsed = s.intervalSeconds; ; elapsed += s.intervalSeconds) {
-    const window = Math.max(Math.ceil(elapsed), 2 * o.scrapeSeconds);
-    const evidence = await o.api.readEvidence(
-      prom,
-      SCOPE,
-      BUILD,
-      window,
-      (T0 + elapsed * 1000) / 1000,
-    );
-    const v = o.api.canaryVerdict(evidence, elapsed, s);
+  const pin = { build: BUILD, model: '' };
+  for (let t = s.intervalSeconds; ; t += s.intervalSeconds) {
+    const at = { readyAtSeconds: T0 / 1000, nowSeconds: T0 / 1000 + t };
+    const { verdict: v } = await o.api.canaryLook(prom, SCOPE, pin, at, s);
     if (v.decision !== 'continue') {
       return {
         decision: v.decision,
         reason: v.decision === 'abort' ? v.reason : v.inconclusive ? 'INCONCLUSIVE' : '',
         test: v.figures.tests?.find((x) => x.breach)?.on,
         tests: v.figures.tests,
-        elapsed,
+        // Seconds since the canary became ready, the warm-up included.
+        elapsed: t,
         detail: v.detail,
       };
     }

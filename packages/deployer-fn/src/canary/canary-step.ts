@@ -7,7 +7,7 @@ import { modelPathOf } from '../deploy/model-path';
 import { selectContainer } from '../deploy/select-container';
 import { describeCandidate } from '../rollout/candidate';
 import type { CanaryPin } from './canary-figures';
-import { readEvidence } from './canary-figures';
+import { canaryLook } from './canary-look';
 import { promote, watchPromotion } from './canary-promotion';
 import type { Decision } from '../decision';
 import type { CanaryState } from './canary-state';
@@ -15,7 +15,6 @@ import { isTerminal, readCanaryState } from './canary-state';
 import { abortCanary, advance } from './canary-transitions';
 import { enqueueStep } from './step-event';
 import type { StepEvent } from './step-event';
-import { canaryVerdict, warmupVerdict } from './verdict';
 
 const skipped = (reason: string, text: string, fields = {}): Decision => ({
   outcome: Outcome.CANARY_STEP_SKIPPED,
@@ -112,28 +111,15 @@ async function analyse(
     }
     readyAt = new Date(now).toISOString();
   }
-  const sinceReady = (now - Date.parse(readyAt)) / 1000;
-  const { warmupSeconds, scrapeIntervalSeconds } = deps.config.canary;
-  const warming = sinceReady < warmupSeconds;
-  // The analysis starts when the warm-up ends; during the warm-up only catastrophes
-  // are judged, on everything since the canary became ready.
-  const elapsed = Math.max(0, sinceReady - warmupSeconds);
-  const span = warming ? sinceReady : elapsed;
-  // rate() needs two scrapes inside the window; early steps look a little back.
-  const windowSeconds = Math.max(Math.ceil(span), 2 * scrapeIntervalSeconds);
   const { project, zone: location, cluster, namespace } = deps.config;
-  const analysisStart = Date.parse(readyAt) / 1000 + warmupSeconds;
-  const evidence = await readEvidence(
+  const { warmupSeconds } = deps.config.canary;
+  const { verdict, sinceReady, warming, elapsed, windowSeconds } = await canaryLook(
     deps.canaryClients.prometheus,
     { project, location, cluster, namespace },
     canaryPin(read, state, deps.config.container),
-    windowSeconds,
-    now / 1000,
-    warming || warmupSeconds === 0 ? undefined : analysisStart,
+    { readyAtSeconds: Date.parse(readyAt) / 1000, nowSeconds: now / 1000 },
+    deps.config.canary,
   );
-  const verdict = warming
-    ? warmupVerdict(evidence, deps.config.canary)
-    : canaryVerdict(evidence, elapsed, deps.config.canary);
   const { figures } = verdict;
   const next = { ...state, readyAt };
   const fields = {
