@@ -87,7 +87,9 @@ for (const build of ['identical', 'errors +2%', 'p95 ×1.5', 'instances −30%']
       { CANARY_ANALYSIS_SECONDS: '600' },
       { CANARY_WEIGHT_PERCENT: '25', CANARY_ANALYSIS_SECONDS: '600' },
     ]) {
-      SIZING_SCENARIOS.push(scenario(build, rate, env));
+      // Instances at the default tolerance (0.5) let a −30 % shift through at any traffic.
+      const tolerance = build === 'instances −30%' ? TIGHT : {};
+      SIZING_SCENARIOS.push(scenario(build, rate, { ...tolerance, ...env }));
     }
   }
 }
