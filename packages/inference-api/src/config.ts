@@ -19,6 +19,7 @@ import {
   DEFAULT_MAX_INSTANCES,
   DEFAULT_MAX_OVERLAY_SIDE,
 } from './images/limits';
+import type { ModelConfig } from './inference/model-config';
 import { Backend, ModelAdapter } from './inference/types';
 import { PACKAGE_ROOT } from './package-root';
 import { containerCpus } from './runtime/cpu-quota';
@@ -34,7 +35,8 @@ export const LogLevel = {
 } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
-export interface ServingConfig {
+/** Every setting; the model half's (ModelConfig) reach it through modelConfigOf. */
+export interface ServingConfig extends ModelConfig {
   port: number;
   host: string;
   /** A second listener serving only /metrics (then absent from `port`); unset: /metrics on `port`. */
@@ -47,17 +49,6 @@ export interface ServingConfig {
   apiTokensPollMs: number;
   /** Largest accepted upload (raw body or the multipart `image` file); larger → 413. */
   maxImageBytes: number;
-  /** Largest width×height, read from the header before any pixel is decoded; larger → 422. */
-  maxImagePixels: number;
-  /**
-   * Longest side a tf-od-api model is fed (maskops.json `maxInputSide` overrides it per
-   * model; Matterport uses IMAGE_MAX_DIM): larger images are scaled down on decode.
-   */
-  maxInputSide: number;
-  /** Longest side of a `format=png` overlay; larger ones are drawn scaled (X-Overlay-Scale). */
-  maxOverlaySide: number;
-  /** Most instances in one answer (the highest scores kept; the answer says it truncated). */
-  maxInstances: number;
   /** Requests allowed to wait for the model; one more → 503 OVERLOADED (hard cap). */
   maxQueue: number;
   /**
@@ -78,13 +69,6 @@ export interface ServingConfig {
   /** After SIGTERM: /readyz is 503 but requests are still served, so load balancers notice first. */
   shutdownDelayMs: number;
   defaultMinScore: number;
-  modelPath: string;
-  modelAdapter: ModelAdapter | undefined;
-  modelLabels: string | undefined;
-  modelCacheDir: string | undefined;
-  tfjsBackend: Backend | undefined;
-  /** ONNX Runtime threads inside one op, per worker (default: the container's CPU quota). */
-  ortIntraOpThreads: number;
   /** Inference worker threads, each with its own copy of the model. */
   inferenceWorkers: number;
   buildId: string | undefined;

@@ -8,6 +8,7 @@ import { createInferenceEngine } from '../../src/inference/engine';
 import { expectShapesFound, rotateMaskCw } from './shape-match';
 import { pngHeaderOnly } from '../fixtures/images';
 import { memoryPino } from '../fixtures/memory-pino';
+import { testModelConfig } from '../fixtures/test-config';
 
 // The engine runs dist/inference/worker.js: `pnpm build` before these tests.
 const MODELS = join(__dirname, '..', '..', 'models');
@@ -36,8 +37,10 @@ describe('inference engine with the tf-od-api demo model', () => {
 
   beforeAll(async () => {
     engine = await createInferenceEngine({
-      modelPath: join(MODELS, 'shapes-tf-od-api'),
-      maxImagePixels: MAX_PIXELS,
+      model: testModelConfig({
+        modelPath: join(MODELS, 'shapes-tf-od-api'),
+        maxImagePixels: MAX_PIXELS,
+      }),
       logger,
     });
   });
@@ -194,8 +197,10 @@ describe('inference engine with the matterport demo model', () => {
 
   beforeAll(async () => {
     engine = await createInferenceEngine({
-      modelPath: join(MODELS, 'shapes-matterport', 'model.json'),
-      maxImagePixels: MAX_PIXELS,
+      model: testModelConfig({
+        modelPath: join(MODELS, 'shapes-matterport', 'model.json'),
+        maxImagePixels: MAX_PIXELS,
+      }),
     });
   });
   afterAll(() => engine?.close());
