@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Prediction } from '../../inference/types';
-import { readImage } from '../../plugins/image-body';
-import { Stage } from '../../plugins/metrics';
+import { readImage } from '../../http/read-image';
 import { probeImage } from '../../images/probe';
 import type { PredictStats } from '../../serving/predict-stats';
+import { Stage } from '../../serving/stage';
 import { roundMs } from '../../util/timing';
 import { admitUpload } from './admit-upload';
 import { PREDICT_PATH } from './predict-path';
