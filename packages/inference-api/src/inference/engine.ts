@@ -157,13 +157,7 @@ export async function createInferenceEngine(
           ? image
           : image.slice();
       return call<Prediction>(
-        {
-          type: 'predict',
-          id: nextId++,
-          image: owned,
-          minScore: predictOptions.minScore,
-          overlay: predictOptions.overlay ?? false,
-        },
+        { type: 'predict', id: nextId++, image: owned, options: predictOptions },
         [owned.buffer as ArrayBuffer],
       );
     },

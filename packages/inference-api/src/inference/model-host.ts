@@ -92,7 +92,12 @@ export class ModelHost {
   async predict(bytes: Uint8Array, options: PredictOptions): Promise<Prediction> {
     const start = performance.now();
     // Decoded at the model's working size: memory follows the model, not the upload.
-    const image = await decodeImage(bytes, this.config.maxImagePixels, this.adapter.maxInputSide);
+    const image = await decodeImage(
+      bytes,
+      this.config.maxImagePixels,
+      this.adapter.maxInputSide,
+      options.probe,
+    );
     const decodeMs = msSince(start);
     const { instances, timings, stats } = await this.adapter.predict(image, {
       minScore: options.minScore,
@@ -129,12 +134,7 @@ export class ModelHost {
     const overlayPng =
       target.width === image.width && target.height === image.height
         ? await renderOverlay(image.rgb, image.width, image.height, instances, size)
-        : await drawOverlay(
-            uprightPipeline(bytes, this.config.maxImagePixels, size, target),
-            target,
-            instances,
-            size,
-          );
+        : await drawOverlay(uprightPipeline(bytes, size, target), target, instances, size);
     const longest = Math.max(size.width, size.height);
     const side = Math.max(target.width, target.height);
     return side < longest

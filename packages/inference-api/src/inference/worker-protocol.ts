@@ -1,9 +1,9 @@
 import { ErrorCode, fromWorker, inferenceFailed, type InferenceApiError } from '../errors';
 import type { WorkerLogLine } from '../logging/worker-log';
-import type { ModelInfo, Prediction } from './types';
+import type { ModelInfo, Prediction, PredictOptions } from './types';
 
 export type ToWorker =
-  | { type: 'predict'; id: number; image: Uint8Array; minScore: number; overlay: boolean }
+  | { type: 'predict'; id: number; image: Uint8Array; options: PredictOptions }
   | { type: 'num-tensors'; id: number };
 
 export type FromWorker =

@@ -42,10 +42,7 @@ async function handle(host: ModelHost, message: ToWorker): Promise<void> {
       return;
     case 'predict':
       try {
-        const prediction = await host.predict(message.image, {
-          minScore: message.minScore,
-          overlay: message.overlay,
-        });
+        const prediction = await host.predict(message.image, message.options);
         const transfer: ArrayBuffer[] = [];
         if (prediction.overlayPng) {
           prediction.overlayPng = owning(prediction.overlayPng);
