@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { createInferenceEngine } = require(join(root, 'dist/inference/engine.js'));
+const { readConfig } = require(join(root, 'dist/config.js'));
+const { modelConfigOf } = require(join(root, 'dist/inference/model-config.js'));
 const { paintShapes, encodeShapesImage } = require('@maskops/demo-model');
 
 const RUNS = Number(process.argv[2] ?? 20);
@@ -24,14 +26,11 @@ const median = (values) => {
 
 const painted = paintShapes({ width: WIDTH, height: HEIGHT, seed: 2024, count: 8 });
 const jpeg = await encodeShapesImage(painted, 'jpeg');
-const backend = process.env.TFJS_BACKEND || undefined;
 
 for (const variant of ['shapes-tf-od-api', 'shapes-matterport']) {
-  const engine = await createInferenceEngine({
-    modelPath: join(root, 'models', variant),
-    maxImagePixels: 40_000_000,
-    backend,
-  });
+  // The settings main.ts would read (TFJS_BACKEND among them), on this variant.
+  const config = readConfig({ ...process.env, MODEL_PATH: join(root, 'models', variant) });
+  const engine = await createInferenceEngine({ model: modelConfigOf(config) });
   const { info } = engine;
   // One more warm-up at the benchmark size (the engine's own warm-up is 256×256).
   await engine.predict(Buffer.from(jpeg), { minScore: 0.5 });

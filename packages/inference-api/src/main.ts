@@ -4,6 +4,7 @@ import { buildApp } from './app';
 import { ErrorCode, InferenceApiError } from './errors';
 import { readConfig } from './config';
 import { createEnginePool } from './inference/engine-pool';
+import { modelConfigOf } from './inference/model-config';
 import type { InferenceEngine } from './inference/types';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
 import { installGracefulShutdown } from './shutdown';
@@ -26,16 +27,7 @@ async function main(): Promise<void> {
   });
   const engine = createEnginePool(
     {
-      modelPath: config.modelPath,
-      adapter: config.modelAdapter,
-      labelsPath: config.modelLabels,
-      backend: config.tfjsBackend,
-      cacheDir: config.modelCacheDir,
-      maxImagePixels: config.maxImagePixels,
-      maxInputSide: config.maxInputSide,
-      maxOverlaySide: config.maxOverlaySide,
-      maxInstances: config.maxInstances,
-      intraOpThreads: config.ortIntraOpThreads,
+      model: modelConfigOf(config),
       logger: app.log.child({ component: 'engine' }),
       // The worker died after start-up: stop being ready, drain, exit 1 (the pod restarts).
       onFatal: (err) => {

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import type { DecodedImage } from './decoded-image';
-import { imageUndecodable } from '../errors';
-import { probeImage } from './probe';
+import { imageTooManyPixels, imageUndecodable } from '../errors';
+import { probeImage, type ImageProbe } from './probe';
+import { sniffImageFormat } from './sniff';
 
 interface Size {
   width: number;
@@ -27,21 +28,31 @@ interface Size {
  * than half an image. 'truncated' is not enough: a TIFF whose strip is shorter
  * than its header says only shows it as a read error while pixels are read,
  * which 'truncated' lets through as a grey image.
+ *
+ * `probed` is the header as the route already read it (probeImage on the main
+ * thread): it is not read again, only held against the bytes (checkProbe), and
+ * libvips refuses to decode more pixels than it states. Without it (in-process
+ * callers) the header is read here.
  */
 export async function decodeImage(
   bytes: Uint8Array,
   maxPixels: number,
   maxSide = Infinity,
+  probed?: ImageProbe,
 ): Promise<DecodedImage> {
   // Format and upright size from the header: 415/400/422 before any pixel is read.
-  const probe = await probeImage(bytes, maxPixels);
+  const probe = probed ? checkProbe(bytes, probed, maxPixels) : await probeImage(bytes, maxPixels);
   const size = fitInside(probe, maxSide);
   const scaled = size.width !== probe.width || size.height !== probe.height;
   try {
-    const { data, info } = await uprightPipeline(bytes, maxPixels, probe, size)
+    const { data, info } = await uprightPipeline(bytes, probe, size)
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, not 3`);
+    // Unscaled, these are the image's own pixels: fewer than the probe said is refused too.
+    if (info.width !== size.width || info.height !== size.height) {
+      throw new Error(`decoded to ${info.width}×${info.height}, not ${size.width}×${size.height}`);
+    }
     return {
       rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       width: info.width,
@@ -65,20 +76,34 @@ export function fitInside(size: Size, maxSide: number): Size {
 }
 
 /**
- * The upload as upright, flattened sRGB of exactly `target` pixels (`upright`
- * is its size before scaling), not yet written anywhere: decodeImage reads it
- * as raw pixels, the overlay composites onto it while it streams.
+ * The probed header held against the bytes before they are decoded with it: the
+ * same format by their magic, a well-formed size, within maxPixels. Cheap (no
+ * libvips); the decode then refuses more pixels than the probe states, so bytes
+ * that disagree with it are refused, never decoded at a size nobody checked.
  */
-export function uprightPipeline(
-  bytes: Uint8Array,
-  maxPixels: number,
-  upright: Size,
-  target: Size,
-): sharp.Sharp {
+function checkProbe(bytes: Uint8Array, probe: ImageProbe, maxPixels: number): ImageProbe {
+  const { format, width, height } = probe;
+  if (sniffImageFormat(bytes) !== format) {
+    throw imageUndecodable(`the upload is not the ${format} image its header was read as`);
+  }
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
+    throw imageUndecodable(`the ${format} header gave no usable size`);
+  }
+  if (width * height > maxPixels) throw imageTooManyPixels(width, height, maxPixels);
+  return probe;
+}
+
+/**
+ * The upload as upright, flattened sRGB of exactly `target` pixels (`upright`
+ * is its probed size before scaling), not yet written anywhere: decodeImage
+ * reads it as raw pixels, the overlay composites onto it while it streams.
+ */
+export function uprightPipeline(bytes: Uint8Array, upright: Size, target: Size): sharp.Sharp {
   let pipeline = sharp(bytes, {
     failOn: 'error',
-    // Second guard behind probeImage: libvips refuses before allocating pixels.
-    limitInputPixels: maxPixels,
+    // Second guard behind the probe (checked against MAX_IMAGE_PIXELS): libvips refuses,
+    // before allocating pixels, an image with more of them than its probed header said.
+    limitInputPixels: upright.width * upright.height,
   }).rotate();
   if (target.width !== upright.width || target.height !== upright.height) {
     // Explicit size (not fit: 'inside') so callers know it without asking libvips.

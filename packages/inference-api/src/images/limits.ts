@@ -1,6 +1,6 @@
 /**
  * Defaults of the resolution caps (the settings table of packages/inference-api/README.md), shared
- * by config.ts and the worker, which applies them when its init leaves them out.
+ * by config/images.ts and the model check of `maskops-model push`.
  */
 
 /** MAX_INPUT_SIDE: the longest side fed to a tf-od-api model; larger images shrink on decode. */

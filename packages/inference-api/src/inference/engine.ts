@@ -7,11 +7,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import { inferenceFailed, notReady, type InferenceApiError } from '../errors';
 import type { InferenceEngine, ModelInfo, Prediction, PredictOptions } from './types';
 import { writeWorkerLine } from '../logging/worker-log';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
+import type { ModelConfig } from './model-config';
+import type { FromWorker, ToWorker } from './worker-protocol';
 import { deserializeError } from './worker-protocol';
 
-/** The model settings (WorkerInit: MODEL_PATH, MODEL_ADAPTER, …) plus what stays in this thread. */
-export interface InferenceEngineOptions extends WorkerInit {
+/** The model settings, handed to the worker as they are, plus what stays in this thread. */
+export interface InferenceEngineOptions {
+  /** The worker's workerData, unchanged (modelConfigOf). */
+  model: ModelConfig;
   /** The process's pino logger: the worker's lines are written with it. */
   logger?: FastifyBaseLogger;
   /**
@@ -48,19 +51,9 @@ interface Pending {
 export async function createInferenceEngine(
   options: InferenceEngineOptions,
 ): Promise<WorkerInferenceEngine> {
-  const init: WorkerInit = {
-    modelPath: options.modelPath,
-    maxImagePixels: options.maxImagePixels,
-    ...(options.maxInputSide ? { maxInputSide: options.maxInputSide } : {}),
-    ...(options.maxOverlaySide ? { maxOverlaySide: options.maxOverlaySide } : {}),
-    ...(options.maxInstances ? { maxInstances: options.maxInstances } : {}),
-    ...(options.adapter ? { adapter: options.adapter } : {}),
-    ...(options.labelsPath ? { labelsPath: options.labelsPath } : {}),
-    ...(options.backend ? { backend: options.backend } : {}),
-    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-    ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
-  };
-  const worker = new Worker(options.workerFile ?? DEFAULT_WORKER_FILE, { workerData: init });
+  const worker = new Worker(options.workerFile ?? DEFAULT_WORKER_FILE, {
+    workerData: options.model,
+  });
   const logger = options.logger;
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -164,13 +157,7 @@ export async function createInferenceEngine(
           ? image
           : image.slice();
       return call<Prediction>(
-        {
-          type: 'predict',
-          id: nextId++,
-          image: owned,
-          minScore: predictOptions.minScore,
-          overlay: predictOptions.overlay ?? false,
-        },
+        { type: 'predict', id: nextId++, image: owned, options: predictOptions },
         [owned.buffer as ArrayBuffer],
       );
     },

@@ -7,18 +7,13 @@ import { createMatterportAdapter } from '../adapters/matterport';
 import { createTfOdApiAdapter } from '../adapters/tf-od-api';
 import { createTorchvisionAdapter } from '../adapters/torchvision';
 import { decodeImage, fitInside, uprightPipeline } from '../images/decode';
-import {
-  DEFAULT_MAX_INPUT_SIDE,
-  DEFAULT_MAX_INSTANCES,
-  DEFAULT_MAX_OVERLAY_SIDE,
-} from '../images/limits';
 import { modelInvalid } from '../errors';
 import { drawOverlay, renderOverlay } from '../images/overlay';
 import { selectBackend } from '../model/backend';
 import type { LoadedModel } from '../model/load-model';
 import { loadModel } from '../model/load-model';
 import { dropSpecks } from '../masks/min-area';
-import type { WorkerInit } from './worker-protocol';
+import type { ModelConfig } from './model-config';
 import type { ModelInfo, Prediction, PredictOptions } from './types';
 import { Backend, ModelAdapter, Runtime } from './types';
 
@@ -34,9 +29,7 @@ export class ModelHost {
   private constructor(
     private readonly loaded: LoadedModel,
     private readonly adapter: Adapter,
-    private readonly maxImagePixels: number,
-    private readonly maxOverlaySide: number,
-    private readonly maxInstances: number,
+    private readonly config: ModelConfig,
     readonly loadMs: number,
     readonly warmupMs: number,
   ) {}
@@ -45,21 +38,17 @@ export class ModelHost {
     return this.loaded.info;
   }
 
-  static async start(init: WorkerInit, logger?: Logger): Promise<ModelHost> {
+  static async start(config: ModelConfig, logger?: Logger): Promise<ModelHost> {
     let start = performance.now();
     const loaded = await loadModel({
-      modelPath: init.modelPath,
-      adapter: init.adapter,
-      labelsPath: init.labelsPath,
-      cacheDir: init.cacheDir,
-      backend: () => selectBackend(init.backend, logger),
-      intraOpThreads: init.intraOpThreads,
+      ...config,
+      backend: () => selectBackend(config.tfjsBackend, logger),
       logger,
     });
     const backend = loaded.info.backend;
     let adapter: Adapter;
     try {
-      adapter = createAdapter(loaded, init.maxInputSide ?? DEFAULT_MAX_INPUT_SIDE);
+      adapter = createAdapter(loaded, config.maxInputSide);
     } catch (err) {
       loaded.model.dispose();
       throw err;
@@ -76,7 +65,7 @@ export class ModelHost {
     // after any number of uploads, against 82 MiB and then 122 MiB without it).
     // cpu and tfjs-node return their memory, and cpu would take seconds at 1333².
     const warmupSide = backend === Backend.WASM ? adapter.maxInputSide : WARMUP_SIZE;
-    const maxInstances = init.maxInstances ?? DEFAULT_MAX_INSTANCES;
+    const { maxInstances } = config;
     for (const side of warmupSide === WARMUP_SIZE ? [WARMUP_SIZE] : [WARMUP_SIZE, warmupSide]) {
       const { stats } = await adapter.predict(warmupImage(side), { minScore: 1, maxInstances });
       // A model that answers NaN or ±Infinity on a plain grey image is broken, not unlucky.
@@ -97,25 +86,22 @@ export class ModelHost {
       numTensors: loaded.model.liveTensors(),
       maxInputSide: adapter.maxInputSide,
     });
-    return new ModelHost(
-      loaded,
-      adapter,
-      init.maxImagePixels,
-      init.maxOverlaySide ?? DEFAULT_MAX_OVERLAY_SIDE,
-      maxInstances,
-      loadMs,
-      warmupMs,
-    );
+    return new ModelHost(loaded, adapter, config, loadMs, warmupMs);
   }
 
   async predict(bytes: Uint8Array, options: PredictOptions): Promise<Prediction> {
     const start = performance.now();
     // Decoded at the model's working size: memory follows the model, not the upload.
-    const image = await decodeImage(bytes, this.maxImagePixels, this.adapter.maxInputSide);
+    const image = await decodeImage(
+      bytes,
+      this.config.maxImagePixels,
+      this.adapter.maxInputSide,
+      options.probe,
+    );
     const decodeMs = msSince(start);
     const { instances, timings, stats } = await this.adapter.predict(image, {
       minScore: options.minScore,
-      maxInstances: this.maxInstances,
+      maxInstances: this.config.maxInstances,
     });
     const prediction: Prediction = {
       image: originalSize(image),
@@ -144,16 +130,11 @@ export class ModelHost {
     instances: Prediction['instances'],
   ): Promise<Pick<Prediction, 'overlayPng' | 'overlayScale'>> {
     const size = originalSize(image);
-    const target = fitInside(size, this.maxOverlaySide);
+    const target = fitInside(size, this.config.maxOverlaySide);
     const overlayPng =
       target.width === image.width && target.height === image.height
         ? await renderOverlay(image.rgb, image.width, image.height, instances, size)
-        : await drawOverlay(
-            uprightPipeline(bytes, this.maxImagePixels, size, target),
-            target,
-            instances,
-            size,
-          );
+        : await drawOverlay(uprightPipeline(bytes, size, target), target, instances, size);
     const longest = Math.max(size.width, size.height);
     const side = Math.max(target.width, target.height);
     return side < longest

@@ -4,6 +4,7 @@
  * JSON shapes follow the /predict answer in packages/inference-api/README.md exactly.
  */
 import type { OutputStats } from '../adapters/detections';
+import type { ImageProbe } from '../images/probe';
 import type { LabelMap } from '../labels/label-file';
 import type { LabelSource } from '../labels/resolve-labels';
 
@@ -75,6 +76,11 @@ export interface PredictOptions {
   minScore: number;
   /** Also return the image with masks, boxes and labels drawn, as PNG bytes. */
   overlay?: boolean;
+  /**
+   * The upload's header as the route read it (probeImage): handed on so the worker
+   * does not read it again, only checks the bytes against it. Read there when absent.
+   */
+  probe?: ImageProbe;
 }
 
 export interface Prediction {

@@ -1,33 +1,9 @@
 import { ErrorCode, fromWorker, inferenceFailed, type InferenceApiError } from '../errors';
 import type { WorkerLogLine } from '../logging/worker-log';
-import type { Backend, ModelAdapter, ModelInfo, Prediction } from './types';
-
-/** What the worker needs to load the model (workerData). */
-export interface WorkerInit {
-  /** MODEL_PATH: directory, model.json / saved_model.pb path, or gs://bucket/prefix. */
-  modelPath: string;
-  /** MODEL_ADAPTER; detected from the model's tensor names when unset. */
-  adapter?: ModelAdapter;
-  /** MODEL_LABELS */
-  labelsPath?: string;
-  /** TFJS_BACKEND; best available when unset. */
-  backend?: Backend;
-  /** MODEL_CACHE_DIR for gs:// models; default os.tmpdir()/maskops-models. */
-  cacheDir?: string;
-  /** MAX_IMAGE_PIXELS, enforced again when the worker decodes. */
-  maxImagePixels: number;
-  /** MAX_INPUT_SIDE (default 1333): longest side fed to a tf-od-api model. */
-  maxInputSide?: number;
-  /** MAX_OVERLAY_SIDE (default 4096): longest side of a drawn overlay. */
-  maxOverlaySide?: number;
-  /** MAX_INSTANCES (default 100): most instances in one answer, the highest scores kept. */
-  maxInstances?: number;
-  /** ORT_INTRA_OP_THREADS for ONNX models (the container's CPUs when unset). */
-  intraOpThreads?: number;
-}
+import type { ModelInfo, Prediction, PredictOptions } from './types';
 
 export type ToWorker =
-  | { type: 'predict'; id: number; image: Uint8Array; minScore: number; overlay: boolean }
+  | { type: 'predict'; id: number; image: Uint8Array; options: PredictOptions }
   | { type: 'num-tensors'; id: number };
 
 export type FromWorker =

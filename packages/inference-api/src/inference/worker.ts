@@ -6,7 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { workerLogSink } from '../logging/worker-log';
 import { ModelHost } from './model-host';
-import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol';
+import type { ModelConfig } from './model-config';
+import type { FromWorker, ToWorker } from './worker-protocol';
 import { serializeError } from './worker-protocol';
 
 const port = parentPort;
@@ -21,7 +22,7 @@ const logger = workerLogSink((line) => post({ type: 'log', ...line }));
 async function main(): Promise<void> {
   let host: ModelHost;
   try {
-    host = await ModelHost.start(workerData as WorkerInit, logger);
+    host = await ModelHost.start(workerData as ModelConfig, logger);
   } catch (err) {
     post({ type: 'init-error', error: serializeError(err) });
     return;
@@ -41,10 +42,7 @@ async function handle(host: ModelHost, message: ToWorker): Promise<void> {
       return;
     case 'predict':
       try {
-        const prediction = await host.predict(message.image, {
-          minScore: message.minScore,
-          overlay: message.overlay,
-        });
+        const prediction = await host.predict(message.image, message.options);
         const transfer: ArrayBuffer[] = [];
         if (prediction.overlayPng) {
           prediction.overlayPng = owning(prediction.overlayPng);

@@ -8,6 +8,7 @@ import { describeError } from '@maskops/shared';
 import { detectAdapter, requireTensors } from '../adapters/adapter';
 import { fitsTorchvision, unknownOnnxContract } from '../adapters/torchvision/contract';
 import { modelAdapterMismatch, modelInvalid, modelNotFound } from '../errors';
+import type { ModelConfig } from '../inference/model-config';
 import type { ModelInfo } from '../inference/types';
 import { Backend, ModelAdapter, ModelFormat, Runtime } from '../inference/types';
 import type { OnnxModel } from '../runtime/onnx-runtime';
@@ -23,22 +24,18 @@ import type { RunnableModel, TensorSpec } from './runnable-model';
 import { normalizeTensorName, wrapGraphModel, wrapSavedModel } from './runnable-model';
 import { tryLoadTfjsNode } from './tfjs-node';
 
-export interface LoadModelOptions {
-  /** MODEL_PATH: a directory, a model.json (or saved_model.pb) path, or gs://bucket/prefix. */
-  modelPath: string;
-  /** MODEL_ADAPTER; detected from tensor names when unset. */
-  adapter?: ModelAdapter;
-  /** MODEL_LABELS; overrides maskops.json and the built-in COCO labels. */
-  labelsPath?: string;
-  /** Where gs:// models are cached (MODEL_CACHE_DIR). */
-  cacheDir?: string;
+/** ModelConfig's loading settings (optional here but MODEL_PATH), plus what only loading takes. */
+export interface LoadModelOptions
+  extends
+    Pick<ModelConfig, 'modelPath'>,
+    Partial<
+      Pick<ModelConfig, 'modelAdapter' | 'modelLabels' | 'modelCacheDir' | 'ortIntraOpThreads'>
+    > {
   /**
    * The TF.js backend, or how to select it (selectBackend): only called for
    * TF.js formats, so an ONNX model never initialises a TF.js backend.
    */
   backend: Backend | (() => Promise<Backend>);
-  /** ORT_INTRA_OP_THREADS for ONNX models (default 1). */
-  intraOpThreads?: number;
   logger?: WorkerLogger;
   /** Cloud Storage client override (tests). */
   storage?: StorageLike;
@@ -62,21 +59,25 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
   const pinned =
     location.kind === 'manifest'
       ? await fetchPinnedModel(location, {
-          cacheRoot: options.cacheDir,
+          cacheRoot: options.modelCacheDir,
           storage: options.pinnedStorage,
           logger: options.logger,
         })
       : undefined;
-  if (pinned && options.adapter !== undefined && options.adapter !== pinned.manifest.adapter) {
+  if (
+    pinned &&
+    options.modelAdapter !== undefined &&
+    options.modelAdapter !== pinned.manifest.adapter
+  ) {
     throw modelAdapterMismatch(options.modelPath, pinned.manifest.adapter, {
-      adapter: options.adapter,
+      adapter: options.modelAdapter,
       forced: true,
     });
   }
   const localPath =
     location.kind === 'gcs'
       ? await fetchGcsModel(location, {
-          cacheRoot: options.cacheDir,
+          cacheRoot: options.modelCacheDir,
           storage: options.storage,
           logger: options.logger,
         })
@@ -92,14 +93,14 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
       ? await options.backend()
       : options.backend;
   const model = onnx
-    ? await loadOnnxModel(file, { intraOpThreads: options.intraOpThreads ?? 1 })
+    ? await loadOnnxModel(file, { intraOpThreads: options.ortIntraOpThreads ?? 1 })
     : format === ModelFormat.GRAPH_MODEL
       ? await loadGraph(file)
       : await loadSaved(dir, file);
   try {
     const adapter = onnx
-      ? onnxAdapter(model, options.adapter)
-      : tfjsAdapter(model, options.adapter);
+      ? onnxAdapter(model, options.modelAdapter)
+      : tfjsAdapter(model, options.modelAdapter);
     // The adapter the push opened it with: another one here is not the model that was checked.
     if (pinned && pinned.manifest.adapter !== adapter) {
       throw modelAdapterMismatch(options.modelPath, pinned.manifest.adapter, {
@@ -113,7 +114,7 @@ export async function loadModel(options: LoadModelOptions): Promise<LoadedModel>
     const labels = await resolveLabels({
       adapter,
       modelDir: dir,
-      labelsPath: options.labelsPath,
+      labelsPath: options.modelLabels,
       ...(manifest?.labels ? { manifestLabels: manifest.labels } : {}),
       // Matterport's NUM_CLASSES counts the background (its COCO config: 81).
       ...(adapter === ModelAdapter.MATTERPORT

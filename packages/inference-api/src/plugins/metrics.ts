@@ -11,18 +11,10 @@ import {
   Track,
 } from '@maskops/shared';
 
-/**
+/*
  * Prometheus metrics of one app, in its own Registry (tests build many apps in
  * one process; the global registry would collide).
  */
-export const Stage = {
-  DECODE: 'decode',
-  PREPROCESS: 'preprocess',
-  INFER: 'infer',
-  POSTPROCESS: 'postprocess',
-  QUEUE_WAIT: 'queue_wait',
-} as const;
-export type Stage = (typeof Stage)[keyof typeof Stage];
 
 // Latency buckets, seconds: health checks take well under 1 ms, a large image several seconds.
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -7,7 +7,7 @@ import { InferenceQueue } from '../serving/inference-queue';
 import { Lifecycle, Phase } from '../serving/lifecycle';
 import { UploadBudget } from '../serving/upload-budget';
 import { recordEngine } from './metrics';
-import { sendError } from './error-handler';
+import { sendError } from '../http/send-error';
 
 declare module 'fastify' {
   interface FastifyInstance {

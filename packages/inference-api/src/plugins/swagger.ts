@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import fp from 'fastify-plugin';
 import { PREDICT_PATH } from '../routes/predict/predict-path';
 import { VERSION } from '../version';
-import { IMAGE_FIELD, RAW_IMAGE_TYPES } from './image-body';
+import { IMAGE_FIELD, RAW_IMAGE_TYPES } from '../http/upload-format';
 
 /**
  * The OpenAPI document is generated from the route schemas. Image bodies are

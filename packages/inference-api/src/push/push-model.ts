@@ -10,6 +10,11 @@ import {
   type ManifestObject,
   type PublishedModelManifest,
 } from '@maskops/shared';
+import {
+  DEFAULT_MAX_INPUT_SIDE,
+  DEFAULT_MAX_INSTANCES,
+  DEFAULT_MAX_OVERLAY_SIDE,
+} from '../images/limits';
 import { ModelHost } from '../inference/model-host';
 import type { ModelAdapter } from '../inference/types';
 import { fileCrc32c } from '../model/crc32c';
@@ -132,11 +137,18 @@ export async function pushModel(options: PushOptions): Promise<PushResult> {
 async function openModel(entry: string, adapter?: ModelAdapter): Promise<ManifestAdapter> {
   let host: ModelHost;
   try {
+    // The server's defaults (one thread: the check runs once, on the pusher's machine).
     host = await ModelHost.start({
       modelPath: entry,
-      ...(adapter ? { adapter } : {}),
+      modelAdapter: adapter,
+      modelLabels: undefined,
+      modelCacheDir: undefined,
+      tfjsBackend: undefined,
+      ortIntraOpThreads: 1,
       maxImagePixels: 40_000_000,
-      intraOpThreads: 1,
+      maxInputSide: DEFAULT_MAX_INPUT_SIDE,
+      maxOverlaySide: DEFAULT_MAX_OVERLAY_SIDE,
+      maxInstances: DEFAULT_MAX_INSTANCES,
     });
   } catch (err) {
     throw pushModelInvalid(

@@ -1,3 +1,4 @@
+import type { ImageProbe } from '../images/probe';
 import type { StageTimings } from '../inference/types';
 
 /**
@@ -12,7 +13,7 @@ export interface PredictStats {
   /** Highest instance score, 0 without instances (the canary analysis compares it). */
   topScore?: number;
   imageBytes?: number;
-  image?: { format: string; width: number; height: number };
+  image?: ImageProbe;
   errorCode?: string;
 }
 

@@ -18,6 +18,7 @@ import {
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';
 import { describeMismatch } from '../inference/shape-match';
+import { testModelConfig } from '../fixtures/test-config';
 
 // The engine runs dist/inference/worker.js: `pnpm build` before this test. The
 // models are generated from this checkout's src into a temporary folder.
@@ -51,11 +52,9 @@ const VARIANTS = [...Object.keys(DEMO_VARIANTS), ...Object.keys(DEMO_ONNX_VARIAN
 describe.each(VARIANTS)('%s sweep', (variant) => {
   let engine: WorkerInferenceEngine;
   beforeAll(async () => {
+    // ONNX Runtime: one thread, like the jest workers beside it on a shared machine.
     engine = await createInferenceEngine({
-      modelPath: join(dir, variant),
-      maxImagePixels: 40_000_000,
-      // ONNX Runtime: one thread, like the jest workers beside it on a shared machine.
-      intraOpThreads: 1,
+      model: testModelConfig({ modelPath: join(dir, variant), ortIntraOpThreads: 1 }),
     });
   });
   afterAll(() => engine?.close());

@@ -38,7 +38,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'demo-model-'));
   generateDemoModels(dir);
   ({ app, engine } = await startRealApp(
-    { modelPath: join(dir, VARIANT), intraOpThreads: 1 },
+    { modelPath: join(dir, VARIANT), ortIntraOpThreads: 1 },
     { maxInputSide: MAX_INPUT_SIDE },
   ));
 }, 60_000);

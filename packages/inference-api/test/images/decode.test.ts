@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { ErrorCode } from '../../src/errors';
 import { decodeImage } from '../../src/images/decode';
+import { probeImage } from '../../src/images/probe';
 import { truncatedTiff } from '../fixtures/images';
 
 const MAX = 40_000_000;
@@ -157,5 +158,42 @@ describe('decodeImage with a working-size cap', () => {
     await expect(decodeImage(tiff, MAX, 1333)).rejects.toMatchObject({
       code: ErrorCode.IMAGE_UNDECODABLE,
     });
+  });
+});
+
+describe('decodeImage with the header probed before (the worker)', () => {
+  it('decodes as if it had read the header itself', async () => {
+    const png = await (await marked()).png().toBuffer();
+    const probe = await probeImage(png, MAX);
+    const given = await decodeImage(png, MAX, 20, probe);
+    const read = await decodeImage(png, MAX, 20);
+    expect(given).toEqual(read);
+    expect(given.original).toEqual({ width: 40, height: 30 });
+  });
+
+  it('refuses bytes of another format than the probe says', async () => {
+    const jpeg = await (await marked()).jpeg().toBuffer();
+    await expect(
+      decodeImage(jpeg, MAX, Infinity, { format: 'png', width: 40, height: 30 }),
+    ).rejects.toMatchObject({ code: ErrorCode.IMAGE_UNDECODABLE });
+  });
+
+  it.each([
+    ['more pixels than the probe says, at full size', 10, 10, Infinity],
+    ['more pixels than the probe says, scaled down', 20, 15, 8],
+    ['fewer pixels than the probe says', 80, 60, Infinity],
+    ['a size that is no size', 0, 30, Infinity],
+  ])('refuses %s instead of decoding them', async (_name, width, height, maxSide) => {
+    const png = await (await marked()).png().toBuffer();
+    await expect(
+      decodeImage(png, MAX, maxSide, { format: 'png', width, height }),
+    ).rejects.toMatchObject({ code: ErrorCode.IMAGE_UNDECODABLE });
+  });
+
+  it('still refuses a probe over the pixel limit', async () => {
+    const png = await (await marked()).png().toBuffer();
+    await expect(
+      decodeImage(png, 1000, Infinity, { format: 'png', width: 40, height: 30 }),
+    ).rejects.toMatchObject({ code: ErrorCode.IMAGE_TOO_MANY_PIXELS });
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, InferenceApiError } from '../../src/errors';
 import { createInferenceEngine } from '../../src/inference/engine';
+import { testModelConfig } from '../fixtures/test-config';
 
 const SCRIPTED = join(__dirname, 'fixtures', 'scripted-worker.mjs');
 const image = (first: number) => Uint8Array.from([first, 0, 0, 0]);
@@ -11,8 +12,7 @@ const image = (first: number) => Uint8Array.from([first, 0, 0, 0]);
 async function scriptedEngine() {
   const fatal: InferenceApiError[] = [];
   const engine = await createInferenceEngine({
-    modelPath: 'ok',
-    maxImagePixels: 1,
+    model: testModelConfig({ modelPath: 'ok', maxImagePixels: 1 }),
     workerFile: SCRIPTED,
     onFatal: (err) => fatal.push(err),
   });
@@ -22,7 +22,9 @@ async function scriptedEngine() {
 describe('inference engine start-up failures (real worker)', () => {
   it('rejects with MODEL_NOT_FOUND when MODEL_PATH does not exist', async () => {
     await expect(
-      createInferenceEngine({ modelPath: '/nonexistent/model', maxImagePixels: 1000 }),
+      createInferenceEngine({
+        model: testModelConfig({ modelPath: '/nonexistent/model', maxImagePixels: 1000 }),
+      }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_NOT_FOUND,
       message: 'MODEL_PATH /nonexistent/model does not exist',
@@ -32,7 +34,9 @@ describe('inference engine start-up failures (real worker)', () => {
   it('rejects with MODEL_INVALID for a model.json that is not JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'maskops-engine-'));
     writeFileSync(join(dir, 'model.json'), 'garbage');
-    const started = createInferenceEngine({ modelPath: dir, maxImagePixels: 1000 });
+    const started = createInferenceEngine({
+      model: testModelConfig({ modelPath: dir, maxImagePixels: 1000 }),
+    });
     await expect(started).rejects.toBeInstanceOf(InferenceApiError);
     await expect(started).rejects.toMatchObject({ code: ErrorCode.MODEL_INVALID });
   });
@@ -41,7 +45,10 @@ describe('inference engine start-up failures (real worker)', () => {
 describe('inference engine error mapping and worker death (scripted worker)', () => {
   it('passes the worker start-up error through', async () => {
     await expect(
-      createInferenceEngine({ modelPath: 'fail-start', maxImagePixels: 1, workerFile: SCRIPTED }),
+      createInferenceEngine({
+        model: testModelConfig({ modelPath: 'fail-start', maxImagePixels: 1 }),
+        workerFile: SCRIPTED,
+      }),
     ).rejects.toMatchObject({ code: ErrorCode.MODEL_INVALID, message: 'no such model here' });
   });
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createEnginePool } from '../../src/inference/engine-pool';
+import { testModelConfig } from '../fixtures/test-config';
 
 /*
  * INFERENCE_WORKERS=2 on the small torchvision fixture: two real worker threads,
@@ -11,10 +12,7 @@ const DIR = join(__dirname, '..', 'fixtures', 'torchvision-maskrcnn-small');
 let engine: WorkerInferenceEngine;
 
 beforeAll(async () => {
-  engine = await createEnginePool(
-    { modelPath: DIR, maxImagePixels: 40_000_000, intraOpThreads: 1 },
-    2,
-  );
+  engine = await createEnginePool({ model: testModelConfig({ modelPath: DIR }) }, 2);
 }, 60_000);
 afterAll(() => engine?.close());
 
@@ -33,7 +31,7 @@ describe('engine pool', () => {
 
   it('scales boxes and masks back to original pixels when MAX_INPUT_SIDE shrinks the input', async () => {
     const small = await createEnginePool(
-      { modelPath: DIR, maxImagePixels: 40_000_000, maxInputSide: 512, intraOpThreads: 1 },
+      { model: testModelConfig({ modelPath: DIR, maxInputSide: 512 }) },
       1,
     );
     try {

@@ -8,6 +8,7 @@ import { createInferenceEngine } from '../../src/inference/engine';
 import { expectShapesFound, rotateMaskCw } from './shape-match';
 import { pngHeaderOnly } from '../fixtures/images';
 import { memoryPino } from '../fixtures/memory-pino';
+import { testModelConfig } from '../fixtures/test-config';
 
 // The engine runs dist/inference/worker.js: `pnpm build` before these tests.
 const MODELS = join(__dirname, '..', '..', 'models');
@@ -36,8 +37,10 @@ describe('inference engine with the tf-od-api demo model', () => {
 
   beforeAll(async () => {
     engine = await createInferenceEngine({
-      modelPath: join(MODELS, 'shapes-tf-od-api'),
-      maxImagePixels: MAX_PIXELS,
+      model: testModelConfig({
+        modelPath: join(MODELS, 'shapes-tf-od-api'),
+        maxImagePixels: MAX_PIXELS,
+      }),
       logger,
     });
   });
@@ -118,6 +121,25 @@ describe('inference engine with the tf-od-api demo model', () => {
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 320, 200]);
   });
 
+  it('decodes with the probe it is handed, and refuses bytes that disagree with it', async () => {
+    const painted = paintShapes({ width: 320, height: 200, seed: 9, count: 3 });
+    const png = await encodeShapesImage(painted, 'png');
+    const probe = { format: 'png', width: 320, height: 200 };
+    const prediction = await engine.predict(png, { minScore: 0.5, probe });
+    expect(prediction.image).toEqual({ width: 320, height: 200 });
+    expectShapesFound(painted.shapes, prediction.instances);
+    // A probe that understates the image: libvips refuses more pixels than it states.
+    await expect(
+      engine.predict(png, { minScore: 0.5, probe: { ...probe, width: 32, height: 20 } }),
+    ).rejects.toMatchObject({ code: ErrorCode.IMAGE_UNDECODABLE });
+    await expect(
+      engine.predict(png, { minScore: 0.5, probe: { ...probe, format: 'jpeg' } }),
+    ).rejects.toMatchObject({ code: ErrorCode.IMAGE_UNDECODABLE });
+    await expect(
+      engine.predict(png, { minScore: 0.5, probe: { ...probe, width: 320_000, height: 200_000 } }),
+    ).rejects.toMatchObject({ code: ErrorCode.IMAGE_TOO_MANY_PIXELS });
+  });
+
   it('runs concurrent callers one at a time, each getting its own answer', async () => {
     const images = [3, 5, 6, 12].map((seed) =>
       paintShapes({ width: 240, height: 180, seed, count: 2 }),
@@ -194,8 +216,10 @@ describe('inference engine with the matterport demo model', () => {
 
   beforeAll(async () => {
     engine = await createInferenceEngine({
-      modelPath: join(MODELS, 'shapes-matterport', 'model.json'),
-      maxImagePixels: MAX_PIXELS,
+      model: testModelConfig({
+        modelPath: join(MODELS, 'shapes-matterport', 'model.json'),
+        maxImagePixels: MAX_PIXELS,
+      }),
     });
   });
   afterAll(() => engine?.close());

@@ -7,6 +7,7 @@ import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import { ModelHost } from '../../src/inference/model-host';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../../src/inference/types';
+import { testModelConfig } from '../fixtures/test-config';
 
 /*
  * Which side each model is fed, in-process (the worker runs the same ModelHost):
@@ -16,10 +17,15 @@ jest.setTimeout(60_000);
 
 const MODELS = join(__dirname, '..', '..', 'models');
 
-async function start(modelPath: string, maxInputSide?: number, backend: Backend = 'cpu') {
+async function start(modelPath: string, maxInputSide?: number, tfjsBackend: Backend = 'cpu') {
   const logger = createMemoryLogger();
   const host = await ModelHost.start(
-    { modelPath, backend, maxImagePixels: 40_000_000, maxInputSide, maxOverlaySide: 100 },
+    testModelConfig({
+      modelPath,
+      tfjsBackend,
+      maxOverlaySide: 100,
+      ...(maxInputSide === undefined ? {} : { maxInputSide }),
+    }),
     logger,
   );
   const warmed = logger.lines.find((l) => l.message === 'model warmed up');

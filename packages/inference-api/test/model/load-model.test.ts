@@ -99,7 +99,7 @@ describe('loadModel', () => {
 
     const labelsPath = join(scratch(), 'labels.pbtxt');
     writeFileSync(labelsPath, "item { id: 1 display_name: 'box' }\nitem { id: 3 name: 'wedge' }");
-    const relabelled = await load({ modelPath: TF_OD_API, labelsPath });
+    const relabelled = await load({ modelPath: TF_OD_API, modelLabels: labelsPath });
     expect(relabelled.info.labels).toEqual(
       new Map([
         [1, 'box'],
@@ -111,7 +111,7 @@ describe('loadModel', () => {
   });
 
   it('refuses a forced adapter the model does not fit, listing its tensors', async () => {
-    await expect(load({ modelPath: TF_OD_API, adapter: 'matterport' })).rejects.toMatchObject({
+    await expect(load({ modelPath: TF_OD_API, modelAdapter: 'matterport' })).rejects.toMatchObject({
       code: ErrorCode.MODEL_INVALID,
       message: expect.stringMatching(
         /does not fit the matterport adapter: missing input_image.*inputs found: input_tensor/,
@@ -187,7 +187,7 @@ describe('loadModel with ONNX graphs', () => {
   ])(
     'runs %s on ONNX Runtime with the torchvision adapter and the labels.txt beside it',
     async (_, path) => {
-      const loaded = await loadModel({ modelPath: path, backend: noTfjs, intraOpThreads: 1 });
+      const loaded = await loadModel({ modelPath: path, backend: noTfjs, ortIntraOpThreads: 1 });
       try {
         expect(loaded.info).toMatchObject({
           adapter: 'torchvision',
@@ -207,13 +207,13 @@ describe('loadModel with ONNX graphs', () => {
 
   it('refuses a TF.js adapter for an ONNX graph, and torchvision for a TF.js model', async () => {
     await expect(
-      loadModel({ modelPath: ONNX_DIR, adapter: 'tf-od-api', backend: noTfjs }),
+      loadModel({ modelPath: ONNX_DIR, modelAdapter: 'tf-od-api', backend: noTfjs }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_INVALID,
       message: expect.stringContaining('MODEL_ADAPTER=tf-od-api needs a TF.js graph model'),
     });
     await expect(
-      loadModel({ modelPath: TF_OD_API, adapter: 'torchvision', backend: 'cpu' }),
+      loadModel({ modelPath: TF_OD_API, modelAdapter: 'torchvision', backend: 'cpu' }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_INVALID,
       message: expect.stringContaining('MODEL_ADAPTER=torchvision needs an ONNX graph'),

@@ -100,7 +100,7 @@ describe('a pinned TF.js model', () => {
   it('loads exactly the listed generations, then from the cache without a request', async () => {
     const root = cacheDir();
     const from = b.google.requests.length;
-    const { info } = await load({ modelPath: uri('m/shapes', generation), cacheDir: root });
+    const { info } = await load({ modelPath: uri('m/shapes', generation), modelCacheDir: root });
     expect(info).toMatchObject({ name: 'maskops-shapes-demo-tf-od-api', adapter: 'tf-od-api' });
     expect(reads(from)).toEqual([
       `m/shapes/maskops-model.json?alt=media&generation=${generation}`,
@@ -112,9 +112,9 @@ describe('a pinned TF.js model', () => {
     // A newer shard in the bucket changes nothing: the manifest pins the old one.
     await b.put('m/shapes/group1-shard1of1.bin', 'retrained weights');
     const again = b.google.requests.length;
-    await load({ modelPath: uri('m/shapes', generation), cacheDir: root });
+    await load({ modelPath: uri('m/shapes', generation), modelCacheDir: root });
     expect(reads(again)).toEqual([]);
-    const fresh = await load({ modelPath: uri('m/shapes', generation), cacheDir: cacheDir() });
+    const fresh = await load({ modelPath: uri('m/shapes', generation), modelCacheDir: cacheDir() });
     expect(fresh.info.adapter).toBe('tf-od-api');
   });
 
@@ -122,7 +122,7 @@ describe('a pinned TF.js model', () => {
     const from = b.google.requests.length;
     await load({
       modelPath: `gs://${b.bucket}/m/shapes/${MODEL_MANIFEST_NAME}`,
-      cacheDir: cacheDir(),
+      modelCacheDir: cacheDir(),
     });
     expect(reads(from).slice(0, 2)).toEqual([
       'm/shapes/maskops-model.json',
@@ -132,7 +132,11 @@ describe('a pinned TF.js model', () => {
 
   it('refuses an adapter other than the published one (MODEL_ADAPTER)', async () => {
     await expect(
-      load({ modelPath: uri('m/shapes', generation), cacheDir: cacheDir(), adapter: 'matterport' }),
+      load({
+        modelPath: uri('m/shapes', generation),
+        modelCacheDir: cacheDir(),
+        modelAdapter: 'matterport',
+      }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_ADAPTER_MISMATCH,
       message: expect.stringContaining(
@@ -147,7 +151,10 @@ describe('a pinned single .onnx file', () => {
     const one = await b.put('m/tv/shapes.onnx', readFileSync(ONNX));
     const { object: _object, ...entry } = one;
     const generation = await b.publish('m/tv', ManifestAdapter.TORCHVISION, [entry]);
-    const { info, dir } = await load({ modelPath: uri('m/tv', generation), cacheDir: cacheDir() });
+    const { info, dir } = await load({
+      modelPath: uri('m/tv', generation),
+      modelCacheDir: cacheDir(),
+    });
     expect(info).toMatchObject({ adapter: 'torchvision', runtime: 'onnxruntime', name: 'tv' });
     expect(readFileSync(join(dir, 'shapes.onnx')).equals(readFileSync(ONNX))).toBe(true);
   });
@@ -156,7 +163,7 @@ describe('a pinned single .onnx file', () => {
     const { object: _object, ...entry } = await b.put('m/tv2/model.onnx', readFileSync(ONNX));
     const generation = await b.publish('m/tv2', ManifestAdapter.TF_OD_API, [entry]);
     await expect(
-      load({ modelPath: uri('m/tv2', generation), cacheDir: cacheDir() }),
+      load({ modelPath: uri('m/tv2', generation), modelCacheDir: cacheDir() }),
     ).rejects.toMatchObject({ code: ErrorCode.MODEL_ADAPTER_MISMATCH });
   });
 });
@@ -170,7 +177,7 @@ describe('a pinned model that cannot be trusted never loads', () => {
     const generation = await b.publish('m/corrupt', ManifestAdapter.TF_OD_API, objects);
     const root = cacheDir();
     await expect(
-      load({ modelPath: uri('m/corrupt', generation), cacheDir: root }),
+      load({ modelPath: uri('m/corrupt', generation), modelCacheDir: root }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_CHECKSUM_MISMATCH,
       message: expect.stringContaining(
@@ -189,7 +196,7 @@ describe('a pinned model that cannot be trusted never loads', () => {
     objects[0] = { ...objects[0], generation: '1' };
     const generation = await b.publish('m/gen', ManifestAdapter.TF_OD_API, objects);
     await expect(
-      load({ modelPath: uri('m/gen', generation), cacheDir: cacheDir() }),
+      load({ modelPath: uri('m/gen', generation), modelCacheDir: cacheDir() }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_NOT_FOUND,
       message:
@@ -203,7 +210,7 @@ describe('a pinned model that cannot be trusted never loads', () => {
     const generation = await b.publish('m/missing', ManifestAdapter.TF_OD_API, objects);
     const root = cacheDir();
     await expect(
-      load({ modelPath: uri('m/missing', generation), cacheDir: root }),
+      load({ modelPath: uri('m/missing', generation), modelCacheDir: root }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_NOT_FOUND,
       message: expect.stringContaining(
@@ -214,7 +221,7 @@ describe('a pinned model that cannot be trusted never loads', () => {
 
   it('a manifest generation that does not exist', async () => {
     await expect(
-      load({ modelPath: uri('m/shapes', '7'), cacheDir: cacheDir() }),
+      load({ modelPath: uri('m/shapes', '7'), modelCacheDir: cacheDir() }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_NOT_FOUND,
       message: expect.stringContaining('gs://models/m/shapes/maskops-model.json#7 does not exist'),
@@ -238,7 +245,7 @@ describe('a pinned model that cannot be trusted never loads', () => {
   ])('a manifest that is %s', async (_what, text, message) => {
     const { generation } = await b.put(`m/bad/${MODEL_MANIFEST_NAME}`, text);
     await expect(
-      load({ modelPath: uri('m/bad', generation), cacheDir: cacheDir() }),
+      load({ modelPath: uri('m/bad', generation), modelCacheDir: cacheDir() }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_MANIFEST_INVALID,
       message: expect.stringContaining(message),
@@ -251,7 +258,7 @@ describe('a pinned model that cannot be trusted never loads', () => {
     objects[2] = { ...objects[2], crc32c: 'AAAAAA==' };
     const generation = await b.publish('m/partial', ManifestAdapter.TF_OD_API, objects);
     await expect(
-      load({ modelPath: uri('m/partial', generation), cacheDir: root }),
+      load({ modelPath: uri('m/partial', generation), modelCacheDir: root }),
     ).rejects.toMatchObject({
       code: ErrorCode.MODEL_CHECKSUM_MISMATCH,
     });

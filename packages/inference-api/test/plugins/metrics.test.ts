@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import { PredictMetric } from '@maskops/shared';
 import { buildApp } from '../../src/app';
-import { DEFAULT_MODEL_PATH } from '../../src/config';
 import { createInferenceEngine, type WorkerInferenceEngine } from '../../src/inference/engine';
 import type { Prediction, PredictOptions } from '../../src/inference/types';
 import { GatedEngine } from '../fixtures/gated-engine';
 import { solidImage } from '../fixtures/images';
 import { testConfig } from '../fixtures/test-config';
+import { modelConfigOf } from '../../src/inference/model-config';
 
 /** The part of a /predict JSON answer these tests read. */
 type Body = { instances: Array<{ score: number }> };
@@ -51,10 +51,7 @@ describe('with the real engine', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     const config = testConfig({ track: 'canary', buildId: 'build-7' });
-    engine = await createInferenceEngine({
-      modelPath: DEFAULT_MODEL_PATH,
-      maxImagePixels: config.maxImagePixels,
-    });
+    engine = await createInferenceEngine({ model: modelConfigOf(config) });
     app = await buildApp({ config, engine, logger: false, defaultMetrics: false });
   });
   afterAll(async () => {

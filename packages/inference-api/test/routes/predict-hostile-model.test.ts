@@ -9,6 +9,7 @@ import type { Instance } from '../../src/inference/types';
 import { writeHostileModel } from '../fixtures/hostile-model';
 import { solidImage } from '../fixtures/images';
 import { startRealApp, type RealApp } from '../fixtures/real-app';
+import { testModelConfig } from '../fixtures/test-config';
 
 /*
  * A model's outputs are input: generated ONNX graphs (torchvision's contract) that
@@ -43,7 +44,7 @@ async function serve(
   ...args: Parameters<typeof writeHostileModel> extends [string, ...infer R] ? R : never
 ): Promise<FastifyInstance> {
   const modelPath = writeHostileModel(join(root, name), ...args);
-  const real = await startRealApp({ modelPath, intraOpThreads: 1 });
+  const real = await startRealApp({ modelPath, ortIntraOpThreads: 1 });
   started.push(real);
   return real.app;
 }
@@ -109,7 +110,9 @@ describe('a model answering non-finite boxes or scores', () => {
       labels: [1],
       scores: [0.5],
     });
-    await expect(createInferenceEngine({ modelPath, maxImagePixels: 1e6 })).rejects.toMatchObject({
+    await expect(
+      createInferenceEngine({ model: testModelConfig({ modelPath, maxImagePixels: 1e6 }) }),
+    ).rejects.toMatchObject({
       code: ErrorCode.MODEL_INVALID,
       message: expect.stringContaining(
         '1 detections with non-finite boxes or scores on the warm-up',
@@ -192,7 +195,9 @@ describe('a labels file beside the model that is wrong', () => {
       { boxes: [[0, 0, 4, 4]], labels: [1], scores: [0.5] },
       { 'labels.txt': 'square\ncir\u001bcle\n' },
     );
-    await expect(createInferenceEngine({ modelPath, maxImagePixels: 1e6 })).rejects.toMatchObject({
+    await expect(
+      createInferenceEngine({ model: testModelConfig({ modelPath, maxImagePixels: 1e6 }) }),
+    ).rejects.toMatchObject({
       code: ErrorCode.LABELS_INVALID,
       message: `labels file ${join(dir, 'labels.txt')} line 2: label 2 holds a control character`,
     });

@@ -68,7 +68,7 @@ describe('POST /predict accepts', () => {
     expect((await post(jpeg, { 'content-type': 'application/octet-stream' })).status).toBe(200);
   });
 
-  it('passes min_score and format=png to the engine', async () => {
+  it('passes min_score, format=png and the header it probed to the engine', async () => {
     const r = await app.inject({
       method: 'POST',
       url: '/predict?min_score=0.8&format=png',
@@ -78,7 +78,12 @@ describe('POST /predict accepts', () => {
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('image/png');
     expect(r.rawPayload.subarray(0, 4)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
-    expect(engine.calls.at(-1)?.options).toEqual({ minScore: 0.8, overlay: true });
+    // The header is read once, here: the worker gets it and does not read it again.
+    expect(engine.calls.at(-1)?.options).toEqual({
+      minScore: 0.8,
+      overlay: true,
+      probe: { format: 'png', width: 64, height: 48 },
+    });
   });
 });
 

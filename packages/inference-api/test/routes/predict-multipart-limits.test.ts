@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { encodeShapesImage, paintShapes } from '@maskops/demo-model';
 import { DEFAULT_MODEL_PATH } from '../../src/config';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
-import { MULTIPART_ALLOWANCE_BYTES } from '../../src/plugins/image-body';
+import { MULTIPART_ALLOWANCE_BYTES } from '../../src/http/upload-format';
 import { multipartBody, type Part } from '../fixtures/images';
 import { openSocket, readAnswer } from '../fixtures/raw-http';
 import { startRealApp } from '../fixtures/real-app';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { sendError } from '../../plugins/error-handler';
+import { sendError } from '../../http/send-error';
 import { notReady, RejectReason } from '../../errors';
 
 const statusSchema = {

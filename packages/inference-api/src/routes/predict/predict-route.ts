@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Prediction } from '../../inference/types';
-import { readImage } from '../../plugins/image-body';
-import { Stage } from '../../plugins/metrics';
+import { readImage } from '../../http/read-image';
 import { probeImage } from '../../images/probe';
 import type { PredictStats } from '../../serving/predict-stats';
+import { Stage } from '../../serving/stage';
 import { roundMs } from '../../util/timing';
 import { admitUpload } from './admit-upload';
 import { PREDICT_PATH } from './predict-path';
@@ -53,7 +53,9 @@ export function predictRoutes(app: FastifyInstance): void {
       const engine = lifecycle.engine();
       const bytes = await readImage(request, config.maxImageBytes);
       stats.imageBytes = bytes.length;
-      stats.image = await probeImage(bytes, config.maxImagePixels);
+      // The one read of the header: the worker gets it with the bytes.
+      const probe = await probeImage(bytes, config.maxImagePixels);
+      stats.image = probe;
 
       const format = request.query.format ?? PredictFormat.JSON;
       // The schema's pattern admits plain decimals in 0..1 only, so Number() is exact here.
@@ -72,7 +74,7 @@ export function predictRoutes(app: FastifyInstance): void {
       let waitMs: number;
       try {
         ({ value: prediction, waitMs } = await queue.run(
-          () => engine.predict(bytes, { minScore, overlay: format === PredictFormat.PNG }),
+          () => engine.predict(bytes, { minScore, overlay: format === PredictFormat.PNG, probe }),
           gone.signal,
           admissions.get(request),
         ));

@@ -35,7 +35,7 @@ beforeAll(async () => {
   reference = JSON.parse(await readFile(join(DIR, 'reference.json'), 'utf8')) as Reference;
   ({ app, engine } = await startRealApp({
     modelPath: join(DIR, 'model.onnx'),
-    intraOpThreads: 1,
+    ortIntraOpThreads: 1,
   }));
 }, 60_000);
 afterAll(async () => {

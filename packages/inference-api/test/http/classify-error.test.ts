@@ -1,5 +1,5 @@
 import { ErrorCode, InferenceApiError, overloaded } from '../../src/errors';
-import { classifyError } from '../../src/plugins/error-handler';
+import { classifyError } from '../../src/http/classify-error';
 
 const MAX = 1000;
 const framework = (code: string, statusCode: number, message = 'framework says no') =>
