@@ -8,6 +8,7 @@ import {
   calls,
   DEPLOYER,
   expectCleanRun,
+  expectFirstBuild,
   functionDeployed,
   LOCATION,
   PROJECT,
@@ -21,12 +22,16 @@ setupShSuite('setup.sh --canary against the stand-ins', () => {
 
   beforeAll(async () => {
     h = await startSetupHarness();
-    run = await h.run(['--project', PROJECT, '--skip-build', '--canary']);
+    run = await h.run(['--project', PROJECT, '--canary']);
   }, 900_000);
   afterAll(() => h.close());
 
   it('runs to the end, every request known to a stand-in', () => {
     expectCleanRun(h, run);
+  });
+
+  it('submits the first build', () => {
+    expectFirstBuild(h, h.google.requests);
   });
 
   it('creates the queue with the retry policy the canary steps rely on', () => {

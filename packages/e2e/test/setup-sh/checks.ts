@@ -1,12 +1,13 @@
+import { gunzipSync } from 'node:zlib';
 import type { RecordedApiCall } from '@maskops/localcloud';
+import { parse } from 'yaml';
+import { read } from '../helpers/infra-files';
 import type { SetupHarness, SetupRun } from './harness';
 
 /**
- * The end-to-end runs of setup.sh are not CI steps yet: since setup.sh hands the
- * container image to the deployer by server-side apply, it needs the Kubernetes
- * stand-in to merge `containers` by name (an associative list) as the real API server
- * does, and the stand-in owns lists whole, so it reports a conflict the real server
- * would not. Run them with `pnpm --filter @maskops/e2e run test:setup-sh`.
+ * The end-to-end runs of setup.sh are not part of `pnpm test`: each run of setup.sh
+ * starts the real gcloud some 40 times (about 2 s each), so a suite takes minutes.
+ * Run them with `pnpm --filter @maskops/e2e run test:setup-sh` (sets SETUP_SH_ALL=1).
  */
 export const setupShSuite = process.env.SETUP_SH_ALL === '1' ? describe : describe.skip;
 
@@ -65,4 +66,46 @@ export function creates(requests: RecordedApiCall[]): string[] {
           /\/(serviceAccounts|repositories|clusters|queues|functions|triggers)$/.test(r.path)),
     )
     .map((r) => `${r.method} ${r.path}`);
+}
+
+/**
+ * The one first build a run submits (`gcloud builds submit` of the tree with
+ * cloudbuild.yaml, tests off): its request, and the uploaded source it names.
+ */
+export function expectFirstBuild(h: SetupHarness, requests: RecordedApiCall[]): void {
+  const builds = calls(requests, 'cloudbuild', 'POST', /\/builds$/);
+  expect(builds.map((r) => [r.path, r.status])).toEqual([[`/v1/${LOCATION}/builds`, 200]]);
+  const build = builds[0]?.body as Record<string, Record<string, unknown>>;
+  expect(build.serviceAccount).toBe(`projects/${PROJECT}/serviceAccounts/${BUILDER}`);
+  expect(build.options).toMatchObject({ logging: 'CLOUD_LOGGING_ONLY' });
+  expect(build.substitutions).toMatchObject({
+    _IMAGE: `us-central1-docker.pkg.dev/${PROJECT}/maskops/inference-api`,
+    _IMAGE_TAG: expect.stringMatching(/^manual-\d{8}-\d{6}$/) as unknown,
+    _RUN_TESTS: 'false',
+  });
+  const source = (build.source as { storageSource: { bucket: string; object: string } })
+    .storageSource;
+  const names = tarNames(h.google.storage.read(source.bucket, source.object).data);
+  expect(names).toEqual(expect.arrayContaining(['cloudbuild.yaml', 'infra/gcp/setup.sh']));
+  // gcloud sends the config's steps as they are, substitutions left to the server.
+  const config = parse(read('cloudbuild.yaml')) as { steps: { id?: string; name: string }[] };
+  const steps = build.steps as unknown as { id?: string; name: string }[];
+  expect(steps.map((st) => [st.id, st.name])).toEqual(config.steps.map((st) => [st.id, st.name]));
+}
+
+/** The file names in a .tar.gz (ustar headers; gcloud's source archive). */
+function tarNames(gz: Buffer): string[] {
+  const tar = gunzipSync(gz);
+  const names: string[] = [];
+  const field = (at: number, length: number): string =>
+    tar.toString('latin1', at, at + length).replace(/\0.*$/s, '');
+  for (let at = 0; at + 512 <= tar.length && tar[at] !== 0;) {
+    const size = parseInt(field(at + 124, 12).trim() || '0', 8);
+    const type = field(at + 156, 1);
+    const prefix = field(at + 345, 155);
+    const name = field(at, 100);
+    if (type === '0' || type === '') names.push(prefix ? `${prefix}/${name}` : name);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return names;
 }

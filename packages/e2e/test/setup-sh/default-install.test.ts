@@ -1,7 +1,8 @@
 /**
  * setup.sh end to end, offline, with its default options: every gcloud command runs
  * for real against the REST stand-ins, every request is recorded and checked against
- * the API's shape; a second run with the same options creates nothing.
+ * the API's shape, the first build's included; a second run with the same options
+ * creates nothing and builds nothing.
  */
 import { startSetupHarness } from './harness';
 import type { SetupHarness, SetupRun } from './harness';
@@ -11,13 +12,14 @@ import {
   creates,
   DEPLOYER,
   expectCleanRun,
+  expectFirstBuild,
   functionDeployed,
   PROJECT,
   projectRoles,
   setupShSuite,
 } from './checks';
 
-const ARGS = ['--project', PROJECT, '--skip-build'];
+const ARGS = ['--project', PROJECT];
 
 setupShSuite('setup.sh against the stand-ins (default options)', () => {
   let h: SetupHarness;
@@ -33,6 +35,10 @@ setupShSuite('setup.sh against the stand-ins (default options)', () => {
 
   it('runs to the end, every request known to a stand-in', () => {
     expectCleanRun(h, first);
+  });
+
+  it('submits the first build: the tree and cloudbuild.yaml, tests off', () => {
+    expectFirstBuild(h, h.google.requests);
   });
 
   it('enables the APIs it uses', () => {
@@ -108,6 +114,8 @@ setupShSuite('setup.sh against the stand-ins (default options)', () => {
     expectCleanRun(h, again);
     const second = h.google.requests.slice(firstCount);
     expect(creates(second)).toEqual([]);
+    // The Deployment exists: its image is the deployer's, no second build.
+    expect(calls(second, 'cloudbuild', 'POST', /\/builds$/)).toEqual([]);
     expect(second.filter((r) => r.status === 409).map((r) => r.path)).toEqual([]);
     expect(projectRoles(h, `serviceAccount:${DEPLOYER}`)).toEqual([
       'roles/container.clusterViewer',

@@ -44,8 +44,8 @@ export async function startSetupHarness(): Promise<SetupHarness> {
   const shims: Record<string, string> = {
     node: `case "$1" in *stage-function.mjs) rm -rf "$2"; cp -r '${staged}' "$2"; exit 0;; esac\nexec '${process.execPath}' "$@"`,
     'gke-gcloud-auth-plugin': `printf '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"%s"}}\\n' "$LOCALCLOUD_KUBE_TOKEN"`,
-    // apply, and create from a file, validate against OpenAPI documents the stand-in does not serve.
-    kubectl: `c=; for a in "$@"; do case "$a" in apply) exec /usr/bin/kubectl "$@" --validate=false;; create) c=1;; -f|--filename) [ -n "$c" ] && exec /usr/bin/kubectl "$@" --validate=false;; esac; done\nexec /usr/bin/kubectl "$@"`,
+    // apply, and create or replace from a file, validate against OpenAPI documents the stand-in does not serve.
+    kubectl: `c=; for a in "$@"; do case "$a" in apply) exec /usr/bin/kubectl "$@" --validate=false;; create|replace) c=1;; -f|--filename) [ -n "$c" ] && exec /usr/bin/kubectl "$@" --validate=false;; esac; done\nexec /usr/bin/kubectl "$@"`,
   };
   for (const [name, text] of Object.entries(shims)) {
     writeFileSync(join(bin, name), script(text));

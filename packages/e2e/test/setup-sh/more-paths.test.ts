@@ -4,21 +4,21 @@
  * --model-bucket, and a fourth after a model rollout. Run them with
  * `pnpm --filter @maskops/e2e run test:setup-sh` (sets SETUP_SH_ALL=1).
  */
-import { request as httpsRequest } from 'node:https';
 import { startSetupHarness } from './harness';
 import type { SetupHarness } from './harness';
 import {
-  BUILDER,
   calls,
   creates,
   DEPLOYER,
   expectCleanRun,
+  expectFirstBuild,
   functionDeployed,
   LOCATION,
   PROJECT,
   projectRoles,
   setupShSuite,
 } from './checks';
+import { kubeRequest } from './kube-request';
 
 setupShSuite('setup.sh --pod-monitoring, then --canary, then --model-bucket, then again', () => {
   let h: SetupHarness;
@@ -31,19 +31,7 @@ setupShSuite('setup.sh --pod-monitoring, then --canary, then --model-bucket, the
   it('--pod-monitoring applies a PodMonitoring and no canary resources; the first image is built', async () => {
     // The one path that builds: gcloud uploads the tree and submits cloudbuild.yaml.
     expectCleanRun(h, await h.run(['--project', PROJECT, '--pod-monitoring']));
-    const builds = calls(h.google.requests, 'cloudbuild', 'POST', /\/builds$/);
-    expect(builds.map((r) => [r.path, r.status])).toEqual([[`/v1/${LOCATION}/builds`, 200]]);
-    const build = builds[0]?.body as Record<string, Record<string, unknown>>;
-    expect(build.serviceAccount).toBe(`projects/${PROJECT}/serviceAccounts/${BUILDER}`);
-    expect(build.options).toMatchObject({ logging: 'CLOUD_LOGGING_ONLY' });
-    expect(build.substitutions).toMatchObject({
-      _IMAGE: `us-central1-docker.pkg.dev/${PROJECT}/maskops/inference-api`,
-      _IMAGE_TAG: expect.stringMatching(/^manual-\d{8}-\d{6}$/) as unknown,
-      _RUN_TESTS: 'false',
-    });
-    const source = (build.source as { storageSource: { bucket: string; object: string } })
-      .storageSource;
-    expect(h.google.storage.read(source.bucket, source.object).data.length).toBeGreaterThan(0);
+    expectFirstBuild(h, h.google.requests);
     const monitoring = h.kube.requests.filter(
       (r) =>
         /\/podmonitorings(\/inference-api)?$/.test(r.path) && r.method !== 'GET' && r.status < 300,
@@ -168,7 +156,13 @@ setupShSuite('setup.sh --pod-monitoring, then --canary, then --model-bucket, the
         },
       },
     };
-    expect(await kubePatch(h, 'inference-api', patch)).toBe(200);
+    const patched = await kubeRequest(
+      h,
+      'PATCH',
+      '/apis/apps/v1/namespaces/maskops/deployments/inference-api?fieldManager=maskops-deployer',
+      { contentType: 'application/strategic-merge-patch+json', value: patch },
+    );
+    expect(patched.status).toBe(200);
     expectCleanRun(h, await h.run(['--project', PROJECT, '--skip-build']));
     const env = h.kube.getDeployment('maskops', 'inference-api')?.spec.template.spec.containers[0]
       ?.env;
@@ -176,27 +170,3 @@ setupShSuite('setup.sh --pod-monitoring, then --canary, then --model-bucket, the
     expect(env).toContainEqual({ name: 'MODEL_REQUIRE_GENERATION', value: 'true' });
   }, 900_000);
 });
-
-/** A PATCH of a Deployment as the deployer sends it (strategic merge, its field manager). */
-function kubePatch(h: SetupHarness, name: string, body: unknown): Promise<number> {
-  const url = new URL(
-    `/apis/apps/v1/namespaces/maskops/deployments/${name}?fieldManager=maskops-deployer`,
-    h.kube.url,
-  );
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, {
-      method: 'PATCH',
-      ca: h.kube.caPem,
-      headers: {
-        authorization: `Bearer ${h.kube.token}`,
-        'content-type': 'application/strategic-merge-patch+json',
-      },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
-}

@@ -103,6 +103,14 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     kind: 'HTTPRoute',
     namespaced: true,
   },
+  // GKE's policy for the Gateway's health check (setup.sh --exposure public).
+  {
+    group: 'networking.gke.io',
+    version: 'v1',
+    resource: 'healthcheckpolicies',
+    kind: 'HealthCheckPolicy',
+    namespaced: true,
+  },
 ];
 
 export function groupVersion(k: { group: string; version: string }): string {
