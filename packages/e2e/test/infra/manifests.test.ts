@@ -4,6 +4,7 @@
  * These checks keep them pointing at each other.
  */
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
   canaryDeployment,
@@ -18,6 +19,7 @@ import {
   type Obj,
   pod,
   read,
+  root,
   setupSh,
   shellVar,
 } from '../helpers/infra-files';
@@ -130,7 +132,13 @@ describe('Kubernetes manifests', () => {
   });
 
   it('every env setting of the pod is one the inference-api reads', () => {
-    const configSource = read('packages', 'inference-api', 'src', 'config.ts');
+    // The settings are read by src/config.ts and the readers in src/config/.
+    const readers = readdirSync(join(root, 'packages', 'inference-api', 'src', 'config'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => read('packages', 'inference-api', 'src', 'config', f));
+    const configSource = [read('packages', 'inference-api', 'src', 'config.ts'), ...readers].join(
+      '\n',
+    );
     for (const name of Object.keys(env))
       expect([name, configSource.includes(`'${name}'`)]).toEqual([name, true]);
   });
