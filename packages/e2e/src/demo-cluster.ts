@@ -5,6 +5,7 @@ import { deployerFunction } from './deployer-function';
 import { summarizeFunctionLog } from './function-log';
 import type { ImageRegistry } from './image-store';
 import { PodController } from './pod-controller';
+import { processPodRuntime } from './process-runtime';
 import type { ServiceProxy } from './service-proxy';
 
 /** The names the demo's install uses, as setup.sh would create them on GKE. */
@@ -42,7 +43,7 @@ export function demoPodController(c: DemoCluster, deployment: string, track: Tra
     namespace: NAMESPACE,
     deployment,
     container: CONTAINER,
-    registry: c.registry,
+    runtime: processPodRuntime(c.registry),
     service: c.service,
     podEnv: {
       SHUTDOWN_DELAY_MS: '300',
