@@ -143,14 +143,13 @@ export class ContainerPodRuntime implements PodRuntime {
     await Promise.all([...this.live].map((p) => p.terminate()));
     this.closed = true;
     this.removeNow();
-    if (this.pulled.size > 0) {
-      await docker(['image', 'rm', ...this.pulled]).catch(() => undefined);
-    }
-    this.pulled.clear();
     this.unhook();
   }
 
-  /** Synchronous, for exits and signals: no drain, every container of this run goes. */
+  /**
+   * Synchronous, for exits and signals too: no drain, every container of this run goes,
+   * then the images it pulled and the pods' folders.
+   */
   private removeNow(): void {
     const ids = spawnSync(
       'docker',
@@ -162,6 +161,10 @@ export class ContainerPodRuntime implements PodRuntime {
         stdio: 'ignore',
         timeout: 60_000,
       });
+    }
+    if (this.pulled.size > 0) {
+      spawnSync('docker', ['image', 'rm', ...this.pulled], { stdio: 'ignore', timeout: 60_000 });
+      this.pulled.clear();
     }
     rmSync(this.root, { recursive: true, force: true });
   }

@@ -87,8 +87,9 @@ function copyWorkingTree(repoRoot: string, dest: string): void {
  */
 export function newBuildStageImages(output: string): string[] {
   const stages = output.split(/^Step \d+\/\d+ : FROM /m);
-  // [before the first FROM, the build stage, the runtime stage].
-  const build = stages[1] ?? '';
+  // [before the first FROM, the build stage, the runtime stage]; one stage has no build stage.
+  if (stages.length < 3) return [];
+  const build = stages[1];
   const steps = build.split(/^Step \d+\/\d+ : /m).slice(1);
   const last = steps.at(-1) ?? '';
   if (/^ ---> Using cache$/m.test(last)) return [];

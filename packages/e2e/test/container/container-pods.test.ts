@@ -9,6 +9,7 @@
  * `pnpm --filter @maskops/e2e run test:containers` (sets MASKOPS_CONTAINER_TESTS=1; needs
  * the engine, `pnpm images:base` and docker-registry). Timings go to stderr.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { sleep, startKubeApi, type KubeApiServer } from '@maskops/localcloud';
 import { ContainerPodRuntime, RUN_LABEL } from '../../src/container/container-runtime';
@@ -28,6 +29,20 @@ import { ServiceProxy } from '../../src/service-proxy';
 import { progress } from '../helpers/docker-engine';
 import { deployment as manifest } from '../helpers/infra-files';
 import { REPO_ROOT } from '../helpers/repo-root';
+
+/** A process with a runtime and one pod of DEPLOYMENT; prints the run id once it runs. */
+const SIGNAL_CHILD = `
+const { ContainerPodRuntime } = require(${JSON.stringify(join(__dirname, '../../dist/container/container-runtime.js'))});
+const deployment = JSON.parse(process.env.DEPLOYMENT);
+const runtime = new ContainerPodRuntime();
+runtime
+  .pull(deployment.spec.template.spec.containers[0].image)
+  .then((image) =>
+    runtime.start({ name: 'signal', image, deployment, container: 'inference-api', env: {} }),
+  )
+  .then(() => process.stdout.write(runtime.runId + '\\n'), (err) => { console.error(err); process.exit(1); });
+setInterval(() => undefined, 1000);
+`;
 
 const suite = process.env.MASKOPS_CONTAINER_TESTS === '1' ? describe : describe.skip;
 
@@ -227,6 +242,28 @@ suite('pods as containers, pulled by digest from the local registry', () => {
     log(`client: ${report.sent} sent, ${report.ok} ok, ${report.failed} failed`);
     expect(report.failures).toEqual([]);
     expect(report.wrong).toBe(0);
+  });
+
+  it('removes its containers when its process gets SIGTERM', async () => {
+    const child = spawn(process.execPath, ['-e', SIGNAL_CHILD], {
+      env: { ...process.env, DEPLOYMENT: JSON.stringify(deploymentOf(ref(0))) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await until(() => out.includes('\n'), 'the child to start its pod', 300_000);
+    const runId = out.trim();
+    const ofChild = async (): Promise<string> =>
+      (
+        await docker(['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${runId}`])
+      ).stdout.trim();
+    expect(await ofChild()).not.toBe('');
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    expect(await ofChild()).toBe('');
   });
 
   it('leaves no container, pulled image or folder behind', async () => {
