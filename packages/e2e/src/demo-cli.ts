@@ -15,14 +15,24 @@ const { values } = parseArgs({
     canary: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'model-push': { type: 'boolean', default: false },
+    containers: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose] [--from-commit] [--canary] [--keep] [--model-push]\n',
+    'usage: maskops-demo [--pushes N] [--replicas N] [--port P] [--concurrency N] [--verbose] [--from-commit] [--canary] [--keep] [--model-push] [--containers]\n',
   );
   process.exit(0);
+}
+if (
+  values.containers &&
+  (values.canary || values['model-push'] || values['from-commit'] || values.keep)
+) {
+  process.stderr.write(
+    '--containers runs rolling pushes only: not with --canary, --model-push, --from-commit or --keep yet\n',
+  );
+  process.exit(2);
 }
 const int = (name: string, v: string | undefined, min: number): number => {
   const n = Number(v);
@@ -44,6 +54,7 @@ runPipelineDemo({
   canary: values.canary,
   keep: values.keep,
   models: values['model-push'],
+  containers: values.containers,
 }).then(
   (report) => process.exit(report.ok ? 0 : 1),
   (err: unknown) => {

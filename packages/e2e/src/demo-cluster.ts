@@ -3,8 +3,8 @@ import type { Track } from '@maskops/shared';
 import { canaryFunctionEnv } from './canary-demo';
 import { deployerFunction } from './deployer-function';
 import { summarizeFunctionLog } from './function-log';
-import type { ImageRegistry } from './image-store';
 import { PodController } from './pod-controller';
+import type { PodRuntime } from './pod-runtime';
 import type { ServiceProxy } from './service-proxy';
 
 /** The names the demo's install uses, as setup.sh would create them on GKE. */
@@ -22,7 +22,10 @@ const { PROJECT, NAMESPACE, DEPLOYMENT, CONTAINER, REPOSITORY } = DemoInstall;
 
 export interface DemoCluster {
   cloud: LocalCloud;
-  registry: ImageRegistry;
+  /** How the pods run: processes (process-runtime.ts) or containers (container/). */
+  pods: PodRuntime;
+  /** The image repository the function deploys (default: the install's). */
+  repository?: string;
   service: ServiceProxy;
   log: (line: string) => void;
   /** Stream pod and function log lines too. */
@@ -34,7 +37,7 @@ export interface DemoCluster {
 
 /**
  * The stand-in for the kubelet of one Deployment's pods: real inference-api
- * processes, registered with the Service and, with a canary, scraped by Prometheus.
+ * processes or containers, registered with the Service and, with a canary, scraped by Prometheus.
  */
 export function demoPodController(c: DemoCluster, deployment: string, track: Track): PodController {
   return new PodController({
@@ -42,7 +45,7 @@ export function demoPodController(c: DemoCluster, deployment: string, track: Tra
     namespace: NAMESPACE,
     deployment,
     container: CONTAINER,
-    registry: c.registry,
+    runtime: c.pods,
     service: c.service,
     podEnv: {
       SHUTDOWN_DELAY_MS: '300',
@@ -68,7 +71,7 @@ export async function startDemoFunction(c: DemoCluster, canary: boolean): Promis
         DEPLOYMENT,
         NAMESPACE,
         CONTAINER,
-        IMAGE: REPOSITORY,
+        IMAGE: c.repository ?? REPOSITORY,
         ROLLOUT_TIMEOUT_SECONDS: '240',
         ...c.functionEnv,
         ...(canary

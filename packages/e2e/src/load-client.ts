@@ -40,6 +40,8 @@ export class LoadClient {
   constructor(
     private readonly url: string,
     private readonly concurrency = 2,
+    /** Sent with every request (a bearer token when the pods ask for one). */
+    private readonly headers: Record<string, string> = {},
   ) {}
 
   /**
@@ -82,7 +84,7 @@ export class LoadClient {
       try {
         const res = await fetch(`${this.url}/predict`, {
           method: 'POST',
-          headers: { 'content-type': 'image/jpeg' },
+          headers: { ...this.headers, 'content-type': 'image/jpeg' },
           body: img.body,
           signal: AbortSignal.timeout(30000),
         });

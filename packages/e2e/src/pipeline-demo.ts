@@ -1,5 +1,6 @@
 import { sleep, startGoogleApis, startLocalCloud, type FunctionProcess } from '@maskops/localcloud';
 import { canaryDeploymentName, Track } from '@maskops/shared';
+import { runContainerDemo } from './container-demo';
 import { canaryDeployment, canaryPush, CanaryVerdict, expectedVerdict } from './canary-demo';
 import { stableDeployment } from './demo-deployment';
 import {
@@ -15,6 +16,7 @@ import { LoadClient, type LoadReport } from './load-client';
 import { modelDemoEnv, runModelDemo } from './model-demo';
 import type { ModelPushResult } from './model-push';
 import type { PodController } from './pod-controller';
+import { processPodRuntime } from './process-runtime';
 import { PushBuilder } from './push-builds';
 import { rollingPush } from './rolling-push';
 import { ServiceProxy } from './service-proxy';
@@ -60,6 +62,11 @@ export interface PipelineDemoOptions {
    * one that finds nothing.
    */
   models?: boolean;
+  /**
+   * Every piece a container (container-demo.ts): cloudbuild.yaml itself per push, the
+   * local registry, pods pulled by digest. Rolling pushes only.
+   */
+  containers?: boolean;
 }
 
 export interface PipelineDemoReport {
@@ -78,6 +85,17 @@ const { PROJECT, ZONE, CLUSTER, NAMESPACE, DEPLOYMENT, CONTAINER, REPOSITORY } =
 export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineDemoReport> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const replicas = o.replicas ?? 2;
+  if (o.containers) {
+    return runContainerDemo({
+      repoRoot: o.repoRoot,
+      pushes: o.pushes ?? 2,
+      replicas,
+      servicePort: o.servicePort ?? 0,
+      concurrency: o.concurrency ?? 2,
+      verbose: o.verbose ?? false,
+      log,
+    });
+  }
   const registry = new ImageRegistry();
   const builder = new PushBuilder({
     repoRoot: o.repoRoot,
@@ -141,7 +159,7 @@ export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineD
     await service.listen(o.servicePort ?? 0);
     const cluster: DemoCluster = {
       cloud,
-      registry,
+      pods: processPodRuntime(registry),
       service,
       log,
       verbose: o.verbose ?? false,

@@ -1,7 +1,7 @@
 import { sleep } from '@maskops/localcloud';
 import type { KubeApiServer } from '@maskops/localcloud';
-import type { ImageRegistry } from './image-store';
-import { Pod } from './pod';
+import type { DeploymentSpec } from './container/pod-run';
+import { containerEnv, PodPhase, type PodRuntime, type RunningPod } from './pod-runtime';
 import type { ServiceProxy } from './service-proxy';
 
 /** The slice of the Kubernetes stand-in the controller drives. */
@@ -18,13 +18,15 @@ export interface PodControllerOptions {
   namespace: string;
   deployment: string;
   container: string;
-  registry: ImageRegistry;
+  /** How pods run: host processes (process-runtime.ts) or containers (container/). */
+  runtime: PodRuntime;
   service: ServiceProxy;
   /** Env every pod gets on top of its image's. */
   podEnv?: Record<string, string>;
   /** Scrape each pod's /metrics from its start to its exit. */
   scrapeTargets?: ScrapeTargets;
   readyTimeoutMs?: number;
+  /** The drain before SIGKILL; default: the pod's own (a process pod: 15 s). */
   terminationGraceMs?: number;
   pollMs?: number;
   /** One line per step of a rollout. */
@@ -35,6 +37,7 @@ export interface PodControllerOptions {
 /** What the Deployment asks for, as far as this controller acts on it. */
 interface Want {
   generation: number;
+  deployment: DeploymentSpec;
   replicas: number;
   image: string;
   /** The container's literal env (`value` entries), set on the pod over `podEnv`. */
@@ -44,21 +47,10 @@ interface Want {
   deadlineMs: number;
 }
 
-/** The literal entries of a container's env; `valueFrom` has no source here and is left out. */
-function containerEnv(env: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!Array.isArray(env)) return out;
-  for (const e of env as unknown[]) {
-    if (typeof e !== 'object' || e === null) continue;
-    const { name, value } = e as { name?: unknown; value?: unknown };
-    if (typeof name === 'string' && typeof value === 'string') out[name] = value;
-  }
-  return out;
-}
-
 /**
  * Plays the Deployment controller, the kubelet and the endpoints controller for
- * one Deployment whose pods are real inference-api processes. A new revision (image
+ * one Deployment whose pods are real inference-api processes or containers (the
+ * runtime decides). A new revision (image
  * or env) rolls out with
  * maxSurge 1 / maxUnavailable 0: start a new pod, wait for /readyz, add it to the
  * Service, take one old pod out of the Service, SIGTERM it, wait for its drain.
@@ -66,7 +58,7 @@ function containerEnv(env: unknown): Record<string, string> {
  * own group of the Service's (a second controller can feed the same Service).
  */
 export class PodController {
-  private pods: Pod[] = [];
+  private pods: RunningPod[] = [];
   private running = false;
   private loop: Promise<void> | undefined;
   private serial = 0;
@@ -90,11 +82,7 @@ export class PodController {
   }
 
   podsSnapshot(): Array<{ name: string; image: string; phase: string }> {
-    return this.pods.map((p) => ({
-      name: p.name,
-      image: `${p.image.repository}@${p.image.digest}`,
-      phase: p.phase,
-    }));
+    return this.pods.map((p) => ({ name: p.name, image: p.image, phase: p.phase }));
   }
 
   private emit(message: string): void {
@@ -109,6 +97,7 @@ export class PodController {
     const env = containerEnv(c.env);
     return {
       generation: dep.metadata.generation ?? 1,
+      deployment: dep as unknown as DeploymentSpec,
       replicas: dep.spec.replicas,
       image: c.image,
       env,
@@ -123,7 +112,7 @@ export class PodController {
   ): void {
     const { generation, replicas } = want;
     const updated = this.pods.filter((p) => this.templateOf(p) === want.template);
-    const ready = this.pods.filter((p) => p.phase === 'ready');
+    const ready = this.pods.filter((p) => p.phase === PodPhase.READY);
     // As the Deployment controller does: a condition's times move only when the
     // condition does. A fresh timestamp on every 200 ms poll would be a status
     // write each time, a new resourceVersion that fails every other writer's
@@ -156,23 +145,25 @@ export class PodController {
   }
 
   /** The pod template (image and env) each pod was started from. */
-  private readonly templates = new Map<Pod, string>();
+  private readonly templates = new Map<RunningPod, string>();
 
-  private templateOf(p: Pod): string | undefined {
+  private templateOf(p: RunningPod): string | undefined {
     return this.templates.get(p);
   }
 
   private syncEndpoints(): void {
     this.o.service.setEndpoints(
-      this.pods.filter((p) => p.phase === 'ready').map((p) => ({ name: p.name, port: p.port })),
+      this.pods
+        .filter((p) => p.phase === PodPhase.READY)
+        .map((p) => ({ name: p.name, port: p.port })),
       this.o.deployment,
     );
   }
 
   /** SIGTERM, the drain, then the pod's metrics target goes. */
-  private async retire(pod: Pod): Promise<number | null> {
-    const code = await pod.terminate(this.o.terminationGraceMs ?? 15000);
-    this.o.scrapeTargets?.removeTarget(`${pod.url}/metrics`);
+  private async retire(pod: RunningPod): Promise<number | null> {
+    const code = await pod.terminate(this.o.terminationGraceMs);
+    this.o.scrapeTargets?.removeTarget(`${pod.metricsUrl}/metrics`);
     return code;
   }
 
@@ -197,30 +188,42 @@ export class PodController {
   }
 
   /** One surge step: bring up one new pod, then retire one old pod. */
-  private async step(want: Want, stale: Pod[], current: Pod[]): Promise<void> {
+  private async step(want: Want, stale: RunningPod[], current: RunningPod[]): Promise<void> {
     this.publish(want, {
       status: 'True',
       reason: 'ReplicaSetUpdated',
       message: `rolling out ${want.image}`,
     });
     if (current.length < want.replicas) {
-      const image = this.o.registry.resolve(want.image);
-      if (!image) {
-        this.emit(`cannot pull ${want.image}: no such local image`);
-        return this.fail(want, `image ${want.image} not found`);
+      let image;
+      try {
+        image = await this.o.runtime.pull(want.image);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        this.emit(`cannot pull ${want.image}: ${why}`);
+        return this.fail(want, `image ${want.image} not pulled: ${why}`);
       }
       const name = `${this.o.deployment}-${image.digest.slice(7, 15)}-${++this.serial}`;
       this.emit(
-        `start pod ${name} (${want.image.split('@')[0].split('/').pop()}@${image.digest.slice(7, 19)}, build ${image.env.MASKOPS_BUILD_ID ?? '?'})`,
+        `start pod ${name} (${want.image.split('@')[0].split('/').pop()}@${image.digest.slice(7, 19)}, build ${image.buildId ?? '?'})`,
       );
-      const pod = await Pod.start({
-        name,
-        image,
-        env: { ...this.o.podEnv, ...want.env },
-        onLog: this.o.onPodLog,
-      });
+      let pod: RunningPod;
+      try {
+        pod = await this.o.runtime.start({
+          name,
+          image,
+          deployment: want.deployment,
+          container: this.o.container,
+          env: this.o.podEnv ?? {},
+          onLog: this.o.onPodLog,
+        });
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        this.emit(`pod ${name} did not start: ${why}`);
+        return this.fail(want, `pod ${name} did not start: ${why}`);
+      }
       this.o.scrapeTargets?.addTarget({
-        url: `${pod.url}/metrics`,
+        url: `${pod.metricsUrl}/metrics`,
         labels: { namespace: this.o.namespace, pod: name },
       });
       this.pods.push(pod);
@@ -230,7 +233,7 @@ export class PodController {
         this.emit(`pod ${name} never became ready`);
         this.pods = this.pods.filter((p) => p !== pod);
         await pod.terminate(1000);
-        this.o.scrapeTargets?.removeTarget(`${pod.url}/metrics`);
+        this.o.scrapeTargets?.removeTarget(`${pod.metricsUrl}/metrics`);
         return this.fail(want, `pod ${name} did not pass /readyz`);
       }
       this.syncEndpoints();
@@ -241,7 +244,7 @@ export class PodController {
     // An old pod, or one too many after a scale-down.
     const old = stale[0] ?? (current.length > want.replicas ? current[0] : undefined);
     // maxUnavailable 0: a pod goes only while more than `replicas` pods are ready.
-    if (old && this.pods.filter((p) => p.phase === 'ready').length > want.replicas) {
+    if (old && this.pods.filter((p) => p.phase === PodPhase.READY).length > want.replicas) {
       this.pods = this.pods.filter((p) => p !== old);
       this.syncEndpoints();
       this.emit(`pod ${old.name} removed from the service, SIGTERM`);

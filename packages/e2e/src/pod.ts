@@ -2,24 +2,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, sleep } from '@maskops/localcloud';
 import type { LocalImage } from './image-store';
+import { PodPhase, type RunningPod } from './pod-runtime';
 
-export const PodPhase = {
-  STARTING: 'starting',
-  READY: 'ready',
-  TERMINATING: 'terminating',
-  EXITED: 'exited',
-} as const;
-export type PodPhase = (typeof PodPhase)[keyof typeof PodPhase];
+/** How long a process pod may drain when the controller sets no grace period. */
+const DEFAULT_GRACE_MS = 15_000;
 
-/** One inference-api process: a pod of the local Deployment. */
-export class Pod {
+/** One inference-api process: a pod of the local Deployment, run from a directory image. */
+export class Pod implements RunningPod {
   phase: PodPhase = PodPhase.STARTING;
   exitCode: number | null = null;
   private readonly exited: Promise<void>;
 
   private constructor(
     readonly name: string,
-    readonly image: LocalImage,
+    readonly local: LocalImage,
     readonly port: number,
     private readonly child: ChildProcess,
   ) {
@@ -60,8 +56,16 @@ export class Pod {
     return pod;
   }
 
+  get image(): string {
+    return `${this.local.repository}@${this.local.digest}`;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  get metricsUrl(): string {
+    return this.url;
   }
 
   /** Polls /readyz like a readiness probe until it answers 200 (or the pod dies / time runs out). */
@@ -88,7 +92,7 @@ export class Pod {
   }
 
   /** SIGTERM, then wait for the drain; SIGKILL after the grace period like the kubelet. */
-  async terminate(graceMs: number): Promise<number | null> {
+  async terminate(graceMs = DEFAULT_GRACE_MS): Promise<number | null> {
     if (this.phase === PodPhase.EXITED) return this.exitCode;
     this.phase = PodPhase.TERMINATING;
     this.child.kill('SIGTERM');

@@ -1,5 +1,4 @@
 import { cloudEventBinary, pubsubMessage, type FunctionProcess } from '@maskops/localcloud';
-import type { PushBuilder } from './push-builds';
 import type { ServiceProxy } from './service-proxy';
 import { waitRollout, type DeploymentReader } from './wait-rollout';
 
@@ -10,7 +9,14 @@ export interface RollingPushContext {
   deployment: string;
   repository: string;
   replicas: number;
-  builder: PushBuilder;
+  /** push-builds.ts (directory images) or container/container-builds.ts (cloudbuild.yaml). */
+  builder: {
+    build(n: number): Promise<{
+      image: { digest: string };
+      buildId: string;
+      message: Record<string, unknown>;
+    }>;
+  };
   fn: FunctionProcess;
   service: ServiceProxy;
   topic: string;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sleep, startKubeApi, type KubeApiServer } from '@maskops/localcloud';
 import { buildLocalImage, ImageRegistry } from '../src/image-store';
 import { PodController } from '../src/pod-controller';
+import { processPodRuntime } from '../src/process-runtime';
 import { ServiceProxy } from '../src/service-proxy';
 
 // A pod that answers /readyz (503 while NOT_READY is set) and, on any other path,
@@ -80,7 +81,7 @@ describe('PodController: the pod template is the image and the env', () => {
       namespace: NS,
       deployment: NAME,
       container: NAME,
-      registry,
+      runtime: processPodRuntime(registry),
       service,
       podEnv: { MODEL_PATH: 'from-pod-env', NOT_READY: '' },
       readyTimeoutMs: 3000,

@@ -78,3 +78,21 @@ function copyWorkingTree(repoRoot: string, dest: string): void {
     copyFileSync(from, join(dest, file));
   }
 }
+
+/**
+ * The build stage's image that a build made (its last step not taken from the cache), from
+ * the legacy builder's output: untagged and ~2 GB, it outlives the build as the layer
+ * cache. Removing it (`docker image rm ID`) takes its untagged parents with it. Empty when
+ * every step of the stage came from the cache (the image then is an earlier build's).
+ */
+export function newBuildStageImages(output: string): string[] {
+  const stages = output.split(/^Step \d+\/\d+ : FROM /m);
+  // [before the first FROM, the build stage, the runtime stage]; one stage has no build stage.
+  if (stages.length < 3) return [];
+  const build = stages[1];
+  const steps = build.split(/^Step \d+\/\d+ : /m).slice(1);
+  const last = steps.at(-1) ?? '';
+  if (/^ ---> Using cache$/m.test(last)) return [];
+  const id = [...last.matchAll(/^ ---> ([0-9a-f]{12,64})$/gm)].at(-1)?.[1];
+  return id ? [id] : [];
+}

@@ -1,0 +1,109 @@
+import type { CloudSdk } from '../cloud-build/cloud-sdk';
+import { runCommitBuild } from '../cloud-build/commit-build';
+import { docker, removeAll } from './docker';
+import { newBuildStageImages } from './inference-image';
+
+/** One push's build as the container demo uses it (rolling-push.ts reads the same fields). */
+export interface ContainerPushBuild {
+  image: { digest: string };
+  buildId: string;
+  /** The Build resource, the `cloud-builds` message the function gets. */
+  message: Record<string, unknown>;
+  /** Seconds per step (and `push` for the image push), from the Build resource. */
+  seconds: Record<string, number>;
+}
+
+export interface ContainerBuilderOptions {
+  repoRoot: string;
+  /** The commit each push builds (the demo pushes the same commit again). */
+  commit: string;
+  projectId: string;
+  /** `_IMAGE`: the repository on the local registry. */
+  repository: string;
+  /** The host's gcloud with loopback endpoints, for the fetch-model step. */
+  cloudSdk: CloudSdk;
+  log: (line: string) => void;
+  /** Every line of every step; otherwise only each step's start, heartbeat and end. */
+  verbose: boolean;
+}
+
+/** A step's own output line (`[label] …`), as opposed to the runner's status lines. */
+const STATUS_LINE = /^\[[^\]]+\] (starting: |SUCCESS|FAILURE|TIMEOUT|CANCELLED|still running)/;
+const STEP_LINE = /^\[[^\]]+\] /;
+const PUSH_LINE = /^\[push\] /;
+
+interface TimeSpan {
+  startTime?: string;
+  endTime?: string;
+}
+const seconds = (t: TimeSpan | undefined): number =>
+  t?.startTime && t.endTime ? (Date.parse(t.endTime) - Date.parse(t.startTime)) / 1000 : NaN;
+
+/**
+ * The demo's pushes through the repository's own cloudbuild.yaml (cloud-build/): every
+ * step a container, the image pushed by digest to the local registry. The suite runs
+ * outside the build (`_RUN_TESTS=false`); libtensorflow cannot be downloaded here
+ * (`_TFJS_NODE=absent`). What a build leaves on the engine (its tag) goes in `cleanup`.
+ */
+export class ContainerPushBuilder {
+  /** Tags and build-stage images the builds left on the engine. */
+  private readonly images: string[] = [];
+  /** The build id of every digest built, for the summary. */
+  readonly builds = new Map<string, string>();
+
+  constructor(private readonly o: ContainerBuilderOptions) {}
+
+  async build(n: number): Promise<ContainerPushBuild> {
+    const buildId = `local-build-${n}-${Date.now().toString(36)}`;
+    const output: string[] = [];
+    const run = await runCommitBuild({
+      repoRoot: this.o.repoRoot,
+      commit: this.o.commit,
+      buildId,
+      projectId: this.o.projectId,
+      substitutions: { _IMAGE: this.o.repository, _RUN_TESTS: 'false', _TFJS_NODE: 'absent' },
+      cloudSdk: this.o.cloudSdk,
+      log: (line) => {
+        output.push(line.replace(STEP_LINE, ''));
+        const quiet = STEP_LINE.test(line) && !STATUS_LINE.test(line) && !PUSH_LINE.test(line);
+        if (this.o.verbose || !quiet) this.o.log(`[cloud-build] ${line}`);
+      },
+    });
+    const build = run.build as {
+      steps?: Array<{ id?: string; timing?: TimeSpan }>;
+      timing?: { PUSH?: TimeSpan };
+      results?: { images?: Array<{ name: string; digest: string }> };
+    };
+    const pushed = build.results?.images?.[0];
+    // The build stage's image, when this build made one: ~2 GB, the layer cache.
+    this.images.push(...newBuildStageImages(output.join('\n')));
+    if (pushed) this.images.unshift(pushed.name);
+    if (run.status !== 'SUCCESS' || !pushed) {
+      throw new Error(`build ${buildId} ended ${run.status}: ${run.statusDetail ?? ''}`);
+    }
+    const times: Record<string, number> = {};
+    for (const [i, step] of (build.steps ?? []).entries()) {
+      times[step.id ?? `step ${i}`] = seconds(step.timing);
+    }
+    times.push = seconds(build.timing?.PUSH);
+    this.builds.set(pushed.digest, buildId);
+    return { image: { digest: pushed.digest }, buildId, message: run.build, seconds: times };
+  }
+
+  /**
+   * Removes what the builds left on the engine (the registry goes with the run): the
+   * tags, then the build-stage images they made, so that the demo's disk use stays
+   * bounded (the next run's first build starts without that cache).
+   */
+  async cleanup(): Promise<void> {
+    await removeAll({ images: this.images });
+  }
+}
+
+/** Whether the engine has IMAGE (used to say which step images are missing). */
+export async function hasImage(image: string): Promise<boolean> {
+  return docker(['image', 'inspect', image]).then(
+    () => true,
+    () => false,
+  );
+}
