@@ -90,12 +90,9 @@ export function canaryVerdict(
     instancesTest(c, s, look * SHARE.instances, t),
     scoreTest(c, s, look * SHARE.score, t),
   ];
-  const figures: Figures = { stable: trackFigures(s), canary: trackFigures(c), tests };
-  const breach = tests.find((x) => x.breach);
-  if (breach) {
-    return { decision: 'abort', reason: breach.metric, detail: explain(breach), figures };
-  }
-  if (elapsedSeconds < t.analysisSeconds) return { decision: 'continue', figures };
+  const judged = abortOnBreach(evidence, tests);
+  if (judged.decision === 'abort' || elapsedSeconds < t.analysisSeconds) return judged;
+  const { figures } = judged;
 
   const fewest = Math.min(count(s.requests), count(c.requests));
   if (fewest >= t.minRequests) {
@@ -124,8 +121,16 @@ export function warmupVerdict(
   t: Pick<VerdictSettings, 'catastropheMinRequests'>,
 ): Verdict {
   const { stable: s, canary: c } = evidence;
-  const tests = catastropheTests(c, s, t.catastropheMinRequests);
-  const figures: Figures = { stable: trackFigures(s), canary: trackFigures(c), tests };
+  return abortOnBreach(evidence, catastropheTests(c, s, t.catastropheMinRequests));
+}
+
+/** Both tracks' figures with this look's tests; an abort on the first that breaches. */
+function abortOnBreach(evidence: CanaryEvidence, tests: TestResult[]): Verdict {
+  const figures: Figures = {
+    stable: trackFigures(evidence.stable),
+    canary: trackFigures(evidence.canary),
+    tests,
+  };
   const breach = tests.find((x) => x.breach);
   return breach
     ? { decision: 'abort', reason: breach.metric, detail: explain(breach), figures }
