@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { runContainerDemo } from './container-demo';
 import { runPipelineDemo } from './pipeline-demo';
 import { repoRoot } from './repo-root';
 
@@ -43,19 +44,26 @@ const int = (name: string, v: string | undefined, min: number): number => {
   return n;
 };
 
-runPipelineDemo({
+const common = {
   repoRoot: repoRoot(),
   pushes: int('pushes', values.pushes, 1),
   replicas: int('replicas', values.replicas, 1),
   servicePort: int('port', values.port, 0),
   concurrency: int('concurrency', values.concurrency, 1),
   verbose: values.verbose,
-  fromCommit: values['from-commit'],
-  canary: values.canary,
-  keep: values.keep,
-  models: values['model-push'],
-  containers: values.containers,
-}).then(
+};
+// --containers is its own demo (container-demo.ts): cloudbuild.yaml itself per push,
+// the local registry, pods pulled by digest; rolling pushes only.
+(values.containers
+  ? runContainerDemo({ ...common, log: (l: string) => process.stdout.write(l + '\n') })
+  : runPipelineDemo({
+      ...common,
+      fromCommit: values['from-commit'],
+      canary: values.canary,
+      keep: values.keep,
+      models: values['model-push'],
+    })
+).then(
   (report) => process.exit(report.ok ? 0 : 1),
   (err: unknown) => {
     process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);

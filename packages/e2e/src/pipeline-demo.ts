@@ -1,6 +1,5 @@
 import { sleep, startGoogleApis, startLocalCloud, type FunctionProcess } from '@maskops/localcloud';
 import { canaryDeploymentName, Track } from '@maskops/shared';
-import { runContainerDemo } from './container-demo';
 import { canaryDeployment, canaryPush, CanaryVerdict, expectedVerdict } from './canary-demo';
 import { stableDeployment } from './demo-deployment';
 import {
@@ -62,11 +61,6 @@ export interface PipelineDemoOptions {
    * one that finds nothing.
    */
   models?: boolean;
-  /**
-   * Every piece a container (container-demo.ts): cloudbuild.yaml itself per push, the
-   * local registry, pods pulled by digest. Rolling pushes only.
-   */
-  containers?: boolean;
 }
 
 export interface PipelineDemoReport {
@@ -85,17 +79,6 @@ const { PROJECT, ZONE, CLUSTER, NAMESPACE, DEPLOYMENT, CONTAINER, REPOSITORY } =
 export async function runPipelineDemo(o: PipelineDemoOptions): Promise<PipelineDemoReport> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const replicas = o.replicas ?? 2;
-  if (o.containers) {
-    return runContainerDemo({
-      repoRoot: o.repoRoot,
-      pushes: o.pushes ?? 2,
-      replicas,
-      servicePort: o.servicePort ?? 0,
-      concurrency: o.concurrency ?? 2,
-      verbose: o.verbose ?? false,
-      log,
-    });
-  }
   const registry = new ImageRegistry();
   const builder = new PushBuilder({
     repoRoot: o.repoRoot,
