@@ -26,8 +26,11 @@ export interface QueueStateChange {
 }
 
 export interface ControlledDelayOptions {
-  /** QUEUE_INTERVAL_MS, read at each observation (`auto` follows the service time). */
-  intervalMs: () => number;
+  /**
+   * QUEUE_INTERVAL_MS, read at each observation: how long the queue must stand to
+   * leave DRAINING, or stay empty to leave STANDING (`auto` differs between the two).
+   */
+  intervalMs: (from: QueueState) => number;
   now?: () => number;
 }
 
@@ -61,7 +64,7 @@ export class ControlledDelay {
       this.busySince ??= now;
       this.emptySince = undefined;
     }
-    const intervalMs = this.options.intervalMs();
+    const intervalMs = this.options.intervalMs(this.current);
     if (this.current === QueueState.DRAINING && this.busySince !== undefined) {
       const afterMs = now - this.busySince;
       if (afterMs >= intervalMs) return this.become(QueueState.STANDING, afterMs, intervalMs);
@@ -75,7 +78,7 @@ export class ControlledDelay {
   /** When the state would change if the queue stays as it is, or undefined if it would not. */
   nextCheckAt(): number | undefined {
     const since = this.current === QueueState.DRAINING ? this.busySince : this.emptySince;
-    return since === undefined ? undefined : since + this.options.intervalMs();
+    return since === undefined ? undefined : since + this.options.intervalMs(this.current);
   }
 
   private become(state: QueueState, afterMs: number, intervalMs: number): QueueStateChange {

@@ -182,7 +182,13 @@ describe('InferenceQueue', () => {
     });
 
     it('a number of ms admits as many waiters as fit in it, and follows the estimate', async () => {
-      const q = new InferenceQueue({ maxQueue: 16, maxWaitMs: 250, timeoutMs: 60_000 });
+      // The clock stands still: the queue never stands, MAX_QUEUE_WAIT_MS applies throughout.
+      const q = new InferenceQueue({
+        maxQueue: 16,
+        maxWaitMs: 250,
+        timeoutMs: 60_000,
+        now: () => 0,
+      });
       q.serviceTime.record(100);
       const gates = [gate(), gate()];
       const runs = gates.map((g) => q.run(g.task));
@@ -312,6 +318,79 @@ describe('InferenceQueue', () => {
         { state: 'draining', allowedWaitMs: 10_000 },
       ]);
       q.close();
+    });
+
+    /**
+     * One worker, a service time of `serviceMs` on the test's clock: requests arrive at
+     * `arrivals` (ms), each asks refusal() as the route does, and each admitted one runs
+     * for serviceMs after the one before it. Says, per arrival, whether it was admitted.
+     */
+    async function simulate(
+      intervalMs: number | 'auto',
+      serviceMs: number,
+      arrivals: number[],
+    ): Promise<boolean[]> {
+      let now = 0;
+      const q = new InferenceQueue({
+        maxQueue: 16,
+        maxWaitMs: 10_000,
+        targetMs: 'auto',
+        intervalMs,
+        timeoutMs: 60_000,
+        now: () => now,
+      });
+      // A full window: the gates' own (real, short) executions do not move the median.
+      for (let i = 0; i < 32; i++) q.serviceTime.record(serviceMs);
+      const running: { g: ReturnType<typeof gate>; run: Promise<unknown>; endsAt: number }[] = [];
+      const finishUntil = async (t: number): Promise<void> => {
+        for (let head = running[0]; head && head.endsAt <= t; head = running[0]) {
+          now = head.endsAt;
+          head.g.open();
+          await head.run;
+          running.shift();
+          await tick();
+        }
+      };
+      const admitted: boolean[] = [];
+      for (const at of arrivals) {
+        await finishUntil(at);
+        now = at;
+        const ok = q.refusal() === undefined;
+        admitted.push(ok);
+        if (!ok) continue;
+        const g = gate();
+        const startsAt = Math.max(at, running.at(-1)?.endsAt ?? at);
+        running.push({ g, run: q.run(g.task), endsAt: startsAt + serviceMs });
+        await tick();
+      }
+      await finishUntil(Infinity);
+      q.close();
+      return admitted;
+    }
+    const every = (gapMs: number, n: number) => Array.from({ length: n }, (_, i) => i * gapMs);
+
+    it('auto: a 3x overload stands after half a service time, so its onset admits 3, not a long queue', async () => {
+      // 60 ms per request, one every 20 ms. The queue fills at 20 ms (the second
+      // request waits) and holds 2-3 service times of wait: a sixth of that is less
+      // than half a service time, so it stands at 50 ms and the request of 60 ms is
+      // held to the target (A2 running and A3 waiting: 120 ms > 60 ms).
+      const admitted = await simulate('auto', 60, every(20, 15));
+      expect(admitted.slice(0, 4)).toEqual([true, true, true, false]);
+      // From then on, one running and at most one waiting: about a third is admitted.
+      expect(admitted.filter(Boolean).length).toBe(6);
+      // The interval before it (max(100 ms, one service time)) admits twice the onset.
+      const before = await simulate(100, 60, every(20, 15));
+      expect(before.slice(0, 7)).toEqual([true, true, true, true, true, true, false]);
+    });
+
+    it('auto: a burst that takes longer than a service time to arrive is admitted whole', async () => {
+      // 16 concurrent clients on a cold loopback, as measured: 64 ms to arrive, with a
+      // 42 ms service time. The queue's wait grows by a service time per arrival, so a
+      // sixth of it outgrows the time it has stood.
+      const burst = [0, 7, 9, 11, 15, 20, 24, 30, 34, 38, 43, 47, 52, 56, 60, 64];
+      expect(await simulate('auto', 42, burst)).toEqual(burst.map(() => true));
+      // A fixed interval of half a service time would refuse its stragglers.
+      expect((await simulate(21, 42, burst)).filter((ok) => !ok).length).toBeGreaterThan(0);
     });
 
     it('counts requests admitted at arrival, bodies still on the way, as queued work', () => {
