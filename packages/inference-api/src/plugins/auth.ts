@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
 import { TokenReloader } from '../auth/token-reloader';
 import type { TokenSet } from '../auth/token-set';
+import { AuthFailure } from '../auth/auth-failure';
 import { unauthorized } from '../errors';
 
 declare module 'fastify' {
@@ -11,14 +12,6 @@ declare module 'fastify' {
     public?: boolean;
   }
 }
-
-/** Why a caller was refused: the `auth` field of its log line. */
-export const AuthFailure = {
-  MISSING: 'missing',
-  MALFORMED: 'malformed',
-  INVALID: 'invalid',
-} as const;
-export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 
 // RFC 7235: the scheme is case-insensitive; RFC 6750: the token has no spaces.
 const BEARER = /^bearer +(\S+) *$/i;
@@ -79,7 +72,7 @@ export const authPlugin = fp(
       if (request.routeOptions.config.public === true) return;
       const failure = authFailure(request, current());
       if (failure === undefined) return;
-      request.logFields = { ...request.logFields, auth: failure };
+      request.authFailure = failure;
       reply.header('connection', 'close');
       throw unauthorized(MESSAGES[failure]);
     });

@@ -5,9 +5,10 @@ import fp from 'fastify-plugin';
 
 /**
  * One line per request (instead of Fastify's two), with the request id echoed
- * as x-request-id. A route adds its own fields to the line through
- * `request.logFields`; a predict's sizes, timings and counts come from its
- * typed `request.predictStats` (serving/predict-stats.ts).
+ * as x-request-id. Its own fields come from typed request fields that others set:
+ * why auth refused it (`request.authFailure`, auth/auth-failure.ts), and a
+ * predict's sizes, timings and counts (`request.predictStats`,
+ * serving/predict-stats.ts).
  */
 
 // Accept a caller's id (load balancer, client) only if it is short and plain.
@@ -18,19 +19,12 @@ export function genReqId(req: IncomingMessage): string {
   return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Fields a route adds to its request's log line. */
-    logFields: Record<string, unknown> | null;
-  }
-}
-
 // Probes and scrapes every few seconds would drown the useful lines.
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export const requestLoggingPlugin = fp(
   (app) => {
-    app.decorateRequest('logFields', null);
+    app.decorateRequest('authFailure', null);
     app.decorateRequest('predictStats', null);
     app.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
@@ -53,7 +47,7 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
     path: request.url.split('?')[0]?.slice(0, 200),
     status: reply.statusCode,
     durationMs: Math.round(reply.elapsedTime * 10) / 10,
-    ...(request.logFields ?? {}),
+    ...(request.authFailure === null ? {} : { auth: request.authFailure }),
     ...(request.predictStats ?? {}),
   };
   const message = `${request.method} ${route} ${reply.statusCode}`;
