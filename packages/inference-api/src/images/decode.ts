@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { DecodedImage } from './decoded-image';
 import { imageTooManyPixels, imageUndecodable } from '../errors';
-import { probeImage, type ImageProbe } from './probe';
+import type { ImageProbe } from './probe';
 import { sniffImageFormat } from './sniff';
 
 interface Size {
@@ -29,19 +29,18 @@ interface Size {
  * than its header says only shows it as a read error while pixels are read,
  * which 'truncated' lets through as a grey image.
  *
- * `probed` is the header as the route already read it (probeImage on the main
- * thread): it is not read again, only held against the bytes (checkProbe), and
- * libvips refuses to decode more pixels than it states. Without it (in-process
- * callers) the header is read here.
+ * `probed` is the header as the caller read it (probeImage: the route on the main
+ * thread, before the queue; in-process callers likewise): it is not read again,
+ * only held against the bytes (checkProbe), and libvips refuses to decode more
+ * pixels than it states. One read of the header per image, on every path.
  */
 export async function decodeImage(
   bytes: Uint8Array,
+  probed: ImageProbe,
   maxPixels: number,
   maxSide = Infinity,
-  probed?: ImageProbe,
 ): Promise<DecodedImage> {
-  // Format and upright size from the header: 415/400/422 before any pixel is read.
-  const probe = probed ? checkProbe(bytes, probed, maxPixels) : await probeImage(bytes, maxPixels);
+  const probe = checkProbe(bytes, probed, maxPixels);
   const size = fitInside(probe, maxSide);
   const scaled = size.width !== probe.width || size.height !== probe.height;
   try {

@@ -94,9 +94,9 @@ export class ModelHost {
     // Decoded at the model's working size: memory follows the model, not the upload.
     const image = await decodeImage(
       bytes,
+      options.probe,
       this.config.maxImagePixels,
       this.adapter.maxInputSide,
-      options.probe,
     );
     const decodeMs = msSince(start);
     const { instances, timings, stats } = await this.adapter.predict(image, {

@@ -77,10 +77,10 @@ export interface PredictOptions {
   /** Also return the image with masks, boxes and labels drawn, as PNG bytes. */
   overlay?: boolean;
   /**
-   * The upload's header as the route read it (probeImage): handed on so the worker
-   * does not read it again, only checks the bytes against it. Read there when absent.
+   * The image's header as the caller read it (probeImage; the route does before the
+   * queue): the worker does not read it again, only checks the bytes against it.
    */
-  probe?: ImageProbe;
+  probe: ImageProbe;
 }
 
 export interface Prediction {

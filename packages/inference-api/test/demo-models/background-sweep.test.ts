@@ -19,6 +19,7 @@ import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createInferenceEngine } from '../../src/inference/engine';
 import { describeMismatch } from '../inference/shape-match';
 import { testModelConfig } from '../fixtures/test-config';
+import { probed } from '../fixtures/probed';
 
 // The engine runs dist/inference/worker.js: `pnpm build` before this test. The
 // models are generated from this checkout's src into a temporary folder.
@@ -68,9 +69,8 @@ describe.each(VARIANTS)('%s sweep', (variant) => {
         seed: SEED,
         progressEvery: PROGRESS_EVERY,
         check: async ({ painted, format, boxSlack }) => {
-          const prediction = await engine.predict(await encodeShapesImage(painted, format), {
-            minScore: 0.5,
-          });
+          const bytes = await encodeShapesImage(painted, format);
+          const prediction = await engine.predict(bytes, await probed(bytes, { minScore: 0.5 }));
           return describeMismatch(
             painted.shapes,
             prediction.instances,

@@ -7,6 +7,8 @@ import { testModelConfig } from '../fixtures/test-config';
 
 const SCRIPTED = join(__dirname, 'fixtures', 'scripted-worker.mjs');
 const image = (first: number) => Uint8Array.from([first, 0, 0, 0]);
+// The scripted worker reads only the first byte; the probe is handed on unread.
+const options = { minScore: 0.5, probe: { format: 'png', width: 1, height: 1 } };
 
 /** A started engine on the scripted worker, with every onFatal report collected. */
 async function scriptedEngine() {
@@ -55,11 +57,11 @@ describe('inference engine error mapping and worker death (scripted worker)', ()
   it('keeps image error codes and hides internal errors behind INFERENCE_FAILED', async () => {
     const { engine } = await scriptedEngine();
     try {
-      await expect(engine.predict(image(2), { minScore: 0.5 })).rejects.toMatchObject({
+      await expect(engine.predict(image(2), options)).rejects.toMatchObject({
         code: ErrorCode.IMAGE_UNDECODABLE,
         message: 'the png image cannot be decoded',
       });
-      const internal = engine.predict(image(1), { minScore: 0.5 });
+      const internal = engine.predict(image(1), options);
       await expect(internal).rejects.toMatchObject({
         code: ErrorCode.INFERENCE_FAILED,
         message: 'inference failed',
@@ -68,7 +70,7 @@ describe('inference engine error mapping and worker death (scripted worker)', ()
       expect([cause.name, cause.message]).toEqual(['TypeError', 'secret internals at /srv/model']);
       // Errors for one request leave the engine serving.
       expect(engine.healthy).toBe(true);
-      await expect(engine.predict(image(0), { minScore: 0.5 })).resolves.toMatchObject({
+      await expect(engine.predict(image(0), options)).resolves.toMatchObject({
         instances: [],
       });
     } finally {
@@ -79,13 +81,13 @@ describe('inference engine error mapping and worker death (scripted worker)', ()
   it('reports a dead worker once, fails the pending and every later call', async () => {
     const { engine, fatal } = await scriptedEngine();
     try {
-      await expect(engine.predict(image(3), { minScore: 0.5 })).rejects.toMatchObject({
+      await expect(engine.predict(image(3), options)).rejects.toMatchObject({
         code: ErrorCode.INFERENCE_FAILED,
         message: 'the inference worker exited (code 3)',
       });
       expect(engine.healthy).toBe(false);
       expect(fatal.map((e) => e.code)).toEqual([ErrorCode.INFERENCE_FAILED]);
-      await expect(engine.predict(image(0), { minScore: 0.5 })).rejects.toMatchObject({
+      await expect(engine.predict(image(0), options)).rejects.toMatchObject({
         code: ErrorCode.INFERENCE_FAILED,
       });
       await expect(engine.numTensors()).rejects.toMatchObject({ code: ErrorCode.INFERENCE_FAILED });
@@ -99,7 +101,7 @@ describe('inference engine error mapping and worker death (scripted worker)', ()
     const { engine, fatal } = await scriptedEngine();
     await engine.close();
     expect(engine.healthy).toBe(false);
-    await expect(engine.predict(image(0), { minScore: 0.5 })).rejects.toMatchObject({
+    await expect(engine.predict(image(0), options)).rejects.toMatchObject({
       code: ErrorCode.NOT_READY,
     });
     expect(fatal).toEqual([]);

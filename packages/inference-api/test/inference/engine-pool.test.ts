@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { WorkerInferenceEngine } from '../../src/inference/engine';
 import { createEnginePool } from '../../src/inference/engine-pool';
 import { testModelConfig } from '../fixtures/test-config';
+import { probed } from '../fixtures/probed';
 
 /*
  * INFERENCE_WORKERS=2 on the small torchvision fixture: two real worker threads,
@@ -20,10 +21,11 @@ describe('engine pool', () => {
   it('reports its workers and runs two images at once with the same answers as one at a time', async () => {
     expect(engine.info).toMatchObject({ runtime: 'onnxruntime', workers: 2, threads: 1 });
     const png = await readFile(join(DIR, 'image-104-97x61.png'));
-    const alone = await engine.predict(new Uint8Array(png), { minScore: 0 });
+    const options = await probed(png, { minScore: 0 });
+    const alone = await engine.predict(new Uint8Array(png), options);
     const both = await Promise.all([
-      engine.predict(new Uint8Array(png), { minScore: 0 }),
-      engine.predict(new Uint8Array(png), { minScore: 0 }),
+      engine.predict(new Uint8Array(png), options),
+      engine.predict(new Uint8Array(png), options),
     ]);
     for (const answer of both) expect(answer.instances).toEqual(alone.instances);
     await expect(engine.numTensors()).resolves.toBe(0);
@@ -36,8 +38,9 @@ describe('engine pool', () => {
     );
     try {
       const png = await readFile(join(DIR, 'image-103-1024x768.png'));
-      const full = await engine.predict(new Uint8Array(png), { minScore: 0 });
-      const scaled = await small.predict(new Uint8Array(png), { minScore: 0 });
+      const options = await probed(png, { minScore: 0 });
+      const full = await engine.predict(new Uint8Array(png), options);
+      const scaled = await small.predict(new Uint8Array(png), options);
       expect(scaled.image).toEqual({ width: 1024, height: 768 });
       // The graph resizes both to the same internal size, so the best instance matches.
       const [a, b] = [full.instances[0], scaled.instances[0]];

@@ -9,6 +9,7 @@ import { expectShapesFound, rotateMaskCw } from './shape-match';
 import { pngHeaderOnly } from '../fixtures/images';
 import { memoryPino } from '../fixtures/memory-pino';
 import { testModelConfig } from '../fixtures/test-config';
+import { probed } from '../fixtures/probed';
 
 // The engine runs dist/inference/worker.js: `pnpm build` before these tests.
 const MODELS = join(__dirname, '..', '..', 'models');
@@ -78,9 +79,8 @@ describe('inference engine with the tf-od-api demo model', () => {
     [31, 257, 199, 'png'],
   ] as const)('finds every shape (seed %i, %i×%i %s)', async (seed, width, height, format) => {
     const painted = paintShapes({ width, height, seed });
-    const prediction = await engine.predict(await encodeShapesImage(painted, format), {
-      minScore: 0.5,
-    });
+    const bytes = await encodeShapesImage(painted, format);
+    const prediction = await engine.predict(bytes, await probed(bytes, { minScore: 0.5 }));
     expect(prediction.image).toEqual({ width, height });
     expectShapesFound(painted.shapes, prediction.instances);
     for (const value of Object.values(prediction.timings)) expect(value).toBeGreaterThanOrEqual(0);
@@ -105,17 +105,18 @@ describe('inference engine with the tf-od-api demo model', () => {
       const mask = rotateMaskCw(shape.mask, 400, 300);
       return { ...shape, mask, bbox: bboxOf(mask, 300) };
     });
-    const prediction = await engine.predict(bytes, { minScore: 0.5 });
+    const prediction = await engine.predict(bytes, await probed(bytes, { minScore: 0.5 }));
     expect(prediction.image).toEqual({ width: 300, height: 400 });
     expectShapesFound(upright, prediction.instances);
   });
 
   it('returns the overlay PNG when asked', async () => {
     const painted = paintShapes({ width: 320, height: 200, seed: 9, count: 3 });
-    const prediction = await engine.predict(await encodeShapesImage(painted, 'png'), {
-      minScore: 0.5,
-      overlay: true,
-    });
+    const png = await encodeShapesImage(painted, 'png');
+    const prediction = await engine.predict(
+      png,
+      await probed(png, { minScore: 0.5, overlay: true }),
+    );
     expect(prediction.overlayPng).toBeInstanceOf(Uint8Array);
     const meta = await sharp(prediction.overlayPng).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 320, 200]);
@@ -146,7 +147,7 @@ describe('inference engine with the tf-od-api demo model', () => {
     );
     const encoded = await Promise.all(images.map((p) => encodeShapesImage(p, 'png')));
     const predictions = await Promise.all(
-      encoded.map((bytes) => engine.predict(bytes, { minScore: 0.5 })),
+      encoded.map(async (bytes) => engine.predict(bytes, await probed(bytes, { minScore: 0.5 }))),
     );
     predictions.forEach((p, i) => expectShapesFound(images[i].shapes, p.instances));
   });
@@ -156,7 +157,8 @@ describe('inference engine with the tf-od-api demo model', () => {
     const painted = paintShapes({ width: 160, height: 120, seed: 21, count: 2 });
     const png = await encodeShapesImage(painted, 'png');
     for (let i = 0; i < 50; i++) {
-      const { instances } = await engine.predict(Buffer.from(png), { minScore: 0.5 });
+      const bytes = Buffer.from(png);
+      const { instances } = await engine.predict(bytes, await probed(bytes, { minScore: 0.5 }));
       expect(instances).toHaveLength(2);
     }
     expect(await engine.numTensors()).toBe(start);
@@ -169,28 +171,31 @@ describe('inference engine with the tf-od-api demo model', () => {
     );
     const owned = new Uint8Array(png.length);
     owned.set(png);
-    await engine.predict(owned, { minScore: 0.5 });
+    await engine.predict(owned, await probed(owned, { minScore: 0.5 }));
     expect(owned.byteLength).toBe(0); // transferred: detached here
 
     const shared = new Uint8Array(png.length + 16);
     shared.set(png, 8);
     const view = shared.subarray(8, 8 + png.length);
-    await engine.predict(view, { minScore: 0.5 });
+    await engine.predict(view, await probed(view, { minScore: 0.5 }));
     expect(view.byteLength).toBe(png.length); // copied: still usable
   });
 
+  // The route probes every upload before the queue (probe.test.ts covers what that
+  // refuses); the worker holds the bytes against the probe it is handed.
+  const claimedPng = { format: 'png', width: 40, height: 30 };
   it.each([
-    ['text', () => Buffer.from('definitely not an image'), ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    ['text handed on as a PNG', () => Buffer.from('definitely not an image'), claimedPng],
     [
-      'a GIF',
-      async () =>
+      'a GIF handed on as a PNG',
+      () =>
         sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } })
           .gif()
           .toBuffer(),
-      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      claimedPng,
     ],
     [
-      'a truncated JPEG',
+      'a truncated JPEG (its header intact)',
       async () => {
         const jpeg = await encodeShapesImage(
           paintShapes({ width: 200, height: 200, seed: 2 }),
@@ -198,15 +203,24 @@ describe('inference engine with the tf-od-api demo model', () => {
         );
         return jpeg.subarray(0, Math.floor(jpeg.length / 2));
       },
-      ErrorCode.IMAGE_UNDECODABLE,
+      undefined,
     ],
-    [
-      'a 100000×100000 PNG header (pixel bomb)',
-      () => pngHeaderOnly(100_000, 100_000),
-      ErrorCode.IMAGE_TOO_MANY_PIXELS,
-    ],
-  ])('rejects %s with its own code and stays healthy', async (_name, make, code) => {
-    await expect(engine.predict(await make(), { minScore: 0.5 })).rejects.toMatchObject({ code });
+  ])('rejects %s with IMAGE_UNDECODABLE and stays healthy', async (_name, make, claimed) => {
+    const bytes = await make();
+    const options = claimed
+      ? { minScore: 0.5, probe: claimed }
+      : await probed(bytes, { minScore: 0.5 });
+    await expect(engine.predict(bytes, options)).rejects.toMatchObject({
+      code: ErrorCode.IMAGE_UNDECODABLE,
+    });
+    expect(engine.healthy).toBe(true);
+  });
+
+  it('rejects a 100000×100000 PNG header handed on as probed with IMAGE_TOO_MANY_PIXELS', async () => {
+    const probe = { format: 'png', width: 100_000, height: 100_000 };
+    await expect(
+      engine.predict(pngHeaderOnly(100_000, 100_000), { minScore: 0.5, probe }),
+    ).rejects.toMatchObject({ code: ErrorCode.IMAGE_TOO_MANY_PIXELS });
     expect(engine.healthy).toBe(true);
   });
 });
@@ -234,9 +248,8 @@ describe('inference engine with the matterport demo model', () => {
   ] as const)('finds every shape (seed %i, %i×%i %s)', async (seed, width, height, format) => {
     const painted = paintShapes({ width, height, seed });
     const start = await engine.numTensors();
-    const prediction = await engine.predict(await encodeShapesImage(painted, format), {
-      minScore: 0.5,
-    });
+    const bytes = await encodeShapesImage(painted, format);
+    const prediction = await engine.predict(bytes, await probed(bytes, { minScore: 0.5 }));
     expectShapesFound(painted.shapes, prediction.instances);
     expect(await engine.numTensors()).toBe(start);
   });

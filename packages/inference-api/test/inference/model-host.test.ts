@@ -8,6 +8,7 @@ import { ModelHost } from '../../src/inference/model-host';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../../src/inference/types';
 import { testModelConfig } from '../fixtures/test-config';
+import { probed } from '../fixtures/probed';
 
 /*
  * Which side each model is fed, in-process (the worker runs the same ModelHost):
@@ -48,7 +49,10 @@ describe('ModelHost input side', () => {
     // Answers stay in original pixels; the overlay is capped (maxOverlaySide 100 here).
     const painted = paintShapes({ width: 800, height: 400, seed: 3, count: 2 });
     const png = await encodeShapesImage(painted, 'png');
-    const p = await overridden.host.predict(png, { minScore: 0.5, overlay: true });
+    const p = await overridden.host.predict(
+      png,
+      await probed(png, { minScore: 0.5, overlay: true }),
+    );
     expect(p.image).toEqual({ width: 800, height: 400 });
     expect(p.instances.map((i) => i.mask.size)).toEqual([
       [400, 800],
@@ -78,7 +82,8 @@ describe('ModelHost input side', () => {
       [600, 450],
     ] as const) {
       const painted = paintShapes({ width, height, seed: width + height, count: 6 });
-      const p = await host.predict(await encodeShapesImage(painted, 'png'), { minScore: 0.5 });
+      const png = await encodeShapesImage(painted, 'png');
+      const p = await host.predict(png, await probed(png, { minScore: 0.5 }));
       expect(p.instances).toHaveLength(6);
       expect(heap()).toBe(warmed);
     }
