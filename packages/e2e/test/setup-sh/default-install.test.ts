@@ -16,12 +16,12 @@ import {
   functionDeployed,
   PROJECT,
   projectRoles,
-  setupShSuite,
+  setupShCiSuite,
 } from './checks';
 
 const ARGS = ['--project', PROJECT];
 
-setupShSuite('setup.sh against the stand-ins (default options)', () => {
+setupShCiSuite('setup.sh against the stand-ins (default options)', () => {
   let h: SetupHarness;
   let first: SetupRun;
   let firstCount = 0;
