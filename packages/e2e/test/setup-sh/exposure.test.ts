@@ -2,7 +2,8 @@
  * setup.sh --exposure public --domain and --token-secret end to end, offline: the
  * Certificate Manager objects, the cluster's Gateway API, the Secret Manager read, and
  * the Gateway, HTTPRoute, health check policy and token Secret applied; a re-run after
- * the secret gained a version; then a run back to --exposure internal. Behind
+ * the secret gained a version; then a run back to --exposure internal, and one with
+ * --exposure public-http (opt-in, with its WARNING). Behind
  * `pnpm --filter @maskops/e2e run test:setup-sh` with the other paths CI leaves out.
  */
 import { startSetupHarness } from './harness';
@@ -232,5 +233,36 @@ setupShSuite('setup.sh --exposure public --domain, --token-secret, then internal
     expect(service.body.metadata?.annotations).toMatchObject({
       'networking.gke.io/load-balancer-type': 'Internal',
     });
+  }, 900_000);
+
+  it('a run with --exposure public-http warns, opens the Service and keeps the tokens', async () => {
+    const before = h.google.requests.length;
+    const run = await h.run(['--project', PROJECT, '--skip-build', '--exposure', 'public-http']);
+    expectCleanRun(h, run);
+    expect(run.output).toContain(
+      'setup.sh: WARNING: --exposure public-http serves plain HTTP on a public address',
+    );
+    const fourth = h.google.requests.slice(before);
+    expect(creates(fourth)).toEqual([]);
+    expect(await secretTokens(h)).toBe(TOKENS_2);
+    // setup.sh's field manager no longer applies the internal annotation: server-side
+    // apply removes it, so the load balancer is a public one.
+    const service = await kubeRequest(h, 'GET', `/api/v1${NS}/services/inference-api`);
+    expect(service.body.spec?.type).toBe('LoadBalancer');
+    expect(service.body.metadata?.annotations ?? {}).not.toHaveProperty(
+      'networking.gke.io/load-balancer-type',
+    );
+    const serving = await kubeRequest(
+      h,
+      'GET',
+      `/apis/networking.k8s.io/v1${NS}/networkpolicies/inference-api-serving`,
+    );
+    expect(
+      (serving.body.spec?.ingress as { from: { ipBlock: { cidr: string } }[] }[]).flatMap((i) =>
+        i.from.map((f) => f.ipBlock.cidr),
+      ),
+    ).toEqual(['0.0.0.0/0']);
+    const options = await kubeRequest(h, 'GET', `/api/v1${NS}/configmaps/maskops-setup`);
+    expect(options.body.data).toMatchObject({ exposure: 'public-http' });
   }, 900_000);
 });
