@@ -55,6 +55,17 @@ async function secretTokens(h: SetupHarness): Promise<string> {
   return Buffer.from(secret.body.data?.tokens ?? '', 'base64').toString();
 }
 
+/** The address ranges the serving NetworkPolicy lets reach the pods. */
+async function servingSources(h: SetupHarness): Promise<string[]> {
+  const policy = await kubeRequest(
+    h,
+    'GET',
+    `/apis/networking.k8s.io/v1${NS}/networkpolicies/inference-api-serving`,
+  );
+  const ingress = policy.body.spec?.ingress as { from: { ipBlock: { cidr: string } }[] }[];
+  return ingress.flatMap((i) => i.from.map((f) => f.ipBlock.cidr));
+}
+
 setupShSuite('setup.sh --exposure public --domain, --token-secret, then internal', () => {
   let h: SetupHarness;
   let first: SetupRun;
@@ -183,16 +194,7 @@ setupShSuite('setup.sh --exposure public --domain, --token-secret, then internal
     // The Service stays inside the cluster: the Gateway reaches the pods, nothing else does.
     const service = await kubeRequest(h, 'GET', `/api/v1${NS}/services/inference-api`);
     expect(service.body.spec?.type).toBe('ClusterIP');
-    const serving = await kubeRequest(
-      h,
-      'GET',
-      `/apis/networking.k8s.io/v1${NS}/networkpolicies/inference-api-serving`,
-    );
-    expect(
-      (serving.body.spec?.ingress as { from: { ipBlock: { cidr: string } }[] }[]).flatMap((i) =>
-        i.from.map((f) => f.ipBlock.cidr),
-      ),
-    ).toEqual(['35.191.0.0/16', '130.211.0.0/22']);
+    expect(await servingSources(h)).toEqual(['35.191.0.0/16', '130.211.0.0/22']);
     const options = await kubeRequest(h, 'GET', `/api/v1${NS}/configmaps/maskops-setup`);
     expect(options.body.data).toMatchObject({ exposure: 'public', domain: DOMAIN });
   });
@@ -252,16 +254,7 @@ setupShSuite('setup.sh --exposure public --domain, --token-secret, then internal
     expect(service.body.metadata?.annotations ?? {}).not.toHaveProperty(
       'networking.gke.io/load-balancer-type',
     );
-    const serving = await kubeRequest(
-      h,
-      'GET',
-      `/apis/networking.k8s.io/v1${NS}/networkpolicies/inference-api-serving`,
-    );
-    expect(
-      (serving.body.spec?.ingress as { from: { ipBlock: { cidr: string } }[] }[]).flatMap((i) =>
-        i.from.map((f) => f.ipBlock.cidr),
-      ),
-    ).toEqual(['0.0.0.0/0']);
+    expect(await servingSources(h)).toEqual(['0.0.0.0/0']);
     const options = await kubeRequest(h, 'GET', `/api/v1${NS}/configmaps/maskops-setup`);
     expect(options.body.data).toMatchObject({ exposure: 'public-http' });
   }, 900_000);
