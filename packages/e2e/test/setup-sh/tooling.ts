@@ -1,7 +1,7 @@
 /**
  * The two programs the setup.sh suites run for real: gcloud, and a kubectl new enough
  * for setup.sh's kustomize (`components:` needs 1.21+; the product is tested on 1.32+).
- * Found once per test file, on PATH, so the harness's own kubectl shim can call the real one.
+ * Looked up on PATH, once per suite.
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -9,7 +9,10 @@ import { delimiter, join } from 'node:path';
 
 export const KUBECTL_MIN_MINOR = 32;
 
-export type SetupShTooling = { kubectl: string; missing?: never } | { missing: string };
+/** Empty when both are there; else what is missing, in one line. */
+export interface SetupShTooling {
+  missing?: string;
+}
 
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -44,5 +47,5 @@ export function findSetupShTooling(): SetupShTooling {
   if (minor < KUBECTL_MIN_MINOR) {
     return { missing: `kubectl 1.${KUBECTL_MIN_MINOR}+ is needed, ${kubectl} is 1.${minor}` };
   }
-  return { kubectl };
+  return {};
 }
