@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export const KUBECTL_MIN_MINOR = 32;
+const KUBECTL_MIN_MINOR = 32;
 
 /** Empty when both are there; else what is missing, in one line. */
 export interface SetupShTooling {

@@ -9,8 +9,8 @@ import { KubeApiError } from './status';
  * kind's schema lacks. Warn (a `Warning` header) is its default since 1.27; kubectl sends
  * Strict unless told `--validate=false`.
  */
-export const FieldValidation = { Ignore: 'Ignore', Warn: 'Warn', Strict: 'Strict' } as const;
-export type FieldValidation = (typeof FieldValidation)[keyof typeof FieldValidation];
+const FieldValidation = { Ignore: 'Ignore', Warn: 'Warn', Strict: 'Strict' } as const;
+type FieldValidation = (typeof FieldValidation)[keyof typeof FieldValidation];
 
 const SPEC_STATUS = ['spec', 'status'];
 /**
@@ -55,7 +55,7 @@ const METADATA = new Set([
   'managedFields',
 ]);
 
-export function fieldValidationOf(query: URLSearchParams): FieldValidation {
+function fieldValidationOf(query: URLSearchParams): FieldValidation {
   const given = query.get('fieldValidation');
   if (given === null || given === '') return FieldValidation.Warn;
   const mode = Object.values(FieldValidation).find((v) => v === given);
@@ -77,7 +77,7 @@ function kindOfPath(path: string): string | undefined {
 }
 
 /** Fields of `body` that `kind` does not declare, as dotted paths (`spec2`, `metadata.lables`). */
-export function unknownFields(kind: string, body: unknown): string[] {
+function unknownFields(kind: string, body: unknown): string[] {
   const declared = TOP_LEVEL[kind];
   if (declared === undefined || !isObj(body)) return [];
   const unknown = Object.keys(body).filter((k) => !COMMON.includes(k) && !declared.includes(k));
