@@ -13,10 +13,10 @@ import {
   LOCATION,
   PROJECT,
   projectRoles,
-  setupShSuite,
+  setupShCiSuite,
 } from './checks';
 
-setupShSuite('setup.sh --canary against the stand-ins', () => {
+setupShCiSuite('setup.sh --canary against the stand-ins', () => {
   let h: SetupHarness;
   let run: SetupRun;
 

@@ -2,7 +2,8 @@
  * setup.sh --exposure public --domain and --token-secret end to end, offline: the
  * Certificate Manager objects, the cluster's Gateway API, the Secret Manager read, and
  * the Gateway, HTTPRoute, health check policy and token Secret applied; a re-run after
- * the secret gained a version; then a run back to --exposure internal. Behind
+ * the secret gained a version; then a run back to --exposure internal, and one with
+ * --exposure public-http (opt-in, with its WARNING). Behind
  * `pnpm --filter @maskops/e2e run test:setup-sh` with the other paths CI leaves out.
  */
 import { startSetupHarness } from './harness';
@@ -52,6 +53,17 @@ async function secretTokens(h: SetupHarness): Promise<string> {
   const secret = await kubeRequest(h, 'GET', `/api/v1${NS}/secrets/inference-api-tokens`);
   expect(secret.status).toBe(200);
   return Buffer.from(secret.body.data?.tokens ?? '', 'base64').toString();
+}
+
+/** The address ranges the serving NetworkPolicy lets reach the pods. */
+async function servingSources(h: SetupHarness): Promise<string[]> {
+  const policy = await kubeRequest(
+    h,
+    'GET',
+    `/apis/networking.k8s.io/v1${NS}/networkpolicies/inference-api-serving`,
+  );
+  const ingress = policy.body.spec?.ingress as { from: { ipBlock: { cidr: string } }[] }[];
+  return ingress.flatMap((i) => i.from.map((f) => f.ipBlock.cidr));
 }
 
 setupShSuite('setup.sh --exposure public --domain, --token-secret, then internal', () => {
@@ -182,16 +194,7 @@ setupShSuite('setup.sh --exposure public --domain, --token-secret, then internal
     // The Service stays inside the cluster: the Gateway reaches the pods, nothing else does.
     const service = await kubeRequest(h, 'GET', `/api/v1${NS}/services/inference-api`);
     expect(service.body.spec?.type).toBe('ClusterIP');
-    const serving = await kubeRequest(
-      h,
-      'GET',
-      `/apis/networking.k8s.io/v1${NS}/networkpolicies/inference-api-serving`,
-    );
-    expect(
-      (serving.body.spec?.ingress as { from: { ipBlock: { cidr: string } }[] }[]).flatMap((i) =>
-        i.from.map((f) => f.ipBlock.cidr),
-      ),
-    ).toEqual(['35.191.0.0/16', '130.211.0.0/22']);
+    expect(await servingSources(h)).toEqual(['35.191.0.0/16', '130.211.0.0/22']);
     const options = await kubeRequest(h, 'GET', `/api/v1${NS}/configmaps/maskops-setup`);
     expect(options.body.data).toMatchObject({ exposure: 'public', domain: DOMAIN });
   });
@@ -232,5 +235,27 @@ setupShSuite('setup.sh --exposure public --domain, --token-secret, then internal
     expect(service.body.metadata?.annotations).toMatchObject({
       'networking.gke.io/load-balancer-type': 'Internal',
     });
+  }, 900_000);
+
+  it('a run with --exposure public-http warns, opens the Service and keeps the tokens', async () => {
+    const before = h.google.requests.length;
+    const run = await h.run(['--project', PROJECT, '--skip-build', '--exposure', 'public-http']);
+    expectCleanRun(h, run);
+    expect(run.output).toContain(
+      'setup.sh: WARNING: --exposure public-http serves plain HTTP on a public address',
+    );
+    const fourth = h.google.requests.slice(before);
+    expect(creates(fourth)).toEqual([]);
+    expect(await secretTokens(h)).toBe(TOKENS_2);
+    // setup.sh's field manager no longer applies the internal annotation: server-side
+    // apply removes it, so the load balancer is a public one.
+    const service = await kubeRequest(h, 'GET', `/api/v1${NS}/services/inference-api`);
+    expect(service.body.spec?.type).toBe('LoadBalancer');
+    expect(service.body.metadata?.annotations ?? {}).not.toHaveProperty(
+      'networking.gke.io/load-balancer-type',
+    );
+    expect(await servingSources(h)).toEqual(['0.0.0.0/0']);
+    const options = await kubeRequest(h, 'GET', `/api/v1${NS}/configmaps/maskops-setup`);
+    expect(options.body.data).toMatchObject({ exposure: 'public-http' });
   }, 900_000);
 });

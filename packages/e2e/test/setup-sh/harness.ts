@@ -3,8 +3,8 @@
  * REST and Kubernetes stand-ins, in a copy of infra/ (setup.sh writes .build/ beside it).
  * On PATH first: a `node` that stages a tiny function source instead of the real
  * staging (stage-function.mjs has tests of its own), the GKE auth plugin kubectl's
- * kubeconfig calls (it prints the stand-in's token), and a `kubectl` that applies
- * with --validate=false (the stand-in publishes no OpenAPI schemas).
+ * kubeconfig calls (it prints the stand-in's token). kubectl is the one on PATH,
+ * unwrapped: it validates what it applies through the stand-in (fieldValidation=Strict).
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { startGoogleApis, startKubeApi } from '@maskops/localcloud';
 import type { GoogleApisServer, KubeApiServer } from '@maskops/localcloud';
 import { root } from '../helpers/infra-files';
+import { findSetupShTooling } from './tooling';
 
 export interface SetupRun {
   status: number | null;
@@ -29,6 +30,8 @@ export interface SetupHarness {
 const script = (text: string): string => `#!/bin/sh\n${text}\n`;
 
 export async function startSetupHarness(): Promise<SetupHarness> {
+  const tooling = findSetupShTooling();
+  if (tooling.missing !== undefined) throw new Error(`setup.sh harness: ${tooling.missing}`);
   const kube = await startKubeApi();
   const google = await startGoogleApis({ kube: { endpoint: kube.endpoint, caPem: kube.caPem } });
   const dir = mkdtempSync(join(tmpdir(), 'setup-sh-'));
@@ -44,8 +47,6 @@ export async function startSetupHarness(): Promise<SetupHarness> {
   const shims: Record<string, string> = {
     node: `case "$1" in *stage-function.mjs) rm -rf "$2"; cp -r '${staged}' "$2"; exit 0;; esac\nexec '${process.execPath}' "$@"`,
     'gke-gcloud-auth-plugin': `printf '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","status":{"token":"%s"}}\\n' "$LOCALCLOUD_KUBE_TOKEN"`,
-    // apply, and create or replace from a file, validate against OpenAPI documents the stand-in does not serve.
-    kubectl: `c=; for a in "$@"; do case "$a" in apply) exec /usr/bin/kubectl "$@" --validate=false;; create|replace) c=1;; -f|--filename) [ -n "$c" ] && exec /usr/bin/kubectl "$@" --validate=false;; esac; done\nexec /usr/bin/kubectl "$@"`,
   };
   for (const [name, text] of Object.entries(shims)) {
     writeFileSync(join(bin, name), script(text));

@@ -33,7 +33,7 @@ export interface Reply {
 const PATH =
   /^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments(?:\/([^/]+))?(?:\/(status))?$/;
 
-function matchDeploymentPath(
+export function matchDeploymentPath(
   path: string,
 ): { namespace?: string; name?: string; status: boolean } | undefined {
   const m = PATH.exec(path);

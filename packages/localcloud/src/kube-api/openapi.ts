@@ -1,14 +1,22 @@
 import { RESOURCE_KINDS, groupVersion } from './resource-kinds';
 
 /**
- * OpenAPI v3 as kubectl reads it to validate what it applies: one document per
- * group/version whose schemas name their kinds and accept any fields (localcloud
- * checks no schemas; the real API server does).
+ * OpenAPI v3 as kubectl reads it before it applies: one document per group/version.
+ * Each kind's PATCH operation declares the `fieldValidation` parameter, so kubectl
+ * leaves validation to the server (`fieldValidation=Strict`, see field-validation.ts)
+ * instead of fetching OpenAPI v2 schemas for client-side validation. The schemas name
+ * their kinds and accept any fields: localcloud has no schemas below the top level.
  */
 const KINDS = [
   ...RESOURCE_KINDS,
   { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true },
 ];
+
+const FIELD_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((name) => ({
+  name,
+  in: 'query',
+  schema: { type: name === 'force' ? 'boolean' : 'string' },
+}));
 
 function urlPath(gv: string): string {
   return gv.includes('/') ? `apis/${gv}` : `api/${gv}`;
@@ -27,7 +35,18 @@ export function openApiDocument(path: string): Record<string, unknown> | undefin
   const kinds = KINDS.filter((k) => `/openapi/v3/${urlPath(groupVersion(k))}` === path);
   if (kinds.length === 0) return undefined;
   const schemas: Record<string, unknown> = {};
+  const paths: Record<string, unknown> = {};
   for (const k of kinds) {
+    const gvk = { group: k.group, version: k.version, kind: k.kind };
+    const scope = k.namespaced ? '/namespaces/{namespace}' : '';
+    paths[`/${urlPath(groupVersion(k))}${scope}/${k.resource}/{name}`] = {
+      patch: {
+        operationId: `patch${k.kind}`,
+        'x-kubernetes-action': 'patch',
+        'x-kubernetes-group-version-kind': gvk,
+        parameters: FIELD_PARAMETERS,
+      },
+    };
     schemas[`io.k8s.api.${k.group || 'core'}.${k.version}.${k.kind}`] = {
       type: 'object',
       properties: {
@@ -42,7 +61,7 @@ export function openApiDocument(path: string): Record<string, unknown> | undefin
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.4' },
-    paths: {},
+    paths,
     components: { schemas },
   };
 }

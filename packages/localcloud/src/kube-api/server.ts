@@ -27,6 +27,7 @@ import type { RolloutMode } from './rollout-controller';
 import { KubeApiError, kubeStatus } from './status';
 import { DeploymentStore } from './store';
 import { handleObjects } from './object-routes';
+import { validateFields } from './field-validation';
 import { openApiDocument, openApiRoot } from './openapi';
 import { ObjectStore } from './object-store';
 import { RESOURCE_KINDS } from './resource-kinds';
@@ -140,6 +141,9 @@ export async function startKubeApi(opts: KubeApiOptions = {}): Promise<KubeApiSe
         return;
       }
       if (bearerToken(req) !== token) throw new KubeApiError(401, 'Unauthorized');
+      if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+        validateFields(path, entry.body, url.searchParams, res);
+      }
       if (method === 'GET') {
         const doc = discoveryReply(path, host);
         if (doc !== undefined) return reply(200, doc);

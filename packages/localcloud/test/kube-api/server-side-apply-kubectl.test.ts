@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { startKubeApi } from '../../src/kube-api/server';
 import type { KubeApiServer } from '../../src/kube-api/server';
 import { appsApi } from '../kube-client';
-import { kubectlOnPath, type KubectlRun as Run } from '../kubectl-on-path';
+import { kubectlIn, kubectlOnPath, type KubectlRun as Run } from '../kubectl-on-path';
 
 const { kubectlPath, describeKubectl } = kubectlOnPath(
   'the server-side apply tests through kubectl',
@@ -78,37 +77,10 @@ describeKubectl(
   () => {
     let kube: KubeApiServer;
     let dir: string;
-    let n = 0;
+    let kubectl: (args: string[], manifest?: unknown) => Promise<Run>;
 
-    const kubectl = (args: string[], stdin?: unknown): Promise<Run> =>
-      new Promise((resolve) => {
-        const file = join(dir, `manifest-${++n}.json`);
-        if (stdin !== undefined) writeFileSync(file, JSON.stringify(stdin));
-        execFile(
-          kubectlPath as string,
-          [
-            '--kubeconfig',
-            join(dir, 'kubeconfig'),
-            '--cache-dir',
-            join(dir, 'cache'),
-            ...args,
-            ...(stdin === undefined ? [] : ['-f', file]),
-          ],
-          { timeout: 30_000 },
-          (err, stdout, stderr) =>
-            resolve({
-              code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
-              stdout,
-              stderr,
-            }),
-        );
-      });
     const apply = (manager: string, manifest: unknown, ...flags: string[]): Promise<Run> =>
-      // --validate=false: the stand-in serves no OpenAPI documents to validate against.
-      kubectl(
-        ['apply', '--server-side', '--validate=false', `--field-manager=${manager}`, ...flags],
-        manifest,
-      );
+      kubectl(['apply', '--server-side', `--field-manager=${manager}`, ...flags], manifest);
     const get = async (
       name: string,
     ): Promise<V1Deployment & { metadata: { managedFields: Entry[] } }> => {
@@ -124,6 +96,7 @@ describeKubectl(
       kube = await startKubeApi({ rolloutStepMs: 20 });
       dir = mkdtempSync(join(tmpdir(), 'localcloud-ssa-'));
       writeFileSync(join(dir, 'kubeconfig'), kube.kubeconfig());
+      kubectl = kubectlIn(kubectlPath, dir);
     });
     afterAll(async () => {
       await kube.close();
