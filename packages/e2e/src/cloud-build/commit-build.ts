@@ -19,6 +19,8 @@ export interface CommitBuildInput {
   readonly repoRoot: string;
   /** Any git revision. */
   readonly commit: string;
+  /** BRANCH_NAME when a push trigger builds: the pushed ref's branch. */
+  readonly branch?: string;
   readonly buildId: string;
   readonly projectId: string;
   /** The trigger's user substitutions (`_IMAGE`, `_MODEL_URI`, …). */
@@ -45,6 +47,7 @@ export async function runCommitBuild(input: CommitBuildInput): Promise<BuildRun>
         buildId: input.buildId,
         repoRoot: input.repoRoot,
         commit: input.commit,
+        ...(input.branch === undefined ? {} : { branch: input.branch }),
         repoName: basename(input.repoRoot),
       }),
       ...(input.substitutions === undefined ? {} : { overrides: input.substitutions }),

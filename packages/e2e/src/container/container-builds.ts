@@ -13,9 +13,17 @@ export interface ContainerPushBuild {
   seconds: Record<string, number>;
 }
 
-export interface ContainerBuilderOptions {
+/** What a build checks out: a commit of a repository, and the branch a push named. */
+export interface BuildSource {
   repoRoot: string;
-  /** The commit each push builds (the demo pushes the same commit again). */
+  commit: string;
+  /** BRANCH_NAME; none for a build submitted by hand (setup.sh's first build). */
+  branch?: string;
+}
+
+export interface ContainerBuilderOptions {
+  /** The first build's source (setup.sh's `gcloud builds submit` of the checked-out commit). */
+  repoRoot: string;
   commit: string;
   projectId: string;
   /** `_IMAGE`: the repository on the local registry. */
@@ -53,12 +61,13 @@ export class ContainerPushBuilder {
 
   constructor(private readonly o: ContainerBuilderOptions) {}
 
-  async build(n: number): Promise<ContainerPushBuild> {
+  async build(n: number, source?: BuildSource): Promise<ContainerPushBuild> {
     const buildId = `local-build-${n}-${Date.now().toString(36)}`;
     const output: string[] = [];
     const run = await runCommitBuild({
-      repoRoot: this.o.repoRoot,
-      commit: this.o.commit,
+      repoRoot: source?.repoRoot ?? this.o.repoRoot,
+      commit: source?.commit ?? this.o.commit,
+      ...(source?.branch === undefined ? {} : { branch: source.branch }),
       buildId,
       projectId: this.o.projectId,
       substitutions: { _IMAGE: this.o.repository, _RUN_TESTS: 'false', _TFJS_NODE: 'absent' },
