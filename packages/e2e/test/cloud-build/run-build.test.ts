@@ -80,7 +80,13 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
   }
 
   const build = (r: BuildRun) =>
-    r.build as { status: string; statusDetail?: string; finishTime?: string; timing?: object };
+    r.build as {
+      status: string;
+      statusDetail?: string;
+      failureInfo?: { type: string; detail: string };
+      finishTime?: string;
+      timing?: object;
+    };
 
   test('waitFor orders the steps, independent steps run at once, env/dir/entrypoint/script apply', async () => {
     const { result, workspace, lines, steps } = await run('run-graph.yaml');
@@ -104,7 +110,11 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
   test('a failing step fails the build by name; running steps are cancelled, later ones never start', async () => {
     const { result, lines, status } = await run('run-failure.yaml');
     expect(result.status).toBe(BuildStatus.FAILURE);
-    expect(build(result).statusDetail).toBe('bad failed with exit code 3');
+    // As Cloud Build words it: steps numbered from 0, named by their image.
+    const detail =
+      'Build step failure: build step 2 "node:24-bookworm-slim" failed: step exited with non-zero status: 3';
+    expect(build(result).statusDetail).toBe(detail);
+    expect(build(result).failureInfo).toEqual({ type: 'USER_BUILD_STEP', detail });
     expect([status('ok'), status('slow'), status('bad'), status('never')]).toEqual([
       BuildStatus.SUCCESS,
       BuildStatus.CANCELLED,
@@ -118,6 +128,7 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
     const { result, status, steps } = await run('run-timeouts.yaml');
     expect(result.status).toBe(BuildStatus.TIMEOUT);
     expect(build(result).statusDetail).toBe('hang timed out after 2s');
+    expect(build(result).failureInfo).toBeUndefined();
     expect([status('hang'), status('after')]).toEqual([BuildStatus.TIMEOUT, BuildStatus.QUEUED]);
     expect(steps[1].timing).toBeUndefined();
   });
@@ -208,6 +219,10 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
       expect(build(result).statusDetail).toMatch(
         /^pushing .*never-built:build-\S+ failed: An image does not exist locally with the tag/,
       );
+      expect(build(result).failureInfo).toEqual({
+        type: 'PUSH_FAILED',
+        detail: build(result).statusDetail,
+      });
       expect((result.build as { results?: unknown }).results).toBeUndefined();
     });
   });
