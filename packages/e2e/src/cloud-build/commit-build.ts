@@ -5,6 +5,7 @@ import { exportTree, resolveCommit } from '../local-build-steps';
 import { parseBuildConfig } from './build-config';
 import { planBuild } from './build-plan';
 import type { CloudSdk } from './cloud-sdk';
+import type { LocalStepOptions } from './local-step-options';
 import type { BuildTopic } from './publish-build';
 import { runBuild, type BuildRun } from './run-build';
 import { triggerBuiltins } from './trigger-builtins';
@@ -29,6 +30,7 @@ export interface CommitBuildInput {
   readonly configFile?: string;
   readonly cloudSdk?: CloudSdk;
   readonly notify?: BuildTopic;
+  readonly local?: LocalStepOptions;
   readonly log: (line: string) => void;
 }
 
@@ -61,6 +63,7 @@ export async function runCommitBuild(input: CommitBuildInput): Promise<BuildRun>
       log: input.log,
       ...(input.cloudSdk === undefined ? {} : { cloudSdk: input.cloudSdk }),
       ...(input.notify === undefined ? {} : { notify: input.notify }),
+      ...(input.local === undefined ? {} : { local: input.local }),
     });
   } finally {
     rmSync(workspace, { recursive: true, force: true });

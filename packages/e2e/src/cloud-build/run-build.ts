@@ -9,6 +9,7 @@ import { CLOUD_SDK_MOUNT_LABEL, type CloudSdk } from './cloud-sdk';
 import { noCloudSdk, stepImageNotLocal } from './errors';
 import { publishBuild, type BuildTopic } from './publish-build';
 import { pushImages } from './push-images';
+import type { LocalStepOptions } from './local-step-options';
 import { startStep, type RunningStep, type StepContext } from './step-container';
 
 /**
@@ -33,6 +34,8 @@ export interface RunBuildInput {
   readonly cloudSdk?: CloudSdk;
   /** Where the finished Build resource is published (`cloud-builds`), as Cloud Build does. */
   readonly notify?: BuildTopic;
+  /** Local deviations from Cloud Build's worker: CPU weight, cache volumes. */
+  readonly local?: LocalStepOptions;
 }
 
 export interface BuildRun {
@@ -64,6 +67,7 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
     label,
     cloudSdkMount: (image) => sdkMounts.get(image),
     ...(input.cloudSdk === undefined ? {} : { cloudSdk: input.cloudSdk }),
+    ...(input.local === undefined ? {} : { local: input.local }),
     volume: (name) => {
       let v = volumes.get(name);
       if (v === undefined) {

@@ -6,6 +6,7 @@ import { BuildStatus } from '@maskops/shared';
 import { parseBuildConfig } from '../../src/cloud-build/build-config';
 import { planBuild } from '../../src/cloud-build/build-plan';
 import { CloudBuildConfigErrorCode } from '../../src/cloud-build/errors';
+import type { LocalStepOptions } from '../../src/cloud-build/local-step-options';
 import { runBuild, type BuildRun } from '../../src/cloud-build/run-build';
 import { docker, removeAll, uniqueName } from '../../src/container/docker';
 import { startLocalRegistry, type LocalRegistry } from '../../src/container/local-registry';
@@ -42,7 +43,7 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
 
   async function run(
     fixture: string,
-    o: { buildId?: string; overrides?: Record<string, string> } = {},
+    o: { buildId?: string; overrides?: Record<string, string>; local?: LocalStepOptions } = {},
   ) {
     const workspace = mkdtempSync(join(tmpdir(), 'maskops-run-build-'));
     workspaces.push(workspace);
@@ -58,6 +59,7 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
       workspace,
       buildId,
       projectId: 'maskops-local',
+      ...(o.local === undefined ? {} : { local: o.local }),
       log: (l) => {
         lines.push(l);
         log(l);
@@ -138,6 +140,40 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
     expect(result.status).toBe(BuildStatus.TIMEOUT);
     expect(build(result).statusDetail).toBe('build timed out after 3s');
     expect(status('hang')).toBe(BuildStatus.TIMEOUT);
+  });
+
+  test('local options: a low CPU weight for each step, a cache volume that outlives the build', async () => {
+    const volume = uniqueName('maskops-test-cache');
+    const local: LocalStepOptions = {
+      cpuShares: 128,
+      caches: [
+        {
+          image: 'node:24-bookworm-slim',
+          volume,
+          path: '/builder/cache',
+          env: ['MY_CACHE=/builder/cache/held'],
+        },
+        // Not this build's image: not mounted.
+        { image: 'other:1', volume: `${volume}-other`, path: '/other', env: ['OTHER=1'] },
+      ],
+    };
+    try {
+      const firstId = uniqueName('b');
+      const first = await run('run-local-options.yaml', { buildId: firstId, local });
+      const second = await run('run-local-options.yaml', { local });
+      expect([first.result.status, second.result.status]).toEqual([
+        BuildStatus.SUCCESS,
+        BuildStatus.SUCCESS,
+      ]);
+      // cgroup v1 shows the shares; v2 maps 128 shares to weight 5 (the default is 100).
+      expect(first.lines).toContainEqual(expect.stringMatching(/^\[local\] weight (128|5)$/));
+      expect(first.lines).toContain('[local] cache held: nothing');
+      expect(second.lines).toContain(`[local] cache held: ${firstId}`);
+      const volumes = await docker(['volume', 'ls', '--quiet']);
+      expect(volumes.stdout).not.toContain(`${volume}-other`);
+    } finally {
+      await docker(['volume', 'rm', '--force', volume]).catch(() => undefined);
+    }
   });
 
   test('a step image missing from the engine is an error naming it; nothing runs', async () => {
