@@ -187,11 +187,11 @@ export async function runContainerDemo(o: ContainerDemoOptions): Promise<Contain
       commit,
       builder: current,
       // Someone's own push while the demo runs: built, then handed to the function.
-      onOtherBuild: (b) => {
-        log(`[trigger] ${b.buildId} built ${b.image.digest}: to the function`);
+      onOtherBuild: (message, line) => {
+        log(`[trigger] ${line}: to the function`);
         void theFunction
-          .deliver(cloudEventBinary(pubsubMessage(b.message), { topic }))
-          .then((s) => log(`[trigger] function answered ${s} for ${b.buildId}`));
+          .deliver(cloudEventBinary(pubsubMessage(message), { topic }))
+          .then((s) => log(`[trigger] function answered ${s} for ${String(message.id)}`));
       },
       log,
     });

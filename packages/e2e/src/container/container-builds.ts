@@ -1,4 +1,5 @@
 import type { CloudSdk } from '../cloud-build/cloud-sdk';
+import { MaskopsError } from '@maskops/shared';
 import { runCommitBuild } from '../cloud-build/commit-build';
 import type { LocalStepOptions } from '../cloud-build/local-step-options';
 import { docker, removeAll } from './docker';
@@ -34,6 +35,29 @@ export interface ContainerBuilderOptions {
   log: (line: string) => void;
   /** Every line of every step; otherwise only each step's start, heartbeat and end. */
   verbose: boolean;
+}
+
+export const ContainerBuildErrorCode = {
+  /** The build ended other than SUCCESS, or pushed no image. */
+  NOT_DEPLOYABLE: 'CONTAINER_BUILD_NOT_DEPLOYABLE',
+} as const;
+
+/**
+ * A build there is nothing to deploy from. `details.build` is its Build resource: a
+ * FAILURE is still published to the function, as Cloud Build does, which acknowledges
+ * it and deploys nothing.
+ */
+export function buildNotDeployable(
+  buildId: string,
+  status: string,
+  detail: string | undefined,
+  build: Record<string, unknown>,
+): MaskopsError {
+  return new MaskopsError(
+    ContainerBuildErrorCode.NOT_DEPLOYABLE,
+    `build ${buildId} ended ${status}: ${detail ?? 'no image pushed'}`,
+    { details: { buildId, status, build } },
+  );
 }
 
 /** The node steps' cache volume; it outlives the demo, so its next run starts warm. */
@@ -114,7 +138,7 @@ export class ContainerPushBuilder {
     this.images.push(...newBuildStageImages(output.join('\n')));
     if (pushed) this.images.unshift(pushed.name);
     if (run.status !== 'SUCCESS' || !pushed) {
-      throw new Error(`build ${buildId} ended ${run.status}: ${run.statusDetail ?? ''}`);
+      throw buildNotDeployable(buildId, run.status, run.statusDetail, run.build);
     }
     const times: Record<string, number> = {};
     for (const [i, step] of (build.steps ?? []).entries()) {

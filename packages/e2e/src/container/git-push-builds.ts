@@ -1,9 +1,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { isMaskopsError } from '@maskops/shared';
 import { createLocalGitRemote } from '../cloud-build/local-git-remote';
 import { startPushTrigger, type PushTrigger } from '../cloud-build/push-trigger';
 import type { BranchPush } from '../cloud-build/ref-updates';
-import type { BuildSource, ContainerPushBuild } from './container-builds';
+import {
+  ContainerBuildErrorCode,
+  type BuildSource,
+  type ContainerPushBuild,
+} from './container-builds';
 
 /**
  * The container demo's pushes as `git push`es: a bare repository (the trigger's
@@ -20,7 +25,8 @@ export interface GitPushBuildsOptions {
   /** The commit the demo's first push sends. */
   commit: string;
   builder: { build(n: number, source: BuildSource): Promise<ContainerPushBuild> };
-  onOtherBuild: (build: ContainerPushBuild) => void;
+  /** Someone else's push's Build resource (SUCCESS or not), and a line saying what it is. */
+  onOtherBuild: (message: Record<string, unknown>, line: string) => void;
   log: (line: string) => void;
 }
 
@@ -103,10 +109,13 @@ export class GitPushBuilds {
       try {
         const built = await this.o.builder.build(n, source);
         if (waiter) waiter.done(built);
-        else this.o.onOtherBuild(built);
+        else this.o.onOtherBuild(built.message, `${built.buildId} built ${built.image.digest}`);
       } catch (err) {
         if (waiter) waiter.fail(err);
-        else this.o.log(`[trigger] build of ${p.sha.slice(0, 7)} failed: ${String(err)}`);
+        else if (isMaskopsError(err) && err.code === ContainerBuildErrorCode.NOT_DEPLOYABLE) {
+          // Cloud Build publishes a failed build too; the function must ignore it.
+          this.o.onOtherBuild(err.details?.build as Record<string, unknown>, err.message);
+        } else this.o.log(`[trigger] build of ${p.sha.slice(0, 7)} failed: ${String(err)}`);
       }
     });
     return `local Cloud Build ${n} queued: ${p.branch} at ${p.sha.slice(0, 7)}`;

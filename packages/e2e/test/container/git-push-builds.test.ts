@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildSource, ContainerPushBuild } from '../../src/container/container-builds';
+import { buildNotDeployable, type BuildSource } from '../../src/container/container-builds';
 import { GitPushBuilds } from '../../src/container/git-push-builds';
 
 jest.setTimeout(30_000);
@@ -28,7 +28,9 @@ describe("the container demo's git pushes", () => {
   let head: string;
   let pushes: GitPushBuilds;
   const asked: Array<{ n: number; source: BuildSource }> = [];
-  const others: ContainerPushBuild[] = [];
+  const others: Array<{ message: Record<string, unknown>; line: string }> = [];
+  /** Commits whose (recorded) build ends FAILURE. */
+  const failing = new Set<string>();
   const lines: string[] = [];
 
   beforeAll(async () => {
@@ -46,6 +48,10 @@ describe("the container demo's git pushes", () => {
       builder: {
         build: (n, s) => {
           asked.push({ n, source: s });
+          if (failing.has(s.commit)) {
+            const build = { id: `build-${n}`, status: 'FAILURE' };
+            return Promise.reject(buildNotDeployable(`build-${n}`, 'FAILURE', 'check', build));
+          }
           return Promise.resolve({
             image: { digest: `sha256:${s.commit.padEnd(64, '0')}` },
             buildId: `build-${n}`,
@@ -54,7 +60,7 @@ describe("the container demo's git pushes", () => {
           });
         },
       },
-      onOtherBuild: (b) => others.push(b),
+      onOtherBuild: (message, line) => others.push({ message, line }),
       log: (l) => lines.push(l),
     });
   });
@@ -98,7 +104,24 @@ describe("the container demo's git pushes", () => {
     for (let i = 0; i < 100 && others.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(others.map((b) => b.buildId)).toEqual(['build-3']);
+    expect(others.map((b) => b.message.id)).toEqual(['build-3']);
+    expect(others[0].line).toBe(`build-3 built sha256:${mine.padEnd(64, '0')}`);
     expect(asked[2].source).toEqual({ repoRoot: pushes.remote, commit: mine, branch: 'main' });
+  });
+
+  test("someone's push whose build fails: its FAILURE Build resource goes to onOtherBuild too", async () => {
+    writeFileSync(join(source, 'broken.txt'), 'breaks the check\n');
+    await git(source, ['add', '.']);
+    await git(source, ['commit', '--quiet', '-m', 'a broken change']);
+    const broken = await git(source, ['rev-parse', 'HEAD']);
+    failing.add(broken);
+    await git(source, ['push', 'local', 'HEAD:main']);
+    for (let i = 0; i < 100 && others.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(others[1]).toEqual({
+      message: { id: 'build-4', status: 'FAILURE' },
+      line: 'build build-4 ended FAILURE: check',
+    });
   });
 });
