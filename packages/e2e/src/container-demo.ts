@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
+  cloudEventBinary,
+  pubsubMessage,
   sleep,
   startGoogleApis,
   startLocalCloud,
@@ -18,6 +21,7 @@ import {
 } from './container/container-builds';
 import { ContainerPodRuntime } from './container/container-runtime';
 import { dockerEngineVersion } from './container/docker';
+import { GitPushBuilds } from './container/git-push-builds';
 import { startLocalRegistry, type LocalRegistry } from './container/local-registry';
 import { demoPodController, DemoInstall, startDemoFunction } from './demo-cluster';
 import { summarizeDemo } from './demo-summary';
@@ -124,6 +128,8 @@ export async function runContainerDemo(o: ContainerDemoOptions): Promise<Contain
   let controller: PodController | undefined;
   let fn: FunctionProcess | undefined;
   let client: LoadClient | undefined;
+  let pushes: GitPushBuilds | undefined;
+  const gitDir = mkdtempSync(join(tmpdir(), 'maskops-git-push-'));
   const service = new ServiceProxy();
   const cloud = await startLocalCloud({ project: PROJECT, location: ZONE, cluster: CLUSTER });
   try {
@@ -172,6 +178,25 @@ export async function runContainerDemo(o: ContainerDemoOptions): Promise<Contain
         .join(', ')} (bearer token ${runtime.apiToken})`,
     );
     fn = await startDemoFunction(cluster, false);
+    const topic = `projects/${PROJECT}/topics/cloud-builds`;
+    const theFunction = fn;
+    const current = builder;
+    pushes = await GitPushBuilds.create({
+      dir: gitDir,
+      repoRoot: o.repoRoot,
+      commit,
+      builder: current,
+      // Someone's own push while the demo runs: built, then handed to the function.
+      onOtherBuild: (message, line) => {
+        log(`[trigger] ${line}: to the function`);
+        void theFunction
+          .deliver(cloudEventBinary(pubsubMessage(message), { topic }))
+          .then((s) => log(`[trigger] function answered ${s} for ${String(message.id)}`));
+      },
+      log,
+    });
+    log(`[git] a push to ${pushes.remote} (branch main) starts the local Cloud Build:`);
+    log(`[git]   git remote add local ${pushes.remote} && git push --force local HEAD:main`);
     client = new LoadClient(`http://127.0.0.1:${service.port}`, o.concurrency, {
       authorization: `Bearer ${runtime.apiToken}`,
     });
@@ -187,9 +212,10 @@ export async function runContainerDemo(o: ContainerDemoOptions): Promise<Contain
       const t0 = Date.now();
       let built: ContainerPushBuild | undefined;
       let builtAt = 0;
+      const viaGit = pushes;
       const timed = {
         build: async (i: number) => {
-          built = await builder!.build(i);
+          built = await viaGit.build(i);
           builtAt = Date.now();
           return built;
         },
@@ -204,7 +230,7 @@ export async function runContainerDemo(o: ContainerDemoOptions): Promise<Contain
           builder: timed,
           fn,
           service,
-          topic: `projects/${PROJECT}/topics/cloud-builds`,
+          topic,
           log,
         },
         n,
@@ -235,6 +261,7 @@ export async function runContainerDemo(o: ContainerDemoOptions): Promise<Contain
     return { deployed, load, finalImage, ok };
   } finally {
     if (client) await client.stop();
+    await pushes?.close();
     await fn?.stop();
     await controller?.stop();
     await runtime?.close();
@@ -243,5 +270,6 @@ export async function runContainerDemo(o: ContainerDemoOptions): Promise<Contain
     await apis?.close();
     await registry?.stop();
     await builder?.cleanup();
+    rmSync(gitDir, { recursive: true, force: true });
   }
 }

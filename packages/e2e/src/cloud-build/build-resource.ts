@@ -26,12 +26,28 @@ interface PushedImage {
   readonly pushTiming?: TimeSpan;
 }
 
+/** Build.failureInfo.type values the local build can produce (Cloud Build's FailureType). */
+export const FailureType = {
+  /** A step exited non-zero. */
+  USER_BUILD_STEP: 'USER_BUILD_STEP',
+  /** Pushing `images` failed. */
+  PUSH_FAILED: 'PUSH_FAILED',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+export interface FailureInfo {
+  readonly type: FailureType;
+  readonly detail: string;
+}
+
 export interface BuildOutcome {
   readonly id: string;
   readonly projectId: string;
   readonly location: string;
   readonly status: BuildStatus;
   readonly statusDetail?: string;
+  /** Why a FAILURE build failed, as Cloud Build writes it next to statusDetail. */
+  readonly failureInfo?: FailureInfo;
   readonly createTime: string;
   readonly startTime?: string;
   readonly finishTime?: string;
@@ -78,6 +94,7 @@ export function buildResource(plan: BuildPlan, outcome: BuildOutcome): Record<st
     projectId: outcome.projectId,
     status: outcome.status,
     ...(outcome.statusDetail === undefined ? {} : { statusDetail: outcome.statusDetail }),
+    ...(outcome.failureInfo === undefined ? {} : { failureInfo: outcome.failureInfo }),
     steps,
     ...(outcome.images.length === 0
       ? {}

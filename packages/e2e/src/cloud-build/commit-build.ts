@@ -5,6 +5,7 @@ import { exportTree, resolveCommit } from '../local-build-steps';
 import { parseBuildConfig } from './build-config';
 import { planBuild } from './build-plan';
 import type { CloudSdk } from './cloud-sdk';
+import type { LocalStepOptions } from './local-step-options';
 import type { BuildTopic } from './publish-build';
 import { runBuild, type BuildRun } from './run-build';
 import { triggerBuiltins } from './trigger-builtins';
@@ -19,6 +20,8 @@ export interface CommitBuildInput {
   readonly repoRoot: string;
   /** Any git revision. */
   readonly commit: string;
+  /** BRANCH_NAME when a push trigger builds: the pushed ref's branch. */
+  readonly branch?: string;
   readonly buildId: string;
   readonly projectId: string;
   /** The trigger's user substitutions (`_IMAGE`, `_MODEL_URI`, …). */
@@ -27,6 +30,7 @@ export interface CommitBuildInput {
   readonly configFile?: string;
   readonly cloudSdk?: CloudSdk;
   readonly notify?: BuildTopic;
+  readonly local?: LocalStepOptions;
   readonly log: (line: string) => void;
 }
 
@@ -45,6 +49,7 @@ export async function runCommitBuild(input: CommitBuildInput): Promise<BuildRun>
         buildId: input.buildId,
         repoRoot: input.repoRoot,
         commit: input.commit,
+        ...(input.branch === undefined ? {} : { branch: input.branch }),
         repoName: basename(input.repoRoot),
       }),
       ...(input.substitutions === undefined ? {} : { overrides: input.substitutions }),
@@ -58,6 +63,7 @@ export async function runCommitBuild(input: CommitBuildInput): Promise<BuildRun>
       log: input.log,
       ...(input.cloudSdk === undefined ? {} : { cloudSdk: input.cloudSdk }),
       ...(input.notify === undefined ? {} : { notify: input.notify }),
+      ...(input.local === undefined ? {} : { local: input.local }),
     });
   } finally {
     rmSync(workspace, { recursive: true, force: true });

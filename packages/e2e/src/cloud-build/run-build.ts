@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { BuildStatus } from '@maskops/shared';
 import { docker, uniqueName } from '../container/docker';
 import type { BuildPlan, PlannedStep } from './build-plan';
-import { buildResource, type BuildOutcome } from './build-resource';
+import { buildResource, FailureType, type BuildOutcome, type FailureInfo } from './build-resource';
 import { CLOUD_SDK_MOUNT_LABEL, type CloudSdk } from './cloud-sdk';
 import { noCloudSdk, stepImageNotLocal } from './errors';
 import { publishBuild, type BuildTopic } from './publish-build';
 import { pushImages } from './push-images';
+import type { LocalStepOptions } from './local-step-options';
 import { startStep, type RunningStep, type StepContext } from './step-container';
 
 /**
@@ -33,6 +34,8 @@ export interface RunBuildInput {
   readonly cloudSdk?: CloudSdk;
   /** Where the finished Build resource is published (`cloud-builds`), as Cloud Build does. */
   readonly notify?: BuildTopic;
+  /** Local deviations from Cloud Build's worker: CPU weight, cache volumes. */
+  readonly local?: LocalStepOptions;
 }
 
 export interface BuildRun {
@@ -64,6 +67,7 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
     label,
     cloudSdkMount: (image) => sdkMounts.get(image),
     ...(input.cloudSdk === undefined ? {} : { cloudSdk: input.cloudSdk }),
+    ...(input.local === undefined ? {} : { local: input.local }),
     volume: (name) => {
       let v = volumes.get(name);
       if (v === undefined) {
@@ -81,10 +85,12 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
   const startTime = now();
   let status: BuildStatus = BuildStatus.SUCCESS;
   let statusDetail: string | undefined;
-  const end = (s: BuildStatus, detail: string): void => {
+  let failureInfo: FailureInfo | undefined;
+  const end = (s: BuildStatus, detail: string, failure?: FailureType): void => {
     if (status !== BuildStatus.SUCCESS) return;
     status = s;
     statusDetail = detail;
+    if (failure !== undefined) failureInfo = { type: failure, detail };
     log(`build ${s}: ${detail}`);
     for (const r of running.values()) void r.stop();
   };
@@ -137,7 +143,12 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
     if (timedOut) {
       end(BuildStatus.TIMEOUT, `${step.label} timed out after ${(step.timeoutMs ?? 0) / 1000}s`);
     } else if (!exit.stopped && !ok) {
-      end(BuildStatus.FAILURE, `${step.label} failed with exit code ${exit.code ?? '?'}`);
+      // Cloud Build's words, step numbered from 0 and named by its image.
+      end(
+        BuildStatus.FAILURE,
+        `Build step failure: build step ${step.index} "${step.name}" failed: step exited with non-zero status: ${exit.code ?? '?'}`,
+        FailureType.USER_BUILD_STEP,
+      );
     }
   };
 
@@ -160,7 +171,11 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
         images = await pushImages(plan.images, log);
         pushTiming = { startTime: start, endTime: now() };
       } catch (err) {
-        end(BuildStatus.FAILURE, err instanceof Error ? err.message : String(err));
+        end(
+          BuildStatus.FAILURE,
+          err instanceof Error ? err.message : String(err),
+          FailureType.PUSH_FAILED,
+        );
       }
     }
   } finally {
@@ -175,6 +190,7 @@ export async function runBuild(input: RunBuildInput): Promise<BuildRun> {
     location: input.location ?? 'global',
     status,
     ...(statusDetail === undefined ? {} : { statusDetail }),
+    ...(failureInfo === undefined ? {} : { failureInfo }),
     createTime,
     startTime,
     finishTime: now(),

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { docker } from '../container/docker';
 import type { PlannedStep } from './build-plan';
 import { CLOUD_SDK_CONFIG_VOLUME, cloudSdkRunArgs, type CloudSdk } from './cloud-sdk';
+import { localStepArgs, type LocalStepOptions } from './local-step-options';
 
 /**
  * One build step as Cloud Build runs it: a container of the step's `name` image on the
@@ -29,6 +30,8 @@ export interface StepContext {
   readonly cloudSdkMount: (image: string) => string | undefined;
   /** The SDK lent to such steps; the build refuses to start them without it. */
   readonly cloudSdk?: CloudSdk;
+  /** Local deviations from Cloud Build's worker (local-step-options.ts). */
+  readonly local?: LocalStepOptions;
 }
 
 const WORKSPACE = '/workspace';
@@ -56,6 +59,7 @@ function stepRunArgs(step: PlannedStep, name: string, ctx: StepContext): string[
   for (const v of step.volumes) {
     args.push('--mount', `type=volume,src=${ctx.volume(v.name)},dst=${v.path}`);
   }
+  if (ctx.local !== undefined) args.push(...localStepArgs(ctx.local, step.name));
   args.push('--workdir', posix.resolve(WORKSPACE, step.dir ?? '.'));
   args.push('--env', `HOME=${HOME}`);
   for (const e of step.env) args.push('--env', e);

@@ -9,6 +9,8 @@ export interface TriggerContext {
   readonly repoRoot: string;
   /** The revision pushed; its commit and branch become the trigger's built-ins. */
   readonly commit: string;
+  /** The branch pushed (from the pushed ref); default: the branch COMMIT names, if any. */
+  readonly branch?: string;
   readonly repoName: string;
 }
 
@@ -17,7 +19,9 @@ export interface TriggerContext {
  * branch push (no tag, so TAG_NAME stays empty; REF_NAME is the branch).
  */
 export function triggerBuiltins(c: TriggerContext): Partial<Record<BuiltinSubstitution, string>> {
-  const { sha, branch } = resolveCommit(c.repoRoot, c.commit);
+  const resolved = resolveCommit(c.repoRoot, c.commit);
+  const { sha } = resolved;
+  const branch = c.branch ?? resolved.branch;
   const onBranch = branch !== 'HEAD';
   return {
     PROJECT_ID: c.projectId,

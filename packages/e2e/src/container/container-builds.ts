@@ -1,5 +1,7 @@
 import type { CloudSdk } from '../cloud-build/cloud-sdk';
+import { MaskopsError } from '@maskops/shared';
 import { runCommitBuild } from '../cloud-build/commit-build';
+import type { LocalStepOptions } from '../cloud-build/local-step-options';
 import { docker, removeAll } from './docker';
 import { newBuildStageImages } from './inference-image';
 
@@ -13,9 +15,17 @@ export interface ContainerPushBuild {
   seconds: Record<string, number>;
 }
 
-export interface ContainerBuilderOptions {
+/** What a build checks out: a commit of a repository, and the branch a push named. */
+export interface BuildSource {
   repoRoot: string;
-  /** The commit each push builds (the demo pushes the same commit again). */
+  commit: string;
+  /** BRANCH_NAME; none for a build submitted by hand (setup.sh's first build). */
+  branch?: string;
+}
+
+export interface ContainerBuilderOptions {
+  /** The first build's source (setup.sh's `gcloud builds submit` of the checked-out commit). */
+  repoRoot: string;
   commit: string;
   projectId: string;
   /** `_IMAGE`: the repository on the local registry. */
@@ -26,6 +36,53 @@ export interface ContainerBuilderOptions {
   /** Every line of every step; otherwise only each step's start, heartbeat and end. */
   verbose: boolean;
 }
+
+export const ContainerBuildErrorCode = {
+  /** The build ended other than SUCCESS, or pushed no image. */
+  NOT_DEPLOYABLE: 'CONTAINER_BUILD_NOT_DEPLOYABLE',
+} as const;
+
+/**
+ * A build there is nothing to deploy from. `details.build` is its Build resource: a
+ * FAILURE is still published to the function, as Cloud Build does, which acknowledges
+ * it and deploys nothing.
+ */
+export function buildNotDeployable(
+  buildId: string,
+  status: string,
+  detail: string | undefined,
+  build: Record<string, unknown>,
+): MaskopsError {
+  return new MaskopsError(
+    ContainerBuildErrorCode.NOT_DEPLOYABLE,
+    `build ${buildId} ended ${status}: ${detail ?? 'no image pushed'}`,
+    { details: { buildId, status, build } },
+  );
+}
+
+/** The node steps' cache volume; it outlives the demo, so its next run starts warm. */
+const BUILD_CACHE_VOLUME = 'maskops-build-cache';
+
+/**
+ * The demo's deviations from Cloud Build's worker (cloud-build/local-step-options.ts):
+ * the build steps share 2 cores with the pods serving the client (on Google they run
+ * elsewhere), so they get 1/8 of a pod's CPU weight; and the Node steps keep pnpm's
+ * store and npm's cache in a volume across builds, a builder cache's stand-in.
+ */
+const DEMO_STEPS: LocalStepOptions = {
+  cpuShares: 128,
+  caches: [
+    {
+      image: 'node:24-bookworm',
+      volume: BUILD_CACHE_VOLUME,
+      path: '/builder/cache',
+      env: [
+        'pnpm_config_store_dir=/builder/cache/pnpm-store',
+        'npm_config_cache=/builder/cache/npm',
+      ],
+    },
+  ],
+};
 
 /** A step's own output line (`[label] …`), as opposed to the runner's status lines. */
 const STATUS_LINE = /^\[[^\]]+\] (starting: |SUCCESS|FAILURE|TIMEOUT|CANCELLED|still running)/;
@@ -53,16 +110,18 @@ export class ContainerPushBuilder {
 
   constructor(private readonly o: ContainerBuilderOptions) {}
 
-  async build(n: number): Promise<ContainerPushBuild> {
+  async build(n: number, source?: BuildSource): Promise<ContainerPushBuild> {
     const buildId = `local-build-${n}-${Date.now().toString(36)}`;
     const output: string[] = [];
     const run = await runCommitBuild({
-      repoRoot: this.o.repoRoot,
-      commit: this.o.commit,
+      repoRoot: source?.repoRoot ?? this.o.repoRoot,
+      commit: source?.commit ?? this.o.commit,
+      ...(source?.branch === undefined ? {} : { branch: source.branch }),
       buildId,
       projectId: this.o.projectId,
       substitutions: { _IMAGE: this.o.repository, _RUN_TESTS: 'false', _TFJS_NODE: 'absent' },
       cloudSdk: this.o.cloudSdk,
+      local: DEMO_STEPS,
       log: (line) => {
         output.push(line.replace(STEP_LINE, ''));
         const quiet = STEP_LINE.test(line) && !STATUS_LINE.test(line) && !PUSH_LINE.test(line);
@@ -79,7 +138,7 @@ export class ContainerPushBuilder {
     this.images.push(...newBuildStageImages(output.join('\n')));
     if (pushed) this.images.unshift(pushed.name);
     if (run.status !== 'SUCCESS' || !pushed) {
-      throw new Error(`build ${buildId} ended ${run.status}: ${run.statusDetail ?? ''}`);
+      throw buildNotDeployable(buildId, run.status, run.statusDetail, run.build);
     }
     const times: Record<string, number> = {};
     for (const [i, step] of (build.steps ?? []).entries()) {

@@ -6,6 +6,7 @@ import { BuildStatus } from '@maskops/shared';
 import { parseBuildConfig } from '../../src/cloud-build/build-config';
 import { planBuild } from '../../src/cloud-build/build-plan';
 import { CloudBuildConfigErrorCode } from '../../src/cloud-build/errors';
+import type { LocalStepOptions } from '../../src/cloud-build/local-step-options';
 import { runBuild, type BuildRun } from '../../src/cloud-build/run-build';
 import { docker, removeAll, uniqueName } from '../../src/container/docker';
 import { startLocalRegistry, type LocalRegistry } from '../../src/container/local-registry';
@@ -42,7 +43,7 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
 
   async function run(
     fixture: string,
-    o: { buildId?: string; overrides?: Record<string, string> } = {},
+    o: { buildId?: string; overrides?: Record<string, string>; local?: LocalStepOptions } = {},
   ) {
     const workspace = mkdtempSync(join(tmpdir(), 'maskops-run-build-'));
     workspaces.push(workspace);
@@ -58,6 +59,7 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
       workspace,
       buildId,
       projectId: 'maskops-local',
+      ...(o.local === undefined ? {} : { local: o.local }),
       log: (l) => {
         lines.push(l);
         log(l);
@@ -80,7 +82,13 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
   }
 
   const build = (r: BuildRun) =>
-    r.build as { status: string; statusDetail?: string; finishTime?: string; timing?: object };
+    r.build as {
+      status: string;
+      statusDetail?: string;
+      failureInfo?: { type: string; detail: string };
+      finishTime?: string;
+      timing?: object;
+    };
 
   test('waitFor orders the steps, independent steps run at once, env/dir/entrypoint/script apply', async () => {
     const { result, workspace, lines, steps } = await run('run-graph.yaml');
@@ -104,7 +112,11 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
   test('a failing step fails the build by name; running steps are cancelled, later ones never start', async () => {
     const { result, lines, status } = await run('run-failure.yaml');
     expect(result.status).toBe(BuildStatus.FAILURE);
-    expect(build(result).statusDetail).toBe('bad failed with exit code 3');
+    // As Cloud Build words it: steps numbered from 0, named by their image.
+    const detail =
+      'Build step failure: build step 2 "node:24-bookworm-slim" failed: step exited with non-zero status: 3';
+    expect(build(result).statusDetail).toBe(detail);
+    expect(build(result).failureInfo).toEqual({ type: 'USER_BUILD_STEP', detail });
     expect([status('ok'), status('slow'), status('bad'), status('never')]).toEqual([
       BuildStatus.SUCCESS,
       BuildStatus.CANCELLED,
@@ -118,6 +130,7 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
     const { result, status, steps } = await run('run-timeouts.yaml');
     expect(result.status).toBe(BuildStatus.TIMEOUT);
     expect(build(result).statusDetail).toBe('hang timed out after 2s');
+    expect(build(result).failureInfo).toBeUndefined();
     expect([status('hang'), status('after')]).toEqual([BuildStatus.TIMEOUT, BuildStatus.QUEUED]);
     expect(steps[1].timing).toBeUndefined();
   });
@@ -127,6 +140,40 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
     expect(result.status).toBe(BuildStatus.TIMEOUT);
     expect(build(result).statusDetail).toBe('build timed out after 3s');
     expect(status('hang')).toBe(BuildStatus.TIMEOUT);
+  });
+
+  test('local options: a low CPU weight for each step, a cache volume that outlives the build', async () => {
+    const volume = uniqueName('maskops-test-cache');
+    const local: LocalStepOptions = {
+      cpuShares: 128,
+      caches: [
+        {
+          image: 'node:24-bookworm-slim',
+          volume,
+          path: '/builder/cache',
+          env: ['MY_CACHE=/builder/cache/held'],
+        },
+        // Not this build's image: not mounted.
+        { image: 'other:1', volume: `${volume}-other`, path: '/other', env: ['OTHER=1'] },
+      ],
+    };
+    try {
+      const firstId = uniqueName('b');
+      const first = await run('run-local-options.yaml', { buildId: firstId, local });
+      const second = await run('run-local-options.yaml', { local });
+      expect([first.result.status, second.result.status]).toEqual([
+        BuildStatus.SUCCESS,
+        BuildStatus.SUCCESS,
+      ]);
+      // cgroup v1 shows the shares; v2 maps 128 shares to weight 5 (the default is 100).
+      expect(first.lines).toContainEqual(expect.stringMatching(/^\[local\] weight (128|5)$/));
+      expect(first.lines).toContain('[local] cache held: nothing');
+      expect(second.lines).toContain(`[local] cache held: ${firstId}`);
+      const volumes = await docker(['volume', 'ls', '--quiet']);
+      expect(volumes.stdout).not.toContain(`${volume}-other`);
+    } finally {
+      await docker(['volume', 'rm', '--force', volume]).catch(() => undefined);
+    }
   });
 
   test('a step image missing from the engine is an error naming it; nothing runs', async () => {
@@ -208,6 +255,10 @@ describeWithEngine('runBuild: steps as containers on the local engine', () => {
       expect(build(result).statusDetail).toMatch(
         /^pushing .*never-built:build-\S+ failed: An image does not exist locally with the tag/,
       );
+      expect(build(result).failureInfo).toEqual({
+        type: 'PUSH_FAILED',
+        detail: build(result).statusDetail,
+      });
       expect((result.build as { results?: unknown }).results).toBeUndefined();
     });
   });
