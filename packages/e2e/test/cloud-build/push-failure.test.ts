@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import type { BuildRun } from '../../src/cloud-build/run-build';
 import { uniqueName } from '../../src/container/docker';
 import { deployerFunction } from '../../src/deployer-function';
 import { describeWithEngine, progress } from '../helpers/docker-engine';
+import { git } from '../helpers/git';
 
 jest.setTimeout(120_000);
 const log = progress('push-failure');
@@ -29,16 +29,6 @@ const TOKEN = 'push-failure-token';
 const TOPIC = `projects/${PROJECT}/topics/cloud-builds`;
 const REPO = `us-central1-docker.pkg.dev/${PROJECT}/maskops/inference-api`;
 const SERVING = `${REPO}@sha256:${'5'.repeat(64)}`;
-
-const git = (cwd: string, args: string[]) =>
-  new Promise<string>((done, fail) => {
-    execFile(
-      'git',
-      ['-c', 'user.name=maskops test', '-c', 'user.email=test@example.invalid', ...args],
-      { cwd, encoding: 'utf8' },
-      (error, stdout, stderr) => (error ? fail(new Error(stderr)) : done(stdout.trim())),
-    );
-  });
 
 interface FailedBuild {
   status: string;

@@ -1,22 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNotDeployable, type BuildSource } from '../../src/container/container-builds';
 import { GitPushBuilds } from '../../src/container/git-push-builds';
+import { git } from '../helpers/git';
 
 jest.setTimeout(30_000);
-
-/** Asynchronous: the trigger answers the hook from this same process. */
-const git = (cwd: string, args: string[]) =>
-  new Promise<string>((done, fail) => {
-    execFile(
-      'git',
-      ['-c', 'user.name=maskops test', '-c', 'user.email=test@example.invalid', ...args],
-      { cwd, encoding: 'utf8' },
-      (error, stdout, stderr) => (error ? fail(new Error(stderr)) : done(stdout.trim())),
-    );
-  });
 
 /**
  * The container demo's pushes, with a builder that records what it was asked to build
