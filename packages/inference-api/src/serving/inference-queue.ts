@@ -5,6 +5,7 @@ import {
   RejectReason,
   type InferenceApiError,
 } from '../errors';
+import { autoIntervalMs } from './auto-interval';
 import { ControlledDelay, QueueState, type QueueStateChange } from './controlled-delay';
 import { ServiceTime } from './service-time';
 
@@ -60,23 +61,6 @@ interface Waiter {
 
 // Guess for one execution, for Retry-After only, until a real one has been measured.
 const INITIAL_SERVICE_MS = 1_000;
-/*
- * QUEUE_INTERVAL_MS=auto. Nothing admitted is dropped later, so all that arrives before
- * a new overload has stood for an interval is served at the long wait: the interval
- * must be short. But a burst of concurrent clients does not arrive in one instant
- * (16 on loopback: 10-65 ms, up to one service time of the demo model), and must be
- * admitted whole. What tells them apart is the pace: a burst fills the queue many times
- * faster than the workers empty it, an overload a few times. So a queue may go without
- * emptying for a sixth of the expected wait it holds (one that holds more has filled
- * more than 6 times faster than it is served: a burst), for at least half a service
- * time (at 3x the queue grows by two requests per service time, so what arrives in it
- * waits about one service time more, the wait the target allows), and for at most the
- * longest a burst may take to arrive: one service time, and at least Fail at Scale's
- * 100 ms. A standing queue must stay empty for that longest interval to drain again:
- * a queue held to the target empties between two arrivals, and must not flap.
- */
-const BURST_PACE = 6;
-const MIN_AUTO_INTERVAL_MS = 100;
 
 export class InferenceQueue {
   private readonly waiters: Waiter[] = [];
@@ -110,15 +94,11 @@ export class InferenceQueue {
     return s === undefined ? undefined : s / this.workers;
   }
 
-  /** QUEUE_INTERVAL_MS, ms: how long the queue must stand to leave `from` (see BURST_PACE). */
+  /** QUEUE_INTERVAL_MS, ms: how long the queue must stand (or stay empty) to leave `from`. */
   intervalMs(from: QueueState): number {
     const interval = this.options.intervalMs ?? 'auto';
     if (interval !== 'auto') return interval;
-    const perWorker = this.perWorkerServiceMs();
-    const longest = Math.max(MIN_AUTO_INTERVAL_MS, perWorker ?? 0);
-    if (from === QueueState.STANDING || perWorker === undefined) return longest;
-    const burst = (this.expectedWaitMs() ?? 0) / BURST_PACE;
-    return Math.min(longest, Math.max(perWorker / 2, burst));
+    return autoIntervalMs(from, this.perWorkerServiceMs(), this.expectedWaitMs());
   }
 
   /** QUEUE_TARGET_MS, ms; undefined while `auto` has no sample yet. */
