@@ -16,18 +16,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  deploymentFixture,
-  FunctionProcess,
-  startLocalCloud,
-  type LocalCloud,
-} from '@maskops/localcloud';
-import { deployerFunction } from '../src/deployer-function';
+import { startLocalCloud, type FunctionProcess, type LocalCloud } from '@maskops/localcloud';
 import {
   LocalBuildErrorCode,
   runLocalCloudBuild,
   type LocalCloudBuildResult,
 } from '../src/local-cloud-build';
+import { startDeployerOverCloud } from './helpers/deployer-over-cloud';
 import { REPO_ROOT } from './helpers/repo-root';
 
 jest.setTimeout(300_000);
@@ -246,20 +241,7 @@ const inOwnCheckout = ((): boolean => {
 
     beforeAll(async () => {
       cloud = await startLocalCloud({ project: 'maskops-local' });
-      cloud.kube.putDeployment(
-        deploymentFixture({ name: 'inference-api', namespace: 'maskops', image: previous }),
-      );
-      fn = await FunctionProcess.start(
-        deployerFunction({
-          env: {
-            ...cloud.env,
-            DEPLOYMENT: 'inference-api',
-            NAMESPACE: 'maskops',
-            IMAGE: REPOSITORY,
-            ROLLOUT_TIMEOUT_SECONDS: '0',
-          },
-        }),
-      );
+      fn = await startDeployerOverCloud(cloud, previous, REPOSITORY);
     });
     afterAll(async () => {
       await fn?.stop();

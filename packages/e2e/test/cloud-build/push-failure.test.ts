@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   cloudEventBinary,
-  deploymentFixture,
-  FunctionProcess,
+  type FunctionProcess,
   startGoogleApis,
   startLocalCloud,
   type GoogleApisServer,
@@ -17,7 +16,7 @@ import { createLocalGitRemote } from '../../src/cloud-build/local-git-remote';
 import { startPushTrigger, type PushTrigger } from '../../src/cloud-build/push-trigger';
 import type { BuildRun } from '../../src/cloud-build/run-build';
 import { uniqueName } from '../../src/container/docker';
-import { deployerFunction } from '../../src/deployer-function';
+import { startDeployerOverCloud } from '../helpers/deployer-over-cloud';
 import { describeWithEngine, progress } from '../helpers/docker-engine';
 import { git } from '../helpers/git';
 
@@ -67,20 +66,7 @@ describeWithEngine('a push whose step fails ends FAILURE and is never deployed',
     });
     expect(topic.status).toBe(200);
     cloud = await startLocalCloud({ project: PROJECT });
-    cloud.kube.putDeployment(
-      deploymentFixture({ name: 'inference-api', namespace: 'maskops', image: SERVING }),
-    );
-    fn = await FunctionProcess.start(
-      deployerFunction({
-        env: {
-          ...cloud.env,
-          DEPLOYMENT: 'inference-api',
-          NAMESPACE: 'maskops',
-          IMAGE: REPO,
-          ROLLOUT_TIMEOUT_SECONDS: '0',
-        },
-      }),
-    );
+    fn = await startDeployerOverCloud(cloud, SERVING, REPO);
     // The cloud-builds subscription: each published message is pushed to the function.
     apis.state.messages.onPublish((p: PublishedMessage) => {
       if (p.topic === TOPIC)
